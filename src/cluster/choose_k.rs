@@ -1,0 +1,297 @@
+//! Choosing k and fitting the segments.
+//!
+//! For each k in the range, k-means (k-means++ init, `n_runs` restarts, fixed
+//! seed) is fitted on a seeded sample of at most `fit_sample` accounts, and
+//! scored by the exact silhouette on a seeded sub-sample of at most
+//! `silhouette_sample` of those. The chosen k is the one with the best
+//! silhouette among those whose every segment holds at least
+//! `min_segment_share` of accounts and `min_segment_accounts` accounts. The
+//! final model is then refined on all accounts from the sample's centroids.
+//! Segments are numbered by size (largest first), never by k-means label.
+
+use linfa::prelude::*;
+use linfa_clustering::{KMeans, KMeansInit};
+use ndarray::{Array2, ArrayView2, Axis};
+use rand::seq::index::sample;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+use serde::Serialize;
+
+use super::silhouette_score;
+use crate::config::ClusterConfig;
+use crate::error::{Error, Result};
+
+/// What one value of k scored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KCandidate {
+    pub k: usize,
+    /// Mean silhouette on the silhouette sample (-1..1, higher is better).
+    pub silhouette: Option<f64>,
+    /// Within-segment sum of squared distances on the fit sample, per account.
+    pub inertia_per_account: f64,
+    /// Smallest segment's share of the fit sample.
+    pub smallest_segment_share: f64,
+    /// Whether every segment meets the minimum size.
+    pub meets_min_size: bool,
+}
+
+/// The fitted segments.
+#[derive(Debug, Clone)]
+pub struct Clustering {
+    pub k: usize,
+    /// Segment index (0-based, by size) per account.
+    pub labels: Vec<usize>,
+    /// Centroids in the encoded feature space, one row per segment.
+    pub centroids: Array2<f64>,
+    pub candidates: Vec<KCandidate>,
+    pub reason: String,
+    pub fit_sample: usize,
+    pub silhouette_sample: usize,
+}
+
+fn fit_kmeans(
+    x: ArrayView2<'_, f64>,
+    k: usize,
+    init: KMeansInit<f64>,
+    n_runs: usize,
+    seed: u64,
+) -> Result<KMeans<f64, linfa_nn::distance::L2Dist>> {
+    let rng = Xoshiro256Plus::seed_from_u64(seed);
+    let ds = DatasetBase::from(x.to_owned());
+    KMeans::params_with_rng(k, rng)
+        .n_runs(n_runs)
+        .max_n_iterations(300)
+        .tolerance(1e-6)
+        .init_method(init)
+        .fit(&ds)
+        .map_err(|e| Error::Internal(format!("k-means with k = {k} failed: {e}")))
+}
+
+fn sq_dist_sum(x: ArrayView2<'_, f64>, centroids: &Array2<f64>, labels: &[usize]) -> f64 {
+    x.outer_iter()
+        .zip(labels)
+        .map(|(row, &l)| {
+            row.iter()
+                .zip(centroids.row(l).iter())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+fn sizes(labels: &[usize], k: usize) -> Vec<usize> {
+    let mut s = vec![0; k];
+    for &l in labels {
+        s[l] += 1;
+    }
+    s
+}
+
+/// Cluster the accounts. `x` rows are accounts.
+pub fn cluster(x: ArrayView2<'_, f64>, params: &ClusterConfig) -> Result<Clustering> {
+    let n = x.nrows();
+    if n < 2 * params.k_min {
+        return Err(Error::input(
+            format!("{n} accounts are too few for {} segments", params.k_min),
+            crate::error::Location::default(),
+            "segments need at least two accounts each; lower --k-min or add accounts",
+        ));
+    }
+    let mut rng = Xoshiro256Plus::seed_from_u64(params.seed);
+    let fit_idx: Vec<usize> = if n > params.fit_sample {
+        let mut v = sample(&mut rng, n, params.fit_sample).into_vec();
+        v.sort_unstable();
+        v
+    } else {
+        (0..n).collect()
+    };
+    let xs = x.select(Axis(0), &fit_idx);
+    let m = xs.nrows();
+    let sil_idx: Vec<usize> = if m > params.silhouette_sample {
+        let mut v = sample(&mut rng, m, params.silhouette_sample).into_vec();
+        v.sort_unstable();
+        v
+    } else {
+        (0..m).collect()
+    };
+    let xsil = xs.select(Axis(0), &sil_idx);
+
+    // A k above n / 2 can never meet a minimum size of 2; cap the range.
+    let k_max = params.k_max.min(n / 2).max(params.k_min);
+    let min_count = params.min_segment_accounts as f64;
+    let mut candidates = Vec::new();
+    let mut models = Vec::new();
+    for k in params.k_min..=k_max {
+        let model = fit_kmeans(
+            xs.view(),
+            k,
+            KMeansInit::KMeansPlusPlus,
+            params.n_runs,
+            params.seed,
+        )?;
+        let labels = model.predict(&xs).to_vec();
+        let sz = sizes(&labels, k);
+        let smallest = *sz.iter().min().unwrap_or(&0) as f64 / m as f64;
+        let meets = smallest >= params.min_segment_share && smallest * n as f64 >= min_count;
+        let sil_labels: Vec<usize> = sil_idx.iter().map(|&i| labels[i]).collect();
+        candidates.push(KCandidate {
+            k,
+            silhouette: silhouette_score(xsil.view(), &sil_labels, k),
+            inertia_per_account: sq_dist_sum(xs.view(), model.centroids(), &labels) / m as f64,
+            smallest_segment_share: smallest,
+            meets_min_size: meets,
+        });
+        models.push(model);
+    }
+    let best = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.meets_min_size && c.silhouette.is_some())
+        .max_by(|a, b| {
+            a.1.silhouette
+                .partial_cmp(&b.1.silhouette)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(b.1.k.cmp(&a.1.k))
+        });
+    let (chosen, reason) = match best {
+        Some((i, c)) => (
+            i,
+            format!(
+                "k = {} has the highest silhouette ({:.3}) among k in {}..={} whose segments all hold at least {:.0}% of accounts and {} accounts",
+                c.k,
+                c.silhouette.unwrap_or(f64::NAN),
+                params.k_min,
+                k_max,
+                100.0 * params.min_segment_share,
+                params.min_segment_accounts
+            ),
+        ),
+        None => (
+            0,
+            format!(
+                "no k in {}..={} gives segments that all meet the minimum size ({:.0}% of accounts and {} accounts); using the smallest, k = {}",
+                params.k_min,
+                k_max,
+                100.0 * params.min_segment_share,
+                params.min_segment_accounts,
+                params.k_min
+            ),
+        ),
+    };
+    let k = candidates[chosen].k;
+    let model = models.swap_remove(chosen);
+    let model = if m < n {
+        fit_kmeans(
+            x,
+            k,
+            KMeansInit::Precomputed(model.centroids().clone()),
+            1,
+            params.seed,
+        )?
+    } else {
+        model
+    };
+    let raw_labels = model.predict(&x).to_vec();
+    let (labels, centroids) = canonical(&raw_labels, model.centroids(), k);
+    Ok(Clustering {
+        k,
+        labels,
+        centroids,
+        candidates,
+        reason,
+        fit_sample: m,
+        silhouette_sample: sil_idx.len(),
+    })
+}
+
+/// Renumber segments by size (largest first; ties by centroid coordinates),
+/// so the same segments get the same numbers whatever the k-means labels.
+fn canonical(labels: &[usize], centroids: &Array2<f64>, k: usize) -> (Vec<usize>, Array2<f64>) {
+    let sz = sizes(labels, k);
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&a, &b| {
+        sz[b].cmp(&sz[a]).then_with(|| {
+            centroids
+                .row(a)
+                .iter()
+                .zip(centroids.row(b).iter())
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    });
+    let mut new_of = vec![0; k];
+    for (new, &old) in order.iter().enumerate() {
+        new_of[old] = new;
+    }
+    let labels = labels.iter().map(|&l| new_of[l]).collect();
+    let centroids = centroids.select(Axis(0), &order);
+    (labels, centroids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    fn blobs(centers: &[[f64; 2]], per: &[usize], seed: u64) -> (Array2<f64>, Vec<usize>) {
+        let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+        let mut rows = Vec::new();
+        let mut truth = Vec::new();
+        for (c, (&center, &count)) in centers.iter().zip(per).enumerate() {
+            for _ in 0..count {
+                rows.push(center[0] + rng.gen_range(-0.5..0.5));
+                rows.push(center[1] + rng.gen_range(-0.5..0.5));
+                truth.push(c);
+            }
+        }
+        (
+            Array2::from_shape_vec((truth.len(), 2), rows).unwrap(),
+            truth,
+        )
+    }
+
+    #[test]
+    fn planted_blobs_are_found_with_the_right_k_and_numbered_by_size() {
+        let (x, truth) = blobs(&[[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]], &[60, 150, 100], 1);
+        let c = cluster(x.view(), &ClusterConfig::default()).unwrap();
+        assert_eq!(c.k, 3, "{:?}", c.candidates);
+        // Largest blob (truth 1, 150 points) is segment 0, then truth 2, then truth 0.
+        let expect = [2, 0, 1];
+        for (l, t) in c.labels.iter().zip(&truth) {
+            assert_eq!(*l, expect[*t]);
+        }
+    }
+
+    #[test]
+    fn sample_fit_agrees_with_full_fit_on_separated_blobs() {
+        let (x, _) = blobs(
+            &[[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]],
+            &[400, 300, 200, 100],
+            2,
+        );
+        let full = cluster(x.view(), &ClusterConfig::default()).unwrap();
+        let sampled = cluster(
+            x.view(),
+            &ClusterConfig {
+                fit_sample: 200,
+                silhouette_sample: 100,
+                ..ClusterConfig::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(full.k, 4);
+        assert_eq!(sampled.k, full.k);
+        assert_eq!(sampled.labels, full.labels);
+    }
+
+    #[test]
+    fn a_tiny_segment_is_not_chosen_under_the_minimum_size() {
+        // 3 points far away: k = 3 separates them but breaks the 5% minimum.
+        let (x, _) = blobs(&[[0.0, 0.0], [10.0, 0.0], [50.0, 50.0]], &[200, 200, 3], 3);
+        let c = cluster(x.view(), &ClusterConfig::default()).unwrap();
+        let k3 = c.candidates.iter().find(|c| c.k == 3).unwrap();
+        assert!(!k3.meets_min_size);
+        assert_ne!(c.k, 3);
+    }
+}

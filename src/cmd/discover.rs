@@ -1,0 +1,498 @@
+//! `abm-segments discover`: the whole review, one line per stage.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::cluster::cluster;
+use crate::cmd::Log;
+use crate::config::{Config, Overrides, RawConfig};
+use crate::error::{exit, Error, Result};
+use crate::features::{encode, infer::InferOptions};
+use crate::io::contract::{self, format_date, parse_date, Accounts, Deals, Drops};
+use crate::io::read::read_table;
+use crate::io::run_dir::{self, Files};
+use crate::outcomes::{figures, group_deals, FigureOptions};
+use crate::report::parquet::ScoredAccounts;
+use crate::report::{
+    self, ClusteringReport, DataQuality, FeatureUsed, Parameters, RankedSegment, Report, RunInfo,
+    Section, SegmentReport, SpeedReport, TierFigures,
+};
+use crate::stats::association::chi2_contingency;
+use crate::stats::survival::logrank_test;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Accounts: a Parquet file, a directory of Parquet files, or a CSV file [default: data/sample/accounts.parquet].
+    #[arg(long)]
+    pub accounts: Option<PathBuf>,
+    /// Deals: a Parquet file, a directory of Parquet files, or a CSV file [default: data/sample/deals.parquet].
+    #[arg(long)]
+    pub deals: Option<PathBuf>,
+    /// TOML file mapping column names and outcome labels (see data/examples/).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Run directory to create [default: runs/discover-<timestamp>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing run directory, only once the new run has succeeded.
+    #[arg(long)]
+    pub force: bool,
+    /// Seed for sampling and k-means; the same seed and inputs give the same report.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Smallest k to try.
+    #[arg(long)]
+    pub k_min: Option<usize>,
+    /// Largest k to try. Each k costs one k-means fit (n_runs restarts) and one silhouette on the sample.
+    #[arg(long)]
+    pub k_max: Option<usize>,
+    /// Censor open deals at this date and ignore deals created after it (YYYY-MM-DD) [default: the latest date in the deals].
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Exit with status 3 when Tier 1 converts significantly worse than Tier 2 (or Tier 2 than Tier 3).
+    #[arg(long)]
+    pub fail_on_inversion: bool,
+}
+
+/// Everything a run produces, before it is written.
+pub struct Outcome {
+    pub report: Report,
+    pub files: Files,
+}
+
+fn rfc3339_now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Build the checked config from flags and the optional config file.
+pub fn config(args: &Args) -> Result<Config> {
+    let raw = match &args.config {
+        Some(p) => RawConfig::from_file(p)?,
+        None => RawConfig::default(),
+    };
+    let as_of = match &args.as_of {
+        None => None,
+        Some(s) => Some(parse_date(s).ok_or_else(|| {
+            Error::config(
+                format!("--as-of '{s}' is not a date"),
+                "use YYYY-MM-DD, e.g. --as-of 2026-09-30",
+            )
+        })?),
+    };
+    raw.check(Overrides {
+        accounts: args.accounts.clone(),
+        deals: args.deals.clone(),
+        k_min: args.k_min,
+        k_max: args.k_max,
+        seed: args.seed,
+        as_of,
+    })
+}
+
+pub fn run(args: Args, log: Log) -> Result<u8> {
+    let started = chrono::Utc::now();
+    let config = config(&args)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from(format!("runs/discover-{}", started.format("%Y%m%d-%H%M%S")))
+    });
+    run_dir::preflight(&out, args.force)?;
+    let result = pipeline(
+        &config,
+        args.config.as_ref().map(|p| p.display().to_string()),
+        log,
+    )?;
+    run_dir::write_atomic(&out, &result.files, args.force, fault_injection())?;
+    let r = &result.report;
+    println!("{}", r.headlines.join("\n"));
+    println!("wrote {}", out.display());
+    let inverted = r
+        .current_tiers
+        .computed()
+        .is_some_and(|ct| ct.comparisons.iter().any(|c| c.verdict == "inverted"));
+    if args.fail_on_inversion && inverted {
+        log.info("tiers are inverted and --fail-on-inversion was given: exit status 3");
+        return Ok(exit::CHECK_FAILED);
+    }
+    Ok(exit::OK)
+}
+
+/// Tests set `ABM_SEGMENTS_FAULT_AFTER_FILES=N` to fail a run after N output
+/// files, proving a partial run leaves nothing behind.
+fn fault_injection() -> Option<usize> {
+    std::env::var("ABM_SEGMENTS_FAULT_AFTER_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+/// Read, validate, segment and measure; returns the report and the files to write.
+pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Result<Outcome> {
+    let started_at = rfc3339_now();
+    log.info(format!(
+        "reading accounts from {}",
+        config.accounts_path.display()
+    ));
+    let accounts = contract::accounts(
+        read_table(&config.accounts_path, config.accounts_csv_separator)?,
+        config,
+    )?;
+    log.info(format!(
+        "reading deals from {}",
+        config.deals_path.display()
+    ));
+    let deals_table = read_table(&config.deals_path, config.deals_csv_separator)?;
+    let deals_read = deals_table.file.rows;
+    let mut drops = Drops::default();
+    let deals = contract::deals(deals_table, &accounts, config, &mut drops)?;
+    log.detail(format!(
+        "{} accounts, {} deals kept, as of {}",
+        accounts.len(),
+        deals.len(),
+        format_date(deals.as_of)
+    ));
+
+    let (features, skipped) = crate::features::infer(
+        &accounts.features,
+        &InferOptions {
+            kinds: &config.kinds,
+            list_separator: &config.list_separator,
+            file: &accounts.path,
+        },
+    )?;
+    let mut matrix = encode(&features, accounts.len());
+    let won: Vec<Option<bool>> = deals
+        .outcome
+        .iter()
+        .map(|o| match o {
+            crate::config::OutcomeLabel::Won => Some(true),
+            crate::config::OutcomeLabel::Lost => Some(false),
+            crate::config::OutcomeLabel::Open => None,
+        })
+        .collect();
+    let weights = crate::features::encode::outcome_weights(&matrix.x, &deals.account, &won);
+    for (mut col, w) in matrix.x.columns_mut().into_iter().zip(&weights) {
+        col *= *w;
+    }
+    log.info(format!(
+        "clustering {} accounts on {} features ({} encoded columns), k = {}..={}",
+        accounts.len(),
+        features.len(),
+        matrix.columns.len(),
+        config.cluster.k_min,
+        config.cluster.k_max
+    ));
+    let clustering = cluster(matrix.x.view(), &config.cluster)?;
+    log.detail(clustering.reason.clone());
+
+    let opts = FigureOptions {
+        horizons: config.horizons.clone(),
+        confidence: config.confidence,
+    };
+    let all_idx: Vec<usize> = (0..deals.len()).collect();
+    let overall = figures(&deals, &all_idx, accounts.len() as u64, &opts);
+    let k = clustering.k;
+    let seg_of: Vec<Option<usize>> = clustering.labels.iter().map(|&l| Some(l)).collect();
+    let seg_deals = group_deals(&deals, &seg_of, k);
+    let mut seg_accounts = vec![0u64; k];
+    for &l in &clustering.labels {
+        seg_accounts[l] += 1;
+    }
+    let distinctions = crate::segments::distinctions(&features, &clustering.labels, k);
+    let segments: Vec<SegmentReport> = (0..k)
+        .map(|s| {
+            let o = figures(&deals, &seg_deals[s], seg_accounts[s], &opts);
+            let lift = match (o.win_rate, overall.win_rate) {
+                (Some(w), Some(all)) if all > 0.0 => Some(w / all),
+                _ => None,
+            };
+            SegmentReport {
+                id: s as u32 + 1,
+                name: crate::segments::name(&distinctions[s], &features),
+                share: seg_accounts[s] as f64 / accounts.len() as f64,
+                outcomes: o,
+                lift,
+                distinguishing: distinctions[s].clone(),
+            }
+        })
+        .collect();
+
+    let speed = speed_section(&deals, &clustering.labels, &segments, &config.horizons);
+    let current_tiers = current_tiers_section(&accounts, &deals, &opts, config.confidence);
+    let mut deals_with_account = vec![false; accounts.len()];
+    for &a in &deals.account {
+        deals_with_account[a as usize] = true;
+    }
+
+    let mut report = Report {
+        schema_version: report::SCHEMA_VERSION,
+        run: RunInfo {
+            tool: "abm-segments",
+            tool_version: env!("CARGO_PKG_VERSION"),
+            started_at,
+            finished_at: String::new(),
+            as_of: format_date(deals.as_of),
+            seed: config.cluster.seed,
+            parameters: Parameters {
+                k_min: config.cluster.k_min,
+                k_max: config.cluster.k_max,
+                n_runs: config.cluster.n_runs,
+                fit_sample: config.cluster.fit_sample,
+                silhouette_sample: config.cluster.silhouette_sample,
+                min_segment_share: config.cluster.min_segment_share,
+                min_segment_accounts: config.cluster.min_segment_accounts,
+                horizons_days: config.horizons.clone(),
+                confidence: config.confidence,
+                config_file,
+            },
+            inputs: BTreeMap::from([
+                ("accounts", accounts.file.clone()),
+                ("deals", deals.file.clone()),
+            ]),
+        },
+        headlines: vec![],
+        data_quality: DataQuality {
+            accounts_read: accounts.file.rows,
+            deals_read,
+            deals_used: deals.len() as u64,
+            deals_dropped: drops.deals_dropped.clone(),
+            deals_reopened_at_as_of: drops.deals_reopened_at_as_of,
+            accounts_without_deals: deals_with_account.iter().filter(|&&d| !d).count() as u64,
+            features_used: features
+                .iter()
+                .map(|f| FeatureUsed {
+                    name: f.spec.name.clone(),
+                    kind: f.spec.kind(),
+                    nulls: f.spec.nulls,
+                    null_share: f.spec.nulls as f64 / accounts.len() as f64,
+                    transform: f.spec.transform.clone(),
+                })
+                .collect(),
+            features_skipped: skipped,
+            encoded_columns: matrix.columns.len(),
+            warnings: skipped_warnings(&drops, &deals),
+        },
+        clustering: ClusteringReport {
+            method: "k-means (linfa), k-means++ init; k by silhouette on a seeded sample",
+            k_considered: clustering.candidates.iter().map(|c| c.k).collect(),
+            candidates: clustering.candidates.clone(),
+            k_chosen: k,
+            reason: clustering.reason.clone(),
+            seed: config.cluster.seed,
+            n_runs: config.cluster.n_runs,
+            fit_sample: clustering.fit_sample,
+            silhouette_sample: clustering.silhouette_sample,
+        },
+        segments,
+        speed,
+        correlations: Section::not_computed("the correlation analysis is not part of this version"),
+        icp: Section::not_computed("ICP rules are not part of this version"),
+        tiers: Section::not_computed("recommended tiers are not part of this version"),
+        current_tiers,
+    };
+    report.headlines = headlines(&report, &overall);
+    report.run.finished_at = rfc3339_now();
+
+    let scored = ScoredAccounts {
+        account_id: &accounts.ids,
+        segment: clustering.labels.iter().map(|&l| l as u32 + 1).collect(),
+        fit_score: vec![None; accounts.len()],
+        recommended_tier: vec![None; accounts.len()],
+        current_tier: accounts
+            .tier
+            .clone()
+            .unwrap_or_else(|| vec![None; accounts.len()]),
+    };
+    let files: Files = vec![
+        ("report.json", report::json::render(&report)?),
+        ("report.md", report::markdown::render(&report).into_bytes()),
+        ("segments.parquet", report::parquet::segments(&report)?),
+        (
+            "accounts_scored.parquet",
+            report::parquet::accounts_scored(&scored, &report)?,
+        ),
+    ];
+    Ok(Outcome { report, files })
+}
+
+fn skipped_warnings(drops: &Drops, deals: &Deals) -> Vec<String> {
+    let mut w = Vec::new();
+    let dropped: u64 = drops.deals_dropped.values().sum();
+    if dropped > 0 {
+        w.push(format!(
+            "{dropped} deals were dropped ({}); see deals_dropped",
+            drops
+                .deals_dropped
+                .iter()
+                .map(|(k, v)| format!("{v} {}", k.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if deals
+        .outcome
+        .iter()
+        .all(|o| *o != crate::config::OutcomeLabel::Open)
+    {
+        w.push("no open deals: time to win is measured on closed deals only".into());
+    }
+    w
+}
+
+fn speed_section(
+    deals: &Deals,
+    labels: &[usize],
+    segments: &[SegmentReport],
+    horizons: &[u32],
+) -> Section<SpeedReport> {
+    let durations: Vec<f64> = (0..deals.len()).map(|i| deals.duration(i)).collect();
+    let won: Vec<bool> = deals
+        .outcome
+        .iter()
+        .map(|o| *o == crate::config::OutcomeLabel::Won)
+        .collect();
+    let groups: Vec<u32> = deals
+        .account
+        .iter()
+        .map(|&a| labels[a as usize] as u32)
+        .collect();
+    let Some(test) = logrank_test(&durations, &won, &groups) else {
+        return Section::not_computed(
+            "the log-rank test needs at least two segments with won deals",
+        );
+    };
+    let horizon = if horizons.contains(&90) {
+        90
+    } else {
+        horizons[horizons.len() / 2]
+    };
+    let mut points: Vec<(u32, f64, Option<crate::stats::conversion::Interval>)> = segments
+        .iter()
+        .filter_map(|s| {
+            s.outcomes
+                .time_to_win
+                .horizons
+                .iter()
+                .find(|h| h.days == horizon)
+                .map(|h| (s.id, h.probability, h.interval))
+        })
+        .collect();
+    points.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let overlaps = |a: Option<crate::stats::conversion::Interval>,
+                    b: Option<crate::stats::conversion::Interval>| match (a, b) {
+        (Some(a), Some(b)) => a.lo <= b.hi && b.lo <= a.hi,
+        _ => true,
+    };
+    let ranking = points
+        .iter()
+        .enumerate()
+        .map(|(r, &(id, p, iv))| RankedSegment {
+            segment: id,
+            rank: r + 1,
+            probability: p,
+            interval: iv,
+            not_distinguishable_from: points
+                .iter()
+                .filter(|o| o.0 != id && overlaps(iv, o.2))
+                .map(|o| o.0)
+                .collect(),
+        })
+        .collect();
+    Section::Computed(SpeedReport {
+        test:
+            "log-rank test on the cause-specific hazard of winning (losses and open deals censored)"
+                .into(),
+        statistic: test.statistic,
+        df: test.df as f64,
+        p_value: test.p_value,
+        ranking_horizon_days: horizon,
+        ranking,
+    })
+}
+
+fn current_tiers_section(
+    accounts: &Accounts,
+    deals: &Deals,
+    opts: &FigureOptions,
+    confidence: f64,
+) -> Section<report::CurrentTiers> {
+    let Some(tier) = &accounts.tier else {
+        return Section::not_computed("the accounts have no tier column");
+    };
+    // Groups 0..3 are Tier 1..3, group 3 is untiered.
+    let group: Vec<Option<usize>> = tier
+        .iter()
+        .map(|t| Some(t.map_or(3, |t| t as usize - 1)))
+        .collect();
+    let idx = group_deals(deals, &group, 4);
+    let mut counts = [0u64; 4];
+    for g in group.iter().flatten() {
+        counts[*g] += 1;
+    }
+    let tiers: Vec<TierFigures> = (0..4)
+        .filter(|&g| counts[g] > 0)
+        .map(|g| TierFigures {
+            tier: (g < 3).then_some(g as u8 + 1),
+            outcomes: figures(deals, &idx[g], counts[g], opts),
+        })
+        .collect();
+    Section::Computed(crate::verdict::current_tiers(tiers, confidence))
+}
+
+fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<String> {
+    use crate::report::markdown::{interval, pct};
+    let mut h = Vec::new();
+    let table: Vec<Vec<u64>> = r
+        .segments
+        .iter()
+        .map(|s| vec![s.outcomes.won, s.outcomes.lost])
+        .collect();
+    let differ = chi2_contingency(&table).map(|c| c.p_value);
+    let closed = |s: &SegmentReport| s.outcomes.won + s.outcomes.lost;
+    let ranked: Vec<&SegmentReport> = {
+        let mut v: Vec<&SegmentReport> = r
+            .segments
+            .iter()
+            .filter(|s| s.outcomes.win_rate.is_some())
+            .collect();
+        v.sort_by(|a, b| {
+            b.outcomes
+                .win_rate
+                .partial_cmp(&a.outcomes.win_rate)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        v
+    };
+    match (differ, ranked.first(), ranked.last()) {
+        (Some(p), Some(best), Some(worst)) if p < 1.0 - r.run.parameters.confidence => {
+            let p90 = best.outcomes.time_to_win.horizons.iter().find(|x| x.days == 90);
+            h.push(format!(
+                "Best segment: S{} ({}) wins {} of {} closed deals ({}), {:.1}× the overall {}{}.",
+                best.id,
+                best.name,
+                pct(best.outcomes.win_rate),
+                closed(best),
+                interval(best.outcomes.win_rate_interval),
+                best.lift.unwrap_or(f64::NAN),
+                pct(overall.win_rate),
+                p90.map(|x| format!(", and {} of its deals are won within 90 days", pct(Some(x.probability)))).unwrap_or_default()
+            ));
+            h.push(format!(
+                "Weakest segment: S{} ({}) wins {} ({}).",
+                worst.id,
+                worst.name,
+                pct(worst.outcomes.win_rate),
+                interval(worst.outcomes.win_rate_interval)
+            ));
+        }
+        (Some(p), Some(best), Some(worst)) => h.push(format!(
+            "Segments convert alike: win rates range from {} to {} and do not differ significantly (chi-square p = {}).",
+            pct(worst.outcomes.win_rate),
+            pct(best.outcomes.win_rate),
+            crate::stats::association::format_p(p)
+        )),
+        _ => h.push("Win rates could not be compared between segments (too few closed deals).".into()),
+    }
+    if let Some(ct) = r.current_tiers.computed() {
+        h.insert(0, ct.verdict.clone());
+    }
+    h
+}

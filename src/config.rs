@@ -1,0 +1,440 @@
+//! Configuration: what the user typed ([`RawConfig`], from a TOML file and
+//! flags) and the checked form the pipeline runs on ([`Config`]).
+//!
+//! Unknown keys are rejected when the file is read, so a typo such as
+//! `acount_id` fails loudly instead of being ignored.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A feature kind a column can be forced to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KindOverride {
+    Numeric,
+    Categorical,
+    Binary,
+    List,
+    /// Not a feature: the column is read but not used.
+    Ignore,
+}
+
+/// What to do with a row that can be dropped without changing the run's meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DropPolicy {
+    /// Drop the row, count it and report it.
+    #[default]
+    Drop,
+    /// Fail the run (exit status 2).
+    Error,
+}
+
+/// A deal outcome after mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeLabel {
+    Won,
+    Lost,
+    Open,
+}
+
+/// `[accounts]` in the config file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsSection {
+    /// Input path: a Parquet file, a directory of Parquet files, or a CSV file.
+    pub path: Option<PathBuf>,
+    /// Column holding the account key (default `account_id`).
+    pub id: Option<String>,
+    /// Column holding the company's current tier (default `tier`, optional).
+    pub tier: Option<String>,
+    /// Extra tier labels, e.g. `"Strategic account" = 1`.
+    #[serde(default)]
+    pub tier_labels: BTreeMap<String, u8>,
+    /// Feature kind overrides by column name.
+    #[serde(default)]
+    pub features: BTreeMap<String, KindOverride>,
+    /// Separator inside a multi-valued text column (default `;`).
+    pub list_separator: Option<String>,
+    /// CSV field separator (default `,`).
+    pub csv_separator: Option<String>,
+}
+
+/// `[deals]` in the config file.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DealsSection {
+    pub path: Option<PathBuf>,
+    pub id: Option<String>,
+    pub account_id: Option<String>,
+    pub created_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub outcome: Option<String>,
+    pub amount: Option<String>,
+    /// CRM stage names mapped onto `won`, `lost` or `open`.
+    #[serde(default)]
+    pub outcomes: BTreeMap<String, OutcomeLabel>,
+    /// CSV field separator (default `,`).
+    pub csv_separator: Option<String>,
+}
+
+/// `[drops]`: turn any droppable row into a hard error.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DropsSection {
+    #[serde(default)]
+    pub unknown_account: DropPolicy,
+    #[serde(default)]
+    pub closed_before_created: DropPolicy,
+    #[serde(default)]
+    pub negative_amount: DropPolicy,
+    #[serde(default)]
+    pub missing_date: DropPolicy,
+}
+
+/// `[clustering]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusteringSection {
+    pub k_min: Option<usize>,
+    pub k_max: Option<usize>,
+    pub seed: Option<u64>,
+    pub n_runs: Option<usize>,
+    pub silhouette_sample: Option<usize>,
+    pub fit_sample: Option<usize>,
+    pub min_segment_share: Option<f64>,
+    pub min_segment_accounts: Option<usize>,
+}
+
+/// `[analysis]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSection {
+    /// Horizons in days for the probability of a win (default 30, 90, 180).
+    pub horizons: Option<Vec<u32>>,
+    /// Confidence level for intervals (default 0.95).
+    pub confidence: Option<f64>,
+}
+
+/// The config file as written, before flags are applied and values checked.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub accounts: AccountsSection,
+    #[serde(default)]
+    pub deals: DealsSection,
+    #[serde(default)]
+    pub drops: DropsSection,
+    #[serde(default)]
+    pub clustering: ClusteringSection,
+    #[serde(default)]
+    pub analysis: AnalysisSection,
+}
+
+impl RawConfig {
+    /// Read a TOML config file. Relative input paths in it are resolved
+    /// against the file's directory.
+    pub fn from_file(path: &Path) -> Result<RawConfig> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io("reading config", path, e))?;
+        let mut raw: RawConfig = toml::from_str(&text).map_err(|e| {
+            Error::config(
+                format!(
+                    "config file {} is not valid: {}",
+                    path.display(),
+                    e.message()
+                ),
+                "see data/examples/ for a complete, commented config file",
+            )
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [&mut raw.accounts.path, &mut raw.deals.path]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(raw)
+    }
+}
+
+/// Column names after defaults are applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountColumns {
+    pub id: String,
+    pub tier: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DealColumns {
+    pub id: String,
+    pub account_id: String,
+    pub created_at: String,
+    pub closed_at: String,
+    pub outcome: String,
+    pub amount: String,
+}
+
+/// Checked clustering parameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterConfig {
+    pub k_min: usize,
+    pub k_max: usize,
+    pub seed: u64,
+    pub n_runs: usize,
+    pub silhouette_sample: usize,
+    pub fit_sample: usize,
+    pub min_segment_share: f64,
+    pub min_segment_accounts: usize,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            k_min: 2,
+            k_max: 8,
+            seed: 42,
+            n_runs: 10,
+            silhouette_sample: 2_000,
+            fit_sample: 50_000,
+            min_segment_share: 0.05,
+            min_segment_accounts: 30,
+        }
+    }
+}
+
+/// The checked configuration of a `discover` run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub accounts_path: PathBuf,
+    pub deals_path: PathBuf,
+    pub account_columns: AccountColumns,
+    pub deal_columns: DealColumns,
+    pub tier_labels: BTreeMap<String, u8>,
+    pub kinds: BTreeMap<String, KindOverride>,
+    pub list_separator: String,
+    pub accounts_csv_separator: u8,
+    pub deals_csv_separator: u8,
+    pub outcomes: BTreeMap<String, OutcomeLabel>,
+    pub drops: DropsSection,
+    pub cluster: ClusterConfig,
+    pub horizons: Vec<u32>,
+    pub confidence: f64,
+    /// Fixed as-of date (days since 1970-01-01); `None` means the latest date in the deals.
+    pub as_of: Option<i32>,
+}
+
+/// Values given on the command line, which win over the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub accounts: Option<PathBuf>,
+    pub deals: Option<PathBuf>,
+    pub k_min: Option<usize>,
+    pub k_max: Option<usize>,
+    pub seed: Option<u64>,
+    pub as_of: Option<i32>,
+}
+
+fn separator(value: Option<&str>, key: &str) -> Result<u8> {
+    match value {
+        None => Ok(b','),
+        Some("\\t") | Some("\t") => Ok(b'\t'),
+        Some(s) if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        Some(s) => Err(Error::config(
+            format!("{key} = '{s}' is not a single ASCII character"),
+            "use e.g. \",\", \";\" or \"\\t\"",
+        )),
+    }
+}
+
+impl RawConfig {
+    /// Apply command-line overrides and defaults, and check every value.
+    pub fn check(self, o: Overrides) -> Result<Config> {
+        let d = ClusterConfig::default();
+        let c = &self.clustering;
+        let cluster = ClusterConfig {
+            k_min: o.k_min.or(c.k_min).unwrap_or(d.k_min),
+            k_max: o.k_max.or(c.k_max).unwrap_or(d.k_max),
+            seed: o.seed.or(c.seed).unwrap_or(d.seed),
+            n_runs: c.n_runs.unwrap_or(d.n_runs),
+            silhouette_sample: c.silhouette_sample.unwrap_or(d.silhouette_sample),
+            fit_sample: c.fit_sample.unwrap_or(d.fit_sample),
+            min_segment_share: c.min_segment_share.unwrap_or(d.min_segment_share),
+            min_segment_accounts: c.min_segment_accounts.unwrap_or(d.min_segment_accounts),
+        };
+        if cluster.k_min < 2 {
+            return Err(Error::config(
+                format!("k_min = {} is too small", cluster.k_min),
+                "segments need at least 2 clusters; use --k-min 2 or more",
+            ));
+        }
+        if cluster.k_max < cluster.k_min {
+            return Err(Error::config(
+                format!(
+                    "k_max = {} is below k_min = {}",
+                    cluster.k_max, cluster.k_min
+                ),
+                "give a range such as --k-min 2 --k-max 8",
+            ));
+        }
+        if cluster.n_runs == 0 {
+            return Err(Error::config("n_runs cannot be 0", "use n_runs = 10"));
+        }
+        if cluster.silhouette_sample < 10 || cluster.fit_sample < 10 {
+            return Err(Error::config(
+                "silhouette_sample and fit_sample must be at least 10",
+                "the defaults are 2000 and 50000",
+            ));
+        }
+        if !(0.0..0.5).contains(&cluster.min_segment_share) {
+            return Err(Error::config(
+                format!(
+                    "min_segment_share = {} is outside [0, 0.5)",
+                    cluster.min_segment_share
+                ),
+                "use a share such as 0.05",
+            ));
+        }
+        let confidence = self.analysis.confidence.unwrap_or(0.95);
+        if !(0.5..1.0).contains(&confidence) {
+            return Err(Error::config(
+                format!("confidence = {confidence} is outside [0.5, 1)"),
+                "use e.g. confidence = 0.95",
+            ));
+        }
+        let mut horizons = self.analysis.horizons.unwrap_or_else(|| vec![30, 90, 180]);
+        horizons.sort_unstable();
+        horizons.dedup();
+        if horizons.is_empty() || horizons[0] == 0 {
+            return Err(Error::config(
+                "horizons must be a non-empty list of positive day counts",
+                "use e.g. horizons = [30, 90, 180]",
+            ));
+        }
+        let default_dir = Path::new("data/sample");
+        let a = self.accounts;
+        let de = self.deals;
+        let accounts_path = o
+            .accounts
+            .or(a.path)
+            .unwrap_or_else(|| default_dir.join("accounts.parquet"));
+        let deals_path = o
+            .deals
+            .or(de.path)
+            .unwrap_or_else(|| default_dir.join("deals.parquet"));
+        let list_separator = a.list_separator.unwrap_or_else(|| ";".to_string());
+        if list_separator.is_empty() {
+            return Err(Error::config(
+                "accounts.list_separator cannot be empty",
+                "use e.g. list_separator = \";\"",
+            ));
+        }
+        let mut outcomes = BTreeMap::new();
+        for (label, outcome) in de.outcomes {
+            outcomes.insert(label.trim().to_lowercase(), outcome);
+        }
+        Ok(Config {
+            accounts_path,
+            deals_path,
+            account_columns: AccountColumns {
+                id: a.id.unwrap_or_else(|| "account_id".into()),
+                tier: a.tier.unwrap_or_else(|| "tier".into()),
+            },
+            deal_columns: DealColumns {
+                id: de.id.unwrap_or_else(|| "deal_id".into()),
+                account_id: de.account_id.unwrap_or_else(|| "account_id".into()),
+                created_at: de.created_at.unwrap_or_else(|| "created_at".into()),
+                closed_at: de.closed_at.unwrap_or_else(|| "closed_at".into()),
+                outcome: de.outcome.unwrap_or_else(|| "outcome".into()),
+                amount: de.amount.unwrap_or_else(|| "amount".into()),
+            },
+            tier_labels: a
+                .tier_labels
+                .into_iter()
+                .map(|(k, v)| (k.trim().to_lowercase(), v))
+                .collect(),
+            kinds: a.features,
+            list_separator,
+            accounts_csv_separator: separator(
+                a.csv_separator.as_deref(),
+                "accounts.csv_separator",
+            )?,
+            deals_csv_separator: separator(de.csv_separator.as_deref(), "deals.csv_separator")?,
+            outcomes,
+            drops: self.drops,
+            cluster,
+            horizons,
+            confidence,
+            as_of: o.as_of,
+        })
+    }
+}
+
+/// The closest name in `candidates` to `name`, for "did you mean" hints.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_suggests_a_column_one_typo_away() {
+        let cols = ["account_id", "industry", "employees"];
+        assert_eq!(nearest("acount_id", cols), Some("account_id"));
+        assert_eq!(nearest("Industry", cols), Some("industry"));
+        assert_eq!(nearest("revenue", cols), None);
+    }
+
+    #[test]
+    fn unknown_config_key_is_rejected() {
+        let err = toml::from_str::<RawConfig>("[accounts]\nidd = \"x\"\n").unwrap_err();
+        assert!(
+            err.message().contains("unknown field `idd`"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn k_max_below_k_min_is_a_config_error() {
+        let raw = RawConfig::default();
+        let o = Overrides {
+            k_min: Some(5),
+            k_max: Some(3),
+            ..Default::default()
+        };
+        let err = raw.check(o).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::BAD_INPUT);
+        assert!(err.to_string().contains("k_max = 3"));
+    }
+}

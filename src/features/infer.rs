@@ -1,0 +1,511 @@
+//! Deciding which account columns are features, of which kind, and fitting
+//! their transforms.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{FeatureColumn, FeatureData, FeatureSpec, Transform, UNSEEN};
+use crate::config::KindOverride;
+use crate::error::{Error, Location, Result};
+
+/// A column that is not used as a feature, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub column: String,
+    pub reason: String,
+}
+
+/// Options for inference.
+pub struct InferOptions<'a> {
+    pub kinds: &'a BTreeMap<String, KindOverride>,
+    pub list_separator: &'a str,
+    pub file: &'a Path,
+}
+
+/// A level or list value is kept when it covers at least this share of accounts ...
+const MIN_LEVEL_SHARE: f64 = 0.01;
+/// ... and at least this many accounts.
+const MIN_LEVEL_ACCOUNTS: usize = 5;
+/// At most this many levels per categorical feature (plus `other` and `(missing)`).
+const MAX_LEVELS: usize = 30;
+/// Skewness above which a non-negative numeric column is log-transformed.
+const HEAVY_TAIL_SKEW: f64 = 2.0;
+/// A text column whose distinct values are at least this share of its
+/// non-null values (with at least [`ID_MIN_ROWS`] rows) is an identifier.
+const ID_DISTINCT_SHARE: f64 = 0.9;
+const ID_MIN_ROWS: usize = 20;
+
+pub const OTHER: &str = "other";
+pub const MISSING: &str = "(missing)";
+
+enum Plan {
+    Numeric,
+    Binary,
+    Categorical,
+    List { separator: Option<String> },
+}
+
+fn strings(col: &Column) -> PolarsResult<Vec<Option<String>>> {
+    let s = col.as_materialized_series().cast(&DataType::String)?;
+    Ok(s.str()?
+        .iter()
+        .map(|v| v.map(|v| v.trim().to_string()))
+        .collect())
+}
+
+fn numeric_values(file: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
+    let s = col
+        .as_materialized_series()
+        .cast(&DataType::Float64)
+        .map_err(|e| col_err(file, name, e))?;
+    let ca = s.f64().map_err(|e| col_err(file, name, e))?;
+    if let Some(bad) = ca.iter().flatten().find(|v| !v.is_finite()) {
+        return Err(Error::input(
+            "a numeric feature holds a value that is not a finite number",
+            Location::file(file).column(name).value(bad),
+            "write missing values as empty / null, not NaN or infinity",
+        ));
+    }
+    Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+fn col_err(file: &Path, name: &str, e: PolarsError) -> Error {
+    Error::input(
+        format!("could not read the feature column: {e}"),
+        Location::file(file).column(name),
+        "check the column's type, or mark it ignore in [accounts.features]",
+    )
+}
+
+/// Text values per account for a list feature: native lists, or text split on `separator`.
+fn list_tokens(col: &Column, separator: Option<&str>) -> PolarsResult<Vec<Vec<String>>> {
+    let s = col.as_materialized_series();
+    if let DataType::List(_) = s.dtype() {
+        let ca = s.list()?;
+        let mut out = Vec::with_capacity(ca.len());
+        for v in ca.amortized_iter() {
+            let mut row = Vec::new();
+            if let Some(inner) = v {
+                let inner = inner.as_ref().cast(&DataType::String)?;
+                row.extend(inner.str()?.iter().flatten().map(|t| t.trim().to_string()));
+            }
+            out.push(row);
+        }
+        return Ok(out);
+    }
+    let sep = separator.unwrap_or(";");
+    Ok(strings(col)?
+        .into_iter()
+        .map(|v| {
+            v.map(|v| {
+                v.split(sep)
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+        })
+        .collect())
+}
+
+fn plan(name: &str, col: &Column, opts: &InferOptions<'_>) -> std::result::Result<Plan, String> {
+    let s = col.as_materialized_series();
+    let n = s.len();
+    let nulls = s.null_count();
+    if let Some(k) = opts.kinds.get(name) {
+        return match k {
+            KindOverride::Ignore => Err("ignored by config".into()),
+            KindOverride::Numeric => Ok(Plan::Numeric),
+            KindOverride::Binary => Ok(Plan::Binary),
+            KindOverride::Categorical => Ok(Plan::Categorical),
+            KindOverride::List => Ok(Plan::List {
+                separator: (!matches!(s.dtype(), DataType::List(_)))
+                    .then(|| opts.list_separator.to_string()),
+            }),
+        };
+    }
+    if nulls == n {
+        return Err("entirely null".into());
+    }
+    match s.dtype() {
+        DataType::Boolean => Ok(Plan::Binary),
+        dt if dt.is_primitive_numeric() => Ok(Plan::Numeric),
+        DataType::Date | DataType::Datetime(_, _) | DataType::Duration(_) | DataType::Time => {
+            Err("a date is not a feature unless configured in [accounts.features]".into())
+        }
+        DataType::List(inner)
+            if matches!(**inner, DataType::String | DataType::Categorical(_, _)) =>
+        {
+            Ok(Plan::List { separator: None })
+        }
+        DataType::String | DataType::Categorical(_, _) | DataType::Enum(_, _) => {
+            let ca = s.cast(&DataType::String).map_err(|e| e.to_string())?;
+            let ca = ca.str().map_err(|e| e.to_string())?;
+            let non_null = n - nulls;
+            let distinct = ca
+                .n_unique()
+                .map_err(|e| e.to_string())?
+                .saturating_sub(usize::from(nulls > 0));
+            let sep = opts.list_separator;
+            let with_sep = ca.iter().flatten().filter(|v| v.contains(sep)).count();
+            if with_sep > 0 {
+                let mut tokens: HashMap<&str, ()> = HashMap::new();
+                for v in ca.iter().flatten() {
+                    for t in v.split(sep) {
+                        tokens.insert(t.trim(), ());
+                    }
+                }
+                if tokens.len() * 2 <= distinct.max(1) || tokens.len() <= MAX_LEVELS {
+                    return Ok(Plan::List {
+                        separator: Some(sep.to_string()),
+                    });
+                }
+            }
+            if non_null >= ID_MIN_ROWS && distinct as f64 >= ID_DISTINCT_SHARE * non_null as f64 {
+                return Err(format!(
+                    "looks like an identifier ({distinct} distinct values in {non_null} rows)"
+                ));
+            }
+            Ok(Plan::Categorical)
+        }
+        dt => Err(format!("type {dt} is not supported as a feature")),
+    }
+}
+
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return 0.0;
+    }
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+    }
+}
+
+fn fit_numeric(values: &[f64]) -> Transform {
+    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    present.sort_by(f64::total_cmp);
+    let impute = median(&present);
+    let n = present.len().max(1) as f64;
+    let mean = present.iter().sum::<f64>() / n;
+    let var = present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    let sd = var.sqrt();
+    let skew = if sd > 0.0 {
+        present
+            .iter()
+            .map(|v| ((v - mean) / sd).powi(3))
+            .sum::<f64>()
+            / n
+    } else {
+        0.0
+    };
+    let log = present.first().is_some_and(|m| *m >= 0.0) && skew > HEAVY_TAIL_SKEW;
+    let t = |v: f64| if log { v.ln_1p() } else { v };
+    let all: Vec<f64> = values
+        .iter()
+        .map(|v| if v.is_nan() { t(impute) } else { t(*v) })
+        .collect();
+    let m = all.len().max(1) as f64;
+    let center = all.iter().sum::<f64>() / m;
+    let scale = (all.iter().map(|v| (v - center).powi(2)).sum::<f64>() / m).sqrt();
+    Transform::Numeric {
+        log,
+        impute,
+        center,
+        scale: if scale > 0.0 { scale } else { 1.0 },
+        missing_flag: values.iter().any(|v| v.is_nan()),
+    }
+}
+
+/// Levels worth a column, most frequent first; ties by name.
+fn frequent_levels(counts: &HashMap<String, usize>, n_accounts: usize) -> (Vec<String>, bool) {
+    let min = ((MIN_LEVEL_SHARE * n_accounts as f64).ceil() as usize).max(MIN_LEVEL_ACCOUNTS);
+    let mut levels: Vec<(&String, usize)> = counts.iter().map(|(k, v)| (k, *v)).collect();
+    levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let kept: Vec<String> = levels
+        .iter()
+        .filter(|(_, c)| *c >= min)
+        .take(MAX_LEVELS)
+        .map(|(k, _)| (*k).clone())
+        .collect();
+    let folded = kept.len() < levels.len();
+    (kept, folded)
+}
+
+fn level_index(levels: &[String]) -> HashMap<&str, u32> {
+    levels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i as u32))
+        .collect()
+}
+
+/// Infer feature kinds from the schema and config, and fit each transform on
+/// these accounts.
+pub fn infer(
+    df: &DataFrame,
+    opts: &InferOptions<'_>,
+) -> Result<(Vec<FeatureColumn>, Vec<Skipped>)> {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    let n = df.height();
+    for name in opts.kinds.keys() {
+        if df.column(name).is_err() {
+            let names: Vec<&str> = df
+                .get_column_names()
+                .into_iter()
+                .map(|s| s.as_str())
+                .collect();
+            let hint = match crate::config::nearest(name, names.iter().copied()) {
+                Some(near) => format!("did you mean '{near}'?"),
+                None => "remove it from [accounts.features]".into(),
+            };
+            return Err(Error::input(
+                "[accounts.features] names a column the accounts file does not have",
+                Location::file(opts.file).column(name.as_str()),
+                hint,
+            ));
+        }
+    }
+    for col in df.columns() {
+        let name = col.name().to_string();
+        let plan = match plan(&name, col, opts) {
+            Ok(p) => p,
+            Err(reason) => {
+                skipped.push(Skipped {
+                    column: name,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let nulls = col.null_count() as u64;
+        let fitted = match plan {
+            Plan::Numeric => {
+                let values = numeric_values(opts.file, &name, col)?;
+                let transform = fit_numeric(&values);
+                FeatureColumn {
+                    spec: FeatureSpec {
+                        name: name.clone(),
+                        transform,
+                        nulls,
+                    },
+                    data: FeatureData::Numeric(values),
+                }
+            }
+            Plan::Binary => {
+                let values = binary_values(opts.file, &name, col)?;
+                let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+                let impute = present.iter().sum::<f64>() / present.len().max(1) as f64;
+                FeatureColumn {
+                    spec: FeatureSpec {
+                        name: name.clone(),
+                        transform: Transform::Binary {
+                            impute,
+                            missing_flag: present.len() < values.len(),
+                        },
+                        nulls,
+                    },
+                    data: FeatureData::Binary(values),
+                }
+            }
+            Plan::Categorical => {
+                let values = strings(col).map_err(|e| col_err(opts.file, &name, e))?;
+                let mut counts: HashMap<String, usize> = HashMap::new();
+                for v in &values {
+                    *counts
+                        .entry(v.clone().unwrap_or_else(|| MISSING.to_string()))
+                        .or_default() += 1;
+                }
+                let (mut levels, folded) = frequent_levels(&counts, n);
+                if folded && !levels.iter().any(|l| l == OTHER) {
+                    levels.push(OTHER.to_string());
+                }
+                let spec = FeatureSpec {
+                    name: name.clone(),
+                    transform: Transform::Categorical { levels },
+                    nulls,
+                };
+                let data = categorical_codes(&spec, &values);
+                FeatureColumn { spec, data }
+            }
+            Plan::List { separator } => {
+                let tokens = list_tokens(col, separator.as_deref())
+                    .map_err(|e| col_err(opts.file, &name, e))?;
+                let mut counts: HashMap<String, usize> = HashMap::new();
+                for row in &tokens {
+                    let mut row: Vec<&String> = row.iter().collect();
+                    row.sort();
+                    row.dedup();
+                    for t in row {
+                        *counts.entry(t.clone()).or_default() += 1;
+                    }
+                }
+                let (values, _) = frequent_levels(&counts, n);
+                let spec = FeatureSpec {
+                    name: name.clone(),
+                    transform: Transform::List { values, separator },
+                    nulls,
+                };
+                let data = list_codes(&spec, &tokens);
+                FeatureColumn { spec, data }
+            }
+        };
+        let constant = match &fitted.spec.transform {
+            Transform::Numeric { scale, .. } => *scale == 1.0 && is_constant(&fitted.data),
+            Transform::Categorical { levels } => levels.len() < 2,
+            Transform::List { values, .. } => values.is_empty(),
+            Transform::Binary { .. } => is_constant(&fitted.data),
+        };
+        if constant {
+            skipped.push(Skipped {
+                column: name,
+                reason: "has a single value (or no value frequent enough to use)".into(),
+            });
+            continue;
+        }
+        out.push(fitted);
+    }
+    if out.is_empty() {
+        return Err(Error::input(
+            "no usable feature column in the accounts table",
+            Location::file(opts.file),
+            format!(
+                "skipped: {}",
+                skipped
+                    .iter()
+                    .map(|s| format!("'{}' ({})", s.column, s.reason))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    Ok((out, skipped))
+}
+
+fn is_constant(data: &FeatureData) -> bool {
+    match data {
+        FeatureData::Numeric(v) | FeatureData::Binary(v) => {
+            let mut it = v.iter().filter(|x| !x.is_nan());
+            match it.next() {
+                None => true,
+                Some(first) => it.all(|x| x == first),
+            }
+        }
+        _ => false,
+    }
+}
+
+fn binary_values(file: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
+    let s = col.as_materialized_series();
+    if let Ok(b) = s.bool() {
+        return Ok(b.iter().map(|v| v.map_or(f64::NAN, f64::from)).collect());
+    }
+    let mut out = Vec::with_capacity(s.len());
+    for v in strings(col).map_err(|e| col_err(file, name, e))? {
+        out.push(match v.as_deref().map(str::to_lowercase).as_deref() {
+            None | Some("") => f64::NAN,
+            Some("true" | "t" | "yes" | "y" | "1" | "1.0") => 1.0,
+            Some("false" | "f" | "no" | "n" | "0" | "0.0") => 0.0,
+            Some(other) => {
+                return Err(Error::input(
+                    "a binary feature holds a value that is not true/false",
+                    Location::file(file).column(name).value(other),
+                    "use true/false, yes/no or 1/0, or declare the column categorical",
+                ))
+            }
+        });
+    }
+    Ok(out)
+}
+
+fn categorical_codes(spec: &FeatureSpec, values: &[Option<String>]) -> FeatureData {
+    let Transform::Categorical { levels } = &spec.transform else {
+        unreachable!("categorical_codes is called on categorical specs")
+    };
+    let index = level_index(levels);
+    let other = index.get(OTHER).copied().unwrap_or(UNSEEN);
+    FeatureData::Categorical(
+        values
+            .iter()
+            .map(|v| {
+                let key = v.as_deref().unwrap_or(MISSING);
+                index.get(key).copied().unwrap_or(other)
+            })
+            .collect(),
+    )
+}
+
+fn list_codes(spec: &FeatureSpec, tokens: &[Vec<String>]) -> FeatureData {
+    let Transform::List { values, .. } = &spec.transform else {
+        unreachable!("list_codes is called on list specs")
+    };
+    let index = level_index(values);
+    let mut offsets = Vec::with_capacity(tokens.len() + 1);
+    let mut codes = Vec::new();
+    offsets.push(0u32);
+    for row in tokens {
+        let start = codes.len();
+        for t in row {
+            if let Some(&c) = index.get(t.as_str()) {
+                if !codes[start..].contains(&c) {
+                    codes.push(c);
+                }
+            }
+        }
+        codes[start..].sort_unstable();
+        offsets.push(codes.len() as u32);
+    }
+    FeatureData::List {
+        offsets,
+        values: codes,
+    }
+}
+
+/// Apply fitted specs to another accounts table (for `score`): the same
+/// columns must be there, with compatible types.
+pub fn apply(df: &DataFrame, specs: &[FeatureSpec], file: &Path) -> Result<Vec<FeatureColumn>> {
+    let mut out = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let col = df.column(&spec.name).map_err(|_| {
+            let names: Vec<&str> = df
+                .get_column_names()
+                .into_iter()
+                .map(|s| s.as_str())
+                .collect();
+            Error::input(
+                "the model needs a feature column the accounts file does not have",
+                Location::file(file).column(spec.name.as_str()),
+                match crate::config::nearest(&spec.name, names.iter().copied()) {
+                    Some(near) => format!("did you mean '{near}'? rename it to '{}'", spec.name),
+                    None => "score needs the same feature columns discover was run on".into(),
+                },
+            )
+        })?;
+        let data = match &spec.transform {
+            Transform::Numeric { .. } => {
+                FeatureData::Numeric(numeric_values(file, &spec.name, col)?)
+            }
+            Transform::Binary { .. } => FeatureData::Binary(binary_values(file, &spec.name, col)?),
+            Transform::Categorical { .. } => {
+                let values = strings(col).map_err(|e| col_err(file, &spec.name, e))?;
+                categorical_codes(spec, &values)
+            }
+            Transform::List { separator, .. } => {
+                let tokens = list_tokens(col, separator.as_deref())
+                    .map_err(|e| col_err(file, &spec.name, e))?;
+                list_codes(spec, &tokens)
+            }
+        };
+        out.push(FeatureColumn {
+            spec: spec.clone(),
+            data,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,160 @@
+//! Account features: which columns are features and of what kind
+//! ([`infer`]), their values per account ([`FeatureColumn`]), and the numeric
+//! matrix k-means runs on ([`encode`]).
+//!
+//! Every transform is recorded in a [`FeatureSpec`], so `score` can apply the
+//! same encoding to new accounts.
+
+pub mod encode;
+pub mod infer;
+
+use serde::{Deserialize, Serialize};
+
+pub use encode::{encode, FeatureMatrix};
+pub use infer::{infer, Skipped};
+
+/// The kind of a feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureKind {
+    Numeric,
+    Binary,
+    Categorical,
+    /// Multi-valued categorical, e.g. `technologies`: one binary per value.
+    List,
+}
+
+/// How a feature is turned into matrix columns. Fitted once on the training
+/// accounts and applied unchanged to new ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Transform {
+    Numeric {
+        /// `ln(1 + x)` before standardising (heavy-tailed, non-negative columns).
+        log: bool,
+        /// Value used for nulls, in the column's original units (the median).
+        impute: f64,
+        /// Mean and standard deviation of the (log-)transformed values.
+        center: f64,
+        scale: f64,
+        /// Whether a `<name> (missing)` indicator column is added.
+        missing_flag: bool,
+    },
+    Binary {
+        /// Value used for nulls (the share of `true`).
+        impute: f64,
+        missing_flag: bool,
+    },
+    Categorical {
+        /// Levels with a column each; rare levels are folded into `other`,
+        /// nulls become `(missing)`. A level not seen in training encodes as
+        /// all zeros.
+        levels: Vec<String>,
+    },
+    List {
+        /// Values with a column each; rarer values are dropped.
+        values: Vec<String>,
+        /// Separator for text input (`None` for a native list column).
+        separator: Option<String>,
+    },
+}
+
+/// A feature and its fitted transform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureSpec {
+    pub name: String,
+    pub transform: Transform,
+    /// Nulls in the training accounts.
+    pub nulls: u64,
+}
+
+impl FeatureSpec {
+    pub fn kind(&self) -> FeatureKind {
+        match self.transform {
+            Transform::Numeric { .. } => FeatureKind::Numeric,
+            Transform::Binary { .. } => FeatureKind::Binary,
+            Transform::Categorical { .. } => FeatureKind::Categorical,
+            Transform::List { .. } => FeatureKind::List,
+        }
+    }
+}
+
+/// A category code meaning "not one of the fitted levels".
+pub const UNSEEN: u32 = u32::MAX;
+
+/// A feature's values per account, in original units.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FeatureData {
+    /// NaN for null.
+    Numeric(Vec<f64>),
+    /// 1.0 / 0.0, NaN for null.
+    Binary(Vec<f64>),
+    /// Index into the transform's levels (or [`UNSEEN`]).
+    Categorical(Vec<u32>),
+    /// Per account, indices into the transform's values; `offsets` has one
+    /// more entry than there are accounts.
+    List { offsets: Vec<u32>, values: Vec<u32> },
+}
+
+/// One feature: its spec and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureColumn {
+    pub spec: FeatureSpec,
+    pub data: FeatureData,
+}
+
+impl FeatureColumn {
+    /// The list values of account `i`.
+    pub fn list_values(&self, i: usize) -> &[u32] {
+        match &self.data {
+            FeatureData::List { offsets, values } => {
+                &values[offsets[i] as usize..offsets[i + 1] as usize]
+            }
+            _ => &[],
+        }
+    }
+}
+
+/// A named level of a feature: a categorical level, a list value, or a binary
+/// feature's `true`. The unit the correlation analysis and the segment
+/// profiles talk about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Level {
+    pub feature: String,
+    pub level: String,
+}
+
+impl FeatureColumn {
+    /// Indicator levels of this feature and, per level, whether account `i` has it.
+    /// Numeric features have none.
+    pub fn levels(&self) -> Vec<String> {
+        match &self.spec.transform {
+            Transform::Numeric { .. } => vec![],
+            Transform::Binary { .. } => vec!["true".into()],
+            Transform::Categorical { levels } => levels.clone(),
+            Transform::List { values, .. } => values.clone(),
+        }
+    }
+
+    /// Whether account `i` has level index `l` (see [`FeatureColumn::levels`]);
+    /// `None` when the account's value is null (binary features only).
+    pub fn has_level(&self, i: usize, l: usize) -> Option<bool> {
+        match &self.data {
+            FeatureData::Numeric(_) => None,
+            FeatureData::Binary(v) => (!v[i].is_nan()).then(|| v[i] == 1.0),
+            FeatureData::Categorical(c) => Some(c[i] as usize == l),
+            FeatureData::List { .. } => Some(self.list_values(i).contains(&(l as u32))),
+        }
+    }
+
+    /// How to write level `l` in prose: `industry = Fintech`, `technologies has Salesforce`.
+    pub fn level_label(&self, l: usize) -> String {
+        let name = &self.spec.name;
+        match &self.spec.transform {
+            Transform::Numeric { .. } => name.clone(),
+            Transform::Binary { .. } => name.clone(),
+            Transform::Categorical { levels } => format!("{name} = {}", levels[l]),
+            Transform::List { values, .. } => format!("{name} has {}", values[l]),
+        }
+    }
+}

@@ -1,0 +1,673 @@
+//! The data contract: turns raw tables into typed [`Accounts`] and [`Deals`],
+//! rejecting what breaks the contract and counting what it may drop.
+//!
+//! See `DATA_CONTRACT.md` ("Bad input") and the README. Hard errors name the
+//! file, the column and an example value; droppable rows are counted by
+//! reason in [`Drops`] and reported.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::config::{Config, DropPolicy, OutcomeLabel};
+use crate::error::{Error, Location, Result};
+use crate::io::read::{InputFile, Table};
+
+/// Accounts after key and tier validation. Feature columns stay in `features`
+/// (a `DataFrame` without the key and tier) for `features::infer`.
+pub struct Accounts {
+    pub ids: Vec<String>,
+    /// Current tier per account (1, 2 or 3); `None` for untiered. The whole
+    /// vector is `None` when the input has no tier column.
+    pub tier: Option<Vec<Option<u8>>>,
+    pub features: DataFrame,
+    pub file: InputFile,
+    pub path: std::path::PathBuf,
+}
+
+impl Accounts {
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+}
+
+/// Deals after validation, one entry per kept deal. Dates are days since 1970-01-01.
+pub struct Deals {
+    /// Index into [`Accounts::ids`].
+    pub account: Vec<u32>,
+    pub created: Vec<i32>,
+    /// Close date for won and lost deals; for open deals, the as-of date.
+    pub closed: Vec<i32>,
+    pub outcome: Vec<OutcomeLabel>,
+    /// Deal value, NaN when unknown.
+    pub amount: Vec<f64>,
+    pub as_of: i32,
+    pub file: InputFile,
+}
+
+impl Deals {
+    pub fn len(&self) -> usize {
+        self.account.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.account.is_empty()
+    }
+
+    /// Days from creation to close (or to the as-of date for open deals).
+    pub fn duration(&self, i: usize) -> f64 {
+        f64::from(self.closed[i] - self.created[i])
+    }
+}
+
+/// Rows dropped or reinterpreted, by reason.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Drops {
+    /// Reason → rows dropped.
+    pub deals_dropped: BTreeMap<String, u64>,
+    /// Won or lost deals closed after the as-of date, counted as open at the as-of date.
+    pub deals_reopened_at_as_of: u64,
+}
+
+impl Drops {
+    fn count(&mut self, reason: &str) {
+        *self.deals_dropped.entry(reason.to_string()).or_default() += 1;
+    }
+}
+
+fn missing_column(file: &Path, df: &DataFrame, wanted: &str, role: &str, key: &str) -> Error {
+    let names: Vec<&str> = df
+        .get_column_names()
+        .into_iter()
+        .map(|s| s.as_str())
+        .collect();
+    let hint = match crate::config::nearest(wanted, names.iter().copied()) {
+        Some(near) => {
+            format!("did you mean '{near}'? map it in the config file with {key} = \"{near}\"")
+        }
+        None => format!(
+            "the file has columns {}; map the right one in the config file with {key} = \"...\"",
+            preview(&names)
+        ),
+    };
+    Error::input(
+        format!("required column '{wanted}' ({role}) is missing"),
+        Location::file(file).column(wanted),
+        hint,
+    )
+}
+
+fn preview(names: &[&str]) -> String {
+    let shown: Vec<String> = names.iter().take(12).map(|n| format!("'{n}'")).collect();
+    let more = if names.len() > 12 { ", ..." } else { "" };
+    format!("{}{more}", shown.join(", "))
+}
+
+fn polars_err(file: &Path, column: &str, e: PolarsError) -> Error {
+    Error::input(
+        format!("could not interpret the column: {e}"),
+        Location::file(file).column(column),
+        "check the column's type in the export",
+    )
+}
+
+/// A key column as strings. Integers are written in decimal; floats are
+/// accepted only when every value is a whole number.
+fn key_strings(file: &Path, name: &str, col: &Column) -> Result<StringChunked> {
+    let s = col.as_materialized_series();
+    let as_str = match s.dtype() {
+        DataType::String => s.clone(),
+        dt if dt.is_integer() => s
+            .cast(&DataType::String)
+            .map_err(|e| polars_err(file, name, e))?,
+        dt if dt.is_float() => {
+            let f = s
+                .f64()
+                .ok()
+                .cloned()
+                .unwrap_or_else(|| s.cast(&DataType::Float64).unwrap().f64().unwrap().clone());
+            if let Some(bad) = f
+                .iter()
+                .flatten()
+                .find(|v| v.fract() != 0.0 || !v.is_finite())
+            {
+                return Err(Error::input(
+                    "a key column holds a number that is not a whole number",
+                    Location::file(file).column(name).value(bad),
+                    "keys must be strings or integers",
+                ));
+            }
+            s.cast(&DataType::Int64)
+                .and_then(|s| s.cast(&DataType::String))
+                .map_err(|e| polars_err(file, name, e))?
+        }
+        dt => {
+            return Err(Error::input(
+                format!("a key column has type {dt}, expected string or integer"),
+                Location::file(file).column(name),
+                "keys must be strings or integers",
+            ))
+        }
+    };
+    Ok(as_str.str().map_err(|e| polars_err(file, name, e))?.clone())
+}
+
+fn parse_tier(raw: &str, labels: &BTreeMap<String, u8>) -> Option<u8> {
+    let t = raw.trim().to_lowercase();
+    if let Some(v) = labels.get(&t) {
+        return Some(*v);
+    }
+    let digits = t
+        .strip_prefix("tier")
+        .or_else(|| t.strip_prefix('t'))
+        .unwrap_or(&t)
+        .trim_start_matches([' ', '_', '-']);
+    match digits {
+        "1" => Some(1),
+        "2" => Some(2),
+        "3" => Some(3),
+        _ => None,
+    }
+}
+
+/// Validate the accounts table: the key is present, non-null and unique; the
+/// tier column, if any, holds known labels.
+pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
+    let Table { df, file, path } = table;
+    let cols = &config.account_columns;
+    let id_col = df
+        .column(&cols.id)
+        .map_err(|_| missing_column(&path, &df, &cols.id, "the account key", "accounts.id"))?;
+    let ids_ca = key_strings(&path, &cols.id, id_col)?;
+    let mut ids = Vec::with_capacity(df.height());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(df.height());
+    for (row, v) in ids_ca.iter().enumerate() {
+        let Some(v) = v else {
+            return Err(Error::input(
+                format!("account key is null in row {}", row + 1),
+                Location::file(&path).column(&cols.id).value("null"),
+                "every account needs a unique, non-null key",
+            ));
+        };
+        if !seen.insert(v) {
+            return Err(Error::input(
+                "account key is duplicated",
+                Location::file(&path).column(&cols.id).value(v),
+                "keep one row per account; deduplicate the export",
+            ));
+        }
+        ids.push(v.to_string());
+    }
+    drop(seen);
+    if ids.is_empty() {
+        return Err(Error::input(
+            "the accounts table has no rows",
+            Location::file(&path),
+            "export the accounts again",
+        ));
+    }
+
+    let tier = match df.column(&cols.tier) {
+        Err(_) => None,
+        Ok(col) => Some(tiers(&path, &cols.tier, col, &config.tier_labels)?),
+    };
+    let mut features = df.clone();
+    features = features
+        .drop(&cols.id)
+        .map_err(|e| polars_err(&path, &cols.id, e))?;
+    if tier.is_some() {
+        features = features
+            .drop(&cols.tier)
+            .map_err(|e| polars_err(&path, &cols.tier, e))?;
+    }
+    Ok(Accounts {
+        ids,
+        tier,
+        features,
+        file,
+        path,
+    })
+}
+
+fn tiers(
+    path: &Path,
+    name: &str,
+    col: &Column,
+    labels: &BTreeMap<String, u8>,
+) -> Result<Vec<Option<u8>>> {
+    let s = col
+        .as_materialized_series()
+        .cast(&DataType::String)
+        .map_err(|e| polars_err(path, name, e))?;
+    let ca = s.str().map_err(|e| polars_err(path, name, e))?;
+    let mut out = Vec::with_capacity(ca.len());
+    for v in ca.iter() {
+        match v.map(str::trim) {
+            None | Some("") => out.push(None),
+            Some(raw) => match parse_tier(raw, labels) {
+                Some(t) if (1..=3).contains(&t) => out.push(Some(t)),
+                _ => {
+                    return Err(Error::input(
+                        "unrecognised tier label",
+                        Location::file(path).column(name).value(raw),
+                        format!(
+                            "tiers are 1, 2, 3 or 'Tier 1'..'Tier 3'; map other labels in the config file, \
+                             e.g. [accounts.tier_labels] \"{raw}\" = 1"
+                        ),
+                    ))
+                }
+            },
+        }
+    }
+    Ok(out)
+}
+
+/// Earliest and latest dates accepted, as days since 1970-01-01 (1900-01-01, 2200-01-01).
+const MIN_DATE: i32 = -25_567;
+const MAX_DATE: i32 = 84_006;
+
+/// A date or datetime column as days since 1970-01-01. Strings are parsed as
+/// ISO 8601 (`2026-03-31`, `2026-03-31 14:00:00`, `2026-03-31T14:00:00Z`).
+pub fn date_days(path: &Path, name: &str, col: &Column) -> Result<Vec<Option<i32>>> {
+    let s = col.as_materialized_series();
+    let days: Vec<Option<i32>> = match s.dtype() {
+        DataType::Date | DataType::Datetime(_, _) => {
+            let d = if matches!(s.dtype(), DataType::Date) {
+                s.clone()
+            } else {
+                s.cast(&DataType::Date)
+                    .map_err(|e| polars_err(path, name, e))?
+            };
+            let i = d
+                .cast(&DataType::Int32)
+                .map_err(|e| polars_err(path, name, e))?;
+            i.i32()
+                .map_err(|e| polars_err(path, name, e))?
+                .iter()
+                .collect()
+        }
+        DataType::String => {
+            let ca = s.str().map_err(|e| polars_err(path, name, e))?;
+            let mut out = Vec::with_capacity(ca.len());
+            for v in ca.iter() {
+                match v.map(str::trim) {
+                    None | Some("") => out.push(None),
+                    Some(raw) => match parse_date(raw) {
+                        Some(d) => out.push(Some(d)),
+                        None => {
+                            return Err(Error::input(
+                                "a date could not be read",
+                                Location::file(path).column(name).value(raw),
+                                "write dates as ISO 8601 (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS), in one format per column",
+                            ))
+                        }
+                    },
+                }
+            }
+            out
+        }
+        DataType::Null => vec![None; s.len()],
+        dt => {
+            return Err(Error::input(
+                format!("the column has type {dt}, expected a date or datetime"),
+                Location::file(path).column(name),
+                "export the column as a date, or as ISO 8601 text",
+            ))
+        }
+    };
+    if let Some(bad) = days
+        .iter()
+        .flatten()
+        .find(|d| !(MIN_DATE..MAX_DATE).contains(*d))
+    {
+        return Err(Error::input(
+            "a date is outside 1900-01-01 .. 2200-01-01",
+            Location::file(path).column(name).value(format_date(*bad)),
+            "check for placeholder dates such as 0001-01-01 or 9999-12-31 in the export",
+        ));
+    }
+    Ok(days)
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
+}
+
+/// Parse an ISO 8601 date or datetime into days since 1970-01-01.
+pub fn parse_date(raw: &str) -> Option<i32> {
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .or_else(|| {
+            [
+                "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.f",
+            ]
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(raw.trim_end_matches('Z'), f).ok())
+            .map(|dt| dt.date())
+        })
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(raw)
+                .ok()
+                .map(|d| d.date_naive())
+        })?;
+    i32::try_from((date - epoch()).num_days()).ok()
+}
+
+/// Format days since 1970-01-01 as `YYYY-MM-DD`.
+pub fn format_date(days: i32) -> String {
+    (epoch() + chrono::Duration::days(i64::from(days)))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+fn outcome_of(raw: &str, map: &BTreeMap<String, OutcomeLabel>) -> Option<OutcomeLabel> {
+    let t = raw.trim().to_lowercase();
+    if let Some(o) = map.get(&t) {
+        return Some(*o);
+    }
+    match t.as_str() {
+        "won" => Some(OutcomeLabel::Won),
+        "lost" => Some(OutcomeLabel::Lost),
+        "open" => Some(OutcomeLabel::Open),
+        _ => None,
+    }
+}
+
+/// Validate the deals table against the accounts, fix the as-of date and
+/// count every dropped row.
+pub fn deals(
+    table: Table,
+    accounts: &Accounts,
+    config: &Config,
+    drops: &mut Drops,
+) -> Result<Deals> {
+    let Table { df, file, path } = table;
+    let c = &config.deal_columns;
+    let col = |name: &str, role: &str, key: &str| {
+        df.column(name)
+            .map_err(|_| missing_column(&path, &df, name, role, key))
+    };
+    let id_col = col(&c.id, "the deal key", "deals.id")?;
+    let acc_col = col(&c.account_id, "the deal's account", "deals.account_id")?;
+    let created_col = col(
+        &c.created_at,
+        "when the deal was opened",
+        "deals.created_at",
+    )?;
+    let closed_col = col(
+        &c.closed_at,
+        "when the deal was won or lost",
+        "deals.closed_at",
+    )?;
+    let outcome_col = col(&c.outcome, "won, lost or open", "deals.outcome")?;
+    let amount_col = df.column(&c.amount).ok();
+
+    // Deal keys: non-null and unique.
+    let ids = key_strings(&path, &c.id, id_col)?;
+    let mut seen: HashSet<&str> = HashSet::with_capacity(ids.len());
+    for (row, v) in ids.iter().enumerate() {
+        let Some(v) = v else {
+            return Err(Error::input(
+                format!("deal key is null in row {}", row + 1),
+                Location::file(&path).column(&c.id).value("null"),
+                "every deal needs a unique, non-null key",
+            ));
+        };
+        if !seen.insert(v) {
+            return Err(Error::input(
+                "deal key is duplicated",
+                Location::file(&path).column(&c.id).value(v),
+                "keep one row per opportunity; deduplicate the export",
+            ));
+        }
+    }
+    drop(seen);
+
+    // Outcomes: every label must map.
+    let outcome_s = outcome_col
+        .as_materialized_series()
+        .cast(&DataType::String)
+        .map_err(|e| polars_err(&path, &c.outcome, e))?;
+    let outcome_ca = outcome_s
+        .str()
+        .map_err(|e| polars_err(&path, &c.outcome, e))?;
+    let mut outcomes = Vec::with_capacity(outcome_ca.len());
+    let mut label_cache: HashMap<&str, OutcomeLabel> = HashMap::new();
+    for (row, v) in outcome_ca.iter().enumerate() {
+        let Some(v) = v else {
+            return Err(Error::input(
+                format!("outcome is null in row {}", row + 1),
+                Location::file(&path).column(&c.outcome).value("null"),
+                "every deal needs an outcome: won, lost or open",
+            ));
+        };
+        let o = match label_cache.get(v) {
+            Some(o) => *o,
+            None => {
+                let o = outcome_of(v, &config.outcomes).ok_or_else(|| {
+                    Error::input(
+                        "outcome value is not mapped to won, lost or open",
+                        Location::file(&path).column(&c.outcome).value(v),
+                        format!("map it in the config file: [deals.outcomes] \"{v}\" = \"open\" (or \"won\" / \"lost\")"),
+                    )
+                })?;
+                label_cache.insert(v, o);
+                o
+            }
+        };
+        outcomes.push(o);
+    }
+
+    let created = date_days(&path, &c.created_at, created_col)?;
+    let closed = date_days(&path, &c.closed_at, closed_col)?;
+    let amount: Vec<f64> = match amount_col {
+        None => vec![f64::NAN; df.height()],
+        Some(a) => {
+            let s = a.as_materialized_series();
+            if !s.dtype().is_primitive_numeric() && !matches!(s.dtype(), DataType::Null) {
+                return Err(Error::input(
+                    format!(
+                        "the amount column has type {}, expected a number",
+                        s.dtype()
+                    ),
+                    Location::file(&path).column(&c.amount),
+                    "export amounts as numbers without currency symbols",
+                ));
+            }
+            let f = s
+                .cast(&DataType::Float64)
+                .map_err(|e| polars_err(&path, &c.amount, e))?;
+            let ca = f.f64().map_err(|e| polars_err(&path, &c.amount, e))?;
+            let v: Vec<f64> = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+            if let Some(bad) = ca.iter().flatten().find(|v| !v.is_finite()) {
+                return Err(Error::input(
+                    "an amount is not a finite number",
+                    Location::file(&path).column(&c.amount).value(bad),
+                    "write unknown amounts as empty / null, not NaN or infinity",
+                ));
+            }
+            v
+        }
+    };
+
+    let acc_ids = key_strings(&path, &c.account_id, acc_col)?;
+    let index: HashMap<&str, u32> = accounts
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i as u32))
+        .collect();
+
+    let policy_fail =
+        |policy: DropPolicy, reason: &str, column: &str, value: String| -> Result<()> {
+            if policy == DropPolicy::Error {
+                Err(Error::input(
+                    format!("a deal is {reason}, and the config makes this an error"),
+                    Location::file(&path).column(column).value(value),
+                    "fix the export, or set the [drops] policy to \"drop\"",
+                ))
+            } else {
+                Ok(())
+            }
+        };
+
+    // First pass: rows that survive validation, before the as-of date is known.
+    let n = df.height();
+    let mut keep = Vec::with_capacity(n);
+    for i in 0..n {
+        let Some(acc) = acc_ids.get(i).and_then(|a| index.get(a.trim()).copied()) else {
+            let v = acc_ids.get(i).unwrap_or("null").to_string();
+            policy_fail(
+                config.drops.unknown_account,
+                "for an account not in the accounts table",
+                &c.account_id,
+                v,
+            )?;
+            drops.count("unknown_account");
+            continue;
+        };
+        let Some(cr) = created[i] else {
+            policy_fail(
+                config.drops.missing_date,
+                "missing its creation date",
+                &c.created_at,
+                "null".into(),
+            )?;
+            drops.count("missing_created_at");
+            continue;
+        };
+        let o = outcomes[i];
+        let cl = closed[i];
+        if o != OutcomeLabel::Open {
+            match cl {
+                None => {
+                    policy_fail(
+                        config.drops.missing_date,
+                        "closed but has no close date",
+                        &c.closed_at,
+                        "null".into(),
+                    )?;
+                    drops.count("missing_closed_at");
+                    continue;
+                }
+                Some(cl) if cl < cr => {
+                    policy_fail(
+                        config.drops.closed_before_created,
+                        "closed before it was created",
+                        &c.closed_at,
+                        format_date(cl),
+                    )?;
+                    drops.count("closed_before_created");
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if amount[i] < 0.0 {
+            policy_fail(
+                config.drops.negative_amount,
+                "of negative amount",
+                &c.amount,
+                amount[i].to_string(),
+            )?;
+            drops.count("negative_amount");
+            continue;
+        }
+        keep.push((i, acc, cr, cl, o));
+    }
+
+    let as_of = match config.as_of {
+        Some(d) => d,
+        None => keep
+            .iter()
+            .map(|&(_, _, cr, cl, o)| {
+                if o == OutcomeLabel::Open {
+                    cr
+                } else {
+                    cl.unwrap_or(cr).max(cr)
+                }
+            })
+            .max()
+            .ok_or_else(|| {
+                Error::input(
+                    "no deal remains after validation",
+                    Location::file(&path),
+                    "see the counts above: check the account keys and dates",
+                )
+            })?,
+    };
+
+    let mut out = Deals {
+        account: Vec::with_capacity(keep.len()),
+        created: Vec::with_capacity(keep.len()),
+        closed: Vec::with_capacity(keep.len()),
+        outcome: Vec::with_capacity(keep.len()),
+        amount: Vec::with_capacity(keep.len()),
+        as_of,
+        file,
+    };
+    for (i, acc, cr, cl, mut o) in keep {
+        if cr > as_of {
+            drops.count("created_after_as_of");
+            continue;
+        }
+        let mut close = cl.unwrap_or(as_of);
+        if o != OutcomeLabel::Open && close > as_of {
+            drops.deals_reopened_at_as_of += 1;
+            o = OutcomeLabel::Open;
+        }
+        if o == OutcomeLabel::Open {
+            close = as_of;
+        }
+        out.account.push(acc);
+        out.created.push(cr);
+        out.closed.push(close);
+        out.outcome.push(o);
+        out.amount.push(amount[i]);
+    }
+    if !out.outcome.iter().any(|o| *o != OutcomeLabel::Open) {
+        return Err(Error::input(
+            format!("no closed (won or lost) deal remains as of {}", format_date(as_of)),
+            Location::file(&path).column(&c.outcome),
+            "segments are judged on closed deals; check the outcome mapping, --as-of, and the drop counts",
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_and_datetimes_parse_to_days_since_epoch() {
+        assert_eq!(parse_date("1970-01-02"), Some(1));
+        assert_eq!(parse_date("2026-01-01"), Some(20_454));
+        assert_eq!(parse_date("2026-01-01 23:59:59"), Some(20_454));
+        assert_eq!(parse_date("2026-01-01T10:00:00Z"), Some(20_454));
+        assert_eq!(parse_date("01/02/2026"), None);
+        assert_eq!(format_date(20_454), "2026-01-01");
+    }
+
+    #[test]
+    fn tier_labels_accept_numbers_and_tier_words() {
+        let mut labels = BTreeMap::new();
+        labels.insert("strategic account".to_string(), 1);
+        assert_eq!(parse_tier("Tier 1", &labels), Some(1));
+        assert_eq!(parse_tier("tier_2", &labels), Some(2));
+        assert_eq!(parse_tier("3", &labels), Some(3));
+        assert_eq!(parse_tier("T2", &labels), Some(2));
+        assert_eq!(parse_tier("Strategic account", &labels), Some(1));
+        assert_eq!(parse_tier("Gold", &labels), None);
+    }
+}

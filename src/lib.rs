@@ -1,0 +1,24 @@
+//! # abm-segments
+//!
+//! Outcome-based account segmentation for account-based marketing. The
+//! pipeline reads accounts and won/lost/open deals ([`io`]), turns account
+//! columns into features ([`features`]), finds segments with k-means
+//! ([`cluster`]), measures how well and how fast each segment converts with
+//! open deals censored ([`outcomes`], [`stats`]), says what sets each segment
+//! apart ([`segments`]), judges the company's current tiers ([`verdict`]),
+//! and renders one [`report::Report`] to JSON, Markdown and Parquet.
+//!
+//! The binary is a thin wrapper over [`cmd::run`].
+
+pub mod cluster;
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod features;
+pub mod generate;
+pub mod io;
+pub mod outcomes;
+pub mod report;
+pub mod segments;
+pub mod stats;
+pub mod verdict;

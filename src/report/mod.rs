@@ -1,0 +1,212 @@
+//! The run's findings as one [`Report`], rendered to every output format.
+//!
+//! # Wire format
+//!
+//! `report.json` is this struct serialised with serde. Within a
+//! [`SCHEMA_VERSION`] fields are only added; a rename or removal bumps it and
+//! gets a CHANGELOG line. Rates are fractions in 0–1, durations are days,
+//! amounts are in the input's currency units; nothing is pre-formatted.
+//! Sections a run could not compute hold `{"status": "not_computed",
+//! "reason": ...}` instead of their figures.
+
+pub mod json;
+pub mod markdown;
+pub mod parquet;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::cluster::KCandidate;
+use crate::features::Skipped;
+use crate::io::read::InputFile;
+use crate::outcomes::OutcomeFigures;
+use crate::segments::Distinction;
+
+/// Bumped on any breaking change to `report.json`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A section that may not have been computed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Section<T> {
+    Computed(T),
+    NotComputed {
+        status: &'static str,
+        reason: String,
+    },
+}
+
+impl<T> Section<T> {
+    pub fn not_computed(reason: impl Into<String>) -> Self {
+        Section::NotComputed {
+            status: "not_computed",
+            reason: reason.into(),
+        }
+    }
+
+    pub fn computed(&self) -> Option<&T> {
+        match self {
+            Section::Computed(t) => Some(t),
+            Section::NotComputed { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub run: RunInfo,
+    /// The findings in a few sentences, most important first.
+    pub headlines: Vec<String>,
+    pub data_quality: DataQuality,
+    pub clustering: ClusteringReport,
+    pub segments: Vec<SegmentReport>,
+    /// Whether and how segments differ in speed.
+    pub speed: Section<SpeedReport>,
+    pub correlations: Section<serde_json::Value>,
+    pub icp: Section<serde_json::Value>,
+    pub tiers: Section<serde_json::Value>,
+    pub current_tiers: Section<CurrentTiers>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub tool: &'static str,
+    pub tool_version: &'static str,
+    /// RFC 3339 UTC timestamps.
+    pub started_at: String,
+    pub finished_at: String,
+    /// Open deals are censored here, and later deals ignored (YYYY-MM-DD).
+    pub as_of: String,
+    pub seed: u64,
+    pub parameters: Parameters,
+    pub inputs: BTreeMap<&'static str, InputFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Parameters {
+    pub k_min: usize,
+    pub k_max: usize,
+    pub n_runs: usize,
+    pub fit_sample: usize,
+    pub silhouette_sample: usize,
+    pub min_segment_share: f64,
+    pub min_segment_accounts: usize,
+    pub horizons_days: Vec<u32>,
+    pub confidence: f64,
+    pub config_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeatureUsed {
+    pub name: String,
+    pub kind: crate::features::FeatureKind,
+    pub nulls: u64,
+    /// Share of accounts with a null (0–1).
+    pub null_share: f64,
+    /// How the feature is encoded for clustering.
+    pub transform: crate::features::Transform,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataQuality {
+    pub accounts_read: u64,
+    pub deals_read: u64,
+    /// Deals kept for the analysis.
+    pub deals_used: u64,
+    /// Reason → deals dropped.
+    pub deals_dropped: BTreeMap<String, u64>,
+    /// Won or lost deals closed after the as-of date, counted as open.
+    pub deals_reopened_at_as_of: u64,
+    /// Accounts without any deal (kept in segments, absent from deal figures).
+    pub accounts_without_deals: u64,
+    pub features_used: Vec<FeatureUsed>,
+    pub features_skipped: Vec<Skipped>,
+    /// Encoded columns k-means runs on.
+    pub encoded_columns: usize,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusteringReport {
+    pub method: &'static str,
+    pub k_considered: Vec<usize>,
+    pub candidates: Vec<KCandidate>,
+    pub k_chosen: usize,
+    pub reason: String,
+    pub seed: u64,
+    pub n_runs: usize,
+    /// Accounts k-means was fitted on when choosing k.
+    pub fit_sample: usize,
+    /// Accounts the silhouette was computed on.
+    pub silhouette_sample: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentReport {
+    /// 1-based, by size (largest first).
+    pub id: u32,
+    pub name: String,
+    /// Share of all accounts (0–1).
+    pub share: f64,
+    pub outcomes: OutcomeFigures,
+    /// Win rate over the win rate of all closed deals.
+    pub lift: Option<f64>,
+    pub distinguishing: Vec<Distinction>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RankedSegment {
+    pub segment: u32,
+    pub rank: usize,
+    pub probability: f64,
+    pub interval: Option<crate::stats::conversion::Interval>,
+    /// Segments whose interval overlaps this one's: not distinguishable from it.
+    pub not_distinguishable_from: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpeedReport {
+    /// The test of difference in time to win between segments.
+    pub test: String,
+    pub statistic: f64,
+    pub df: f64,
+    pub p_value: f64,
+    /// Horizon the ranking uses, days.
+    pub ranking_horizon_days: u32,
+    pub ranking: Vec<RankedSegment>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TierFigures {
+    /// 1, 2, 3, or null for accounts without a tier.
+    pub tier: Option<u8>,
+    pub outcomes: OutcomeFigures,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TierComparison {
+    pub higher: u8,
+    pub lower: u8,
+    /// Win rate of the higher tier minus the lower tier.
+    pub difference: Option<f64>,
+    pub difference_interval: Option<crate::stats::conversion::Interval>,
+    /// `two_proportion_z` or `fisher_exact`, one-sided (higher tier converts better).
+    pub test: String,
+    pub p_value: Option<f64>,
+    /// One-sided p-value for the inversion (higher tier converts worse).
+    pub p_value_inversion: Option<f64>,
+    /// `in_order`, `inverted` or `no_significant_difference`.
+    pub verdict: String,
+    pub verdict_text: String,
+    /// For `no_significant_difference`: closed deals per tier needed to tell.
+    pub deals_needed_per_tier: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentTiers {
+    pub verdict: String,
+    pub tiers: Vec<TierFigures>,
+    pub comparisons: Vec<TierComparison>,
+}

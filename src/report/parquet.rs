@@ -1,0 +1,163 @@
+//! `accounts_scored.parquet` and `segments.parquet`.
+//!
+//! Both carry the run's identity in the Parquet key-value metadata
+//! (`abm_segments.schema_version`, `abm_segments.as_of`, `abm_segments.seed`,
+//! `abm_segments.accounts_sha256`, `abm_segments.deals_sha256`), so a file
+//! found on its own can be traced back to the run and inputs that made it.
+
+use polars::prelude::*;
+
+use super::Report;
+use crate::error::{Error, Result};
+
+/// Per-account columns of `accounts_scored.parquet`.
+pub struct ScoredAccounts<'a> {
+    pub account_id: &'a [String],
+    /// 1-based segment id.
+    pub segment: Vec<u32>,
+    /// 0–100; null until a score model is fitted.
+    pub fit_score: Vec<Option<f64>>,
+    pub recommended_tier: Vec<Option<u8>>,
+    pub current_tier: Vec<Option<u8>>,
+}
+
+fn metadata(report: &Report) -> KeyValueMetadata {
+    let mut kv = vec![
+        (
+            "abm_segments.schema_version".to_string(),
+            report.schema_version.to_string(),
+        ),
+        (
+            "abm_segments.tool_version".to_string(),
+            report.run.tool_version.to_string(),
+        ),
+        ("abm_segments.as_of".to_string(), report.run.as_of.clone()),
+        ("abm_segments.seed".to_string(), report.run.seed.to_string()),
+    ];
+    for (name, input) in &report.run.inputs {
+        kv.push((format!("abm_segments.{name}_sha256"), input.sha256.clone()));
+    }
+    KeyValueMetadata::from_static(kv)
+}
+
+fn write(df: &mut DataFrame, report: &Report) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .with_key_value_metadata(Some(metadata(report)))
+        .set_parallel(false)
+        .finish(df)
+        .map_err(|e| Error::Internal(format!("writing Parquet: {e}")))?;
+    Ok(buf)
+}
+
+fn tier_col(name: &str, v: &[Option<u8>]) -> Column {
+    let v: Vec<Option<i32>> = v.iter().map(|t| t.map(i32::from)).collect();
+    Column::new(name.into(), v)
+}
+
+pub fn accounts_scored(a: &ScoredAccounts<'_>, report: &Report) -> Result<Vec<u8>> {
+    let n = a.account_id.len();
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("account_id".into(), a.account_id),
+            Column::new("segment".into(), &a.segment),
+            Column::new("fit_score".into(), &a.fit_score),
+            tier_col("recommended_tier", &a.recommended_tier),
+            tier_col("current_tier", &a.current_tier),
+        ],
+    )
+    .map_err(|e| Error::Internal(format!("building accounts_scored: {e}")))?;
+    write(&mut df, report)
+}
+
+pub fn segments(report: &Report) -> Result<Vec<u8>> {
+    let segs = &report.segments;
+    let n = segs.len();
+    let f = |g: &dyn Fn(&super::SegmentReport) -> Option<f64>| -> Vec<Option<f64>> {
+        segs.iter().map(g).collect()
+    };
+    let u = |g: &dyn Fn(&super::SegmentReport) -> u64| -> Vec<u64> { segs.iter().map(g).collect() };
+    let mut cols = vec![
+        Column::new(
+            "segment".into(),
+            segs.iter().map(|s| s.id).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "name".into(),
+            segs.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new("accounts".into(), u(&|s| s.outcomes.accounts)),
+        Column::new("share".into(), f(&|s| Some(s.share))),
+        Column::new("deals".into(), u(&|s| s.outcomes.deals)),
+        Column::new("won".into(), u(&|s| s.outcomes.won)),
+        Column::new("lost".into(), u(&|s| s.outcomes.lost)),
+        Column::new("open".into(), u(&|s| s.outcomes.open)),
+        Column::new("win_rate".into(), f(&|s| s.outcomes.win_rate)),
+        Column::new(
+            "win_rate_lo".into(),
+            f(&|s| s.outcomes.win_rate_interval.map(|i| i.lo)),
+        ),
+        Column::new(
+            "win_rate_hi".into(),
+            f(&|s| s.outcomes.win_rate_interval.map(|i| i.hi)),
+        ),
+        Column::new("lift".into(), f(&|s| s.lift)),
+    ];
+    for &d in &report.run.parameters.horizons_days {
+        let point = |s: &super::SegmentReport| {
+            s.outcomes
+                .time_to_win
+                .horizons
+                .iter()
+                .find(|h| h.days == d)
+                .cloned()
+        };
+        cols.push(Column::new(
+            format!("p_win_{d}d").into(),
+            f(&|s| point(s).map(|p| p.probability)),
+        ));
+        cols.push(Column::new(
+            format!("p_win_{d}d_lo").into(),
+            f(&|s| point(s).and_then(|p| p.interval).map(|i| i.lo)),
+        ));
+        cols.push(Column::new(
+            format!("p_win_{d}d_hi").into(),
+            f(&|s| point(s).and_then(|p| p.interval).map(|i| i.hi)),
+        ));
+        cols.push(Column::new(
+            format!("at_risk_{d}d").into(),
+            u(&|s| point(s).map_or(0, |p| p.at_risk)),
+        ));
+    }
+    cols.extend([
+        Column::new(
+            "median_days_to_win".into(),
+            f(&|s| s.outcomes.time_to_win.median_days_to_win),
+        ),
+        Column::new(
+            "median_days_to_win_won_only".into(),
+            f(&|s| s.outcomes.median_days_to_win_won_only),
+        ),
+        Column::new(
+            "avg_won_amount".into(),
+            f(&|s| s.outcomes.velocity.avg_won_amount),
+        ),
+        Column::new(
+            "avg_cycle_days".into(),
+            f(&|s| s.outcomes.velocity.avg_cycle_days),
+        ),
+        Column::new(
+            "value_per_day".into(),
+            f(&|s| s.outcomes.velocity.value_per_day),
+        ),
+        Column::new("won_value".into(), f(&|s| Some(s.outcomes.won_value))),
+        Column::new(
+            "pipeline_value".into(),
+            f(&|s| Some(s.outcomes.pipeline_value)),
+        ),
+    ]);
+    let mut df =
+        DataFrame::new(n, cols).map_err(|e| Error::Internal(format!("building segments: {e}")))?;
+    write(&mut df, report)
+}

@@ -1,0 +1,406 @@
+//! `discover` end to end on generated data with planted structure.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use serde_json::Value;
+
+use crate::util::Workdir;
+
+fn read_parquet(path: &std::path::Path) -> DataFrame {
+    let f = std::fs::File::open(path).unwrap();
+    ParquetReader::new(f).finish().unwrap()
+}
+
+fn str_col(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .unwrap()
+        .as_materialized_series()
+        .cast(&DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+fn f64_col(df: &DataFrame, name: &str) -> Vec<f64> {
+    df.column(name)
+        .unwrap()
+        .as_materialized_series()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect()
+}
+
+/// Planted ICP membership per account id, from the generated accounts file.
+fn planted_icp(accounts: &DataFrame) -> HashMap<String, bool> {
+    let ids = str_col(accounts, "account_id");
+    let industry = str_col(accounts, "industry");
+    let employees = f64_col(accounts, "employees");
+    let tech = accounts
+        .column("technologies")
+        .unwrap()
+        .as_materialized_series()
+        .list()
+        .unwrap()
+        .clone();
+    let mut out = HashMap::new();
+    for (i, t) in tech.amortized_iter().enumerate() {
+        let values: Vec<String> = t
+            .map(|s| {
+                s.as_ref()
+                    .str()
+                    .unwrap()
+                    .iter()
+                    .flatten()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        out.insert(
+            ids[i].clone(),
+            abm_segments::generate::in_planted_icp(&industry[i], employees[i], &refs),
+        );
+    }
+    out
+}
+
+fn best_segment(report: &Value) -> (u64, f64) {
+    report["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_u64().unwrap(),
+                s["outcomes"]["win_rate"].as_f64().unwrap(),
+            )
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap()
+}
+
+fn icp_enrichment_of_best_segment(format: &str) {
+    let wd = Workdir::new(&format!("icp-{format}"));
+    wd.generate("in", 11, 3000, format);
+    let (a, d) = (
+        format!("in/accounts.{format}"),
+        format!("in/deals.{format}"),
+    );
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        &a,
+        "--deals",
+        &d,
+        "--out",
+        "run",
+        "-q",
+    ]);
+    let report = wd.read_json("run/report.json");
+    let (best, best_rate) = best_segment(&report);
+
+    let icp = planted_icp(&read_parquet_or_csv(&wd, &a));
+    let scored = read_parquet(&wd.path("run/accounts_scored.parquet"));
+    let ids = str_col(&scored, "account_id");
+    let seg = f64_col(&scored, "segment");
+    let in_best: Vec<&String> = ids
+        .iter()
+        .zip(&seg)
+        .filter(|(_, s)| **s as u64 == best)
+        .map(|(i, _)| i)
+        .collect();
+    let icp_in_best = in_best.iter().filter(|i| icp[**i]).count();
+    let share = icp_in_best as f64 / in_best.len() as f64;
+    assert!(
+        share > 0.5,
+        "best segment S{best} (win rate {best_rate:.3}) holds {icp_in_best} planted-ICP accounts of {} ({share:.2})",
+        in_best.len()
+    );
+    let overall_icp = icp.values().filter(|v| **v).count() as f64 / icp.len() as f64;
+    assert!(
+        share > 2.0 * overall_icp,
+        "enrichment {share:.2} vs base {overall_icp:.2}"
+    );
+}
+
+fn read_parquet_or_csv(wd: &Workdir, rel: &str) -> DataFrame {
+    if rel.ends_with(".parquet") {
+        return read_parquet(&wd.path(rel));
+    }
+    // CSV joins technologies with ';': split them back into a list.
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(wd.path(rel)))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let tech = str_col(&df, "technologies");
+    let mut b = ListStringChunkedBuilder::new("technologies".into(), tech.len(), tech.len() * 2);
+    for t in &tech {
+        b.append_values_iter(t.split(';').filter(|s| !s.is_empty()));
+    }
+    let mut df = df;
+    df.replace("technologies", b.finish().into_series().into_column())
+        .unwrap();
+    df
+}
+
+#[test]
+fn best_segment_is_enriched_for_the_planted_icp_group_parquet() {
+    icp_enrichment_of_best_segment("parquet");
+}
+
+#[test]
+fn best_segment_is_enriched_for_the_planted_icp_group_csv() {
+    icp_enrichment_of_best_segment("csv");
+}
+
+#[test]
+fn same_seed_and_inputs_give_an_identical_report_apart_from_timestamps() {
+    let wd = Workdir::new("determinism");
+    wd.generate("in", 5, 1500, "parquet");
+    let args = |out: &'static str| -> Vec<&'static str> {
+        vec![
+            "discover",
+            "--accounts",
+            "in/accounts.parquet",
+            "--deals",
+            "in/deals.parquet",
+            "--out",
+            out,
+            "-q",
+        ]
+    };
+    wd.ok(&args("a"));
+    wd.ok(&args("b"));
+    let strip = |mut v: Value| {
+        v["run"]["started_at"] = Value::Null;
+        v["run"]["finished_at"] = Value::Null;
+        v
+    };
+    let a = strip(wd.read_json("a/report.json"));
+    let b = strip(wd.read_json("b/report.json"));
+    assert!(a == b, "reports differ");
+    for f in ["segments.parquet", "accounts_scored.parquet", "report.md"] {
+        let x = std::fs::read(wd.path(&format!("a/{f}"))).unwrap();
+        let y = std::fs::read(wd.path(&format!("b/{f}"))).unwrap();
+        assert!(x == y, "{f} differs between identical runs");
+    }
+}
+
+#[test]
+fn report_json_has_every_contract_section_and_consistent_counts() {
+    let wd = Workdir::new("sections");
+    wd.generate("in", 3, 1200, "parquet");
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        "in/accounts.parquet",
+        "--deals",
+        "in/deals.parquet",
+        "--out",
+        "run",
+        "-q",
+    ]);
+    let r = wd.read_json("run/report.json");
+    for key in [
+        "schema_version",
+        "run",
+        "data_quality",
+        "clustering",
+        "segments",
+        "correlations",
+        "icp",
+        "tiers",
+        "current_tiers",
+    ] {
+        assert!(r.get(key).is_some(), "report.json lacks '{key}'");
+    }
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["run"]["inputs"]["accounts"]["rows"], 1200);
+    assert_eq!(
+        r["run"]["inputs"]["deals"]["sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    let segs = r["segments"].as_array().unwrap();
+    let accounts: u64 = segs
+        .iter()
+        .map(|s| s["outcomes"]["accounts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(accounts, 1200);
+    let deals: u64 = segs
+        .iter()
+        .map(|s| s["outcomes"]["deals"].as_u64().unwrap())
+        .sum();
+    assert_eq!(deals, r["data_quality"]["deals_used"].as_u64().unwrap());
+    for s in segs {
+        let o = &s["outcomes"];
+        let (w, l, op) = (
+            o["won"].as_u64().unwrap(),
+            o["lost"].as_u64().unwrap(),
+            o["open"].as_u64().unwrap(),
+        );
+        assert_eq!(w + l + op, o["deals"].as_u64().unwrap());
+        let rate = o["win_rate"].as_f64().unwrap();
+        assert!((rate - w as f64 / (w + l) as f64).abs() < 1e-12);
+        let iv = &o["win_rate_interval"];
+        assert!(iv["lo"].as_f64().unwrap() <= rate && rate <= iv["hi"].as_f64().unwrap());
+    }
+    // The k chosen has the best silhouette among candidates meeting the size rule.
+    let cands = r["clustering"]["candidates"].as_array().unwrap();
+    let best = cands
+        .iter()
+        .filter(|c| c["meets_min_size"].as_bool().unwrap())
+        .max_by(|a, b| {
+            a["silhouette"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["silhouette"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert_eq!(best["k"], r["clustering"]["k_chosen"]);
+    // The segments file and the report agree.
+    let segp = read_parquet(&wd.path("run/segments.parquet"));
+    assert_eq!(segp.height(), segs.len());
+}
+
+#[test]
+fn the_sample_tiers_are_inverted_and_fail_on_inversion_exits_3() {
+    let wd = Workdir::new("inversion");
+    wd.generate("in", 7, 3000, "parquet");
+    let out = wd.run(&[
+        "discover",
+        "--accounts",
+        "in/accounts.parquet",
+        "--deals",
+        "in/deals.parquet",
+        "--out",
+        "run",
+        "-q",
+        "--fail-on-inversion",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("Tier 1 converts worse than Tier 2"),
+        "{stdout}"
+    );
+    let r = wd.read_json("run/report.json");
+    assert_eq!(r["current_tiers"]["comparisons"][0]["verdict"], "inverted");
+}
+
+#[test]
+fn an_existing_run_directory_is_kept_without_force_and_replaced_with_it() {
+    let wd = Workdir::new("force");
+    wd.generate("in", 3, 600, "parquet");
+    let base = [
+        "discover",
+        "--accounts",
+        "in/accounts.parquet",
+        "--deals",
+        "in/deals.parquet",
+        "--out",
+        "run",
+        "-q",
+    ];
+    wd.ok(&base);
+    let before = std::fs::read(wd.path("run/report.json")).unwrap();
+    let out = wd.run(&base);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert_eq!(std::fs::read(wd.path("run/report.json")).unwrap(), before);
+    let mut forced = base.to_vec();
+    forced.extend(["--force", "--seed", "9"]);
+    wd.ok(&forced);
+    assert_eq!(wd.read_json("run/report.json")["run"]["seed"], 9);
+}
+
+#[test]
+fn a_run_that_fails_between_two_files_leaves_the_previous_run_untouched() {
+    let wd = Workdir::new("fault");
+    wd.generate("in", 3, 600, "parquet");
+    let base = [
+        "discover",
+        "--accounts",
+        "in/accounts.parquet",
+        "--deals",
+        "in/deals.parquet",
+        "--out",
+        "run",
+        "-q",
+        "--force",
+    ];
+    wd.ok(&base);
+    let before = std::fs::read(wd.path("run/report.json")).unwrap();
+    let out = wd
+        .command(&base)
+        .env("ABM_SEGMENTS_FAULT_AFTER_FILES", "2")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(wd.path("run/report.json")).unwrap(), before);
+    let leftovers: Vec<String> = std::fs::read_dir(&wd.root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".abm-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "partial directories left: {leftovers:?}"
+    );
+}
+
+#[test]
+fn maven_crm_export_runs_through_the_example_config_without_a_sector_claim() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/datasets/maven-crm-sales-opportunities");
+    if !dir.exists() {
+        eprintln!("skipping: {} is not present", dir.display());
+        return;
+    }
+    let wd = Workdir::new("maven");
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/examples/maven-crm.toml");
+    let out = wd.ok(&[
+        "discover",
+        "--config",
+        config.to_str().unwrap(),
+        "--accounts",
+        dir.join("accounts.csv").to_str().unwrap(),
+        "--deals",
+        dir.join("sales_pipeline.csv").to_str().unwrap(),
+        "--out",
+        "run",
+    ]);
+    let r = wd.read_json("run/report.json");
+    let dq = &r["data_quality"];
+    assert_eq!(dq["deals_read"], 8800);
+    // 1,425 open deals have no account; 163 more prospecting deals have no engage date.
+    assert_eq!(dq["deals_dropped"]["unknown_account"], 1425);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !stdout.contains("Best segment"),
+        "sectors convert alike; no segment should be called best:\n{stdout}"
+    );
+    assert!(stdout.contains("convert alike"), "{stdout}");
+}

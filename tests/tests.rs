@@ -1,0 +1,6 @@
+//! The integration tests: one binary, so polars is linked once.
+
+mod util;
+
+mod bad_input;
+mod discover;

@@ -1,0 +1,92 @@
+//! A working directory per test, and helpers to run the real binary in it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+pub struct Workdir {
+    pub root: PathBuf,
+}
+
+impl Workdir {
+    pub fn new(name: &str) -> Workdir {
+        let id = NEXT.fetch_add(1, Ordering::SeqCst);
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("wd-{name}-{}-{id}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        Workdir { root }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_abm-segments"));
+        cmd.current_dir(&self.root)
+            .args(args)
+            .env_remove("ABM_SEGMENTS_FAULT_AFTER_FILES");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Run and require success, printing stderr on failure.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed with {:?}\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn read_json(&self, rel: &str) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(self.path(rel)).unwrap()).unwrap()
+    }
+
+    /// Generate data in `dir` with `seed` in the given format (`parquet` or `csv`).
+    pub fn generate(&self, dir: &str, seed: u64, accounts: usize, format: &str) {
+        self.ok(&[
+            "generate",
+            "--out",
+            dir,
+            "--seed",
+            &seed.to_string(),
+            "--accounts",
+            &accounts.to_string(),
+            "--format",
+            format,
+            "-q",
+        ]);
+    }
+}
+
+/// Assert equality and print both sides in full when they differ.
+#[macro_export]
+macro_rules! eqnice {
+    ($expected:expr, $got:expr) => {{
+        let expected = &$expected;
+        let got = &$got;
+        if expected != got {
+            panic!("\nexpected:\n{:#?}\n\ngot:\n{:#?}\n", expected, got);
+        }
+    }};
+}
