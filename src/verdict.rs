@@ -94,14 +94,14 @@ pub fn compare(
     if p_better < alpha {
         out.verdict = "in_order".into();
         out.verdict_text = format!(
-            "Tier {higher} out-converts Tier {lower}: {rates} ({test}, p = {})",
-            crate::stats::association::format_p(p_better)
+            "Tier {higher} out-converts Tier {lower}: {rates} ({test}, {})",
+            crate::report::markdown::p_text(p_better)
         );
     } else if p_worse < alpha {
         out.verdict = "inverted".into();
         out.verdict_text = format!(
-            "Tier {higher} converts worse than Tier {lower}: {rates} ({test}, p = {})",
-            crate::stats::association::format_p(p_worse)
+            "Tier {higher} converts worse than Tier {lower}: {rates} ({test}, {})",
+            crate::report::markdown::p_text(p_worse)
         );
     } else {
         out.verdict = "no_significant_difference".into();

@@ -484,10 +484,10 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
             ));
         }
         (Some(p), Some(best), Some(worst)) => h.push(format!(
-            "Segments convert alike: win rates range from {} to {} and do not differ significantly (chi-square p = {}).",
+            "Segments convert alike: win rates range from {} to {} and do not differ significantly (chi-square {}).",
             pct(worst.outcomes.win_rate),
             pct(best.outcomes.win_rate),
-            crate::stats::association::format_p(p)
+            crate::report::markdown::p_text(p)
         )),
         _ => h.push("Win rates could not be compared between segments (too few closed deals).".into()),
     }

@@ -16,6 +16,16 @@ pub fn interval(i: Option<crate::stats::conversion::Interval>) -> String {
     )
 }
 
+/// "p = 0.031" or "p < 1e-12".
+pub fn p_text(p: f64) -> String {
+    let s = crate::stats::association::format_p(p);
+    if s.starts_with('<') {
+        format!("p {s}")
+    } else {
+        format!("p = {s}")
+    }
+}
+
 pub fn days(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), |v| format!("{v:.0} d"))
 }
@@ -98,11 +108,11 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(s, "\n## Speed\n");
         let _ = writeln!(
             s,
-            "Time to win differs between segments? {}: χ² = {:.2}, df = {}, p = {}.\n",
+            "Does time to win differ between segments? {}: χ² = {:.2}, df = {}, {}.\n",
             sp.test,
             sp.statistic,
             sp.df,
-            crate::stats::association::format_p(sp.p_value)
+            p_text(sp.p_value)
         );
         let _ = writeln!(
             s,
