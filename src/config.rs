@@ -119,6 +119,15 @@ pub struct AnalysisSection {
     pub horizons: Option<Vec<u32>>,
     /// Confidence level for intervals (default 0.95).
     pub confidence: Option<f64>,
+    /// A finding is significant below this Benjamini–Hochberg q (default 0.05).
+    pub q_max: Option<f64>,
+    /// Levels with fewer closed deals are never called significant (default 30).
+    pub min_support: Option<u64>,
+    /// A level is material at lift >= lift_high or <= lift_low (default 1.2, 0.8).
+    pub lift_high: Option<f64>,
+    pub lift_low: Option<f64>,
+    /// A correlation is material at |r| >= min_abs_r (default 0.05).
+    pub min_abs_r: Option<f64>,
 }
 
 /// The config file as written, before flags are applied and values checked.
@@ -230,6 +239,7 @@ pub struct Config {
     pub confidence: f64,
     /// Fixed as-of date (days since 1970-01-01); `None` means the latest date in the deals.
     pub as_of: Option<i32>,
+    pub thresholds: crate::correlations::Thresholds,
 }
 
 /// Values given on the command line, which win over the config file.
@@ -310,6 +320,25 @@ impl RawConfig {
                 "use e.g. confidence = 0.95",
             ));
         }
+        let dt = crate::correlations::Thresholds::default();
+        let an = &self.analysis;
+        let thresholds = crate::correlations::Thresholds {
+            q_max: an.q_max.unwrap_or(dt.q_max),
+            min_support: an.min_support.unwrap_or(dt.min_support),
+            lift_high: an.lift_high.unwrap_or(dt.lift_high),
+            lift_low: an.lift_low.unwrap_or(dt.lift_low),
+            min_abs_r: an.min_abs_r.unwrap_or(dt.min_abs_r),
+        };
+        if !(0.0..1.0).contains(&thresholds.q_max)
+            || thresholds.lift_high < 1.0
+            || !(0.0..=1.0).contains(&thresholds.lift_low)
+            || !(0.0..1.0).contains(&thresholds.min_abs_r)
+        {
+            return Err(Error::config(
+                "[analysis] thresholds are out of range",
+                "q_max in (0, 1), lift_high >= 1, lift_low in [0, 1], min_abs_r in [0, 1)",
+            ));
+        }
         let mut horizons = self.analysis.horizons.unwrap_or_else(|| vec![30, 90, 180]);
         horizons.sort_unstable();
         horizons.dedup();
@@ -374,6 +403,7 @@ impl RawConfig {
             horizons,
             confidence,
             as_of: o.as_of,
+            thresholds,
         })
     }
 }

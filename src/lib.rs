@@ -5,7 +5,8 @@
 //! columns into features ([`features`]), finds segments with k-means
 //! ([`cluster`]), measures how well and how fast each segment converts with
 //! open deals censored ([`outcomes`], [`stats`]), says what sets each segment
-//! apart ([`segments`]), judges the company's current tiers ([`verdict`]),
+//! apart ([`segments`]), which attributes go with winning and with speed
+//! ([`correlations`]), judges the company's current tiers ([`verdict`]),
 //! and renders one [`report::Report`] to JSON, Markdown and Parquet.
 //!
 //! The binary is a thin wrapper over [`cmd::run`].
@@ -13,6 +14,7 @@
 pub mod cluster;
 pub mod cmd;
 pub mod config;
+pub mod correlations;
 pub mod error;
 pub mod features;
 pub mod generate;

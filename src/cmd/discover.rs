@@ -283,7 +283,15 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         },
         segments,
         speed,
-        correlations: Section::not_computed("the correlation analysis is not part of this version"),
+        correlations: match crate::correlations::analyse(
+            &features,
+            accounts.len(),
+            &deals,
+            &config.thresholds,
+        ) {
+            Some(c) => Section::Computed(c),
+            None => Section::not_computed("no closed deals"),
+        },
         icp: Section::not_computed("ICP rules are not part of this version"),
         tiers: Section::not_computed("recommended tiers are not part of this version"),
         current_tiers,

@@ -143,6 +143,30 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    if let Section::Computed(c) = &r.correlations {
+        let _ = writeln!(s, "\n## What goes with winning\n");
+        let _ = writeln!(
+            s,
+            "Closed deals joined to their account's features ({} tests, Benjamini–Hochberg q < {}; material: lift ≥ {} or ≤ {}, |r| ≥ {}, at least {} closed deals).\n",
+            c.tests, c.thresholds.q_max, c.thresholds.lift_high, c.thresholds.lift_low, c.thresholds.min_abs_r, c.thresholds.min_support
+        );
+        for (title, list) in [
+            ("Drivers of winning", &c.drivers.winning_positive),
+            ("Drags on winning", &c.drivers.winning_negative),
+            ("Faster wins", &c.drivers.faster),
+            ("Slower wins", &c.drivers.slower),
+        ] {
+            let _ = writeln!(s, "**{title}**\n");
+            if list.is_empty() {
+                let _ = writeln!(s, "- none material");
+            }
+            for d in list {
+                let _ = writeln!(s, "- {d}");
+            }
+            let _ = writeln!(s);
+        }
+    }
+
     if let Section::Computed(ct) = &r.current_tiers {
         let _ = writeln!(s, "\n## Current tiers\n\n**{}**\n", ct.verdict);
         let _ = writeln!(s, "| tier | accounts | closed deals | win rate | 95% interval | P(win ≤ 90 d) | avg won amount |");

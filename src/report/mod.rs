@@ -64,7 +64,7 @@ pub struct Report {
     pub segments: Vec<SegmentReport>,
     /// Whether and how segments differ in speed.
     pub speed: Section<SpeedReport>,
-    pub correlations: Section<serde_json::Value>,
+    pub correlations: Section<crate::correlations::Correlations>,
     pub icp: Section<serde_json::Value>,
     pub tiers: Section<serde_json::Value>,
     pub current_tiers: Section<CurrentTiers>,

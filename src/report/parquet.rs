@@ -161,3 +161,98 @@ pub fn segments(report: &Report) -> Result<Vec<u8>> {
         DataFrame::new(n, cols).map_err(|e| Error::Internal(format!("building segments: {e}")))?;
     write(&mut df, report)
 }
+
+/// `correlations.parquet`: one row per feature-level test and per level.
+pub fn correlations(report: &Report) -> Result<Vec<u8>> {
+    let Some(c) = report.correlations.computed() else {
+        let mut df = DataFrame::empty();
+        return write(&mut df, report);
+    };
+    let mut feature = Vec::new();
+    let mut level: Vec<Option<String>> = Vec::new();
+    let mut aspect = Vec::new();
+    let mut view = Vec::new();
+    let mut test = Vec::new();
+    let mut effect_measure = Vec::new();
+    let mut effect = Vec::new();
+    let mut n = Vec::new();
+    let mut p = Vec::new();
+    let mut q = Vec::new();
+    let mut significant = Vec::new();
+    let mut material = Vec::new();
+    let mut lift: Vec<Option<f64>> = Vec::new();
+    let mut win_rate: Vec<Option<f64>> = Vec::new();
+    let mut push = |f: &str,
+                    l: Option<&str>,
+                    a: &str,
+                    x: &crate::correlations::Finding,
+                    li: Option<f64>,
+                    wr: Option<f64>| {
+        feature.push(f.to_string());
+        level.push(l.map(str::to_string));
+        aspect.push(a.to_string());
+        view.push(x.view.to_string());
+        test.push(x.test.to_string());
+        effect_measure.push(x.effect_measure.to_string());
+        effect.push(x.effect);
+        n.push(x.n);
+        p.push(x.p_value);
+        q.push(x.q_value);
+        significant.push(x.significant);
+        material.push(x.material);
+        lift.push(li);
+        win_rate.push(wr);
+    };
+    for fa in &c.features {
+        if fa.kind == crate::features::FeatureKind::Binary {
+            continue;
+        }
+        for (a, x) in [
+            ("win", &fa.win),
+            ("win", &fa.win_accounts),
+            ("speed", &fa.speed),
+        ] {
+            if let Some(x) = x {
+                push(&fa.feature, None, a, x, None, None);
+            }
+        }
+    }
+    for l in &c.levels {
+        for (a, x, li, wr) in [
+            ("win", &l.win, l.lift, l.win_rate),
+            (
+                "win",
+                &l.win_accounts,
+                l.account_lift,
+                l.account_conversion_rate,
+            ),
+            ("speed", &l.speed, None, None),
+        ] {
+            if let Some(x) = x {
+                push(&l.feature, Some(&l.level), a, x, li, wr);
+            }
+        }
+    }
+    let rows = feature.len();
+    let mut df = DataFrame::new(
+        rows,
+        vec![
+            Column::new("feature".into(), feature),
+            Column::new("level".into(), level),
+            Column::new("aspect".into(), aspect),
+            Column::new("view".into(), view),
+            Column::new("test".into(), test),
+            Column::new("effect_measure".into(), effect_measure),
+            Column::new("effect".into(), effect),
+            Column::new("lift".into(), lift),
+            Column::new("rate".into(), win_rate),
+            Column::new("n".into(), n),
+            Column::new("p_value".into(), p),
+            Column::new("q_value".into(), q),
+            Column::new("significant".into(), significant),
+            Column::new("material".into(), material),
+        ],
+    )
+    .map_err(|e| Error::Internal(format!("building correlations: {e}")))?;
+    write(&mut df, report)
+}

@@ -1,0 +1,593 @@
+//! Which account attributes go with winning, and with winning fast.
+//!
+//! Closed deals carry their account's features. For a numeric feature the
+//! association with winning is the point-biserial correlation, and with
+//! speed Spearman's rho against days to win over won deals. For a
+//! categorical feature it is the chi-square test of independence with
+//! Cramér's V, and Kruskal–Wallis across levels for speed. Every level
+//! (categorical level, list value, binary `true`) also gets its own 2×2 test
+//! against the rest, its win rate with a Wilson interval, and its lift. The
+//! same win association is repeated at the account level (an account
+//! converts if it has at least one won deal), so a few accounts with many
+//! deals cannot dominate.
+//!
+//! Benjamini–Hochberg q-values are taken over every test in the run. A
+//! finding is *significant* when q is below `q_max` (levels also need
+//! `min_support` closed deals) and *material* when it is also large enough to
+//! matter: lift ≥ 1.2 or ≤ 0.8 for a level, |r| ≥ 0.05 for a correlation
+//! (Cramér's V for a whole categorical, epsilon² ≥ 0.05² for Kruskal–Wallis,
+//! and a median days-to-win ratio ≤ 0.8 or ≥ 1.25 for a level's speed).
+
+use serde::Serialize;
+
+use crate::config::OutcomeLabel;
+use crate::features::{FeatureColumn, FeatureData, FeatureKind, UNSEEN};
+use crate::io::contract::Deals;
+use crate::stats::association::{
+    benjamini_hochberg, chi2_contingency, kruskal, pointbiserialr, spearmanr,
+};
+use crate::stats::conversion::{wilson_interval, Interval};
+
+/// Thresholds for calling a finding significant and material.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thresholds {
+    pub q_max: f64,
+    pub min_support: u64,
+    pub lift_high: f64,
+    pub lift_low: f64,
+    pub min_abs_r: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            q_max: 0.05,
+            min_support: 30,
+            lift_high: 1.2,
+            lift_low: 0.8,
+            min_abs_r: 0.05,
+        }
+    }
+}
+
+/// One statistical test and what it means.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// `point_biserial`, `spearman`, `chi_square`, `kruskal_wallis`.
+    pub test: &'static str,
+    /// `deals` (closed deals) or `accounts` (accounts with a closed deal).
+    pub view: &'static str,
+    pub statistic: f64,
+    /// `r`, `rho`, `cramers_v` or `epsilon_squared`.
+    pub effect_measure: &'static str,
+    pub effect: f64,
+    pub n: u64,
+    pub p_value: f64,
+    /// Benjamini–Hochberg q-value over every test in the run.
+    pub q_value: f64,
+    pub significant: bool,
+    pub material: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeatureAssociation {
+    pub feature: String,
+    pub kind: FeatureKind,
+    pub win: Option<Finding>,
+    pub win_accounts: Option<Finding>,
+    pub speed: Option<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelAssociation {
+    pub feature: String,
+    pub level: String,
+    /// e.g. `industry = Fintech`, `technologies has Salesforce`.
+    pub label: String,
+    pub closed_deals: u64,
+    pub won: u64,
+    pub win_rate: Option<f64>,
+    pub win_rate_interval: Option<Interval>,
+    /// Win rate over the overall win rate.
+    pub lift: Option<f64>,
+    /// 2×2 chi-square of this level against the rest, closed deals.
+    pub win: Option<Finding>,
+    pub accounts_with_closed_deals: u64,
+    /// Share of those accounts with at least one won deal.
+    pub account_conversion_rate: Option<f64>,
+    pub account_lift: Option<f64>,
+    pub win_accounts: Option<Finding>,
+    /// Median days to win of won deals with this level, and of the rest.
+    pub median_days_to_win: Option<f64>,
+    pub median_days_to_win_rest: Option<f64>,
+    /// Kruskal–Wallis of days to win, this level against the rest.
+    pub speed: Option<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Drivers {
+    pub winning_positive: Vec<String>,
+    pub winning_negative: Vec<String>,
+    pub faster: Vec<String>,
+    pub slower: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Correlations {
+    pub thresholds: Thresholds,
+    pub overall_win_rate: f64,
+    pub overall_account_conversion_rate: f64,
+    /// Tests entering the Benjamini–Hochberg correction.
+    pub tests: usize,
+    pub features: Vec<FeatureAssociation>,
+    pub levels: Vec<LevelAssociation>,
+    /// Material findings in words, strongest first (deal view).
+    pub drivers: Drivers,
+}
+
+fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    })
+}
+
+fn finding(
+    test: &'static str,
+    view: &'static str,
+    statistic: f64,
+    effect_measure: &'static str,
+    effect: f64,
+    n: u64,
+    p: f64,
+) -> Finding {
+    Finding {
+        test,
+        view,
+        statistic,
+        effect_measure,
+        effect,
+        n,
+        p_value: p,
+        q_value: f64::NAN,
+        significant: false,
+        material: false,
+    }
+}
+
+fn two_by_two(
+    a_won: u64,
+    a_closed: u64,
+    b_won: u64,
+    b_closed: u64,
+    view: &'static str,
+) -> Option<Finding> {
+    let t = vec![vec![a_won, a_closed - a_won], vec![b_won, b_closed - b_won]];
+    let c = chi2_contingency(&t)?;
+    Some(finding(
+        "chi_square",
+        view,
+        c.statistic,
+        "cramers_v",
+        c.cramers_v,
+        a_closed + b_closed,
+        c.p_value,
+    ))
+}
+
+/// Run the whole analysis. `features` are the accounts' features (in
+/// original units); `deals` the validated deals.
+pub fn analyse(
+    features: &[FeatureColumn],
+    n_accounts: usize,
+    deals: &Deals,
+    th: &Thresholds,
+) -> Option<Correlations> {
+    // Closed deals: account, won, days.
+    let closed: Vec<(usize, bool, f64)> = (0..deals.len())
+        .filter(|&i| deals.outcome[i] != OutcomeLabel::Open)
+        .map(|i| {
+            (
+                deals.account[i] as usize,
+                deals.outcome[i] == OutcomeLabel::Won,
+                deals.duration(i),
+            )
+        })
+        .collect();
+    if closed.is_empty() {
+        return None;
+    }
+    let overall = closed.iter().filter(|c| c.1).count() as f64 / closed.len() as f64;
+    // Accounts with a closed deal, and whether they converted.
+    let mut acc_closed = vec![false; n_accounts];
+    let mut acc_won = vec![false; n_accounts];
+    for &(a, w, _) in &closed {
+        acc_closed[a] = true;
+        acc_won[a] |= w;
+    }
+    let accounts: Vec<usize> = (0..n_accounts).filter(|&a| acc_closed[a]).collect();
+    let acc_overall =
+        accounts.iter().filter(|&&a| acc_won[a]).count() as f64 / accounts.len().max(1) as f64;
+
+    let mut feats = Vec::new();
+    let mut levels = Vec::new();
+    for f in features {
+        let mut fa = FeatureAssociation {
+            feature: f.spec.name.clone(),
+            kind: f.spec.kind(),
+            win: None,
+            win_accounts: None,
+            speed: None,
+        };
+        match &f.data {
+            FeatureData::Numeric(v) => {
+                let (x, y): (Vec<f64>, Vec<bool>) = closed
+                    .iter()
+                    .filter(|c| !v[c.0].is_nan())
+                    .map(|c| (v[c.0], c.1))
+                    .unzip();
+                fa.win = pointbiserialr(&x, &y).map(|c| {
+                    finding(
+                        "point_biserial",
+                        "deals",
+                        c.r,
+                        "r",
+                        c.r,
+                        x.len() as u64,
+                        c.p_value,
+                    )
+                });
+                let (xa, ya): (Vec<f64>, Vec<bool>) = accounts
+                    .iter()
+                    .filter(|&&a| !v[a].is_nan())
+                    .map(|&a| (v[a], acc_won[a]))
+                    .unzip();
+                fa.win_accounts = pointbiserialr(&xa, &ya).map(|c| {
+                    finding(
+                        "point_biserial",
+                        "accounts",
+                        c.r,
+                        "r",
+                        c.r,
+                        xa.len() as u64,
+                        c.p_value,
+                    )
+                });
+                let (xs, ds): (Vec<f64>, Vec<f64>) = closed
+                    .iter()
+                    .filter(|c| c.1 && !v[c.0].is_nan())
+                    .map(|c| (v[c.0], c.2))
+                    .unzip();
+                fa.speed = spearmanr(&xs, &ds).map(|c| {
+                    finding(
+                        "spearman",
+                        "deals",
+                        c.r,
+                        "rho",
+                        c.r,
+                        xs.len() as u64,
+                        c.p_value,
+                    )
+                });
+            }
+            _ => {
+                let names = f.levels();
+                // Categorical: one test across all levels.
+                if let FeatureData::Categorical(codes) = &f.data {
+                    let k = names.len();
+                    let mut table = vec![vec![0u64; 2]; k];
+                    let mut days: Vec<Vec<f64>> = vec![Vec::new(); k];
+                    for &(a, w, d) in &closed {
+                        let c = codes[a];
+                        if c == UNSEEN {
+                            continue;
+                        }
+                        table[c as usize][usize::from(!w)] += 1;
+                        if w {
+                            days[c as usize].push(d);
+                        }
+                    }
+                    let n: u64 = table.iter().flatten().sum();
+                    fa.win = chi2_contingency(&table).map(|c| {
+                        finding(
+                            "chi_square",
+                            "deals",
+                            c.statistic,
+                            "cramers_v",
+                            c.cramers_v,
+                            n,
+                            c.p_value,
+                        )
+                    });
+                    let mut at = vec![vec![0u64; 2]; k];
+                    for &a in &accounts {
+                        if codes[a] != UNSEEN {
+                            at[codes[a] as usize][usize::from(!acc_won[a])] += 1;
+                        }
+                    }
+                    let na: u64 = at.iter().flatten().sum();
+                    fa.win_accounts = chi2_contingency(&at).map(|c| {
+                        finding(
+                            "chi_square",
+                            "accounts",
+                            c.statistic,
+                            "cramers_v",
+                            c.cramers_v,
+                            na,
+                            c.p_value,
+                        )
+                    });
+                    let groups: Vec<&[f64]> = days
+                        .iter()
+                        .filter(|d| !d.is_empty())
+                        .map(|d| d.as_slice())
+                        .collect();
+                    let nw: usize = groups.iter().map(|g| g.len()).sum();
+                    fa.speed = kruskal(&groups).map(|t| {
+                        let eps2 = t.statistic / (nw as f64 - 1.0).max(1.0);
+                        finding(
+                            "kruskal_wallis",
+                            "deals",
+                            t.statistic,
+                            "epsilon_squared",
+                            eps2,
+                            nw as u64,
+                            t.p_value,
+                        )
+                    });
+                }
+                for (l, name) in names.iter().enumerate() {
+                    let (mut won, mut cl, mut rest_won, mut rest_cl) = (0u64, 0u64, 0u64, 0u64);
+                    let (mut d_in, mut d_out) = (Vec::new(), Vec::new());
+                    for &(a, w, d) in &closed {
+                        match f.has_level(a, l) {
+                            Some(true) => {
+                                cl += 1;
+                                won += u64::from(w);
+                                if w {
+                                    d_in.push(d);
+                                }
+                            }
+                            Some(false) => {
+                                rest_cl += 1;
+                                rest_won += u64::from(w);
+                                if w {
+                                    d_out.push(d);
+                                }
+                            }
+                            None => {}
+                        }
+                    }
+                    let (mut aw, mut ac, mut raw, mut rac) = (0u64, 0u64, 0u64, 0u64);
+                    for &a in &accounts {
+                        match f.has_level(a, l) {
+                            Some(true) => {
+                                ac += 1;
+                                aw += u64::from(acc_won[a]);
+                            }
+                            Some(false) => {
+                                rac += 1;
+                                raw += u64::from(acc_won[a]);
+                            }
+                            None => {}
+                        }
+                    }
+                    let win_rate = (cl > 0).then(|| won as f64 / cl as f64);
+                    let acc_rate = (ac > 0).then(|| aw as f64 / ac as f64);
+                    let speed = kruskal(&[&d_in, &d_out]).map(|t| {
+                        let n = (d_in.len() + d_out.len()) as f64;
+                        finding(
+                            "kruskal_wallis",
+                            "deals",
+                            t.statistic,
+                            "epsilon_squared",
+                            t.statistic / (n - 1.0).max(1.0),
+                            n as u64,
+                            t.p_value,
+                        )
+                    });
+                    levels.push(LevelAssociation {
+                        feature: f.spec.name.clone(),
+                        level: name.clone(),
+                        label: f.level_label(l),
+                        closed_deals: cl,
+                        won,
+                        win_rate,
+                        win_rate_interval: wilson_interval(won, cl, 0.95),
+                        lift: win_rate.map(|r| r / overall).filter(|l| l.is_finite()),
+                        win: if cl > 0 && rest_cl > 0 {
+                            two_by_two(won, cl, rest_won, rest_cl, "deals")
+                        } else {
+                            None
+                        },
+                        accounts_with_closed_deals: ac,
+                        account_conversion_rate: acc_rate,
+                        account_lift: acc_rate.map(|r| r / acc_overall).filter(|l| l.is_finite()),
+                        win_accounts: if ac > 0 && rac > 0 {
+                            two_by_two(aw, ac, raw, rac, "accounts")
+                        } else {
+                            None
+                        },
+                        median_days_to_win: median(&mut d_in),
+                        median_days_to_win_rest: median(&mut d_out),
+                        speed,
+                    });
+                }
+                if f.spec.kind() == FeatureKind::Binary {
+                    if let Some(l) = levels.last() {
+                        fa.win = l.win.clone();
+                        fa.win_accounts = l.win_accounts.clone();
+                        fa.speed = l.speed.clone();
+                    }
+                }
+            }
+        }
+        feats.push(fa);
+    }
+
+    // Benjamini–Hochberg over every test (binary features' tests are their level's, counted once).
+    let mut ps = Vec::new();
+    for fa in &feats {
+        if fa.kind == FeatureKind::Binary {
+            continue;
+        }
+        for x in [&fa.win, &fa.win_accounts, &fa.speed].into_iter().flatten() {
+            ps.push(x.p_value);
+        }
+    }
+    for l in &levels {
+        for x in [&l.win, &l.win_accounts, &l.speed].into_iter().flatten() {
+            ps.push(x.p_value);
+        }
+    }
+    let qs = benjamini_hochberg(&ps);
+    let mut it = qs.into_iter();
+    for fa in &mut feats {
+        if fa.kind == FeatureKind::Binary {
+            continue;
+        }
+        for x in [&mut fa.win, &mut fa.win_accounts, &mut fa.speed]
+            .into_iter()
+            .flatten()
+        {
+            x.q_value = it.next().unwrap_or(f64::NAN);
+            x.significant = x.q_value < th.q_max;
+            x.material = x.significant
+                && match x.effect_measure {
+                    "epsilon_squared" => x.effect >= th.min_abs_r * th.min_abs_r,
+                    _ => x.effect.abs() >= th.min_abs_r,
+                };
+        }
+    }
+    for l in &mut levels {
+        let supported = l.closed_deals >= th.min_support;
+        let big = |lift: Option<f64>| lift.is_some_and(|v| v >= th.lift_high || v <= th.lift_low);
+        let ratio = match (l.median_days_to_win, l.median_days_to_win_rest) {
+            (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+            _ => None,
+        };
+        let (lift, alift) = (l.lift, l.account_lift);
+        if let Some(x) = &mut l.win {
+            x.q_value = it.next().unwrap_or(f64::NAN);
+            x.significant = supported && x.q_value < th.q_max;
+            x.material = x.significant && big(lift);
+        }
+        if let Some(x) = &mut l.win_accounts {
+            x.q_value = it.next().unwrap_or(f64::NAN);
+            x.significant = supported && x.q_value < th.q_max;
+            x.material = x.significant && big(alift);
+        }
+        if let Some(x) = &mut l.speed {
+            x.q_value = it.next().unwrap_or(f64::NAN);
+            x.significant = supported && x.q_value < th.q_max;
+            x.material = x.significant && ratio.is_some_and(|r| r <= 0.8 || r >= 1.25);
+        }
+    }
+    for fa in &mut feats {
+        if fa.kind == FeatureKind::Binary {
+            if let Some(l) = levels.iter().find(|l| l.feature == fa.feature) {
+                fa.win = l.win.clone();
+                fa.win_accounts = l.win_accounts.clone();
+                fa.speed = l.speed.clone();
+            }
+        }
+    }
+    let drivers = drivers(&feats, &levels, overall);
+    Some(Correlations {
+        thresholds: th.clone(),
+        overall_win_rate: overall,
+        overall_account_conversion_rate: acc_overall,
+        tests: ps.len(),
+        features: feats,
+        levels,
+        drivers,
+    })
+}
+
+fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f64) -> Drivers {
+    use crate::report::markdown::p_text;
+    let mut pos: Vec<(f64, String)> = Vec::new();
+    let mut neg: Vec<(f64, String)> = Vec::new();
+    let mut fast: Vec<(f64, String)> = Vec::new();
+    let mut slow: Vec<(f64, String)> = Vec::new();
+    for l in levels {
+        if let (Some(w), Some(lift), Some(rate)) = (&l.win, l.lift, l.win_rate) {
+            if w.material {
+                let text = format!(
+                    "{}: wins {:.0}% of {} closed deals vs {:.0}% overall (lift {:.2}×, q{})",
+                    l.label,
+                    100.0 * rate,
+                    l.closed_deals,
+                    100.0 * overall,
+                    lift,
+                    p_text(w.q_value).trim_start_matches('p')
+                );
+                if lift > 1.0 {
+                    pos.push((lift, text));
+                } else {
+                    neg.push((1.0 / lift.max(1e-9), text));
+                }
+            }
+        }
+        if let (Some(s), Some(a), Some(b)) =
+            (&l.speed, l.median_days_to_win, l.median_days_to_win_rest)
+        {
+            if s.material {
+                let text = format!(
+                    "{}: median {a:.0} days to win vs {b:.0} for the rest (q{})",
+                    l.label,
+                    p_text(s.q_value).trim_start_matches('p')
+                );
+                if a < b {
+                    fast.push((b / a.max(1.0), text));
+                } else {
+                    slow.push((a / b.max(1.0), text));
+                }
+            }
+        }
+    }
+    for f in feats.iter().filter(|f| f.kind == FeatureKind::Numeric) {
+        if let Some(w) = f.win.as_ref().filter(|w| w.material) {
+            let text = format!(
+                "{}: r = {:.2} with winning (q{})",
+                f.feature,
+                w.effect,
+                p_text(w.q_value).trim_start_matches('p')
+            );
+            if w.effect > 0.0 {
+                pos.push((1.0 + w.effect.abs() * 4.0, text));
+            } else {
+                neg.push((1.0 + w.effect.abs() * 4.0, text));
+            }
+        }
+        if let Some(s) = f.speed.as_ref().filter(|s| s.material) {
+            let text = format!(
+                "{}: rho = {:.2} with days to win (q{})",
+                f.feature,
+                s.effect,
+                p_text(s.q_value).trim_start_matches('p')
+            );
+            if s.effect < 0.0 {
+                fast.push((1.0 + s.effect.abs() * 4.0, text));
+            } else {
+                slow.push((1.0 + s.effect.abs() * 4.0, text));
+            }
+        }
+    }
+    let top = |mut v: Vec<(f64, String)>| -> Vec<String> {
+        v.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        v.into_iter().take(8).map(|x| x.1).collect()
+    };
+    Drivers {
+        winning_positive: top(pos),
+        winning_negative: top(neg),
+        faster: top(fast),
+        slower: top(slow),
+    }
+}
