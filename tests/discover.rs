@@ -273,6 +273,35 @@ fn report_json_has_every_contract_section_and_consistent_counts() {
     // The segments file and the report agree.
     let segp = read_parquet(&wd.path("run/segments.parquet"));
     assert_eq!(segp.height(), segs.len());
+    // Output Parquet files carry the run's identity in their key-value metadata.
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    for f in [
+        "segments.parquet",
+        "accounts_scored.parquet",
+        "correlations.parquet",
+    ] {
+        let reader =
+            SerializedFileReader::new(std::fs::File::open(wd.path(&format!("run/{f}"))).unwrap())
+                .unwrap();
+        let kv: HashMap<String, Option<String>> = reader
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .unwrap()
+            .iter()
+            .map(|k| (k.key.clone(), k.value.clone()))
+            .collect();
+        assert_eq!(
+            kv["abm_segments.as_of"].as_deref(),
+            r["run"]["as_of"].as_str(),
+            "{f}"
+        );
+        assert_eq!(
+            kv["abm_segments.deals_sha256"].as_deref(),
+            r["run"]["inputs"]["deals"]["sha256"].as_str(),
+            "{f}"
+        );
+    }
 }
 
 #[test]

@@ -317,6 +317,10 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             "accounts_scored.parquet",
             report::parquet::accounts_scored(&scored, &report)?,
         ),
+        (
+            "correlations.parquet",
+            report::parquet::correlations(&report)?,
+        ),
     ];
     Ok(Outcome { report, files })
 }
