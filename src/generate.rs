@@ -196,9 +196,9 @@ pub fn generate(p: &GenerateParams) -> Result<Generated> {
         // Adoption probability of Salesforce, HubSpot, Snowflake, AWS, SAP, Marketo.
         let adoption: [f64; 6] = match a {
             0 => [0.95, 0.05, 0.10, 0.30, 0.02, 0.70],
-            1 => [0.05, 0.30, 0.10, 0.80, 0.10, 0.10],
+            1 => [0.05, 0.30, 0.10, 0.80, 0.10, 0.05],
             2 => [0.05, 0.85, 0.03, 0.30, 0.02, 0.05],
-            3 => [0.30, 0.05, 0.80, 0.50, 0.80, 0.20],
+            3 => [0.10, 0.05, 0.80, 0.50, 0.80, 0.05],
             _ => [0.10, 0.02, 0.10, 0.20, 0.90, 0.05],
         };
         for (t, pr) in TECHNOLOGIES.iter().zip(adoption) {
