@@ -6,3 +6,4 @@ mod bad_input;
 mod correlations;
 mod discover;
 mod speed;
+mod validate;

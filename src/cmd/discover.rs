@@ -4,33 +4,26 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::cluster::cluster;
+use crate::cmd::InputArgs;
 use crate::cmd::Log;
-use crate::config::{Config, Overrides, RawConfig};
-use crate::error::{exit, Error, Result};
+use crate::config::{Config, Overrides};
+use crate::error::{exit, Result};
 use crate::features::{encode, infer::InferOptions};
-use crate::io::contract::{self, format_date, parse_date, Accounts, Deals, Drops};
-use crate::io::read::read_table;
+use crate::io::contract::{format_date, Accounts, Deals, Drops};
 use crate::io::run_dir::{self, Files};
 use crate::outcomes::{figures, group_deals, FigureOptions};
 use crate::report::parquet::ScoredAccounts;
 use crate::report::{
     self, ClusteringReport, DataQuality, FeatureUsed, Parameters, RankedSegment, Report, RunInfo,
-    Section, SegmentReport, SpeedReport, TierFigures,
+    Section, SegmentReport, SpeedReport,
 };
 use crate::stats::association::chi2_contingency;
 use crate::stats::survival::logrank_test;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Accounts: a Parquet file, a directory of Parquet files, or a CSV file [default: data/sample/accounts.parquet].
-    #[arg(long)]
-    pub accounts: Option<PathBuf>,
-    /// Deals: a Parquet file, a directory of Parquet files, or a CSV file [default: data/sample/deals.parquet].
-    #[arg(long)]
-    pub deals: Option<PathBuf>,
-    /// TOML file mapping column names and outcome labels (see data/examples/).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Run directory to create [default: runs/discover-<timestamp>].
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -46,9 +39,6 @@ pub struct Args {
     /// Largest k to try. Each k costs one k-means fit (n_runs restarts) and one silhouette on the sample.
     #[arg(long)]
     pub k_max: Option<usize>,
-    /// Censor open deals at this date and ignore deals created after it (YYYY-MM-DD) [default: the latest date in the deals].
-    #[arg(long)]
-    pub as_of: Option<String>,
     /// Exit with status 3 when Tier 1 converts significantly worse than Tier 2 (or Tier 2 than Tier 3).
     #[arg(long)]
     pub fail_on_inversion: bool,
@@ -64,28 +54,12 @@ fn rfc3339_now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Build the checked config from flags and the optional config file.
-pub fn config(args: &Args) -> Result<Config> {
-    let raw = match &args.config {
-        Some(p) => RawConfig::from_file(p)?,
-        None => RawConfig::default(),
-    };
-    let as_of = match &args.as_of {
-        None => None,
-        Some(s) => Some(parse_date(s).ok_or_else(|| {
-            Error::config(
-                format!("--as-of '{s}' is not a date"),
-                "use YYYY-MM-DD, e.g. --as-of 2026-09-30",
-            )
-        })?),
-    };
-    raw.check(Overrides {
-        accounts: args.accounts.clone(),
-        deals: args.deals.clone(),
+fn config(args: &Args) -> Result<Config> {
+    args.input.config(Overrides {
         k_min: args.k_min,
         k_max: args.k_max,
         seed: args.seed,
-        as_of,
+        ..Default::default()
     })
 }
 
@@ -98,7 +72,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     run_dir::preflight(&out, args.force)?;
     let result = pipeline(
         &config,
-        args.config.as_ref().map(|p| p.display().to_string()),
+        args.input.config.as_ref().map(|p| p.display().to_string()),
         log,
     )?;
     run_dir::write_atomic(&out, &result.files, args.force, fault_injection())?;
@@ -108,7 +82,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     let inverted = r
         .current_tiers
         .computed()
-        .is_some_and(|ct| ct.comparisons.iter().any(|c| c.verdict == "inverted"));
+        .is_some_and(crate::verdict::inverted);
     if args.fail_on_inversion && inverted {
         log.info("tiers are inverted and --fail-on-inversion was given: exit status 3");
         return Ok(exit::CHECK_FAILED);
@@ -127,22 +101,12 @@ fn fault_injection() -> Option<usize> {
 /// Read, validate, segment and measure; returns the report and the files to write.
 pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Result<Outcome> {
     let started_at = rfc3339_now();
-    log.info(format!(
-        "reading accounts from {}",
-        config.accounts_path.display()
-    ));
-    let accounts = contract::accounts(
-        read_table(&config.accounts_path, config.accounts_csv_separator)?,
-        config,
-    )?;
-    log.info(format!(
-        "reading deals from {}",
-        config.deals_path.display()
-    ));
-    let deals_table = read_table(&config.deals_path, config.deals_csv_separator)?;
-    let deals_read = deals_table.file.rows;
-    let mut drops = Drops::default();
-    let deals = contract::deals(deals_table, &accounts, config, &mut drops)?;
+    let crate::io::Inputs {
+        accounts,
+        deals,
+        drops,
+        deals_read,
+    } = crate::io::load(config, |m| log.info(m))?;
     log.detail(format!(
         "{} accounts, {} deals kept, as of {}",
         accounts.len(),
@@ -216,7 +180,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         .collect();
 
     let speed = speed_section(&deals, &clustering.labels, &segments, &config.horizons);
-    let current_tiers = current_tiers_section(&accounts, &deals, &opts, config.confidence);
+    let current_tiers = current_tiers_section(&accounts, &deals, &opts);
     let mut deals_with_account = vec![false; accounts.len()];
     for &a in &deals.account {
         deals_with_account[a as usize] = true;
@@ -424,29 +388,22 @@ fn current_tiers_section(
     accounts: &Accounts,
     deals: &Deals,
     opts: &FigureOptions,
-    confidence: f64,
 ) -> Section<report::CurrentTiers> {
     let Some(tier) = &accounts.tier else {
         return Section::not_computed("the accounts have no tier column");
     };
-    // Groups 0..3 are Tier 1..3, group 3 is untiered.
-    let group: Vec<Option<usize>> = tier
-        .iter()
-        .map(|t| Some(t.map_or(3, |t| t as usize - 1)))
-        .collect();
-    let idx = group_deals(deals, &group, 4);
-    let mut counts = [0u64; 4];
-    for g in group.iter().flatten() {
-        counts[*g] += 1;
-    }
-    let tiers: Vec<TierFigures> = (0..4)
-        .filter(|&g| counts[g] > 0)
-        .map(|g| TierFigures {
-            tier: (g < 3).then_some(g as u8 + 1),
-            outcomes: figures(deals, &idx[g], counts[g], opts),
-        })
-        .collect();
-    Section::Computed(crate::verdict::current_tiers(tiers, confidence))
+    let range = crate::verdict::DayRange {
+        from: deals.created.iter().copied().min().unwrap_or(deals.as_of),
+        to: deals.as_of,
+    };
+    Section::Computed(crate::verdict::current_tiers(
+        tier,
+        deals,
+        range,
+        "all deals",
+        opts,
+        None,
+    ))
 }
 
 fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<String> {

@@ -2,10 +2,63 @@
 
 pub mod discover;
 pub mod generate;
+pub mod validate;
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::Result;
+use crate::config::{Config, Overrides, RawConfig};
+use crate::error::{Error, Result};
+use crate::io::contract::parse_date;
+
+/// The inputs every subcommand that reads accounts and deals takes.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Accounts: a Parquet file, a directory of Parquet files, or a CSV file [default: data/sample/accounts.parquet].
+    #[arg(long)]
+    pub accounts: Option<PathBuf>,
+    /// Deals: a Parquet file, a directory of Parquet files, or a CSV file [default: data/sample/deals.parquet].
+    #[arg(long)]
+    pub deals: Option<PathBuf>,
+    /// TOML file mapping column names and outcome labels (see data/examples/).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Censor open deals at this date and ignore deals created after it (YYYY-MM-DD) [default: the latest date in the deals].
+    #[arg(long)]
+    pub as_of: Option<String>,
+}
+
+/// Parse a `YYYY-MM-DD` flag value.
+pub fn date_flag(flag: &str, value: &str) -> Result<i32> {
+    parse_date(value).ok_or_else(|| {
+        Error::config(
+            format!("{flag} '{value}' is not a date"),
+            format!("use YYYY-MM-DD, e.g. {flag} 2026-09-30"),
+        )
+    })
+}
+
+impl InputArgs {
+    /// The checked config: the file (if any), then these flags, then `extra`.
+    pub fn config(&self, extra: Overrides) -> Result<Config> {
+        let raw = match &self.config {
+            Some(p) => RawConfig::from_file(p)?,
+            None => RawConfig::default(),
+        };
+        let as_of = self
+            .as_of
+            .as_deref()
+            .map(|s| date_flag("--as-of", s))
+            .transpose()?;
+        raw.check(Overrides {
+            accounts: self.accounts.clone(),
+            deals: self.deals.clone(),
+            as_of,
+            ..extra
+        })
+    }
+}
 
 /// Outcome-based account segmentation: which accounts to go after, and how hard.
 ///
@@ -29,6 +82,8 @@ pub struct Cli {
 pub enum Command {
     /// Find segments, their outcomes and speed, and judge the current tiers (default input: data/sample).
     Discover(discover::Args),
+    /// Does Tier 1 out-convert Tier 2? Per-tier figures and the verdict for a window of deals.
+    Validate(validate::Args),
     /// Write synthetic accounts and deals with planted segments.
     Generate(generate::Args),
 }
@@ -64,6 +119,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     let log = Log::new(cli.quiet, cli.verbose);
     match cli.command {
         Command::Discover(args) => discover::run(args, log),
+        Command::Validate(args) => validate::run(args, log),
         Command::Generate(args) => generate::run(args, log),
     }
 }

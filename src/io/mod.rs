@@ -3,3 +3,42 @@
 pub mod contract;
 pub mod read;
 pub mod run_dir;
+
+use crate::config::Config;
+use crate::error::Result;
+use contract::{Accounts, Deals, Drops};
+
+/// Accounts and deals read and checked against the data contract.
+pub struct Inputs {
+    pub accounts: Accounts,
+    pub deals: Deals,
+    pub drops: Drops,
+    /// Deal rows in the file, before validation.
+    pub deals_read: u64,
+}
+
+/// Read both tables named in `config` and apply the data contract.
+pub fn load(config: &Config, log: impl Fn(String)) -> Result<Inputs> {
+    log(format!(
+        "reading accounts from {}",
+        config.accounts_path.display()
+    ));
+    let accounts = contract::accounts(
+        read::read_table(&config.accounts_path, config.accounts_csv_separator)?,
+        config,
+    )?;
+    log(format!(
+        "reading deals from {}",
+        config.deals_path.display()
+    ));
+    let table = read::read_table(&config.deals_path, config.deals_csv_separator)?;
+    let deals_read = table.file.rows;
+    let mut drops = Drops::default();
+    let deals = contract::deals(table, &accounts, config, &mut drops)?;
+    Ok(Inputs {
+        accounts,
+        deals,
+        drops,
+        deals_read,
+    })
+}

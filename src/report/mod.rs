@@ -204,9 +204,71 @@ pub struct TierComparison {
     pub deals_needed_per_tier: Option<f64>,
 }
 
+/// The deals a verdict is about, by creation date (inclusive, YYYY-MM-DD).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Window {
+    pub label: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Won business from accounts outside the target list.
+#[derive(Debug, Clone, Serialize)]
+pub struct IcpGap {
+    /// Share (0–1) of won deals and of won value from accounts with no tier.
+    pub untiered_won_deal_share: Option<f64>,
+    pub untiered_won_value_share: Option<f64>,
+    pub untiered_win_rate: Option<f64>,
+    pub tier3_win_rate: Option<f64>,
+    /// One-sided p-value that untiered accounts win more often than Tier 3.
+    pub untiered_beats_tier3_p_value: Option<f64>,
+    /// Share of won deals and won value from accounts outside the recommended
+    /// ICP (null until a recommended ICP exists).
+    pub outside_icp_won_deal_share: Option<f64>,
+    pub outside_icp_won_value_share: Option<f64>,
+    pub text: String,
+}
+
+/// The verdict for one quarter of a multi-quarter window.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarterVerdict {
+    pub window: Window,
+    pub verdict: String,
+    pub comparisons: Vec<TierComparison>,
+}
+
+/// One account whose tier changed since the previous run.
+#[derive(Debug, Clone, Serialize)]
+pub struct TierMove {
+    pub account_id: String,
+    pub from: Option<u8>,
+    pub to: Option<u8>,
+    pub reason: String,
+}
+
+/// Tier changes since a previous run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Movement {
+    pub previous_run: String,
+    pub up: u64,
+    pub down: u64,
+    pub unchanged: u64,
+    /// Accounts that gained a tier (were untiered or absent).
+    pub entered: u64,
+    /// Accounts that lost their tier (now untiered or absent).
+    pub left: u64,
+    /// Every move, up to `MAX_MOVES_LISTED`, ordered by account id.
+    pub moves: Vec<TierMove>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CurrentTiers {
     pub verdict: String,
+    pub window: Window,
     pub tiers: Vec<TierFigures>,
     pub comparisons: Vec<TierComparison>,
+    pub icp_gap: IcpGap,
+    /// Per quarter, when the window spans several.
+    pub by_quarter: Vec<QuarterVerdict>,
+    pub movement: Option<Movement>,
 }

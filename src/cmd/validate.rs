@@ -1,0 +1,367 @@
+//! `abm-segments validate`: does Tier 1 out-convert Tier 2?
+//!
+//! Per tier: accounts, closed deals, win rate with its interval, time to
+//! win, average won amount, pipeline created and won value, over a window of
+//! deal creation dates. The verdict is the first line of the output; `--json`
+//! prints the same figures as `report.json`'s `current_tiers` section.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::cmd::{date_flag, InputArgs, Log};
+use crate::error::{exit, Error, Location, Result};
+use crate::io::contract::format_date;
+use crate::outcomes::FigureOptions;
+use crate::report::markdown::{interval, money, pct};
+use crate::report::{CurrentTiers, Movement, QuarterVerdict, TierMove};
+use crate::verdict::{self, parse_quarter, trailing_quarters, DayRange};
+
+/// At most this many individual tier moves are listed.
+pub const MAX_MOVES_LISTED: usize = 200;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Deals created in this quarter, e.g. 2026Q3.
+    #[arg(long, conflicts_with_all = ["from", "to", "quarters"])]
+    pub quarter: Option<String>,
+    /// Deals created on or after this date (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Deals created on or before this date (YYYY-MM-DD) [default: the as-of date].
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The trailing N quarters up to the as-of date, with a verdict per quarter.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub quarters: Option<usize>,
+    /// Take tiers from an earlier run's accounts_scored.parquet (file or run directory) instead of the accounts' tier column.
+    #[arg(long)]
+    pub tiers_from: Option<PathBuf>,
+    /// The column of --tiers-from to use.
+    #[arg(long, default_value = "current_tier", requires = "tiers_from")]
+    pub tier_column: String,
+    /// A previous run directory: list accounts whose tier moved since then.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// Print the verdict and figures as JSON on stdout (the `current_tiers` section of report.json).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 3 when a tier converts significantly worse than the tier below it.
+    #[arg(long)]
+    pub fail_on_inversion: bool,
+}
+
+fn scored_file(p: &Path) -> PathBuf {
+    if p.is_dir() {
+        p.join("accounts_scored.parquet")
+    } else {
+        p.to_path_buf()
+    }
+}
+
+/// `account_id` → tier from a run's `accounts_scored.parquet`.
+fn tiers_from_run(path: &Path, column: &str) -> Result<HashMap<String, Option<u8>>> {
+    let file = scored_file(path);
+    let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
+    let df = ParquetReader::new(f)
+        .finish()
+        .map_err(|e| crate::error::polars_input(&file, e))?;
+    let bad = |e: PolarsError| crate::error::polars_input(&file, e);
+    let ids = df
+        .column("account_id")
+        .map_err(|_| {
+            Error::input(
+                "column 'account_id' is missing",
+                Location::file(&file).column("account_id"),
+                "pass a run's accounts_scored.parquet",
+            )
+        })?
+        .as_materialized_series()
+        .cast(&DataType::String)
+        .map_err(bad)?;
+    let col = df.column(column).map_err(|_| {
+        Error::input(
+            "the tier column is missing",
+            Location::file(&file).column(column),
+            "use --tier-column current_tier or recommended_tier",
+        )
+    })?;
+    let tiers = col
+        .as_materialized_series()
+        .cast(&DataType::Int64)
+        .map_err(bad)?;
+    let mut out = HashMap::with_capacity(df.height());
+    for (id, t) in ids
+        .str()
+        .map_err(bad)?
+        .iter()
+        .zip(tiers.i64().map_err(bad)?.iter())
+    {
+        let t = match t {
+            None => None,
+            Some(v @ 1..=3) => Some(v as u8),
+            Some(v) => {
+                return Err(Error::input(
+                    "unrecognised tier label",
+                    Location::file(&file).column(column).value(v),
+                    "tiers in a run's output are 1, 2, 3 or null",
+                ))
+            }
+        };
+        out.insert(id.unwrap_or_default().to_string(), t);
+    }
+    Ok(out)
+}
+
+fn movement(previous: &Path, ids: &[String], now: &[Option<u8>]) -> Result<Movement> {
+    let before = tiers_from_run(previous, "current_tier")?;
+    let mut m = Movement {
+        previous_run: previous.display().to_string(),
+        up: 0,
+        down: 0,
+        unchanged: 0,
+        entered: 0,
+        left: 0,
+        moves: vec![],
+    };
+    let mut moves = Vec::new();
+    for (id, &t) in ids.iter().zip(now) {
+        let b = before.get(id).copied().flatten();
+        let reason = match (b, t) {
+            (Some(x), Some(y)) if x == y => {
+                m.unchanged += 1;
+                continue;
+            }
+            (None, None) => continue,
+            (Some(x), Some(y)) if y < x => {
+                m.up += 1;
+                format!("moved up from Tier {x} to Tier {y}")
+            }
+            (Some(x), Some(y)) => {
+                m.down += 1;
+                format!("moved down from Tier {x} to Tier {y}")
+            }
+            (None, Some(y)) => {
+                m.entered += 1;
+                format!("entered the target list at Tier {y}")
+            }
+            (Some(x), None) => {
+                m.left += 1;
+                format!("left the target list (was Tier {x})")
+            }
+        };
+        moves.push(TierMove {
+            account_id: id.clone(),
+            from: b,
+            to: t,
+            reason: format!("{reason}: the tier column changed between runs"),
+        });
+    }
+    moves.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    moves.truncate(MAX_MOVES_LISTED);
+    m.moves = moves;
+    Ok(m)
+}
+
+/// Compute the verdict; the command prints it.
+pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
+    let config = args.input.config(Default::default())?;
+    let inputs = crate::io::load(&config, |m| log.info(m))?;
+    let (accounts, deals) = (&inputs.accounts, &inputs.deals);
+    let tier: Vec<Option<u8>> = match &args.tiers_from {
+        Some(p) => {
+            let map = tiers_from_run(p, &args.tier_column)?;
+            accounts.ids.iter().map(|id| map.get(id).copied().flatten()).collect()
+        }
+        None => accounts.tier.clone().ok_or_else(|| {
+            Error::input(
+                format!("the accounts have no tier column '{}'", config.account_columns.tier),
+                Location::file(&accounts.path).column(config.account_columns.tier.as_str()),
+                "name the tier column in the config ([accounts] tier = \"...\") or pass --tiers-from RUN_DIR",
+            )
+        })?,
+    };
+    let as_of = deals.as_of;
+    let (label, range, quarters) = if let Some(q) = &args.quarter {
+        let r = parse_quarter(q).ok_or_else(|| {
+            Error::config(
+                format!("--quarter '{q}' is not a quarter"),
+                "use e.g. --quarter 2026Q3",
+            )
+        })?;
+        (q.to_uppercase(), r, vec![])
+    } else if let Some(n) = args.quarters {
+        if n == 0 {
+            return Err(Error::config(
+                "--quarters 0 selects nothing",
+                "use --quarters 4 for the last four quarters",
+            ));
+        }
+        let qs = trailing_quarters(as_of, n);
+        let r = DayRange {
+            from: qs[0].1.from,
+            to: qs[qs.len() - 1].1.to.min(as_of),
+        };
+        (format!("{} to {}", qs[0].0, qs[qs.len() - 1].0), r, qs)
+    } else {
+        let from = args
+            .from
+            .as_deref()
+            .map(|s| date_flag("--from", s))
+            .transpose()?;
+        let to = args
+            .to
+            .as_deref()
+            .map(|s| date_flag("--to", s))
+            .transpose()?;
+        let r = DayRange {
+            from: from.unwrap_or(i32::MIN),
+            to: to.unwrap_or(as_of),
+        };
+        if r.from > r.to {
+            return Err(Error::config(
+                "--from is after --to",
+                "give --from on or before --to",
+            ));
+        }
+        let from_label = from.map_or("the first deal".to_string(), format_date);
+        (
+            format!("{from_label} to {}", format_date(r.to)),
+            DayRange {
+                from: r.from.max(-25_567),
+                to: r.to,
+            },
+            vec![],
+        )
+    };
+    let opts = FigureOptions {
+        horizons: config.horizons.clone(),
+        confidence: config.confidence,
+    };
+    let closed_in = |r: DayRange| {
+        (0..deals.len()).any(|i| {
+            (r.from..=r.to).contains(&deals.created[i])
+                && deals.outcome[i] != crate::config::OutcomeLabel::Open
+        })
+    };
+    if !closed_in(range) {
+        return Err(Error::input(
+            format!(
+                "no closed deal was created in the window {label} ({} to {})",
+                format_date(range.from),
+                format_date(range.to)
+            ),
+            Location::file(&deals.file.path).column(config.deal_columns.created_at.as_str()),
+            format!(
+                "the deals run from {} to {}; choose a window inside them",
+                format_date(deals.created.iter().copied().min().unwrap_or(as_of)),
+                format_date(as_of)
+            ),
+        ));
+    }
+    let mut ct = verdict::current_tiers(&tier, deals, range, &label, &opts, None);
+    for (q, r) in &quarters {
+        let qt = verdict::current_tiers(&tier, deals, *r, q, &opts, None);
+        ct.by_quarter.push(QuarterVerdict {
+            window: qt.window,
+            verdict: qt.verdict,
+            comparisons: qt.comparisons,
+        });
+    }
+    if let Some(prev) = &args.previous {
+        ct.movement = Some(movement(prev, &accounts.ids, &tier)?);
+    }
+    Ok(ct)
+}
+
+fn render(ct: &CurrentTiers) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", ct.verdict);
+    let _ = writeln!(
+        s,
+        "\nDeals created {} ({} to {}):\n",
+        ct.window.label, ct.window.from, ct.window.to
+    );
+    let _ = writeln!(
+        s,
+        "{:<9} {:>8} {:>7} {:>8} {:>14} {:>10} {:>10} {:>10} {:>10}",
+        "tier",
+        "accounts",
+        "closed",
+        "win rate",
+        "95% interval",
+        "P(≤90 d)",
+        "avg won",
+        "pipeline",
+        "won value"
+    );
+    for t in &ct.tiers {
+        let o = &t.outcomes;
+        let p90 = o
+            .time_to_win
+            .horizons
+            .iter()
+            .find(|h| h.days == 90)
+            .map(|h| h.probability);
+        let _ = writeln!(
+            s,
+            "{:<9} {:>8} {:>7} {:>8} {:>14} {:>10} {:>10} {:>10} {:>10}",
+            t.tier
+                .map_or("untiered".to_string(), |t| format!("Tier {t}")),
+            o.accounts,
+            o.won + o.lost,
+            pct(o.win_rate),
+            interval(o.win_rate_interval),
+            pct(p90),
+            money(o.velocity.avg_won_amount),
+            money(Some(o.pipeline_value)),
+            money(Some(o.won_value)),
+        );
+    }
+    let _ = writeln!(s);
+    for c in &ct.comparisons {
+        let _ = writeln!(s, "- {}", c.verdict_text);
+    }
+    if !ct.by_quarter.is_empty() {
+        let _ = writeln!(s, "\nBy quarter:");
+        for q in &ct.by_quarter {
+            let _ = writeln!(s, "- {}: {}", q.window.label, q.verdict);
+        }
+    }
+    let _ = writeln!(s, "\n{}", ct.icp_gap.text);
+    if let Some(m) = &ct.movement {
+        let _ = writeln!(
+            s,
+            "\nSince {}: {} up, {} down, {} entered, {} left, {} unchanged",
+            m.previous_run, m.up, m.down, m.entered, m.left, m.unchanged
+        );
+        for mv in m.moves.iter().take(20) {
+            let _ = writeln!(s, "- {} {}", mv.account_id, mv.reason);
+        }
+    }
+    s
+}
+
+pub fn run(args: Args, log: Log) -> Result<u8> {
+    let ct = validate(&args, log)?;
+    let out = if args.json {
+        let mut v = serde_json::to_string_pretty(&ct)
+            .map_err(|e| Error::Internal(format!("serialising: {e}")))?;
+        v.push('\n');
+        v
+    } else {
+        render(&ct)
+    };
+    use std::io::Write;
+    std::io::stdout()
+        .write_all(out.as_bytes())
+        .map_err(|e| Error::io("writing", "stdout", e))?;
+    if args.fail_on_inversion && verdict::inverted(&ct) {
+        return Ok(exit::CHECK_FAILED);
+    }
+    Ok(exit::OK)
+}
