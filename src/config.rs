@@ -130,6 +130,24 @@ pub struct AnalysisSection {
     pub min_abs_r: Option<f64>,
 }
 
+/// `[tiers]`: recommended tier sizes (each tier holds at most the smaller of count and share).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TiersSection {
+    pub tier1_max_accounts: Option<usize>,
+    pub tier1_max_share: Option<f64>,
+    pub tier2_max_accounts: Option<usize>,
+    pub tier2_max_share: Option<f64>,
+}
+
+/// `[icp]`: how many criteria to recommend.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IcpSection {
+    pub max_qualifying: Option<usize>,
+    pub max_disqualifying: Option<usize>,
+}
+
 /// The config file as written, before flags are applied and values checked.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -144,6 +162,10 @@ pub struct RawConfig {
     pub clustering: ClusteringSection,
     #[serde(default)]
     pub analysis: AnalysisSection,
+    #[serde(default)]
+    pub tiers: TiersSection,
+    #[serde(default)]
+    pub icp: IcpSection,
 }
 
 impl RawConfig {
@@ -240,6 +262,8 @@ pub struct Config {
     /// Fixed as-of date (days since 1970-01-01); `None` means the latest date in the deals.
     pub as_of: Option<i32>,
     pub thresholds: crate::correlations::Thresholds,
+    pub tier_sizes: crate::recommend::TierSizes,
+    pub rules: crate::recommend::rules::RuleOptions,
 }
 
 /// Values given on the command line, which win over the config file.
@@ -339,6 +363,30 @@ impl RawConfig {
                 "q_max in (0, 1), lift_high >= 1, lift_low in [0, 1], min_abs_r in [0, 1)",
             ));
         }
+        let ds = crate::recommend::TierSizes::default();
+        let t = &self.tiers;
+        let tier_sizes = crate::recommend::TierSizes {
+            tier1_max_accounts: t.tier1_max_accounts.unwrap_or(ds.tier1_max_accounts),
+            tier1_max_share: t.tier1_max_share.unwrap_or(ds.tier1_max_share),
+            tier2_max_accounts: t.tier2_max_accounts.unwrap_or(ds.tier2_max_accounts),
+            tier2_max_share: t.tier2_max_share.unwrap_or(ds.tier2_max_share),
+        };
+        if !(0.0..=1.0).contains(&tier_sizes.tier1_max_share)
+            || !(0.0..=1.0).contains(&tier_sizes.tier2_max_share)
+            || tier_sizes.tier1_max_accounts == 0
+            || tier_sizes.tier2_max_accounts == 0
+        {
+            return Err(Error::config(
+                "[tiers] sizes are out of range",
+                "counts are at least 1 and shares in (0, 1], e.g. tier1_max_share = 0.01",
+            ));
+        }
+        let dr = crate::recommend::rules::RuleOptions::default();
+        let rules = crate::recommend::rules::RuleOptions {
+            max_qualifying: self.icp.max_qualifying.unwrap_or(dr.max_qualifying),
+            max_disqualifying: self.icp.max_disqualifying.unwrap_or(dr.max_disqualifying),
+            min_support: thresholds.min_support,
+        };
         let mut horizons = self.analysis.horizons.unwrap_or_else(|| vec![30, 90, 180]);
         horizons.sort_unstable();
         horizons.dedup();
@@ -404,6 +452,8 @@ impl RawConfig {
             confidence,
             as_of: o.as_of,
             thresholds,
+            tier_sizes,
+            rules,
         })
     }
 }

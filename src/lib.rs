@@ -6,7 +6,8 @@
 //! ([`cluster`]), measures how well and how fast each segment converts with
 //! open deals censored ([`outcomes`], [`stats`]), says what sets each segment
 //! apart ([`segments`]), which attributes go with winning and with speed
-//! ([`correlations`]), judges the company's current tiers ([`verdict`]),
+//! ([`correlations`]), recommends ICP criteria, fit scores and tiers validated
+//! out of time ([`recommend`]), judges the company's current tiers ([`verdict`]),
 //! and renders one [`report::Report`] to JSON, Markdown and Parquet.
 //!
 //! The binary is a thin wrapper over [`cmd::run`].
@@ -20,6 +21,7 @@ pub mod features;
 pub mod generate;
 pub mod io;
 pub mod outcomes;
+pub mod recommend;
 pub mod report;
 pub mod segments;
 pub mod stats;

@@ -5,5 +5,6 @@ mod util;
 mod bad_input;
 mod correlations;
 mod discover;
+mod recommend;
 mod speed;
 mod validate;

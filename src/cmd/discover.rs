@@ -180,7 +180,24 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         .collect();
 
     let speed = speed_section(&deals, &clustering.labels, &segments, &config.horizons);
-    let current_tiers = current_tiers_section(&accounts, &deals, &opts);
+    log.info("fitting ICP criteria, fit scores and tiers, validating on the last full quarter");
+    let rec = crate::recommend::recommend(
+        &features,
+        accounts.len(),
+        &deals,
+        &crate::recommend::Context {
+            labels: &clustering.labels,
+            centroids: &clustering.centroids,
+            column_weights: &weights,
+            opts: &opts,
+            sizes: &config.tier_sizes,
+            rules: &config.rules,
+            account_id_column: &config.account_columns.id,
+            accounts_sha256: &accounts.file.sha256,
+        },
+    );
+    let in_icp = rec.as_ref().map(|r| r.scores.in_icp.as_slice());
+    let current_tiers = current_tiers_section(&accounts, &deals, &opts, in_icp);
     let mut deals_with_account = vec![false; accounts.len()];
     for &a in &deals.account {
         deals_with_account[a as usize] = true;
@@ -256,8 +273,18 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             Some(c) => Section::Computed(c),
             None => Section::not_computed("no closed deals"),
         },
-        icp: Section::not_computed("ICP rules are not part of this version"),
-        tiers: Section::not_computed("recommended tiers are not part of this version"),
+        icp: match &rec {
+            Some(r) => Section::Computed(r.icp.clone()),
+            None => Section::not_computed(
+                "the score model could not be fitted (no closed deals, or separable data)",
+            ),
+        },
+        tiers: match &rec {
+            Some(r) => Section::Computed(r.tiers.clone()),
+            None => Section::not_computed(
+                "the score model could not be fitted (no closed deals, or separable data)",
+            ),
+        },
         current_tiers,
     };
     report.headlines = headlines(&report, &overall);
@@ -266,8 +293,21 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
     let scored = ScoredAccounts {
         account_id: &accounts.ids,
         segment: clustering.labels.iter().map(|&l| l as u32 + 1).collect(),
-        fit_score: vec![None; accounts.len()],
-        recommended_tier: vec![None; accounts.len()],
+        fit_score: match &rec {
+            Some(r) => r
+                .scores
+                .probability
+                .iter()
+                .map(|p| Some(100.0 * p))
+                .collect(),
+            None => vec![None; accounts.len()],
+        },
+        recommended_tier: match &rec {
+            Some(r) => r.scores.tier.clone(),
+            None => vec![None; accounts.len()],
+        },
+        in_icp: rec.as_ref().map(|r| r.scores.in_icp.clone()),
+        expected_value: rec.as_ref().map(|r| r.scores.expected_value.clone()),
         current_tier: accounts
             .tier
             .clone()
@@ -279,13 +319,20 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         ("segments.parquet", report::parquet::segments(&report)?),
         (
             "accounts_scored.parquet",
-            report::parquet::accounts_scored(&scored, &report)?,
+            report::parquet::accounts_scored(&scored, report::parquet::run_metadata(&report))?,
         ),
         (
             "correlations.parquet",
             report::parquet::correlations(&report)?,
         ),
     ];
+    let mut files = files;
+    if let Some(r) = &rec {
+        let mut json = serde_json::to_vec_pretty(&r.model)
+            .map_err(|e| crate::error::Error::Internal(format!("serialising model.json: {e}")))?;
+        json.push(b'\n');
+        files.push(("model.json", json));
+    }
     Ok(Outcome { report, files })
 }
 
@@ -388,6 +435,7 @@ fn current_tiers_section(
     accounts: &Accounts,
     deals: &Deals,
     opts: &FigureOptions,
+    in_icp: Option<&[bool]>,
 ) -> Section<report::CurrentTiers> {
     let Some(tier) = &accounts.tier else {
         return Section::not_computed("the accounts have no tier column");
@@ -402,7 +450,7 @@ fn current_tiers_section(
         range,
         "all deals",
         opts,
-        None,
+        in_icp,
     ))
 }
 
@@ -459,6 +507,24 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
             crate::report::markdown::p_text(p)
         )),
         _ => h.push("Win rates could not be compared between segments (too few closed deals).".into()),
+    }
+    if let Some(icp) = r.icp.computed() {
+        if let Some(d) = icp.disqualifying.first() {
+            h.push(format!(
+                "Top disqualifier: {} wins {} of {} closed deals ({}).",
+                d.text,
+                pct(d.win_rate),
+                d.closed_deals,
+                d.lift
+                    .map_or_else(|| "–".into(), |l| format!("{l:.2}× the overall rate"))
+            ));
+        }
+    }
+    // The tier verdict leads; a failed out-of-time validation follows it.
+    if let Some(v) = r.tiers.computed().and_then(|t| t.validation.as_ref()) {
+        if !v.monotone {
+            h.insert(0, v.text.clone());
+        }
     }
     if let Some(ct) = r.current_tiers.computed() {
         h.insert(0, ct.verdict.clone());

@@ -2,6 +2,7 @@
 
 pub mod discover;
 pub mod generate;
+pub mod score;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -84,6 +85,8 @@ pub enum Command {
     Discover(discover::Args),
     /// Does Tier 1 out-convert Tier 2? Per-tier figures and the verdict for a window of deals.
     Validate(validate::Args),
+    /// Tier new accounts with a discover run's model.json, without re-clustering.
+    Score(score::Args),
     /// Write synthetic accounts and deals with planted segments.
     Generate(generate::Args),
 }
@@ -120,6 +123,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Discover(args) => discover::run(args, log),
         Command::Validate(args) => validate::run(args, log),
+        Command::Score(args) => score::run(args, log),
         Command::Generate(args) => generate::run(args, log),
     }
 }

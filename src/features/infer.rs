@@ -483,7 +483,21 @@ pub fn apply(df: &DataFrame, specs: &[FeatureSpec], file: &Path) -> Result<Vec<F
                 Location::file(file).column(spec.name.as_str()),
                 match crate::config::nearest(&spec.name, names.iter().copied()) {
                     Some(near) => format!("did you mean '{near}'? rename it to '{}'", spec.name),
-                    None => "score needs the same feature columns discover was run on".into(),
+                    None => {
+                        let unknown: Vec<String> = names
+                            .iter()
+                            .filter(|n| !specs.iter().any(|s| s.name == **n))
+                            .map(|n| format!("'{n}'"))
+                            .collect();
+                        if unknown.is_empty() {
+                            "score needs the same feature columns discover was run on".into()
+                        } else {
+                            format!(
+                                "score needs the same feature columns discover was run on; the file has columns the model does not know: {}",
+                                unknown.join(", ")
+                            )
+                        }
+                    }
                 },
             )
         })?;

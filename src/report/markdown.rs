@@ -167,6 +167,120 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    if let Section::Computed(icp) = &r.icp {
+        let _ = writeln!(s, "\n## Recommended ICP\n");
+        let _ = writeln!(
+            s,
+            "Fitted on {} ({} to {}). {} accounts meet every qualifying and no disqualifying criterion; their deals win {} ({}), the rest {}.\n",
+            icp.trained_on.label,
+            icp.trained_on.from,
+            icp.trained_on.to,
+            icp.in_icp_accounts,
+            pct(icp.in_icp.win_rate),
+            interval(icp.in_icp.win_rate_interval),
+            pct(icp.outside_icp.win_rate)
+        );
+        for (title, rules) in [
+            ("Qualifying (all must hold)", &icp.qualifying),
+            (
+                "Disqualifying (any one rules an account out)",
+                &icp.disqualifying,
+            ),
+        ] {
+            let _ = writeln!(s, "**{title}**\n");
+            if rules.is_empty() {
+                let _ = writeln!(s, "- none\n");
+                continue;
+            }
+            let _ = writeln!(s, "| criterion | accounts | closed deals | win rate | 95% interval | lift | P(win ≤ 90 d) | median days to win |");
+            let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
+            for e in rules {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    e.text,
+                    e.accounts,
+                    e.closed_deals,
+                    pct(e.win_rate),
+                    interval(e.win_rate_interval),
+                    e.lift.map_or_else(|| "–".into(), |l| format!("{l:.2}×")),
+                    pct(e.p_win_90d),
+                    days(e.median_days_to_win)
+                );
+            }
+            let _ = writeln!(s);
+        }
+    }
+
+    if let Section::Computed(t) = &r.tiers {
+        let _ = writeln!(s, "\n## Recommended tiers\n");
+        let _ = writeln!(
+            s,
+            "Among accounts in the ICP: Tier 1 from fit score {:.1}, Tier 2 from {:.1}, Tier 3 the rest. {}.\n",
+            t.tier1_min_score, t.tier2_min_score, t.score_method
+        );
+        let _ = writeln!(s, "| tier | accounts | mean fit score | win rate (training) | 95% interval | expected value |");
+        let _ = writeln!(s, "|---|---|---|---|---|---|");
+        for x in &t.tiers {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} |",
+                x.tier
+                    .map_or_else(|| "outside ICP".into(), |t| format!("Tier {t}")),
+                x.accounts,
+                x.mean_fit_score
+                    .map_or_else(|| "–".into(), |v| format!("{v:.1}")),
+                pct(x.outcomes.win_rate),
+                interval(x.outcomes.win_rate_interval),
+                money(Some(x.expected_value))
+            );
+        }
+        match (&t.validation, &t.validation_note) {
+            (Some(v), _) => {
+                let _ = writeln!(
+                    s,
+                    "\n**Out-of-time validation ({} to {})**: {}.\n",
+                    v.holdout.from, v.holdout.to, v.text
+                );
+                let _ = writeln!(s, "| tier | closed deals | win rate | 95% interval |");
+                let _ = writeln!(s, "|---|---|---|---|");
+                for x in &v.tiers {
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} | {} |",
+                        x.tier
+                            .map_or_else(|| "outside ICP".into(), |t| format!("Tier {t}")),
+                        x.outcomes.won + x.outcomes.lost,
+                        pct(x.outcomes.win_rate),
+                        interval(x.outcomes.win_rate_interval)
+                    );
+                }
+                let _ = writeln!(s);
+                for c in &v.comparisons {
+                    let _ = writeln!(s, "- {}", c.verdict_text);
+                }
+                if !v.calibration.is_empty() {
+                    let _ = writeln!(s, "\nCalibration on held-out deals:\n\n| predicted | closed deals | mean predicted | observed |\n|---|---|---|---|");
+                    for b in &v.calibration {
+                        let _ = writeln!(
+                            s,
+                            "| {:.0}–{:.0}% | {} | {} | {} |",
+                            100.0 * b.lo,
+                            100.0 * b.hi,
+                            b.closed_deals,
+                            pct(Some(b.mean_predicted)),
+                            pct(Some(b.observed_win_rate))
+                        );
+                    }
+                }
+            }
+            (None, Some(note)) => {
+                let _ = writeln!(s, "\nOut-of-time validation: {note}.");
+            }
+            (None, None) => {}
+        }
+    }
+
     if let Section::Computed(ct) = &r.current_tiers {
         let _ = writeln!(s, "\n## Current tiers\n\n**{}**\n", ct.verdict);
         let _ = writeln!(s, "| tier | accounts | closed deals | win rate | 95% interval | P(win ≤ 90 d) | avg won amount |");
@@ -190,6 +304,7 @@ pub fn render(r: &Report) -> String {
         for c in &ct.comparisons {
             let _ = writeln!(s, "- {}", c.verdict_text);
         }
+        let _ = writeln!(s, "- {}", ct.icp_gap.text);
     }
 
     let _ = writeln!(s, "\n## How k was chosen\n");

@@ -65,8 +65,8 @@ pub struct Report {
     /// Whether and how segments differ in speed.
     pub speed: Section<SpeedReport>,
     pub correlations: Section<crate::correlations::Correlations>,
-    pub icp: Section<serde_json::Value>,
-    pub tiers: Section<serde_json::Value>,
+    pub icp: Section<crate::recommend::IcpSection>,
+    pub tiers: Section<crate::recommend::TiersSection>,
     pub current_tiers: Section<CurrentTiers>,
 }
 
@@ -178,14 +178,14 @@ pub struct SpeedReport {
     pub ranking: Vec<RankedSegment>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TierFigures {
     /// 1, 2, 3, or null for accounts without a tier.
     pub tier: Option<u8>,
     pub outcomes: OutcomeFigures,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TierComparison {
     pub higher: u8,
     pub lower: u8,
@@ -205,7 +205,7 @@ pub struct TierComparison {
 }
 
 /// The deals a verdict is about, by creation date (inclusive, YYYY-MM-DD).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Window {
     pub label: String,
     pub from: String,

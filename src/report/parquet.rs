@@ -19,9 +19,17 @@ pub struct ScoredAccounts<'a> {
     pub fit_score: Vec<Option<f64>>,
     pub recommended_tier: Vec<Option<u8>>,
     pub current_tier: Vec<Option<u8>>,
+    /// Whether the account meets the recommended ICP criteria (null without a model).
+    pub in_icp: Option<Vec<bool>>,
+    /// Win probability × expected won amount, currency units.
+    pub expected_value: Option<Vec<Option<f64>>>,
 }
 
-fn metadata(report: &Report) -> KeyValueMetadata {
+/// Key-value metadata naming the run a file came from.
+pub type Metadata = Vec<(String, String)>;
+
+/// The metadata of a discover run.
+pub fn run_metadata(report: &Report) -> Metadata {
     let mut kv = vec![
         (
             "abm_segments.schema_version".to_string(),
@@ -37,13 +45,17 @@ fn metadata(report: &Report) -> KeyValueMetadata {
     for (name, input) in &report.run.inputs {
         kv.push((format!("abm_segments.{name}_sha256"), input.sha256.clone()));
     }
-    KeyValueMetadata::from_static(kv)
+    kv
 }
 
 fn write(df: &mut DataFrame, report: &Report) -> Result<Vec<u8>> {
+    write_with(df, run_metadata(report))
+}
+
+fn write_with(df: &mut DataFrame, kv: Metadata) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf)
-        .with_key_value_metadata(Some(metadata(report)))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
         .set_parallel(false)
         .finish(df)
         .map_err(|e| Error::Internal(format!("writing Parquet: {e}")))?;
@@ -55,7 +67,7 @@ fn tier_col(name: &str, v: &[Option<u8>]) -> Column {
     Column::new(name.into(), v)
 }
 
-pub fn accounts_scored(a: &ScoredAccounts<'_>, report: &Report) -> Result<Vec<u8>> {
+pub fn accounts_scored(a: &ScoredAccounts<'_>, kv: Metadata) -> Result<Vec<u8>> {
     let n = a.account_id.len();
     let mut df = DataFrame::new(
         n,
@@ -65,10 +77,18 @@ pub fn accounts_scored(a: &ScoredAccounts<'_>, report: &Report) -> Result<Vec<u8
             Column::new("fit_score".into(), &a.fit_score),
             tier_col("recommended_tier", &a.recommended_tier),
             tier_col("current_tier", &a.current_tier),
+            match &a.in_icp {
+                Some(v) => Column::new("in_icp".into(), v),
+                None => Column::new("in_icp".into(), vec![None::<bool>; n]),
+            },
+            match &a.expected_value {
+                Some(v) => Column::new("expected_value".into(), v),
+                None => Column::new("expected_value".into(), vec![None::<f64>; n]),
+            },
         ],
     )
     .map_err(|e| Error::Internal(format!("building accounts_scored: {e}")))?;
-    write(&mut df, report)
+    write_with(&mut df, kv)
 }
 
 pub fn segments(report: &Report) -> Result<Vec<u8>> {

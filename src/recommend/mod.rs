@@ -1,0 +1,637 @@
+//! What the team acts on: ICP criteria, a fit score per account, tier
+//! thresholds — fitted on deals created before a cutoff and validated on the
+//! deals of the last full quarter, which the model never saw.
+//!
+//! * Fit score: an L2-regularised logistic regression of won vs lost closed
+//!   deals on the account's encoded features ([`logistic`]), as 0–100.
+//! * ICP criteria: greedy qualifying rules and clearly poor disqualifying
+//!   conditions ([`rules`]).
+//! * Tiers: among accounts in the ICP, the best-scoring ones up to the Tier 1
+//!   size, then up to the Tier 2 size, then the rest of the ICP (Tier 3).
+//!   Thresholds are the fit scores where the tiers start, so `score` can
+//!   apply them to new accounts.
+//! * Expected value: win probability × the median won amount of the
+//!   account's segment (training deals).
+
+pub mod logistic;
+pub mod rules;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::OutcomeLabel;
+use crate::features::{encode, FeatureColumn, FeatureSpec};
+use crate::io::contract::Deals;
+use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
+use crate::report::{TierComparison, TierFigures, Window};
+use crate::stats::conversion::{roc_auc, Interval};
+use crate::verdict::{compare, parse_quarter, quarter_of, DayRange};
+use logistic::Logistic;
+use rules::{Condition, Criteria, RuleOptions};
+
+/// Bumped on any breaking change to `model.json`.
+pub const MODEL_VERSION: u32 = 1;
+
+/// Ridge penalty of the fit score (on standardised features).
+pub const RIDGE_LAMBDA: f64 = 1.0;
+
+/// Tier sizes: each tier holds at most the smaller of a count and a share of all accounts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierSizes {
+    pub tier1_max_accounts: usize,
+    pub tier1_max_share: f64,
+    pub tier2_max_accounts: usize,
+    pub tier2_max_share: f64,
+}
+
+impl Default for TierSizes {
+    fn default() -> Self {
+        TierSizes {
+            tier1_max_accounts: 20,
+            tier1_max_share: 0.01,
+            tier2_max_accounts: 100,
+            tier2_max_share: 0.05,
+        }
+    }
+}
+
+impl TierSizes {
+    fn sizes(&self, n: usize) -> (usize, usize) {
+        let cap = |count: usize, share: f64| count.min((share * n as f64).ceil() as usize).max(1);
+        (
+            cap(self.tier1_max_accounts, self.tier1_max_share),
+            cap(self.tier2_max_accounts, self.tier2_max_share),
+        )
+    }
+}
+
+/// Fit scores (0–1 win probability) where Tier 1 and Tier 2 start.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TierThresholds {
+    pub tier1_min_probability: f64,
+    pub tier2_min_probability: f64,
+}
+
+/// What segment an account is in, for its expected deal value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentModel {
+    /// Centroids in the weighted encoding k-means ran on.
+    pub centroids: Vec<Vec<f64>>,
+    /// Per encoded column, the weight applied before clustering.
+    pub column_weights: Vec<f64>,
+    /// Median won amount per segment (training deals), currency units.
+    pub expected_won_amount: Vec<Option<f64>>,
+    pub overall_expected_won_amount: Option<f64>,
+}
+
+/// Everything `score` needs to tier new accounts without re-clustering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub model_version: u32,
+    pub tool_version: String,
+    /// The run it came from.
+    pub as_of: String,
+    pub trained_on: Window,
+    pub accounts_sha256: String,
+    pub deals_sha256: String,
+    pub account_id_column: String,
+    pub features: Vec<FeatureSpec>,
+    pub encoded_columns: Vec<String>,
+    pub score: Logistic,
+    pub criteria: Criteria,
+    pub thresholds: TierThresholds,
+    pub segments: SegmentModel,
+}
+
+/// Per-account results of applying a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// Win probability, 0–1.
+    pub probability: Vec<f64>,
+    /// Log-odds of the probability (the score's linear predictor).
+    pub log_odds: Vec<f64>,
+    pub in_icp: Vec<bool>,
+    pub tier: Vec<Option<u8>>,
+    /// 0-based segment (nearest centroid).
+    pub segment: Vec<usize>,
+    /// probability × expected won amount of the segment.
+    pub expected_value: Vec<Option<f64>>,
+}
+
+impl Model {
+    /// Apply the model to accounts whose features were extracted with its specs.
+    pub fn apply(&self, features: &[FeatureColumn], n: usize) -> Scores {
+        let m = encode(features, n);
+        let log_odds: Vec<f64> =
+            m.x.outer_iter()
+                .map(|r| self.score.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
+                .collect();
+        let probability: Vec<f64> = log_odds.iter().map(|&z| logistic::probability(z)).collect();
+        let in_icp = self.criteria.in_icp(features, n);
+        let tier = tiers_of(&probability, &in_icp, self.thresholds);
+        let segment: Vec<usize> = m
+            .x
+            .outer_iter()
+            .map(|r| {
+                let w = &self.segments.column_weights;
+                (0..self.segments.centroids.len())
+                    .min_by(|&a, &b| {
+                        let d = |c: &Vec<f64>| -> f64 {
+                            r.iter()
+                                .zip(w)
+                                .zip(c)
+                                .map(|((x, w), c)| (x * w - c).powi(2))
+                                .sum()
+                        };
+                        d(&self.segments.centroids[a]).total_cmp(&d(&self.segments.centroids[b]))
+                    })
+                    .unwrap_or(0)
+            })
+            .collect();
+        let expected_value = probability
+            .iter()
+            .zip(&segment)
+            .map(|(p, &s)| {
+                self.segments
+                    .expected_won_amount
+                    .get(s)
+                    .copied()
+                    .flatten()
+                    .or(self.segments.overall_expected_won_amount)
+                    .map(|a| p * a)
+            })
+            .collect();
+        Scores {
+            probability,
+            log_odds,
+            in_icp,
+            tier,
+            segment,
+            expected_value,
+        }
+    }
+}
+
+fn tiers_of(p: &[f64], in_icp: &[bool], t: TierThresholds) -> Vec<Option<u8>> {
+    p.iter()
+        .zip(in_icp)
+        .map(|(&p, &inside)| match (inside, p) {
+            (false, _) => None,
+            (true, p) if p >= t.tier1_min_probability => Some(1),
+            (true, p) if p >= t.tier2_min_probability => Some(2),
+            (true, _) => Some(3),
+        })
+        .collect()
+}
+
+/// One rule and the evidence for it, over all accounts (training deals).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleEvidence {
+    pub rule: Condition,
+    pub text: String,
+    pub accounts: u64,
+    pub closed_deals: u64,
+    pub win_rate: Option<f64>,
+    pub win_rate_interval: Option<Interval>,
+    pub lift: Option<f64>,
+    /// Probability of a win within 90 days (Aalen–Johansen).
+    pub p_win_90d: Option<f64>,
+    pub median_days_to_win: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IcpSection {
+    pub method: String,
+    pub trained_on: Window,
+    pub qualifying: Vec<RuleEvidence>,
+    pub disqualifying: Vec<RuleEvidence>,
+    /// Accounts matching every qualifying and no disqualifying criterion.
+    pub in_icp_accounts: u64,
+    pub in_icp: OutcomeFigures,
+    pub outside_icp: OutcomeFigures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalibrationBin {
+    /// Range of predicted win probability (0–1).
+    pub lo: f64,
+    pub hi: f64,
+    pub closed_deals: u64,
+    pub mean_predicted: f64,
+    pub observed_win_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Validation {
+    pub holdout: Window,
+    /// Per recommended tier (null = outside ICP), on held-out deals.
+    pub tiers: Vec<TierFigures>,
+    pub comparisons: Vec<TierComparison>,
+    /// Area under the ROC curve of the fit score on held-out closed deals.
+    pub auc: Option<f64>,
+    pub calibration: Vec<CalibrationBin>,
+    /// Whether held-out win rates fall from Tier 1 to Tier 3.
+    pub monotone: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecommendedTier {
+    /// 1, 2, 3, or null for accounts outside the ICP.
+    pub tier: Option<u8>,
+    pub accounts: u64,
+    pub mean_fit_score: Option<f64>,
+    /// Sum of expected values, currency units.
+    pub expected_value: f64,
+    /// Outcomes of the training deals.
+    pub outcomes: OutcomeFigures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TiersSection {
+    pub sizes: TierSizes,
+    /// Fit scores (0–100) where Tier 1 and Tier 2 start.
+    pub tier1_min_score: f64,
+    pub tier2_min_score: f64,
+    pub score_method: String,
+    pub tiers: Vec<RecommendedTier>,
+    /// Whether training win rates fall from Tier 1 to Tier 3.
+    pub monotone_in_training: bool,
+    pub validation: Option<Validation>,
+    /// Why there is no validation, when there is none.
+    pub validation_note: Option<String>,
+}
+
+/// The output of [`recommend`].
+pub struct Recommendation {
+    pub icp: IcpSection,
+    pub tiers: TiersSection,
+    pub model: Model,
+    pub scores: Scores,
+}
+
+/// Inputs that are not accounts or deals.
+pub struct Context<'a> {
+    pub labels: &'a [usize],
+    pub centroids: &'a ndarray::Array2<f64>,
+    pub column_weights: &'a [f64],
+    pub opts: &'a FigureOptions,
+    pub sizes: &'a TierSizes,
+    pub rules: &'a RuleOptions,
+    pub account_id_column: &'a str,
+    pub accounts_sha256: &'a str,
+}
+
+/// The held-out quarter: the last full quarter on or before the as-of date.
+pub fn holdout_quarter(as_of: i32) -> (String, DayRange) {
+    let q = quarter_of(as_of);
+    let r = parse_quarter(&q).expect("quarter labels parse");
+    if r.to == as_of {
+        (q, r)
+    } else {
+        let prev = quarter_of(r.from - 1);
+        let pr = parse_quarter(&prev).expect("quarter labels parse");
+        (prev, pr)
+    }
+}
+
+fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64>, Vec<f64>) {
+    let (mut won, mut lost) = (vec![0.0; n], vec![0.0; n]);
+    for i in 0..deals.len() {
+        if !keep(i) {
+            continue;
+        }
+        let a = deals.account[i] as usize;
+        match deals.outcome[i] {
+            OutcomeLabel::Won => won[a] += 1.0,
+            OutcomeLabel::Lost => lost[a] += 1.0,
+            OutcomeLabel::Open => {}
+        }
+    }
+    (won, lost)
+}
+
+fn deal_idx(deals: &Deals, keep: &dyn Fn(usize) -> bool, mask: &[bool]) -> Vec<usize> {
+    (0..deals.len())
+        .filter(|&i| keep(i) && mask[deals.account[i] as usize])
+        .collect()
+}
+
+fn evidence(
+    c: &Condition,
+    features: &[FeatureColumn],
+    n: usize,
+    deals: &Deals,
+    keep: &dyn Fn(usize) -> bool,
+    overall: f64,
+    opts: &FigureOptions,
+) -> RuleEvidence {
+    let mask = c.matches(features, n);
+    let f = figures(
+        deals,
+        &deal_idx(deals, keep, &mask),
+        mask.iter().filter(|&&m| m).count() as u64,
+        opts,
+    );
+    RuleEvidence {
+        rule: c.clone(),
+        text: c.text(),
+        accounts: f.accounts,
+        closed_deals: f.won + f.lost,
+        win_rate: f.win_rate,
+        win_rate_interval: f.win_rate_interval,
+        lift: f.win_rate.map(|w| w / overall).filter(|l| l.is_finite()),
+        p_win_90d: f
+            .time_to_win
+            .horizons
+            .iter()
+            .find(|h| h.days == 90)
+            .map(|h| h.probability),
+        median_days_to_win: f.time_to_win.median_days_to_win,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    })
+}
+
+fn group_by_tier(
+    tier: &[Option<u8>],
+    deals: &Deals,
+    keep: &dyn Fn(usize) -> bool,
+    opts: &FigureOptions,
+) -> Vec<TierFigures> {
+    // Tiers 1..3 then outside the ICP.
+    crate::verdict::tier_figures(tier, deals, keep, opts)
+}
+
+/// Fit the ICP, score and tiers on deals before the held-out quarter, and validate them on it.
+pub fn recommend(
+    features: &[FeatureColumn],
+    n: usize,
+    deals: &Deals,
+    ctx: &Context<'_>,
+) -> Option<Recommendation> {
+    let (hq, holdout) = holdout_quarter(deals.as_of);
+    let closed = |i: usize| deals.outcome[i] != OutcomeLabel::Open;
+    let train_closed = (0..deals.len())
+        .filter(|&i| closed(i) && deals.created[i] < holdout.from)
+        .count();
+    let hold_closed = (0..deals.len())
+        .filter(|&i| {
+            closed(i) && deals.created[i] >= holdout.from && deals.created[i] <= holdout.to
+        })
+        .count();
+    let first = deals.created.iter().copied().min()?;
+    let validated = train_closed >= 100 && hold_closed >= 20 && first < holdout.from;
+    let (train_range, note) = if validated {
+        (
+            DayRange {
+                from: first,
+                to: holdout.from - 1,
+            },
+            None,
+        )
+    } else {
+        (
+            DayRange { from: first, to: deals.as_of },
+            Some(format!(
+                "not validated: {train_closed} closed deals before {hq} and {hold_closed} in it (need 100 and 20); fitted on all deals"
+            )),
+        )
+    };
+    let in_train =
+        |i: usize| deals.created[i] >= train_range.from && deals.created[i] <= train_range.to;
+    let (won, lost) = counts(deals, n, &in_train);
+    let (tw, tl): (f64, f64) = (won.iter().sum(), lost.iter().sum());
+    if tw + tl == 0.0 {
+        return None;
+    }
+    let overall = tw / (tw + tl);
+
+    // Score.
+    let matrix = encode(features, n);
+    let score = Logistic::fit(matrix.x.view(), &won, &lost, RIDGE_LAMBDA)?;
+    // Criteria.
+    let criteria = rules::learn(features, &won, &lost, ctx.rules);
+
+    // Expected won amount per segment, from training wins.
+    let k = ctx.centroids.nrows();
+    let mut amounts: Vec<Vec<f64>> = vec![Vec::new(); k];
+    let mut all_amounts = Vec::new();
+    for i in 0..deals.len() {
+        if in_train(i) && deals.outcome[i] == OutcomeLabel::Won && !deals.amount[i].is_nan() {
+            amounts[ctx.labels[deals.account[i] as usize]].push(deals.amount[i]);
+            all_amounts.push(deals.amount[i]);
+        }
+    }
+    let segments = SegmentModel {
+        centroids: ctx.centroids.outer_iter().map(|r| r.to_vec()).collect(),
+        column_weights: ctx.column_weights.to_vec(),
+        expected_won_amount: amounts.into_iter().map(median).collect(),
+        overall_expected_won_amount: median(all_amounts),
+    };
+
+    // Thresholds from the ranking of in-ICP accounts.
+    let in_icp = criteria.in_icp(features, n);
+    let mut icp_p: Vec<f64> = (0..n)
+        .filter(|&i| in_icp[i])
+        .map(|i| {
+            logistic::probability(
+                score.log_odds(
+                    matrix
+                        .x
+                        .row(i)
+                        .as_slice()
+                        .unwrap_or(&matrix.x.row(i).to_vec()),
+                ),
+            )
+        })
+        .collect();
+    icp_p.sort_by(|a, b| b.total_cmp(a));
+    let (t1, t2) = ctx.sizes.sizes(n);
+    let at = |rank: usize| {
+        icp_p
+            .get(rank.saturating_sub(1))
+            .copied()
+            .unwrap_or(f64::INFINITY)
+    };
+    let thresholds = TierThresholds {
+        tier1_min_probability: at(t1.min(icp_p.len())),
+        tier2_min_probability: at((t1 + t2).min(icp_p.len())),
+    };
+    let model = Model {
+        model_version: MODEL_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: crate::io::contract::format_date(deals.as_of),
+        trained_on: train_range.window(if validated {
+            format!("deals created before {hq}")
+        } else {
+            "all deals".into()
+        }),
+        accounts_sha256: ctx.accounts_sha256.to_string(),
+        deals_sha256: deals.file.sha256.clone(),
+        account_id_column: ctx.account_id_column.to_string(),
+        features: features.iter().map(|f| f.spec.clone()).collect(),
+        encoded_columns: matrix.columns.clone(),
+        score,
+        criteria,
+        thresholds,
+        segments,
+    };
+    let scores = model.apply(features, n);
+
+    // ICP section.
+    let opts = ctx.opts;
+    let ev = |c: &Condition| evidence(c, features, n, deals, &in_train, overall, opts);
+    let outside: Vec<bool> = scores.in_icp.iter().map(|x| !x).collect();
+    let icp = IcpSection {
+        method: "greedy FOIL rules on won/lost closed deals (qualifying) and clearly poor single conditions (disqualifying)".into(),
+        trained_on: model.trained_on.clone(),
+        qualifying: model.criteria.qualifying.iter().map(ev).collect(),
+        disqualifying: model.criteria.disqualifying.iter().map(ev).collect(),
+        in_icp_accounts: scores.in_icp.iter().filter(|&&x| x).count() as u64,
+        in_icp: figures(deals, &deal_idx(deals, &in_train, &scores.in_icp), scores.in_icp.iter().filter(|&&x| x).count() as u64, opts),
+        outside_icp: figures(deals, &deal_idx(deals, &in_train, &outside), outside.iter().filter(|&&x| x).count() as u64, opts),
+    };
+
+    // Tiers section.
+    let train_tiers = group_by_tier(&scores.tier, deals, &in_train, opts);
+    let rec_tiers: Vec<RecommendedTier> = train_tiers
+        .into_iter()
+        .map(|t| {
+            let members: Vec<usize> = (0..n).filter(|&i| scores.tier[i] == t.tier).collect();
+            let mean = (!members.is_empty()).then(|| {
+                100.0 * members.iter().map(|&i| scores.probability[i]).sum::<f64>()
+                    / members.len() as f64
+            });
+            RecommendedTier {
+                tier: t.tier,
+                accounts: members.len() as u64,
+                mean_fit_score: mean,
+                expected_value: members
+                    .iter()
+                    .filter_map(|&i| scores.expected_value[i])
+                    .sum(),
+                outcomes: t.outcomes,
+            }
+        })
+        .collect();
+    let rate = |t: u8| {
+        rec_tiers
+            .iter()
+            .find(|x| x.tier == Some(t))
+            .and_then(|x| x.outcomes.win_rate)
+    };
+    let monotone_in_training = monotone(rate(1), rate(2), rate(3));
+    let validation = validated.then(|| validate(&scores, deals, holdout, &hq, opts));
+    let tiers = TiersSection {
+        sizes: ctx.sizes.clone(),
+        tier1_min_score: 100.0 * thresholds.tier1_min_probability,
+        tier2_min_score: 100.0 * thresholds.tier2_min_probability,
+        score_method: format!("L2-regularised logistic regression (lambda = {RIDGE_LAMBDA}) of won vs lost on the encoded features; fit score = 100 × win probability"),
+        tiers: rec_tiers,
+        monotone_in_training,
+        validation,
+        validation_note: note,
+    };
+    Some(Recommendation {
+        icp,
+        tiers,
+        model,
+        scores,
+    })
+}
+
+fn monotone(r1: Option<f64>, r2: Option<f64>, r3: Option<f64>) -> bool {
+    let v: Vec<f64> = [r1, r2, r3].into_iter().flatten().collect();
+    v.windows(2).all(|w| w[0] >= w[1])
+}
+
+fn validate(
+    scores: &Scores,
+    deals: &Deals,
+    holdout: DayRange,
+    label: &str,
+    opts: &FigureOptions,
+) -> Validation {
+    let in_hold = |i: usize| deals.created[i] >= holdout.from && deals.created[i] <= holdout.to;
+    let tiers = crate::verdict::tier_figures(&scores.tier, deals, &in_hold, opts);
+    let get = |t: u8| {
+        tiers
+            .iter()
+            .find(|f| f.tier == Some(t))
+            .map(|f| &f.outcomes)
+    };
+    let mut comparisons = Vec::new();
+    for (a, b) in [(1u8, 2u8), (2, 3)] {
+        if let (Some(h), Some(l)) = (get(a), get(b)) {
+            comparisons.push(compare(a, h, b, l, opts.confidence));
+        }
+    }
+    let (mut p, mut y) = (Vec::new(), Vec::new());
+    for i in 0..deals.len() {
+        if in_hold(i) && deals.outcome[i] != OutcomeLabel::Open {
+            p.push(scores.probability[deals.account[i] as usize]);
+            y.push(deals.outcome[i] == OutcomeLabel::Won);
+        }
+    }
+    let auc = roc_auc(&p, &y);
+    let mut calibration = Vec::new();
+    for b in 0..10 {
+        let (lo, hi) = (b as f64 / 10.0, (b + 1) as f64 / 10.0);
+        let idx: Vec<usize> = (0..p.len())
+            .filter(|&i| p[i] >= lo && (p[i] < hi || (b == 9 && p[i] <= hi)))
+            .collect();
+        if idx.is_empty() {
+            continue;
+        }
+        calibration.push(CalibrationBin {
+            lo,
+            hi,
+            closed_deals: idx.len() as u64,
+            mean_predicted: idx.iter().map(|&i| p[i]).sum::<f64>() / idx.len() as f64,
+            observed_win_rate: idx.iter().filter(|&&i| y[i]).count() as f64 / idx.len() as f64,
+        });
+    }
+    let rate = |t: u8| get(t).and_then(|o| o.win_rate);
+    let closed_in = |t: u8| get(t).map_or(0, |o| o.won + o.lost);
+    let mono = monotone(rate(1), rate(2), rate(3));
+    let text = if mono {
+        format!(
+            "On {} deals the model never saw ({label}), recommended tiers convert in order{}",
+            p.len(),
+            auc.map(|a| format!(" (AUC {a:.2})")).unwrap_or_default()
+        )
+    } else {
+        let significant = comparisons.iter().any(|c| c.verdict == "inverted");
+        format!(
+            "WARNING: on {} held-out deals ({label}), recommended tiers do NOT convert in order{}: Tier 1 {} of {}, Tier 2 {} of {}, Tier 3 {} of {} closed deals won",
+            p.len(),
+            if significant { ", significantly" } else { " (no inversion is significant with these deals)" },
+            crate::report::markdown::pct(rate(1)),
+            closed_in(1),
+            crate::report::markdown::pct(rate(2)),
+            closed_in(2),
+            crate::report::markdown::pct(rate(3)),
+            closed_in(3)
+        )
+    };
+    Validation {
+        holdout: holdout.window(label),
+        tiers,
+        comparisons,
+        auc,
+        calibration,
+        monotone: mono,
+        text,
+    }
+}

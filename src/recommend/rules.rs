@@ -1,0 +1,457 @@
+//! ICP criteria as rules a person can read and a CRM can filter on.
+//!
+//! Qualifying criteria are learned greedily, FOIL-style: starting from all
+//! accounts with closed deals, add the condition with the largest FOIL gain
+//! `won' · (log2 rate' − log2 rate)` (won deals kept, times the information
+//! gained about winning), as long as the accounts it removes win
+//! significantly less often (one-sided z-test, p < 0.01), the win rate
+//! rises by at least 3%, and (after the first criterion) at least 90% of the
+//! current wins are kept — so the ICP describes who belongs on the list,
+//! while buying signals that only pick the hottest accounts are left to the
+//! fit score and the tiers. At most one condition per feature, and at most
+//! `max_qualifying`. Disqualifying criteria are single conditions whose win
+//! rate is clearly below half the overall rate (upper 95% Wilson bound under
+//! 0.5 × overall) with enough support. Numeric cut points are quantiles
+//! snapped to readable values (1, 2, 2.5, 5 × 10^k).
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{FeatureColumn, FeatureData, Transform};
+use crate::stats::conversion::{proportions_ztest, wilson_interval, Alternative};
+
+/// Share of the current wins a second or later qualifying criterion must keep.
+pub const MIN_WIN_RETENTION: f64 = 0.9;
+
+/// One condition on one feature, in the feature's original units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Condition {
+    /// A categorical feature takes one of these levels.
+    In {
+        feature: String,
+        levels: Vec<String>,
+    },
+    /// A list feature contains the value, or a binary feature is true (`value = "true"`).
+    Has { feature: String, value: String },
+    /// A numeric feature lies in `[min, max]` (either bound may be open). Nulls never match.
+    Range {
+        feature: String,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+}
+
+fn readable(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let sign = v.signum();
+    let a = v.abs();
+    let e = 10f64.powf(a.log10().floor());
+    let m = a / e;
+    let snapped = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .min_by(|x, y| (x - m).abs().total_cmp(&(y - m).abs()))
+        .unwrap_or(1.0);
+    sign * snapped * e
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.abs() >= 1000.0 && v.fract() == 0.0 {
+        let s = format!("{}", v.abs() as i64);
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if v < 0.0 {
+            format!("-{out}")
+        } else {
+            out
+        }
+    } else {
+        format!("{v}")
+    }
+}
+
+impl Condition {
+    pub fn feature(&self) -> &str {
+        match self {
+            Condition::In { feature, .. }
+            | Condition::Has { feature, .. }
+            | Condition::Range { feature, .. } => feature,
+        }
+    }
+
+    /// The condition in words, e.g. `industry in {Fintech, SaaS}`, `200 ≤ employees ≤ 2,000`.
+    pub fn text(&self) -> String {
+        match self {
+            Condition::In { feature, levels } if levels.len() == 1 => {
+                format!("{feature} = {}", levels[0])
+            }
+            Condition::In { feature, levels } => format!("{feature} in {{{}}}", levels.join(", ")),
+            Condition::Has { feature, value } if value == "true" => format!("{feature} is true"),
+            Condition::Has { feature, value } => format!("{feature} contains {value}"),
+            Condition::Range {
+                feature,
+                min: Some(a),
+                max: Some(b),
+            } => format!("{} ≤ {feature} ≤ {}", fmt_num(*a), fmt_num(*b)),
+            Condition::Range {
+                feature,
+                min: Some(a),
+                max: None,
+            } => format!("{feature} ≥ {}", fmt_num(*a)),
+            Condition::Range {
+                feature,
+                min: None,
+                max: Some(b),
+            } => format!("{feature} ≤ {}", fmt_num(*b)),
+            Condition::Range { feature, .. } => format!("{feature} is known"),
+        }
+    }
+
+    /// Whether each account matches. `features` must hold the named feature.
+    pub fn matches(&self, features: &[FeatureColumn], n: usize) -> Vec<bool> {
+        let Some(f) = features.iter().find(|f| f.spec.name == self.feature()) else {
+            return vec![false; n];
+        };
+        match (self, &f.data, &f.spec.transform) {
+            (
+                Condition::In { levels, .. },
+                FeatureData::Categorical(codes),
+                Transform::Categorical { levels: all },
+            ) => {
+                let wanted: Vec<bool> = all.iter().map(|l| levels.contains(l)).collect();
+                codes
+                    .iter()
+                    .map(|&c| wanted.get(c as usize).copied().unwrap_or(false))
+                    .collect()
+            }
+            (Condition::Has { value, .. }, FeatureData::Binary(v), _) => {
+                let want = value == "true";
+                v.iter()
+                    .map(|x| !x.is_nan() && (*x == 1.0) == want)
+                    .collect()
+            }
+            (
+                Condition::Has { value, .. },
+                FeatureData::List { .. },
+                Transform::List { values, .. },
+            ) => match values.iter().position(|v| v == value) {
+                None => vec![false; n],
+                Some(code) => (0..n)
+                    .map(|i| f.list_values(i).contains(&(code as u32)))
+                    .collect(),
+            },
+            (Condition::Range { min, max, .. }, FeatureData::Numeric(v), _) => v
+                .iter()
+                .map(|&x| !x.is_nan() && min.is_none_or(|m| x >= m) && max.is_none_or(|m| x <= m))
+                .collect(),
+            _ => vec![false; n],
+        }
+    }
+}
+
+/// Candidate conditions, from every feature.
+fn candidates(
+    features: &[FeatureColumn],
+    won: &[f64],
+    lost: &[f64],
+    min_support: f64,
+) -> Vec<Condition> {
+    let n = won.len();
+    let mut out = Vec::new();
+    for f in features {
+        let name = f.spec.name.clone();
+        match (&f.data, &f.spec.transform) {
+            (FeatureData::Numeric(v), _) => {
+                let mut present: Vec<f64> = (0..n)
+                    .filter(|&i| won[i] + lost[i] > 0.0 && !v[i].is_nan())
+                    .map(|i| v[i])
+                    .collect();
+                present.sort_by(f64::total_cmp);
+                if present.len() < 10 {
+                    continue;
+                }
+                let mut cuts: Vec<f64> = (1..10)
+                    .map(|q| readable(present[q * present.len() / 10]))
+                    .collect();
+                cuts.dedup();
+                for &c in &cuts {
+                    out.push(Condition::Range {
+                        feature: name.clone(),
+                        min: Some(c),
+                        max: None,
+                    });
+                    out.push(Condition::Range {
+                        feature: name.clone(),
+                        min: None,
+                        max: Some(c),
+                    });
+                }
+                for (i, &a) in cuts.iter().enumerate() {
+                    for &b in &cuts[i + 1..] {
+                        out.push(Condition::Range {
+                            feature: name.clone(),
+                            min: Some(a),
+                            max: Some(b),
+                        });
+                    }
+                }
+            }
+            (FeatureData::Binary(_), _) => {
+                out.push(Condition::Has {
+                    feature: name.clone(),
+                    value: "true".into(),
+                });
+                out.push(Condition::Has {
+                    feature: name.clone(),
+                    value: "false".into(),
+                });
+            }
+            (FeatureData::List { .. }, Transform::List { values, .. }) => {
+                for v in values {
+                    out.push(Condition::Has {
+                        feature: name.clone(),
+                        value: v.clone(),
+                    });
+                }
+            }
+            (FeatureData::Categorical(codes), Transform::Categorical { levels }) => {
+                // Levels by win rate, best first; sets are the best-first prefixes.
+                let mut stats = vec![(0.0, 0.0); levels.len()];
+                for i in 0..n {
+                    if let Some(s) = stats.get_mut(codes[i] as usize) {
+                        s.0 += won[i];
+                        s.1 += won[i] + lost[i];
+                    }
+                }
+                let mut order: Vec<usize> = (0..levels.len())
+                    .filter(|&l| stats[l].1 >= min_support)
+                    .collect();
+                order.sort_by(|&a, &b| {
+                    (stats[b].0 / stats[b].1)
+                        .total_cmp(&(stats[a].0 / stats[a].1))
+                        .then(a.cmp(&b))
+                });
+                for k in 1..order.len() {
+                    let mut set: Vec<String> =
+                        order[..k].iter().map(|&l| levels[l].clone()).collect();
+                    set.sort();
+                    out.push(Condition::In {
+                        feature: name.clone(),
+                        levels: set,
+                    });
+                }
+                for &l in &order {
+                    let single = Condition::In {
+                        feature: name.clone(),
+                        levels: vec![levels[l].clone()],
+                    };
+                    if !out.contains(&single) {
+                        out.push(single);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Rule-learning options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleOptions {
+    pub max_qualifying: usize,
+    pub max_disqualifying: usize,
+    /// Closed deals a rule must cover.
+    pub min_support: u64,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions {
+            max_qualifying: 5,
+            max_disqualifying: 5,
+            min_support: 30,
+        }
+    }
+}
+
+/// The learned criteria.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Criteria {
+    pub qualifying: Vec<Condition>,
+    pub disqualifying: Vec<Condition>,
+}
+
+impl Criteria {
+    /// Whether each account is in the ICP: all qualifying, no disqualifying.
+    pub fn in_icp(&self, features: &[FeatureColumn], n: usize) -> Vec<bool> {
+        let mut inside = vec![true; n];
+        for c in &self.qualifying {
+            for (x, m) in inside.iter_mut().zip(c.matches(features, n)) {
+                *x &= m;
+            }
+        }
+        for c in &self.disqualifying {
+            for (x, m) in inside.iter_mut().zip(c.matches(features, n)) {
+                *x &= !m;
+            }
+        }
+        inside
+    }
+}
+
+fn totals(mask: &[bool], won: &[f64], lost: &[f64]) -> (f64, f64) {
+    let (mut w, mut l) = (0.0, 0.0);
+    for i in 0..mask.len() {
+        if mask[i] {
+            w += won[i];
+            l += lost[i];
+        }
+    }
+    (w, l)
+}
+
+/// Learn criteria from per-account won and lost deal counts.
+pub fn learn(
+    features: &[FeatureColumn],
+    won: &[f64],
+    lost: &[f64],
+    opts: &RuleOptions,
+) -> Criteria {
+    let n = won.len();
+    let min_support = opts.min_support as f64;
+    let cands = candidates(features, won, lost, min_support);
+    let masks: Vec<Vec<bool>> = cands.iter().map(|c| c.matches(features, n)).collect();
+    let (tw, tl) = totals(&vec![true; n], won, lost);
+    let overall = tw / (tw + tl).max(1.0);
+
+    // Qualifying: greedy FOIL.
+    let mut current = vec![true; n];
+    let mut qualifying = Vec::new();
+    let mut used: Vec<&str> = Vec::new();
+    while qualifying.len() < opts.max_qualifying {
+        let (cw, cl) = totals(&current, won, lost);
+        let rate = cw / (cw + cl).max(1.0);
+        let mut best: Option<(f64, usize)> = None;
+        for (k, c) in cands.iter().enumerate() {
+            if used.contains(&c.feature()) {
+                continue;
+            }
+            let (mut w, mut l) = (0.0, 0.0);
+            for i in 0..n {
+                if current[i] && masks[k][i] {
+                    w += won[i];
+                    l += lost[i];
+                }
+            }
+            if w + l < min_support || w == 0.0 {
+                continue;
+            }
+            let r = w / (w + l);
+            if r < rate * 1.03 {
+                continue;
+            }
+            // After the first criterion, a refinement must keep most of the wins:
+            // the ICP says who belongs on the list, not who is already hot.
+            if !qualifying.is_empty() && w < MIN_WIN_RETENTION * cw {
+                continue;
+            }
+            let (rw, rl) = (cw - w, cl - l);
+            let removed_worse = proportions_ztest(
+                w as u64,
+                (w + l) as u64,
+                rw as u64,
+                (rw + rl) as u64,
+                Alternative::Greater,
+            )
+            .is_some_and(|t| t.p_value < 0.01);
+            if !removed_worse {
+                continue;
+            }
+            let gain = w * (r.log2() - rate.log2());
+            if best.is_none_or(|(g, _)| gain > g) {
+                best = Some((gain, k));
+            }
+        }
+        let Some((_, k)) = best else { break };
+        for i in 0..n {
+            current[i] &= masks[k][i];
+        }
+        used.push(cands[k].feature());
+        qualifying.push(cands[k].clone());
+    }
+
+    // Disqualifying: clearly poor single conditions, worst first.
+    let mut poor: Vec<(f64, usize)> = Vec::new();
+    for (k, m) in masks.iter().enumerate() {
+        let (w, l) = totals(m, won, lost);
+        if w + l < min_support {
+            continue;
+        }
+        if let Some(iv) = wilson_interval(w as u64, (w + l) as u64, 0.95) {
+            if iv.hi < 0.5 * overall {
+                poor.push((w / (w + l), k));
+            }
+        }
+    }
+    poor.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut disqualifying: Vec<Condition> = Vec::new();
+    for (_, k) in poor {
+        if disqualifying.len() == opts.max_disqualifying {
+            break;
+        }
+        // One disqualifier per feature, the worst.
+        if disqualifying
+            .iter()
+            .any(|d| d.feature() == cands[k].feature())
+        {
+            continue;
+        }
+        disqualifying.push(cands[k].clone());
+    }
+    Criteria {
+        qualifying,
+        disqualifying,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_points_snap_to_readable_values() {
+        assert_eq!(readable(183.0), 200.0);
+        assert_eq!(readable(2140.0), 2000.0);
+        assert_eq!(readable(2400.0), 2500.0);
+        assert!((readable(0.37) - 0.25).abs() < 1e-15);
+        assert_eq!(readable(7600.0), 10_000.0);
+        assert_eq!(fmt_num(2000.0), "2,000");
+    }
+
+    #[test]
+    fn conditions_read_as_crm_filters() {
+        let c = Condition::In {
+            feature: "industry".into(),
+            levels: vec!["Fintech".into(), "SaaS".into()],
+        };
+        assert_eq!(c.text(), "industry in {Fintech, SaaS}");
+        let r = Condition::Range {
+            feature: "employees".into(),
+            min: Some(200.0),
+            max: Some(2000.0),
+        };
+        assert_eq!(r.text(), "200 ≤ employees ≤ 2,000");
+        let h = Condition::Has {
+            feature: "technologies".into(),
+            value: "Salesforce".into(),
+        };
+        assert_eq!(h.text(), "technologies contains Salesforce");
+    }
+}

@@ -1,0 +1,288 @@
+//! ICP criteria, fit scores and tiers on generated data, and `score`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use abm_segments::config::RawConfig;
+use abm_segments::features::infer::{infer, InferOptions};
+use abm_segments::features::{FeatureColumn, FeatureData};
+use abm_segments::generate::{generate, in_planted_icp, GenerateParams};
+use abm_segments::io::contract::{self, Drops};
+use abm_segments::io::read::{Format, InputFile, Table};
+use abm_segments::outcomes::FigureOptions;
+use abm_segments::recommend::rules::RuleOptions;
+use abm_segments::recommend::{recommend, Context, Recommendation, TierSizes};
+use polars::prelude::*;
+
+use crate::util::Workdir;
+
+fn table(df: DataFrame, name: &str) -> Table {
+    Table {
+        file: InputFile {
+            path: name.into(),
+            format: Format::Parquet,
+            rows: df.height() as u64,
+            sha256: String::new(),
+            bytes: 0,
+        },
+        df,
+        path: PathBuf::from(name),
+    }
+}
+
+struct Run {
+    rec: Recommendation,
+    planted: Vec<bool>,
+}
+
+/// Generate, validate and recommend, with one segment (clustering is not under test here).
+fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
+    let g = generate(&GenerateParams {
+        accounts,
+        deals_per_account: 3.0,
+        seed,
+        as_of: "2026-09-30".into(),
+    })
+    .unwrap();
+    let config = RawConfig::default().check(Default::default()).unwrap();
+    let acc = contract::accounts(table(g.accounts, "accounts"), &config).unwrap();
+    let deals = contract::deals(
+        table(g.deals, "deals"),
+        &acc,
+        &config,
+        &mut Drops::default(),
+    )
+    .unwrap();
+    let kinds = BTreeMap::new();
+    let (features, _) = infer(
+        &acc.features,
+        &InferOptions {
+            kinds: &kinds,
+            list_separator: ";",
+            file: &acc.path,
+        },
+    )
+    .unwrap();
+    let n = acc.len();
+    let planted = planted_group(&features, n);
+    let d = abm_segments::features::encode(&features, n).columns.len();
+    let labels = vec![0usize; n];
+    let centroids = ndarray::Array2::zeros((1, d));
+    let weights = vec![1.0; d];
+    let opts = FigureOptions {
+        horizons: vec![30, 90, 180],
+        confidence: 0.95,
+    };
+    let rules = RuleOptions::default();
+    let rec = recommend(
+        &features,
+        n,
+        &deals,
+        &Context {
+            labels: &labels,
+            centroids: &centroids,
+            column_weights: &weights,
+            opts: &opts,
+            sizes: &sizes,
+            rules: &rules,
+            account_id_column: "account_id",
+            accounts_sha256: "",
+        },
+    )
+    .unwrap();
+    Run { rec, planted }
+}
+
+/// The planted ICP rule, evaluated on the extracted features.
+fn planted_group(features: &[FeatureColumn], n: usize) -> Vec<bool> {
+    let get = |name: &str| features.iter().find(|f| f.spec.name == name).unwrap();
+    let industry = get("industry");
+    let levels = industry.levels();
+    let employees = get("employees");
+    let tech = get("technologies");
+    let tech_levels = tech.levels();
+    (0..n)
+        .map(|i| {
+            let ind = match &industry.data {
+                FeatureData::Categorical(c) => {
+                    levels.get(c[i] as usize).map(String::as_str).unwrap_or("")
+                }
+                _ => unreachable!(),
+            };
+            let emp = match &employees.data {
+                FeatureData::Numeric(v) => v[i],
+                _ => unreachable!(),
+            };
+            let t: Vec<&str> = tech
+                .list_values(i)
+                .iter()
+                .map(|&c| tech_levels[c as usize].as_str())
+                .collect();
+            in_planted_icp(ind, emp, &t)
+        })
+        .collect()
+}
+
+#[test]
+fn qualifying_rules_recover_the_planted_icp_and_disqualifiers_name_government() {
+    let r = run(20_000, 31, TierSizes::default());
+    let in_icp = &r.rec.scores.in_icp;
+    let tp = in_icp
+        .iter()
+        .zip(&r.planted)
+        .filter(|(a, b)| **a && **b)
+        .count() as f64;
+    let precision = tp / in_icp.iter().filter(|&&x| x).count() as f64;
+    let recall = tp / r.planted.iter().filter(|&&x| x).count() as f64;
+    let texts: Vec<&str> = r
+        .rec
+        .icp
+        .qualifying
+        .iter()
+        .map(|q| q.text.as_str())
+        .collect();
+    assert!(
+        precision >= 0.8 && recall >= 0.8,
+        "precision {precision:.3}, recall {recall:.3}, rules {texts:?}"
+    );
+    assert!(texts.len() <= 5);
+    let dis: Vec<&str> = r
+        .rec
+        .icp
+        .disqualifying
+        .iter()
+        .map(|q| q.text.as_str())
+        .collect();
+    assert!(dis.contains(&"industry = Government"), "{dis:?}");
+    // Every rule carries its evidence.
+    for e in r.rec.icp.qualifying.iter().chain(&r.rec.icp.disqualifying) {
+        assert!(
+            e.closed_deals >= 30 && e.win_rate_interval.is_some() && e.lift.is_some(),
+            "{e:?}"
+        );
+    }
+}
+
+#[test]
+fn held_out_recommended_tiers_convert_in_order_and_significantly() {
+    let sizes = TierSizes {
+        tier1_max_accounts: 100_000,
+        tier1_max_share: 0.03,
+        tier2_max_accounts: 100_000,
+        tier2_max_share: 0.06,
+    };
+    let r = run(60_000, 32, sizes);
+    let v = r.rec.tiers.validation.as_ref().expect("validated");
+    assert_eq!(v.holdout.from, "2026-07-01");
+    assert!(v.monotone, "{}", v.text);
+    for c in &v.comparisons {
+        assert_eq!(c.verdict, "in_order", "{}", c.verdict_text);
+        assert!(c.p_value.unwrap() < 0.05);
+    }
+    assert_eq!(v.comparisons.len(), 2);
+    assert!(v.auc.unwrap() > 0.7, "{:?}", v.auc);
+    // Calibrated: in every well-filled bin the observed rate is near the predicted one.
+    for b in v.calibration.iter().filter(|b| b.closed_deals >= 200) {
+        assert!(
+            (b.observed_win_rate - b.mean_predicted).abs() < 0.08,
+            "{b:?}"
+        );
+    }
+}
+
+fn read_scored(path: &std::path::Path) -> (Vec<String>, Vec<Option<i32>>, Vec<Option<f64>>) {
+    let df = ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap();
+    let ids = df
+        .column("account_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    let tiers = df
+        .column("recommended_tier")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .iter()
+        .collect();
+    let scores = df
+        .column("fit_score")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .collect();
+    (ids, tiers, scores)
+}
+
+#[test]
+fn score_on_the_training_accounts_reproduces_discovers_tiers_exactly() {
+    let wd = Workdir::new("score");
+    wd.generate("in", 7, 3000, "csv");
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        "in/accounts.csv",
+        "--deals",
+        "in/deals.csv",
+        "--out",
+        "run",
+        "-q",
+    ]);
+    wd.ok(&[
+        "score",
+        "--model",
+        "run/model.json",
+        "--accounts",
+        "in/accounts.csv",
+        "--out",
+        "scored.parquet",
+        "-q",
+    ]);
+    let (ids_a, tiers_a, scores_a) = read_scored(&wd.path("run/accounts_scored.parquet"));
+    let (ids_b, tiers_b, scores_b) = read_scored(&wd.path("scored.parquet"));
+    assert_eq!(ids_a, ids_b);
+    assert_eq!(tiers_a, tiers_b);
+    assert_eq!(scores_a, scores_b);
+    assert!(tiers_a.contains(&Some(1)) && tiers_a.contains(&Some(3)));
+}
+
+#[test]
+fn score_names_a_missing_feature_column() {
+    let wd = Workdir::new("score-missing");
+    wd.generate("in", 7, 600, "csv");
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        "in/accounts.csv",
+        "--deals",
+        "in/deals.csv",
+        "--out",
+        "run",
+        "-q",
+    ]);
+    let text = std::fs::read_to_string(wd.path("in/accounts.csv"))
+        .unwrap()
+        .replacen("intent_score", "intent", 1);
+    wd.write("changed.csv", &text);
+    let out = wd.run(&[
+        "score",
+        "--model",
+        "run",
+        "--accounts",
+        "changed.csv",
+        "--out",
+        "s.parquet",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("column 'intent_score'") && stderr.contains("does not know: 'intent'"),
+        "{stderr}"
+    );
+    assert!(!wd.path("s.parquet").exists());
+}
