@@ -40,7 +40,7 @@ pub struct Args {
     /// Take tiers from an earlier run's accounts_scored.parquet (file or run directory) instead of the accounts' tier column.
     #[arg(long)]
     pub tiers_from: Option<PathBuf>,
-    /// The column of --tiers-from to use.
+    /// The column of --tiers-from to use: current_tier or recommended_tier.
     #[arg(long, default_value = "current_tier", requires = "tiers_from")]
     pub tier_column: String,
     /// A previous run directory: list accounts whose tier moved since then.
@@ -62,62 +62,144 @@ fn scored_file(p: &Path) -> PathBuf {
     }
 }
 
-/// `account_id` → tier from a run's `accounts_scored.parquet`.
-fn tiers_from_run(path: &Path, column: &str) -> Result<HashMap<String, Option<u8>>> {
+/// One account in a run's `accounts_scored.parquet`.
+#[derive(Debug, Clone, Default)]
+struct ScoredRow {
+    current_tier: Option<u8>,
+    recommended_tier: Option<u8>,
+    fit_score: Option<f64>,
+    in_icp: Option<bool>,
+}
+
+impl ScoredRow {
+    fn tier(&self, column: &str) -> Option<u8> {
+        if column == "recommended_tier" {
+            self.recommended_tier
+        } else {
+            self.current_tier
+        }
+    }
+}
+
+/// `account_id` → its row in a run's `accounts_scored.parquet`.
+fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, ScoredRow>> {
     let file = scored_file(path);
     let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
     let df = ParquetReader::new(f)
         .finish()
         .map_err(|e| crate::error::polars_input(&file, e))?;
     let bad = |e: PolarsError| crate::error::polars_input(&file, e);
-    let ids = df
-        .column("account_id")
-        .map_err(|_| {
+    let col = |name: &str| {
+        df.column(name).map_err(|_| {
             Error::input(
-                "column 'account_id' is missing",
-                Location::file(&file).column("account_id"),
-                "pass a run's accounts_scored.parquet",
+                "a column of accounts_scored.parquet is missing",
+                Location::file(&file).column(name),
+                "pass a run directory or accounts_scored.parquet written by discover; --tier-column is current_tier or recommended_tier",
             )
-        })?
+        })
+    };
+    let ids = col("account_id")?
         .as_materialized_series()
         .cast(&DataType::String)
         .map_err(bad)?;
-    let col = df.column(column).map_err(|_| {
-        Error::input(
-            "the tier column is missing",
-            Location::file(&file).column(column),
-            "use --tier-column current_tier or recommended_tier",
-        )
-    })?;
-    let tiers = col
-        .as_materialized_series()
-        .cast(&DataType::Int64)
-        .map_err(bad)?;
-    let mut out = HashMap::with_capacity(df.height());
-    for (id, t) in ids
-        .str()
-        .map_err(bad)?
-        .iter()
-        .zip(tiers.i64().map_err(bad)?.iter())
-    {
-        let t = match t {
-            None => None,
-            Some(v @ 1..=3) => Some(v as u8),
-            Some(v) => {
-                return Err(Error::input(
+    let tiers = |name: &str| -> Result<Vec<Option<u8>>> {
+        let s = col(name)?
+            .as_materialized_series()
+            .cast(&DataType::Int64)
+            .map_err(bad)?;
+        let ca = s.i64().map_err(bad)?;
+        ca.iter()
+            .map(|t| match t {
+                None => Ok(None),
+                Some(v @ 1..=3) => Ok(Some(v as u8)),
+                Some(v) => Err(Error::input(
                     "unrecognised tier label",
-                    Location::file(&file).column(column).value(v),
+                    Location::file(&file).column(name).value(v),
                     "tiers in a run's output are 1, 2, 3 or null",
-                ))
-            }
-        };
-        out.insert(id.unwrap_or_default().to_string(), t);
+                )),
+            })
+            .collect()
+    };
+    if tier_column != "current_tier" && tier_column != "recommended_tier" {
+        col(tier_column)?;
+        return Err(Error::config(
+            format!("--tier-column {tier_column} is not a tier column"),
+            "use --tier-column current_tier or recommended_tier",
+        ));
+    }
+    let current = tiers("current_tier")?;
+    let recommended = tiers("recommended_tier").unwrap_or_else(|_| vec![None; df.height()]);
+    let fit: Vec<Option<f64>> = match df.column("fit_score") {
+        Ok(c) => c
+            .as_materialized_series()
+            .cast(&DataType::Float64)
+            .map_err(bad)?
+            .f64()
+            .map_err(bad)?
+            .iter()
+            .collect(),
+        Err(_) => vec![None; df.height()],
+    };
+    let icp: Vec<Option<bool>> = match df.column("in_icp") {
+        Ok(c) => c
+            .as_materialized_series()
+            .cast(&DataType::Boolean)
+            .map_err(bad)?
+            .bool()
+            .map_err(bad)?
+            .iter()
+            .collect(),
+        Err(_) => vec![None; df.height()],
+    };
+    let mut out = HashMap::with_capacity(df.height());
+    for (i, id) in ids.str().map_err(bad)?.iter().enumerate() {
+        out.insert(
+            id.unwrap_or_default().to_string(),
+            ScoredRow {
+                current_tier: current[i],
+                recommended_tier: recommended[i],
+                fit_score: fit[i],
+                in_icp: icp[i],
+            },
+        );
     }
     Ok(out)
 }
 
-fn movement(previous: &Path, ids: &[String], now: &[Option<u8>]) -> Result<Movement> {
-    let before = tiers_from_run(previous, "current_tier")?;
+/// Why an account's tier changed, from what the two runs recorded.
+fn why(before: Option<&ScoredRow>, now: Option<&ScoredRow>, column: &str) -> String {
+    if column != "recommended_tier" {
+        return "the tier column changed between runs".into();
+    }
+    let mut parts = Vec::new();
+    if let (Some(b), Some(n)) = (before, now) {
+        if b.in_icp != n.in_icp {
+            parts.push(match n.in_icp {
+                Some(true) => "now meets the ICP criteria".to_string(),
+                _ => "no longer meets the ICP criteria".to_string(),
+            });
+        }
+        if let (Some(x), Some(y)) = (b.fit_score, n.fit_score) {
+            if (x - y).abs() >= 0.05 {
+                parts.push(format!("fit score {x:.1} → {y:.1}"));
+            }
+        }
+    }
+    if parts.is_empty() {
+        "the tier thresholds changed".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+fn movement(
+    previous: &Path,
+    column: &str,
+    ids: &[String],
+    now: &[Option<u8>],
+    now_rows: Option<&HashMap<String, ScoredRow>>,
+) -> Result<Movement> {
+    let before = read_run(previous, column)?;
     let mut m = Movement {
         previous_run: previous.display().to_string(),
         up: 0,
@@ -129,8 +211,9 @@ fn movement(previous: &Path, ids: &[String], now: &[Option<u8>]) -> Result<Movem
     };
     let mut moves = Vec::new();
     for (id, &t) in ids.iter().zip(now) {
-        let b = before.get(id).copied().flatten();
-        let reason = match (b, t) {
+        let b_row = before.get(id);
+        let b = b_row.and_then(|r| r.tier(column));
+        let what = match (b, t) {
             (Some(x), Some(y)) if x == y => {
                 m.unchanged += 1;
                 continue;
@@ -146,18 +229,21 @@ fn movement(previous: &Path, ids: &[String], now: &[Option<u8>]) -> Result<Movem
             }
             (None, Some(y)) => {
                 m.entered += 1;
-                format!("entered the target list at Tier {y}")
+                format!("entered at Tier {y}")
             }
             (Some(x), None) => {
                 m.left += 1;
-                format!("left the target list (was Tier {x})")
+                format!("left the tiers (was Tier {x})")
             }
         };
         moves.push(TierMove {
             account_id: id.clone(),
             from: b,
             to: t,
-            reason: format!("{reason}: the tier column changed between runs"),
+            reason: format!(
+                "{what}: {}",
+                why(b_row, now_rows.and_then(|r| r.get(id)), column)
+            ),
         });
     }
     moves.sort_by(|a, b| a.account_id.cmp(&b.account_id));
@@ -171,11 +257,17 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
     let config = args.input.config(Default::default())?;
     let inputs = crate::io::load(&config, |m| log.info(m))?;
     let (accounts, deals) = (&inputs.accounts, &inputs.deals);
-    let tier: Vec<Option<u8>> = match &args.tiers_from {
-        Some(p) => {
-            let map = tiers_from_run(p, &args.tier_column)?;
-            accounts.ids.iter().map(|id| map.get(id).copied().flatten()).collect()
-        }
+    let run_rows = args
+        .tiers_from
+        .as_deref()
+        .map(|p| read_run(p, &args.tier_column))
+        .transpose()?;
+    let tier: Vec<Option<u8>> = match &run_rows {
+        Some(map) => accounts
+            .ids
+            .iter()
+            .map(|id| map.get(id).and_then(|r| r.tier(&args.tier_column)))
+            .collect(),
         None => accounts.tier.clone().ok_or_else(|| {
             Error::input(
                 format!("the accounts have no tier column '{}'", config.account_columns.tier),
@@ -262,7 +354,22 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
             ),
         ));
     }
-    let mut ct = verdict::current_tiers(&tier, deals, range, &label, &opts, None);
+    // The recommended ICP, from --tiers-from or else --previous, when that run has one.
+    let previous_rows = match (&run_rows, &args.previous) {
+        (None, Some(p)) => Some(read_run(p, "current_tier")?),
+        _ => None,
+    };
+    let icp_rows = run_rows.as_ref().or(previous_rows.as_ref());
+    let in_icp: Option<Vec<bool>> = icp_rows
+        .filter(|rows| rows.values().any(|r| r.in_icp.is_some()))
+        .map(|rows| {
+            accounts
+                .ids
+                .iter()
+                .map(|id| rows.get(id).and_then(|r| r.in_icp).unwrap_or(false))
+                .collect()
+        });
+    let mut ct = verdict::current_tiers(&tier, deals, range, &label, &opts, in_icp.as_deref());
     for (q, r) in &quarters {
         let qt = verdict::current_tiers(&tier, deals, *r, q, &opts, None);
         ct.by_quarter.push(QuarterVerdict {
@@ -272,7 +379,18 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
         });
     }
     if let Some(prev) = &args.previous {
-        ct.movement = Some(movement(prev, &accounts.ids, &tier)?);
+        let column = if args.tiers_from.is_some() {
+            args.tier_column.as_str()
+        } else {
+            "current_tier"
+        };
+        ct.movement = Some(movement(
+            prev,
+            column,
+            &accounts.ids,
+            &tier,
+            run_rows.as_ref(),
+        )?);
     }
     Ok(ct)
 }
