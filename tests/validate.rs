@@ -279,7 +279,13 @@ fn tier_moves_since_a_previous_run_are_counted_and_listed() {
 fn recommended_tier_moves_give_the_score_or_rule_change_and_the_icp_gap_uses_the_recommended_icp() {
     let wd = Workdir::new("validate-rec-moves");
     wd.generate("in", 7, 3000, "csv");
-    let base = ["--accounts", "in/accounts.csv", "--deals", "in/deals.csv", "-q"];
+    let base = [
+        "--accounts",
+        "in/accounts.csv",
+        "--deals",
+        "in/deals.csv",
+        "-q",
+    ];
     let mut d1 = vec!["discover", "--out", "run1"];
     d1.extend(base);
     wd.ok(&d1);
@@ -287,15 +293,30 @@ fn recommended_tier_moves_give_the_score_or_rule_change_and_the_icp_gap_uses_the
     let mut d2 = vec!["discover", "--out", "run2", "--as-of", "2026-06-30"];
     d2.extend(base);
     wd.ok(&d2);
-    let mut v = vec!["validate", "--tiers-from", "run2", "--tier-column", "recommended_tier", "--previous", "run1", "--json"];
+    let mut v = vec![
+        "validate",
+        "--tiers-from",
+        "run2",
+        "--tier-column",
+        "recommended_tier",
+        "--previous",
+        "run1",
+        "--json",
+    ];
     v.extend(base);
     let out: Value = serde_json::from_slice(&wd.ok(&v).stdout).unwrap();
     let m = &out["movement"];
-    let moved = m["up"].as_u64().unwrap() + m["down"].as_u64().unwrap() + m["entered"].as_u64().unwrap() + m["left"].as_u64().unwrap();
+    let moved = m["up"].as_u64().unwrap()
+        + m["down"].as_u64().unwrap()
+        + m["entered"].as_u64().unwrap()
+        + m["left"].as_u64().unwrap();
     assert!(moved > 0, "{m}");
     for mv in m["moves"].as_array().unwrap() {
         let r = mv["reason"].as_str().unwrap();
-        assert!(r.contains("fit score") || r.contains("ICP criteria") || r.contains("thresholds"), "{r}");
+        assert!(
+            r.contains("fit score") || r.contains("ICP criteria") || r.contains("thresholds"),
+            "{r}"
+        );
     }
     let gap = &out["icp_gap"];
     let share = gap["outside_icp_won_deal_share"].as_f64().unwrap();

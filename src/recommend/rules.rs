@@ -155,9 +155,11 @@ impl Condition {
     }
 }
 
-/// Candidate conditions, from every feature.
+/// Candidate conditions, from every feature. `active[j]` is the account of
+/// `won[j]` and `lost[j]`.
 fn candidates(
     features: &[FeatureColumn],
+    active: &[usize],
     won: &[f64],
     lost: &[f64],
     min_support: f64,
@@ -169,8 +171,8 @@ fn candidates(
         match (&f.data, &f.spec.transform) {
             (FeatureData::Numeric(v), _) => {
                 let mut present: Vec<f64> = (0..n)
-                    .filter(|&i| won[i] + lost[i] > 0.0 && !v[i].is_nan())
-                    .map(|i| v[i])
+                    .filter(|&j| !v[active[j]].is_nan())
+                    .map(|j| v[active[j]])
                     .collect();
                 present.sort_by(f64::total_cmp);
                 if present.len() < 10 {
@@ -223,10 +225,10 @@ fn candidates(
             (FeatureData::Categorical(codes), Transform::Categorical { levels }) => {
                 // Levels by win rate, best first; sets are the best-first prefixes.
                 let mut stats = vec![(0.0, 0.0); levels.len()];
-                for i in 0..n {
-                    if let Some(s) = stats.get_mut(codes[i] as usize) {
-                        s.0 += won[i];
-                        s.1 += won[i] + lost[i];
+                for j in 0..n {
+                    if let Some(s) = stats.get_mut(codes[active[j]] as usize) {
+                        s.0 += won[j];
+                        s.1 += won[j] + lost[j];
                     }
                 }
                 let mut order: Vec<usize> = (0..levels.len())
@@ -317,6 +319,11 @@ fn totals(mask: &[bool], won: &[f64], lost: &[f64]) -> (f64, f64) {
     (w, l)
 }
 
+/// Rules are learned on at most this many accounts with closed deals (a
+/// seeded sample beyond it), which bounds memory at one byte per account and
+/// candidate.
+pub const MAX_RULE_ACCOUNTS: usize = 100_000;
+
 /// Learn criteria from per-account won and lost deal counts.
 pub fn learn(
     features: &[FeatureColumn],
@@ -324,10 +331,33 @@ pub fn learn(
     lost: &[f64],
     opts: &RuleOptions,
 ) -> Criteria {
-    let n = won.len();
+    use rand::SeedableRng;
+    let mut active: Vec<usize> = (0..won.len()).filter(|&i| won[i] + lost[i] > 0.0).collect();
+    if active.len() > MAX_RULE_ACCOUNTS {
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(42);
+        let mut picked =
+            rand::seq::index::sample(&mut rng, active.len(), MAX_RULE_ACCOUNTS).into_vec();
+        picked.sort_unstable();
+        active = picked.into_iter().map(|i| active[i]).collect();
+    }
+    let won: Vec<f64> = active.iter().map(|&i| won[i]).collect();
+    let lost: Vec<f64> = active.iter().map(|&i| lost[i]).collect();
+    let n_all = features.first().map_or(0, |f| match &f.data {
+        FeatureData::Numeric(v) | FeatureData::Binary(v) => v.len(),
+        FeatureData::Categorical(c) => c.len(),
+        FeatureData::List { offsets, .. } => offsets.len() - 1,
+    });
+    let n = active.len();
     let min_support = opts.min_support as f64;
-    let cands = candidates(features, won, lost, min_support);
-    let masks: Vec<Vec<bool>> = cands.iter().map(|c| c.matches(features, n)).collect();
+    let cands = candidates(features, &active, &won, &lost, min_support);
+    let masks: Vec<Vec<bool>> = cands
+        .iter()
+        .map(|c| {
+            let all = c.matches(features, n_all);
+            active.iter().map(|&i| all[i]).collect()
+        })
+        .collect();
+    let (won, lost) = (&won[..], &lost[..]);
     let (tw, tl) = totals(&vec![true; n], won, lost);
     let overall = tw / (tw + tl).max(1.0);
 
