@@ -286,3 +286,85 @@ fn score_names_a_missing_feature_column() {
     );
     assert!(!wd.path("s.parquet").exists());
 }
+
+#[test]
+fn each_accounts_reasons_agree_with_its_score() {
+    let wd = Workdir::new("reasons");
+    wd.generate("in", 7, 1500, "parquet");
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        "in/accounts.parquet",
+        "--deals",
+        "in/deals.parquet",
+        "--out",
+        "run",
+        "-q",
+    ]);
+    let df =
+        ParquetReader::new(std::fs::File::open(wd.path("run/accounts_scored.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    let f64s = |name: &str| -> Vec<f64> {
+        df.column(name)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap())
+            .collect()
+    };
+    let log_odds = f64s("log_odds");
+    let baseline = f64s("baseline_log_odds");
+    let contrib: Vec<Vec<f64>> = df
+        .get_column_names()
+        .into_iter()
+        .filter(|c| c.starts_with("contrib_"))
+        .map(|c| f64s(c.as_str()))
+        .collect();
+    assert!(contrib.len() >= 8, "one contribution column per feature");
+    let fit = f64s("fit_score");
+    for i in 0..df.height() {
+        let sum: f64 = contrib.iter().map(|c| c[i]).sum();
+        assert!(
+            (sum - (log_odds[i] - baseline[i])).abs() < 1e-9,
+            "account {i}: {sum} vs {}",
+            log_odds[i] - baseline[i]
+        );
+        let p = 100.0 / (1.0 + (-log_odds[i]).exp());
+        assert!((p - fit[i]).abs() < 1e-9);
+    }
+    let reasons: Vec<String> = df
+        .column("reasons")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    let in_icp: Vec<bool> = df
+        .column("in_icp")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    for (r, inside) in reasons.iter().zip(&in_icp) {
+        assert!(r.chars().count() <= 255, "{r}");
+        assert_eq!(r.contains("| in ICP"), *inside, "{r}");
+    }
+    // The strongest positive reason of the best-scoring account is a real contribution.
+    let best = (0..fit.len())
+        .max_by(|&a, &b| fit[a].total_cmp(&fit[b]))
+        .unwrap();
+    let top: Vec<String> = df
+        .column("top_positive")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    assert!(top[best].contains("(+"), "{}", top[best]);
+}

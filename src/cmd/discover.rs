@@ -308,6 +308,11 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         },
         in_icp: rec.as_ref().map(|r| r.scores.in_icp.clone()),
         expected_value: rec.as_ref().map(|r| r.scores.expected_value.clone()),
+        explain: rec.as_ref().map(|r| report::parquet::Explain {
+            scores: &r.scores,
+            feature_names: features.iter().map(|f| f.spec.name.clone()).collect(),
+            text: crate::recommend::explain::explain(&r.model, &features, &r.scores),
+        }),
         current_tier: accounts
             .tier
             .clone()

@@ -94,6 +94,11 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         current_tier: accounts.tier.clone().unwrap_or_else(|| vec![None; n]),
         in_icp: Some(scores.in_icp.clone()),
         expected_value: Some(scores.expected_value.clone()),
+        explain: Some(crate::report::parquet::Explain {
+            scores: &scores,
+            feature_names: features.iter().map(|f| f.spec.name.clone()).collect(),
+            text: crate::recommend::explain::explain(&model, &features, &scores),
+        }),
     };
     let kv = vec![
         ("abm_segments.model_as_of".to_string(), model.as_of.clone()),

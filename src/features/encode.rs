@@ -15,6 +15,8 @@ use super::{FeatureColumn, FeatureData, Transform};
 pub struct FeatureMatrix {
     pub x: Array2<f64>,
     pub columns: Vec<String>,
+    /// Index (into the features) of the feature each column encodes.
+    pub feature_of: Vec<usize>,
 }
 
 const ONE_HOT: f64 = std::f64::consts::FRAC_1_SQRT_2;
@@ -22,7 +24,9 @@ const ONE_HOT: f64 = std::f64::consts::FRAC_1_SQRT_2;
 /// Encode features for clustering. Rows are accounts, in input order.
 pub fn encode(features: &[FeatureColumn], n_accounts: usize) -> FeatureMatrix {
     let mut columns = Vec::new();
-    for f in features {
+    let mut feature_of = Vec::new();
+    for (fi, f) in features.iter().enumerate() {
+        let before = columns.len();
         let name = &f.spec.name;
         match &f.spec.transform {
             Transform::Numeric { missing_flag, .. } | Transform::Binary { missing_flag, .. } => {
@@ -38,6 +42,7 @@ pub fn encode(features: &[FeatureColumn], n_accounts: usize) -> FeatureMatrix {
                 columns.extend(values.iter().map(|v| format!("{name} has {v}")));
             }
         }
+        feature_of.extend(std::iter::repeat_n(fi, columns.len() - before));
     }
     let mut x = Array2::<f64>::zeros((n_accounts, columns.len()));
     let mut j = 0;
@@ -98,7 +103,11 @@ pub fn encode(features: &[FeatureColumn], n_accounts: usize) -> FeatureMatrix {
         }
     }
     debug_assert_eq!(j, columns.len());
-    FeatureMatrix { x, columns }
+    FeatureMatrix {
+        x,
+        columns,
+        feature_of,
+    }
 }
 
 /// Outcome weights: each encoded column's absolute Pearson correlation with

@@ -13,6 +13,7 @@
 //! * Expected value: win probability × the median won amount of the
 //!   account's segment (training deals).
 
+pub mod explain;
 pub mod logistic;
 pub mod rules;
 
@@ -97,6 +98,9 @@ pub struct Model {
     pub features: Vec<FeatureSpec>,
     pub encoded_columns: Vec<String>,
     pub score: Logistic,
+    /// Mean of each encoded column over the training accounts: the reference
+    /// row whose log-odds is the baseline of every account's contributions.
+    pub score_baseline: Vec<f64>,
     pub criteria: Criteria,
     pub thresholds: TierThresholds,
     pub segments: SegmentModel,
@@ -115,6 +119,12 @@ pub struct Scores {
     pub segment: Vec<usize>,
     /// probability × expected won amount of the segment.
     pub expected_value: Vec<Option<f64>>,
+    /// Log-odds of the reference row ([`Model::score_baseline`]).
+    pub baseline_log_odds: f64,
+    /// Per feature (in model order), each account's contribution to its
+    /// log-odds: Σ coef_j (x_j − baseline_j) over the feature's columns. They
+    /// add up to `log_odds − baseline_log_odds`.
+    pub contributions: Vec<Vec<f64>>,
 }
 
 impl Model {
@@ -126,6 +136,14 @@ impl Model {
                 .map(|r| self.score.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
                 .collect();
         let probability: Vec<f64> = log_odds.iter().map(|&z| logistic::probability(z)).collect();
+        let baseline_log_odds = self.score.log_odds(&self.score_baseline);
+        let mut contributions = vec![vec![0.0; n]; features.len()];
+        for (i, row) in m.x.outer_iter().enumerate() {
+            for (j, &x) in row.iter().enumerate() {
+                contributions[m.feature_of[j]][i] +=
+                    self.score.coef[j] * (x - self.score_baseline[j]);
+            }
+        }
         let in_icp = self.criteria.in_icp(features, n);
         let tier = tiers_of(&probability, &in_icp, self.thresholds);
         let segment: Vec<usize> = m
@@ -167,6 +185,8 @@ impl Model {
             tier,
             segment,
             expected_value,
+            baseline_log_odds,
+            contributions,
         }
     }
 }
@@ -482,6 +502,10 @@ pub fn recommend(
         account_id_column: ctx.account_id_column.to_string(),
         features: features.iter().map(|f| f.spec.clone()).collect(),
         encoded_columns: matrix.columns.clone(),
+        score_baseline: matrix
+            .x
+            .mean_axis(ndarray::Axis(0))
+            .map_or_else(|| vec![0.0; matrix.columns.len()], |m| m.to_vec()),
         score,
         criteria,
         thresholds,

@@ -23,6 +23,15 @@ pub struct ScoredAccounts<'a> {
     pub in_icp: Option<Vec<bool>>,
     /// Win probability × expected won amount, currency units.
     pub expected_value: Option<Vec<Option<f64>>>,
+    /// Why each account scored as it did (with a model).
+    pub explain: Option<Explain<'a>>,
+}
+
+/// The reason columns of `accounts_scored.parquet`.
+pub struct Explain<'a> {
+    pub scores: &'a crate::recommend::Scores,
+    pub feature_names: Vec<String>,
+    pub text: crate::recommend::explain::Explanations,
 }
 
 /// Key-value metadata naming the run a file came from.
@@ -87,6 +96,25 @@ pub fn accounts_scored(a: &ScoredAccounts<'_>, kv: Metadata) -> Result<Vec<u8>> 
             },
         ],
     )
+    .and_then(|mut df| {
+        if let Some(e) = &a.explain {
+            let t = &e.text;
+            df.with_column(Column::new("reasons".into(), &t.reasons))?;
+            df.with_column(Column::new("top_positive".into(), &t.top_positive))?;
+            df.with_column(Column::new("top_negative".into(), &t.top_negative))?;
+            df.with_column(Column::new("rules_met".into(), &t.rules_met))?;
+            df.with_column(Column::new("rules_failed".into(), &t.rules_failed))?;
+            df.with_column(Column::new("log_odds".into(), &e.scores.log_odds))?;
+            df.with_column(Column::new(
+                "baseline_log_odds".into(),
+                vec![e.scores.baseline_log_odds; n],
+            ))?;
+            for (name, c) in e.feature_names.iter().zip(&e.scores.contributions) {
+                df.with_column(Column::new(format!("contrib_{name}").into(), c))?;
+            }
+        }
+        Ok(df)
+    })
     .map_err(|e| Error::Internal(format!("building accounts_scored: {e}")))?;
     write_with(&mut df, kv)
 }
