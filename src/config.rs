@@ -262,6 +262,8 @@ pub struct Config {
     /// Fixed as-of date (days since 1970-01-01); `None` means the latest date in the deals.
     pub as_of: Option<i32>,
     pub thresholds: crate::correlations::Thresholds,
+    /// A previous run directory to keep segment ids stable against and measure drift from.
+    pub previous: Option<PathBuf>,
     pub tier_sizes: crate::recommend::TierSizes,
     pub rules: crate::recommend::rules::RuleOptions,
 }
@@ -275,6 +277,7 @@ pub struct Overrides {
     pub k_max: Option<usize>,
     pub seed: Option<u64>,
     pub as_of: Option<i32>,
+    pub previous: Option<PathBuf>,
 }
 
 fn separator(value: Option<&str>, key: &str) -> Result<u8> {
@@ -451,6 +454,7 @@ impl RawConfig {
             horizons,
             confidence,
             as_of: o.as_of,
+            previous: o.previous,
             thresholds,
             tier_sizes,
             rules,

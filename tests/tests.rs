@@ -5,6 +5,7 @@ mod util;
 mod bad_input;
 mod correlations;
 mod discover;
+mod drift;
 mod recommend;
 mod speed;
 mod validate;

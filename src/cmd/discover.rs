@@ -42,6 +42,12 @@ pub struct Args {
     /// Exit with status 3 when Tier 1 converts significantly worse than Tier 2 (or Tier 2 than Tier 3).
     #[arg(long)]
     pub fail_on_inversion: bool,
+    /// A previous run directory: keep its segment ids for the same segments, list tier moves, and measure drift.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// Exit with status 3 when a feature, the fit score or a tier's win rate has drifted (PSI > 0.25) since --previous.
+    #[arg(long, requires = "previous")]
+    pub fail_on_drift: bool,
 }
 
 /// Everything a run produces, before it is written.
@@ -59,6 +65,7 @@ fn config(args: &Args) -> Result<Config> {
         k_min: args.k_min,
         k_max: args.k_max,
         seed: args.seed,
+        previous: args.previous.clone(),
         ..Default::default()
     })
 }
@@ -86,6 +93,18 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     if args.fail_on_inversion && inverted {
         log.info("tiers are inverted and --fail-on-inversion was given: exit status 3");
         return Ok(exit::CHECK_FAILED);
+    }
+    if let Some(d) = r.drift.computed() {
+        if !d.drifted.is_empty() {
+            log.info(format!(
+                "drifted since {}: {}",
+                d.against,
+                d.drifted.join(", ")
+            ));
+            if args.fail_on_drift {
+                return Ok(exit::CHECK_FAILED);
+            }
+        }
     }
     Ok(exit::OK)
 }
@@ -161,6 +180,20 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         seg_accounts[l] += 1;
     }
     let distinctions = crate::segments::distinctions(&features, &clustering.labels, k);
+    let previous = config.previous.as_deref().map(Previous::load).transpose()?;
+    let matching = previous.as_ref().map(|p| {
+        crate::stability::match_segments(
+            &p.dir,
+            &p.rows,
+            &p.names,
+            &accounts.ids,
+            &clustering.labels,
+            k,
+        )
+    });
+    let seg_ids: Vec<u32> = matching
+        .as_ref()
+        .map_or_else(|| (1..=k as u32).collect(), |m| m.ids.clone());
     let segments: Vec<SegmentReport> = (0..k)
         .map(|s| {
             let o = figures(&deals, &seg_deals[s], seg_accounts[s], &opts);
@@ -169,8 +202,11 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
                 _ => None,
             };
             SegmentReport {
-                id: s as u32 + 1,
-                name: crate::segments::name(&distinctions[s], &features),
+                id: seg_ids[s],
+                name: matching
+                    .as_ref()
+                    .and_then(|m| m.names[s].clone())
+                    .unwrap_or_else(|| crate::segments::name(&distinctions[s], &features)),
                 share: seg_accounts[s] as f64 / accounts.len() as f64,
                 outcomes: o,
                 lift,
@@ -196,6 +232,10 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             accounts_sha256: &accounts.file.sha256,
         },
     );
+    let mut rec = rec;
+    if let Some(r) = &mut rec {
+        r.model.segments.ids = seg_ids.clone();
+    }
     let in_icp = rec.as_ref().map(|r| r.scores.in_icp.as_slice());
     let current_tiers = current_tiers_section(&accounts, &deals, &opts, in_icp);
     let mut deals_with_account = vec![false; accounts.len()];
@@ -286,13 +326,20 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             ),
         },
         current_tiers,
+        stability: Section::not_computed("no --previous run given"),
+        drift: Section::not_computed("no --previous run given"),
     };
+    if let (Some(p), Some(m)) = (&previous, matching) {
+        let (stability, drift) = p.compare(m, &report, &accounts, &features, rec.as_ref())?;
+        report.stability = Section::Computed(stability);
+        report.drift = drift;
+    }
     report.headlines = headlines(&report, &overall);
     report.run.finished_at = rfc3339_now();
 
     let scored = ScoredAccounts {
         account_id: &accounts.ids,
-        segment: clustering.labels.iter().map(|&l| l as u32 + 1).collect(),
+        segment: clustering.labels.iter().map(|&l| seg_ids[l]).collect(),
         fit_score: match &rec {
             Some(r) => r
                 .scores
@@ -535,4 +582,121 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
         h.insert(0, ct.verdict.clone());
     }
     h
+}
+
+/// A previous run, for stable segment ids, tier moves and drift.
+struct Previous {
+    dir: PathBuf,
+    rows: std::collections::HashMap<String, crate::stability::ScoredRow>,
+    names: std::collections::HashMap<u32, String>,
+    model: Option<crate::recommend::Model>,
+    report: Option<serde_json::Value>,
+}
+
+impl Previous {
+    fn load(dir: &std::path::Path) -> Result<Previous> {
+        let model_file = dir.join("model.json");
+        let report_file = dir.join("report.json");
+        Ok(Previous {
+            dir: dir.to_path_buf(),
+            rows: crate::stability::read_run(dir, "current_tier")?,
+            names: crate::stability::segment_names(dir)?,
+            model: model_file
+                .exists()
+                .then(|| crate::cmd::score::read_model(&model_file))
+                .transpose()?,
+            report: std::fs::read_to_string(&report_file)
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok()),
+        })
+    }
+
+    fn compare(
+        &self,
+        matching: crate::stability::SegmentMatching,
+        report: &Report,
+        accounts: &Accounts,
+        features: &[crate::features::FeatureColumn],
+        rec: Option<&crate::recommend::Recommendation>,
+    ) -> Result<(report::Stability, Section<crate::drift::Drift>)> {
+        let tiers = match rec {
+            Some(r) => {
+                let now_rows = accounts
+                    .ids
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        (
+                            id.clone(),
+                            crate::stability::ScoredRow {
+                                current_tier: None,
+                                recommended_tier: r.scores.tier[i],
+                                fit_score: Some(100.0 * r.scores.probability[i]),
+                                in_icp: Some(r.scores.in_icp[i]),
+                                segment: None,
+                            },
+                        )
+                    })
+                    .collect();
+                Some(crate::stability::tier_stability(
+                    &self.dir,
+                    &self.rows,
+                    &accounts.ids,
+                    &r.scores.tier,
+                    &now_rows,
+                )?)
+            }
+            None => None,
+        };
+        let drift = match &self.model {
+            None => Section::not_computed("the previous run has no model.json"),
+            Some(m) => {
+                // The previous model on today's accounts isolates drift in the data from changes of model.
+                let fit =
+                    crate::features::infer::apply(&accounts.features, &m.features, &accounts.path)
+                        .ok()
+                        .map(|f| m.apply(&f, accounts.len()).probability);
+                let then_rates: Vec<(Option<u64>, f64)> = self
+                    .report
+                    .as_ref()
+                    .and_then(|r| r["current_tiers"]["tiers"].as_array().cloned())
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|t| Some((t["tier"].as_u64(), t["outcomes"]["win_rate"].as_f64()?)))
+                    .collect();
+                let tier_rates: Vec<(String, f64, f64)> = report
+                    .current_tiers
+                    .computed()
+                    .map(|ct| {
+                        ct.tiers
+                            .iter()
+                            .filter_map(|t| {
+                                let then =
+                                    then_rates.iter().find(|x| x.0 == t.tier.map(u64::from))?.1;
+                                let now = t.outcomes.win_rate?;
+                                let name = t.tier.map_or("untiered win rate".to_string(), |x| {
+                                    format!("Tier {x} win rate")
+                                });
+                                Some((name, then, now))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Section::Computed(crate::drift::drift(
+                    format!("{} (as of {})", self.dir.display(), m.as_of),
+                    &m.baseline,
+                    features,
+                    fit.as_deref(),
+                    &tier_rates,
+                ))
+            }
+        };
+        Ok((
+            report::Stability {
+                segments: matching,
+                tiers,
+            },
+            drift,
+        ))
+    }
 }

@@ -29,6 +29,9 @@ pub struct Args {
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,
+    /// Exit with status 3 when a feature or the fit score has drifted (PSI > 0.25) from the model's training accounts.
+    #[arg(long)]
+    pub fail_on_drift: bool,
 }
 
 /// Read a model file (or `<dir>/model.json`).
@@ -88,7 +91,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     let scores = model.apply(&features, n);
     let scored = ScoredAccounts {
         account_id: &accounts.ids,
-        segment: scores.segment.iter().map(|&s| s as u32 + 1).collect(),
+        segment: scores.segment.clone(),
         fit_score: scores.probability.iter().map(|p| Some(100.0 * p)).collect(),
         recommended_tier: scores.tier.clone(),
         current_tier: accounts.tier.clone().unwrap_or_else(|| vec![None; n]),
@@ -125,6 +128,18 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     let tmp = parent.join(format!(".abm-tmp-score-{}", std::process::id()));
     std::fs::write(&tmp, &bytes).map_err(|e| Error::io("writing", &tmp, e))?;
     std::fs::rename(&tmp, &args.out).map_err(|e| Error::io("renaming into place", &args.out, e))?;
+    let drift = crate::drift::drift(
+        format!("the model's training accounts (as of {})", model.as_of),
+        &model.baseline,
+        &features,
+        Some(&scores.probability),
+        &[],
+    );
+    for d in drift.features.iter().chain(drift.fit_score.iter()) {
+        if d.band != crate::drift::Band::Stable {
+            log.info(format!("drift: {} PSI {:.3} ({:?})", d.name, d.psi, d.band).to_lowercase());
+        }
+    }
     let tiers = |t: u8| scores.tier.iter().filter(|x| **x == Some(t)).count();
     println!(
         "scored {n} accounts: {} in the ICP; Tier 1 {}, Tier 2 {}, Tier 3 {}; wrote {}",
@@ -134,5 +149,15 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         tiers(3),
         args.out.display()
     );
+    if !drift.drifted.is_empty() {
+        println!(
+            "drifted since {}: {}",
+            drift.against,
+            drift.drifted.join(", ")
+        );
+        if args.fail_on_drift {
+            return Ok(exit::CHECK_FAILED);
+        }
+    }
     Ok(exit::OK)
 }

@@ -5,21 +5,16 @@
 //! deal creation dates. The verdict is the first line of the output; `--json`
 //! prints the same figures as `report.json`'s `current_tiers` section.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
-use polars::prelude::*;
+use std::path::PathBuf;
 
 use crate::cmd::{date_flag, InputArgs, Log};
 use crate::error::{exit, Error, Location, Result};
 use crate::io::contract::format_date;
 use crate::outcomes::FigureOptions;
 use crate::report::markdown::{interval, money, pct};
-use crate::report::{CurrentTiers, Movement, QuarterVerdict, TierMove};
+use crate::report::{CurrentTiers, QuarterVerdict};
+use crate::stability::{movement, read_run};
 use crate::verdict::{self, parse_quarter, trailing_quarters, DayRange};
-
-/// At most this many individual tier moves are listed.
-pub const MAX_MOVES_LISTED: usize = 200;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,204 +47,6 @@ pub struct Args {
     /// Exit with status 3 when a tier converts significantly worse than the tier below it.
     #[arg(long)]
     pub fail_on_inversion: bool,
-}
-
-fn scored_file(p: &Path) -> PathBuf {
-    if p.is_dir() {
-        p.join("accounts_scored.parquet")
-    } else {
-        p.to_path_buf()
-    }
-}
-
-/// One account in a run's `accounts_scored.parquet`.
-#[derive(Debug, Clone, Default)]
-struct ScoredRow {
-    current_tier: Option<u8>,
-    recommended_tier: Option<u8>,
-    fit_score: Option<f64>,
-    in_icp: Option<bool>,
-}
-
-impl ScoredRow {
-    fn tier(&self, column: &str) -> Option<u8> {
-        if column == "recommended_tier" {
-            self.recommended_tier
-        } else {
-            self.current_tier
-        }
-    }
-}
-
-/// `account_id` → its row in a run's `accounts_scored.parquet`.
-fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, ScoredRow>> {
-    let file = scored_file(path);
-    let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
-    let df = ParquetReader::new(f)
-        .finish()
-        .map_err(|e| crate::error::polars_input(&file, e))?;
-    let bad = |e: PolarsError| crate::error::polars_input(&file, e);
-    let col = |name: &str| {
-        df.column(name).map_err(|_| {
-            Error::input(
-                "a column of accounts_scored.parquet is missing",
-                Location::file(&file).column(name),
-                "pass a run directory or accounts_scored.parquet written by discover; --tier-column is current_tier or recommended_tier",
-            )
-        })
-    };
-    let ids = col("account_id")?
-        .as_materialized_series()
-        .cast(&DataType::String)
-        .map_err(bad)?;
-    let tiers = |name: &str| -> Result<Vec<Option<u8>>> {
-        let s = col(name)?
-            .as_materialized_series()
-            .cast(&DataType::Int64)
-            .map_err(bad)?;
-        let ca = s.i64().map_err(bad)?;
-        ca.iter()
-            .map(|t| match t {
-                None => Ok(None),
-                Some(v @ 1..=3) => Ok(Some(v as u8)),
-                Some(v) => Err(Error::input(
-                    "unrecognised tier label",
-                    Location::file(&file).column(name).value(v),
-                    "tiers in a run's output are 1, 2, 3 or null",
-                )),
-            })
-            .collect()
-    };
-    if tier_column != "current_tier" && tier_column != "recommended_tier" {
-        col(tier_column)?;
-        return Err(Error::config(
-            format!("--tier-column {tier_column} is not a tier column"),
-            "use --tier-column current_tier or recommended_tier",
-        ));
-    }
-    let current = tiers("current_tier")?;
-    let recommended = tiers("recommended_tier").unwrap_or_else(|_| vec![None; df.height()]);
-    let fit: Vec<Option<f64>> = match df.column("fit_score") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::Float64)
-            .map_err(bad)?
-            .f64()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
-    let icp: Vec<Option<bool>> = match df.column("in_icp") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::Boolean)
-            .map_err(bad)?
-            .bool()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
-    let mut out = HashMap::with_capacity(df.height());
-    for (i, id) in ids.str().map_err(bad)?.iter().enumerate() {
-        out.insert(
-            id.unwrap_or_default().to_string(),
-            ScoredRow {
-                current_tier: current[i],
-                recommended_tier: recommended[i],
-                fit_score: fit[i],
-                in_icp: icp[i],
-            },
-        );
-    }
-    Ok(out)
-}
-
-/// Why an account's tier changed, from what the two runs recorded.
-fn why(before: Option<&ScoredRow>, now: Option<&ScoredRow>, column: &str) -> String {
-    if column != "recommended_tier" {
-        return "the tier column changed between runs".into();
-    }
-    let mut parts = Vec::new();
-    if let (Some(b), Some(n)) = (before, now) {
-        if b.in_icp != n.in_icp {
-            parts.push(match n.in_icp {
-                Some(true) => "now meets the ICP criteria".to_string(),
-                _ => "no longer meets the ICP criteria".to_string(),
-            });
-        }
-        if let (Some(x), Some(y)) = (b.fit_score, n.fit_score) {
-            if (x - y).abs() >= 0.05 {
-                parts.push(format!("fit score {x:.1} → {y:.1}"));
-            }
-        }
-    }
-    if parts.is_empty() {
-        "the tier thresholds changed".into()
-    } else {
-        parts.join("; ")
-    }
-}
-
-fn movement(
-    previous: &Path,
-    column: &str,
-    ids: &[String],
-    now: &[Option<u8>],
-    now_rows: Option<&HashMap<String, ScoredRow>>,
-) -> Result<Movement> {
-    let before = read_run(previous, column)?;
-    let mut m = Movement {
-        previous_run: previous.display().to_string(),
-        up: 0,
-        down: 0,
-        unchanged: 0,
-        entered: 0,
-        left: 0,
-        moves: vec![],
-    };
-    let mut moves = Vec::new();
-    for (id, &t) in ids.iter().zip(now) {
-        let b_row = before.get(id);
-        let b = b_row.and_then(|r| r.tier(column));
-        let what = match (b, t) {
-            (Some(x), Some(y)) if x == y => {
-                m.unchanged += 1;
-                continue;
-            }
-            (None, None) => continue,
-            (Some(x), Some(y)) if y < x => {
-                m.up += 1;
-                format!("moved up from Tier {x} to Tier {y}")
-            }
-            (Some(x), Some(y)) => {
-                m.down += 1;
-                format!("moved down from Tier {x} to Tier {y}")
-            }
-            (None, Some(y)) => {
-                m.entered += 1;
-                format!("entered at Tier {y}")
-            }
-            (Some(x), None) => {
-                m.left += 1;
-                format!("left the tiers (was Tier {x})")
-            }
-        };
-        moves.push(TierMove {
-            account_id: id.clone(),
-            from: b,
-            to: t,
-            reason: format!(
-                "{what}: {}",
-                why(b_row, now_rows.and_then(|r| r.get(id)), column)
-            ),
-        });
-    }
-    moves.sort_by(|a, b| a.account_id.cmp(&b.account_id));
-    moves.truncate(MAX_MOVES_LISTED);
-    m.moves = moves;
-    Ok(m)
 }
 
 /// Compute the verdict; the command prints it.
@@ -384,8 +181,13 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
         } else {
             "current_tier"
         };
+        let before = match &previous_rows {
+            Some(rows) => rows.clone(),
+            None => read_run(prev, column)?,
+        };
         ct.movement = Some(movement(
             prev,
+            &before,
             column,
             &accounts.ids,
             &tier,

@@ -75,6 +75,8 @@ pub struct TierThresholds {
 /// What segment an account is in, for its expected deal value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentModel {
+    /// Segment id per centroid (stable across runs when matched with a previous run).
+    pub ids: Vec<u32>,
     /// Centroids in the weighted encoding k-means ran on.
     pub centroids: Vec<Vec<f64>>,
     /// Per encoded column, the weight applied before clustering.
@@ -104,6 +106,8 @@ pub struct Model {
     pub criteria: Criteria,
     pub thresholds: TierThresholds,
     pub segments: SegmentModel,
+    /// What the accounts looked like, for drift.
+    pub baseline: crate::drift::Baseline,
 }
 
 /// Per-account results of applying a model.
@@ -115,8 +119,8 @@ pub struct Scores {
     pub log_odds: Vec<f64>,
     pub in_icp: Vec<bool>,
     pub tier: Vec<Option<u8>>,
-    /// 0-based segment (nearest centroid).
-    pub segment: Vec<usize>,
+    /// Segment id (of the nearest centroid).
+    pub segment: Vec<u32>,
     /// probability × expected won amount of the segment.
     pub expected_value: Vec<Option<f64>>,
     /// Log-odds of the reference row ([`Model::score_baseline`]).
@@ -146,7 +150,7 @@ impl Model {
         }
         let in_icp = self.criteria.in_icp(features, n);
         let tier = tiers_of(&probability, &in_icp, self.thresholds);
-        let segment: Vec<usize> = m
+        let segment_index: Vec<usize> = m
             .x
             .outer_iter()
             .map(|r| {
@@ -165,9 +169,13 @@ impl Model {
                     .unwrap_or(0)
             })
             .collect();
+        let segment: Vec<u32> = segment_index
+            .iter()
+            .map(|&s| self.segments.ids.get(s).copied().unwrap_or(s as u32 + 1))
+            .collect();
         let expected_value = probability
             .iter()
-            .zip(&segment)
+            .zip(&segment_index)
             .map(|(p, &s)| {
                 self.segments
                     .expected_won_amount
@@ -454,6 +462,7 @@ pub fn recommend(
         }
     }
     let segments = SegmentModel {
+        ids: (1..=k as u32).collect(),
         centroids: ctx.centroids.outer_iter().map(|r| r.to_vec()).collect(),
         column_weights: ctx.column_weights.to_vec(),
         expected_won_amount: amounts.into_iter().map(median).collect(),
@@ -510,8 +519,17 @@ pub fn recommend(
         criteria,
         thresholds,
         segments,
+        baseline: crate::drift::Baseline {
+            features: vec![],
+            fit_score: crate::drift::Bins::Levels {
+                labels: vec![],
+                shares: vec![],
+            },
+        },
     };
     let scores = model.apply(features, n);
+    let mut model = model;
+    model.baseline = crate::drift::baseline(features, &scores.probability);
 
     // ICP section.
     let opts = ctx.opts;

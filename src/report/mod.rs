@@ -68,6 +68,17 @@ pub struct Report {
     pub icp: Section<crate::recommend::IcpSection>,
     pub tiers: Section<crate::recommend::TiersSection>,
     pub current_tiers: Section<CurrentTiers>,
+    /// Segment ids and recommended tiers against a previous run (`--previous`).
+    pub stability: Section<Stability>,
+    /// PSI of features, fit score and tier win rates since a previous run (`--previous`).
+    pub drift: Section<crate::drift::Drift>,
+}
+
+/// What stayed and what moved since the previous run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stability {
+    pub segments: crate::stability::SegmentMatching,
+    pub tiers: Option<crate::stability::TierStability>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,7 +249,7 @@ pub struct QuarterVerdict {
 }
 
 /// One account whose tier changed since the previous run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TierMove {
     pub account_id: String,
     pub from: Option<u8>,
@@ -247,7 +258,7 @@ pub struct TierMove {
 }
 
 /// Tier changes since a previous run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Movement {
     pub previous_run: String,
     pub up: u64,

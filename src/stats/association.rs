@@ -323,19 +323,27 @@ pub fn psi(expected: &[f64], actual: &[f64], bins: usize) -> Option<f64> {
         }
         c
     };
-    let ce = counts(expected);
-    let ca = counts(actual);
-    let (ne, na) = (expected.len() as f64, actual.len() as f64);
-    let share = |c: u64, n: f64| if c == 0 { PSI_EPS } else { c as f64 / n };
-    Some(
-        ce.iter()
-            .zip(&ca)
-            .map(|(&e, &a)| {
-                let (e, a) = (share(e, ne), share(a, na));
-                (a - e) * (a / e).ln()
-            })
-            .sum(),
-    )
+    let shares = |c: Vec<u64>, n: usize| -> Vec<f64> {
+        c.into_iter().map(|c| c as f64 / n as f64).collect()
+    };
+    Some(psi_from_shares(
+        &shares(counts(expected), expected.len()),
+        &shares(counts(actual), actual.len()),
+    ))
+}
+
+/// PSI from bin shares already computed on the same bins: steps 3 and 4 of
+/// [`psi`] (a share of exactly 0 becomes [`PSI_EPS`]).
+pub fn psi_from_shares(expected: &[f64], actual: &[f64]) -> f64 {
+    let floor = |s: f64| if s == 0.0 { PSI_EPS } else { s };
+    expected
+        .iter()
+        .zip(actual)
+        .map(|(&e, &a)| {
+            let (e, a) = (floor(e), floor(a));
+            (a - e) * (a / e).ln()
+        })
+        .sum()
 }
 
 /// Format a p-value for reports: `"< 1e-12"` below `1e-12`, scientific with

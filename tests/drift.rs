@@ -1,0 +1,249 @@
+//! Quarter over quarter: stable segment ids, drift and `--fail-on-drift`.
+
+use polars::prelude::*;
+use serde_json::Value;
+
+use crate::util::Workdir;
+
+fn read_csv(path: &std::path::Path) -> DataFrame {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .unwrap()
+        .finish()
+        .unwrap()
+}
+
+fn write_csv(df: &mut DataFrame, path: &std::path::Path) {
+    let f = std::fs::File::create(path).unwrap();
+    CsvWriter::new(f).include_header(true).finish(df).unwrap();
+}
+
+fn segments_by_account(wd: &Workdir, run: &str) -> std::collections::HashMap<String, u32> {
+    let df = ParquetReader::new(
+        std::fs::File::open(wd.path(&format!("{run}/accounts_scored.parquet"))).unwrap(),
+    )
+    .finish()
+    .unwrap();
+    let ids = df.column("account_id").unwrap().str().unwrap().clone();
+    let seg = df.column("segment").unwrap().u32().unwrap().clone();
+    ids.iter()
+        .zip(seg.iter())
+        .map(|(a, s)| (a.unwrap().to_string(), s.unwrap()))
+        .collect()
+}
+
+#[test]
+fn two_runs_with_different_seeds_give_the_same_segments_the_same_ids() {
+    let wd = Workdir::new("stable-ids");
+    wd.generate("in", 7, 3000, "csv");
+    let base = [
+        "--accounts",
+        "in/accounts.csv",
+        "--deals",
+        "in/deals.csv",
+        "--k-min",
+        "4",
+        "--k-max",
+        "4",
+        "-q",
+    ];
+    let mut a = vec!["discover", "--out", "run1", "--seed", "1"];
+    a.extend(base);
+    wd.ok(&a);
+    let mut b = vec![
+        "discover",
+        "--out",
+        "run2",
+        "--seed",
+        "2",
+        "--previous",
+        "run1",
+    ];
+    b.extend(base);
+    wd.ok(&b);
+    let (s1, s2) = (
+        segments_by_account(&wd, "run1"),
+        segments_by_account(&wd, "run2"),
+    );
+    let same = s1.iter().filter(|(id, seg)| s2[*id] == **seg).count() as f64 / s1.len() as f64;
+    assert!(
+        same > 0.95,
+        "only {same:.3} of accounts kept their segment id"
+    );
+    let r = wd.read_json("run2/report.json");
+    let st = &r["stability"]["segments"];
+    assert_eq!(st["matched"].as_array().unwrap().len(), 4, "{st}");
+    assert!(
+        st["new"].as_array().unwrap().is_empty() && st["vanished"].as_array().unwrap().is_empty()
+    );
+    // A persisting segment keeps its name too.
+    let names = |r: &Value| -> Vec<(u64, String)> {
+        let mut v: Vec<(u64, String)> = r["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["id"].as_u64().unwrap(),
+                    s["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&wd.read_json("run1/report.json")), names(&r));
+    // The recommended Tier 1 is compared with the previous one.
+    assert!(r["stability"]["tiers"]["tier1_jaccard"].as_f64().is_some());
+}
+
+#[test]
+fn a_segment_removed_from_the_data_is_listed_and_the_others_keep_their_ids() {
+    let wd = Workdir::new("vanished");
+    wd.generate("in", 7, 3000, "csv");
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        "in/accounts.csv",
+        "--deals",
+        "in/deals.csv",
+        "--k-min",
+        "4",
+        "--k-max",
+        "4",
+        "--out",
+        "run1",
+        "-q",
+    ]);
+    // Remove every account of segment 2 from the accounts file.
+    let seg = segments_by_account(&wd, "run1");
+    let acc = read_csv(&wd.path("in/accounts.csv"));
+    let keep: BooleanChunked = acc
+        .column("account_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|id| Some(seg[id.unwrap()] != 2))
+        .collect();
+    let mut kept = acc.filter(&keep).unwrap();
+    write_csv(&mut kept, &wd.path("less.csv"));
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        "less.csv",
+        "--deals",
+        "in/deals.csv",
+        "--k-min",
+        "3",
+        "--k-max",
+        "3",
+        "--out",
+        "run2",
+        "--previous",
+        "run1",
+        "-q",
+    ]);
+    let r = wd.read_json("run2/report.json");
+    let st = &r["stability"]["segments"];
+    let vanished: Vec<u64> = st["vanished"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(vanished, [2], "{st}");
+    let mut ids: Vec<u64> = r["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_u64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [1, 3, 4]);
+}
+
+#[test]
+fn doubled_company_sizes_are_flagged_as_drift_and_fail_on_drift_exits_3() {
+    let wd = Workdir::new("drift");
+    wd.generate("in", 7, 3000, "csv");
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        "in/accounts.csv",
+        "--deals",
+        "in/deals.csv",
+        "--out",
+        "run1",
+        "-q",
+    ]);
+    let mut acc = read_csv(&wd.path("in/accounts.csv"));
+    let doubled = acc.column("employees").unwrap().as_materialized_series() * 2;
+    acc.replace("employees", doubled.into_column()).unwrap();
+    write_csv(&mut acc, &wd.path("shifted.csv"));
+
+    // score against the model's training accounts.
+    let out = wd.run(&[
+        "score",
+        "--model",
+        "run1",
+        "--accounts",
+        "shifted.csv",
+        "--out",
+        "s.parquet",
+        "--fail-on-drift",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("drifted") && stdout.contains("employees"),
+        "{stdout}"
+    );
+    // The unshifted file does not drift.
+    wd.ok(&[
+        "score",
+        "--model",
+        "run1",
+        "--accounts",
+        "in/accounts.csv",
+        "--out",
+        "t.parquet",
+        "--fail-on-drift",
+    ]);
+
+    // discover against the previous run.
+    let out = wd.run(&[
+        "discover",
+        "--accounts",
+        "shifted.csv",
+        "--deals",
+        "in/deals.csv",
+        "--out",
+        "run2",
+        "--previous",
+        "run1",
+        "--fail-on-drift",
+        "-q",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let r = wd.read_json("run2/report.json");
+    for f in r["drift"]["features"].as_array().unwrap() {
+        let (name, psi) = (f["name"].as_str().unwrap(), f["psi"].as_f64().unwrap());
+        if name == "employees" {
+            assert!(psi > 0.25 && f["band"] == "drifted", "{f}");
+        } else {
+            assert!(psi < 0.1 && f["band"] == "stable", "{f}");
+        }
+    }
+    assert!(r["drift"]["drifted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d == "employees"));
+}
