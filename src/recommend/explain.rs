@@ -138,7 +138,7 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         let icp = if scores.in_icp[i] {
             "in ICP".to_string()
         } else {
-            format!("outside ICP: {}", failed.join("; "))
+            format!("outside ICP, fails: {}", failed.join("; "))
         };
         let mut text = format!("fit {:.0}", 100.0 * scores.probability[i]);
         if !pos.is_empty() {
