@@ -52,6 +52,9 @@ pub struct Args {
 
 /// Everything a run produces, before it is written.
 pub struct Outcome {
+    /// Wall time per stage, seconds, in pipeline order (not part of the report:
+    /// outputs stay byte-identical between runs).
+    pub timings: Vec<(&'static str, f64)>,
     pub report: Report,
     pub files: Files,
 }
@@ -120,12 +123,14 @@ fn fault_injection() -> Option<usize> {
 /// Read, validate, segment and measure; returns the report and the files to write.
 pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Result<Outcome> {
     let started_at = rfc3339_now();
+    let mut clock = Stopwatch::new(log);
     let crate::io::Inputs {
         accounts,
         deals,
         drops,
         deals_read,
     } = crate::io::load(config, |m| log.info(m))?;
+    clock.lap("read and validate");
     log.detail(format!(
         "{} accounts, {} deals kept, as of {}",
         accounts.len(),
@@ -141,6 +146,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             file: &accounts.path,
         },
     )?;
+    clock.lap("features");
     let mut matrix = encode(&features, accounts.len());
     let won: Vec<Option<bool>> = deals
         .outcome
@@ -163,7 +169,9 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         config.cluster.k_min,
         config.cluster.k_max
     ));
+    clock.lap("encode");
     let clustering = cluster(matrix.x.view(), &config.cluster)?;
+    clock.lap("clustering (k selection and fit)");
     log.detail(clustering.reason.clone());
 
     let opts = FigureOptions {
@@ -215,7 +223,9 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         })
         .collect();
 
+    clock.lap("segment outcomes");
     let speed = speed_section(&deals, &clustering.labels, &segments, &config.horizons);
+    clock.lap("speed test");
     log.info("fitting ICP criteria, fit scores and tiers, validating on the last full quarter");
     let rec = crate::recommend::recommend(
         &features,
@@ -237,6 +247,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         r.model.segments.ids = seg_ids.clone();
     }
     let in_icp = rec.as_ref().map(|r| r.scores.in_icp.as_slice());
+    clock.lap("ICP, score, tiers and holdout");
     let current_tiers = current_tiers_section(&accounts, &deals, &opts, in_icp);
     let mut deals_with_account = vec![false; accounts.len()];
     for &a in &deals.account {
@@ -334,6 +345,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         report.stability = Section::Computed(stability);
         report.drift = drift;
     }
+    clock.lap("correlations, current tiers, comparison with --previous");
     report.headlines = headlines(&report, &overall);
     report.run.finished_at = rfc3339_now();
 
@@ -385,7 +397,12 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         json.push(b'\n');
         files.push(("model.json", json));
     }
-    Ok(Outcome { report, files })
+    clock.lap("render reports");
+    Ok(Outcome {
+        report,
+        files,
+        timings: clock.laps,
+    })
 }
 
 fn skipped_warnings(drops: &Drops, deals: &Deals) -> Vec<String> {
@@ -698,5 +715,30 @@ impl Previous {
             },
             drift,
         ))
+    }
+}
+
+/// Stage timings, logged with `-v`.
+struct Stopwatch {
+    log: Log,
+    last: std::time::Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Stopwatch {
+    fn new(log: Log) -> Self {
+        Stopwatch {
+            log,
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        let secs = (now - self.last).as_secs_f64();
+        self.last = now;
+        self.log.detail(format!("{stage}: {secs:.2} s"));
+        self.laps.push((stage, secs));
     }
 }

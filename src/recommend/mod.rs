@@ -32,6 +32,10 @@ use rules::{Condition, Criteria, RuleOptions};
 /// Bumped on any breaking change to `model.json`.
 pub const MODEL_VERSION: u32 = 1;
 
+/// The fit score is fitted on at most this many accounts with closed deals
+/// (a seeded sample beyond it); its coefficients are stable long before.
+pub const MAX_SCORE_ACCOUNTS: usize = 200_000;
+
 /// Ridge penalty of the fit score (on standardised features).
 pub const RIDGE_LAMBDA: f64 = 1.0;
 
@@ -447,7 +451,22 @@ pub fn recommend(
 
     // Score.
     let matrix = encode(features, n);
-    let score = Logistic::fit(matrix.x.view(), &won, &lost, RIDGE_LAMBDA)?;
+    let score = {
+        // Beyond MAX_SCORE_ACCOUNTS accounts with closed deals, fit on a seeded sample.
+        let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
+        if active.len() > MAX_SCORE_ACCOUNTS {
+            use rand::SeedableRng;
+            let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(42);
+            let (mut w, mut l) = (vec![0.0; n], vec![0.0; n]);
+            for j in rand::seq::index::sample(&mut rng, active.len(), MAX_SCORE_ACCOUNTS) {
+                w[active[j]] = won[active[j]];
+                l[active[j]] = lost[active[j]];
+            }
+            Logistic::fit(matrix.x.view(), &w, &l, RIDGE_LAMBDA)?
+        } else {
+            Logistic::fit(matrix.x.view(), &won, &lost, RIDGE_LAMBDA)?
+        }
+    };
     // Criteria.
     let criteria = rules::learn(features, &won, &lost, ctx.rules);
 
