@@ -433,3 +433,48 @@ fn maven_crm_export_runs_through_the_example_config_without_a_sector_claim() {
     );
     assert!(stdout.contains("convert alike"), "{stdout}");
 }
+
+#[test]
+fn k_chosen_on_a_sample_agrees_with_the_full_data_choice() {
+    let wd = Workdir::new("sample-k");
+    wd.generate("in", 13, 6000, "parquet");
+    let base = [
+        "discover",
+        "--accounts",
+        "in/accounts.parquet",
+        "--deals",
+        "in/deals.parquet",
+        "-q",
+    ];
+    let mut full = base.to_vec();
+    full.extend(["--out", "full"]);
+    wd.ok(&full);
+    wd.write(
+        "sample.toml",
+        "[clustering]\nfit_sample = 1500\nsilhouette_sample = 500\n",
+    );
+    let mut sampled = base.to_vec();
+    sampled.extend(["--out", "sampled", "--config", "sample.toml"]);
+    wd.ok(&sampled);
+    let (f, s) = (
+        wd.read_json("full/report.json"),
+        wd.read_json("sampled/report.json"),
+    );
+    assert_eq!(f["clustering"]["fit_sample"], 6000);
+    assert_eq!(s["clustering"]["fit_sample"], 1500);
+    assert_eq!(f["clustering"]["k_chosen"], s["clustering"]["k_chosen"]);
+    for (a, b) in f["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(s["segments"].as_array().unwrap())
+    {
+        let rate = b["outcomes"]["win_rate"].as_f64().unwrap();
+        let iv = &a["outcomes"]["win_rate_interval"];
+        assert!(
+            iv["lo"].as_f64().unwrap() <= rate && rate <= iv["hi"].as_f64().unwrap(),
+            "S{}: {rate} outside {iv}",
+            a["id"]
+        );
+    }
+}
