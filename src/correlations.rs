@@ -27,6 +27,7 @@ use crate::stats::association::{
     benjamini_hochberg, chi2_contingency, kruskal, pointbiserialr, spearmanr,
 };
 use crate::stats::conversion::{wilson_interval, Interval};
+use crate::stats::descriptive::median;
 
 /// Thresholds for calling a finding significant and material.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -123,19 +124,6 @@ pub struct Correlations {
     pub levels: Vec<LevelAssociation>,
     /// Material findings in words, strongest first (deal view).
     pub drivers: Drivers,
-}
-
-fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    })
 }
 
 fn finding(

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::config::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::stats::conversion::{wilson_interval, Interval};
+use crate::stats::descriptive::median;
 use crate::stats::survival::{aalen_johansen, Outcome};
 
 /// Probability of a win within a horizon (Aalen–Johansen cumulative incidence).
@@ -76,19 +77,6 @@ pub struct OutcomeFigures {
 pub struct FigureOptions {
     pub horizons: Vec<u32>,
     pub confidence: f64,
-}
-
-fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    })
 }
 
 pub fn outcome(o: OutcomeLabel) -> Outcome {

@@ -1,59 +1,20 @@
 //! The correlation analysis on generated data with planted drivers.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-use abm_segments::config::RawConfig;
 use abm_segments::correlations::{analyse, Correlations, Thresholds};
-use abm_segments::features::infer::{infer, InferOptions};
-use abm_segments::generate::{generate, GenerateParams};
-use abm_segments::io::contract::{self, Drops};
-use abm_segments::io::read::{Format, InputFile, Table};
 
-fn table(df: polars::prelude::DataFrame, name: &str) -> Table {
-    Table {
-        file: InputFile {
-            path: name.into(),
-            format: Format::Parquet,
-            rows: df.height() as u64,
-            sha256: String::new(),
-            bytes: 0,
-        },
-        df,
-        path: PathBuf::from(name),
-    }
-}
+use crate::util::generated;
 
 /// About 1,000,000 deals: 333,000 accounts with 3 deals each on average.
 fn analysis_of_a_million_deals() -> Correlations {
-    let g = generate(&GenerateParams {
-        accounts: 333_000,
-        deals_per_account: 3.0,
-        seed: 21,
-        as_of: "2026-09-30".into(),
-    })
-    .unwrap();
-    assert!(g.deals.height() > 950_000, "{}", g.deals.height());
-    let config = RawConfig::default().check(Default::default()).unwrap();
-    let accounts = contract::accounts(table(g.accounts, "accounts"), &config).unwrap();
-    let deals = contract::deals(
-        table(g.deals, "deals"),
-        &accounts,
-        &config,
-        &mut Drops::default(),
+    let g = generated(333_000, 21);
+    assert!(g.deals.len() > 900_000, "{}", g.deals.len());
+    analyse(
+        &g.features,
+        g.accounts.len(),
+        &g.deals,
+        &Thresholds::default(),
     )
-    .unwrap();
-    let kinds = BTreeMap::new();
-    let (features, _) = infer(
-        &accounts.features,
-        &InferOptions {
-            kinds: &kinds,
-            list_separator: ";",
-            file: &accounts.path,
-        },
-    )
-    .unwrap();
-    analyse(&features, accounts.len(), &deals, &Thresholds::default()).unwrap()
+    .unwrap()
 }
 
 #[test]
@@ -135,37 +96,12 @@ fn planted_drivers_are_found_and_ride_along_and_noise_features_are_not() {
 
 #[test]
 fn a_level_under_the_minimum_support_is_never_significant() {
-    let g = generate(&GenerateParams {
-        accounts: 400,
-        deals_per_account: 3.0,
-        seed: 2,
-        as_of: "2026-09-30".into(),
-    })
-    .unwrap();
-    let config = RawConfig::default().check(Default::default()).unwrap();
-    let accounts = contract::accounts(table(g.accounts, "accounts"), &config).unwrap();
-    let deals = contract::deals(
-        table(g.deals, "deals"),
-        &accounts,
-        &config,
-        &mut Drops::default(),
-    )
-    .unwrap();
-    let kinds = BTreeMap::new();
-    let (features, _) = infer(
-        &accounts.features,
-        &InferOptions {
-            kinds: &kinds,
-            list_separator: ";",
-            file: &accounts.path,
-        },
-    )
-    .unwrap();
+    let g = generated(400, 2);
     let th = Thresholds {
         min_support: 10_000,
         ..Thresholds::default()
     };
-    let c = analyse(&features, accounts.len(), &deals, &th).unwrap();
+    let c = analyse(&g.features, g.accounts.len(), &g.deals, &th).unwrap();
     assert!(c
         .levels
         .iter()

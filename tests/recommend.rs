@@ -1,34 +1,13 @@
 //! ICP criteria, fit scores and tiers on generated data, and `score`.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-use abm_segments::config::RawConfig;
-use abm_segments::features::infer::{infer, InferOptions};
 use abm_segments::features::{FeatureColumn, FeatureData};
-use abm_segments::generate::{generate, in_planted_icp, GenerateParams};
-use abm_segments::io::contract::{self, Drops};
-use abm_segments::io::read::{Format, InputFile, Table};
+use abm_segments::generate::in_planted_icp;
 use abm_segments::outcomes::FigureOptions;
 use abm_segments::recommend::rules::RuleOptions;
 use abm_segments::recommend::{recommend, Context, Recommendation, TierSizes};
 use polars::prelude::*;
 
-use crate::util::Workdir;
-
-fn table(df: DataFrame, name: &str) -> Table {
-    Table {
-        file: InputFile {
-            path: name.into(),
-            format: Format::Parquet,
-            rows: df.height() as u64,
-            sha256: String::new(),
-            bytes: 0,
-        },
-        df,
-        path: PathBuf::from(name),
-    }
-}
+use crate::util::{generated, Workdir};
 
 struct Run {
     rec: Recommendation,
@@ -37,35 +16,11 @@ struct Run {
 
 /// Generate, validate and recommend, with one segment (clustering is not under test here).
 fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
-    let g = generate(&GenerateParams {
-        accounts,
-        deals_per_account: 3.0,
-        seed,
-        as_of: "2026-09-30".into(),
-    })
-    .unwrap();
-    let config = RawConfig::default().check(Default::default()).unwrap();
-    let acc = contract::accounts(table(g.accounts, "accounts"), &config).unwrap();
-    let deals = contract::deals(
-        table(g.deals, "deals"),
-        &acc,
-        &config,
-        &mut Drops::default(),
-    )
-    .unwrap();
-    let kinds = BTreeMap::new();
-    let (features, _) = infer(
-        &acc.features,
-        &InferOptions {
-            kinds: &kinds,
-            list_separator: ";",
-            file: &acc.path,
-        },
-    )
-    .unwrap();
-    let n = acc.len();
-    let planted = planted_group(&features, n);
-    let d = abm_segments::features::encode(&features, n).columns.len();
+    let g = generated(accounts, seed);
+    let (features, deals) = (&g.features, &g.deals);
+    let n = g.accounts.len();
+    let planted = planted_group(features, n);
+    let d = abm_segments::features::encode(features, n).columns.len();
     let labels = vec![0usize; n];
     let centroids = ndarray::Array2::zeros((1, d));
     let weights = vec![1.0; d];
@@ -75,9 +30,9 @@ fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
     };
     let rules = RuleOptions::default();
     let rec = recommend(
-        &features,
+        features,
         n,
-        &deals,
+        deals,
         &Context {
             labels: &labels,
             centroids: &centroids,

@@ -90,3 +90,67 @@ macro_rules! eqnice {
         }
     }};
 }
+
+/// Generated accounts and deals, validated and with features inferred, in
+/// process (for tests of one stage without the binary).
+pub struct Inputs {
+    pub accounts: abm_segments::io::contract::Accounts,
+    pub deals: abm_segments::io::contract::Deals,
+    pub features: Vec<abm_segments::features::FeatureColumn>,
+}
+
+fn table(df: polars::prelude::DataFrame, name: &str) -> abm_segments::io::read::Table {
+    use abm_segments::io::read::{Format, InputFile, Table};
+    Table {
+        file: InputFile {
+            path: name.into(),
+            format: Format::Parquet,
+            rows: df.height() as u64,
+            sha256: String::new(),
+            bytes: 0,
+        },
+        df,
+        path: PathBuf::from(name),
+    }
+}
+
+/// Generate `accounts` accounts (3 deals each on average) with `seed` and
+/// run them through the contract and feature inference.
+pub fn generated(accounts: usize, seed: u64) -> Inputs {
+    use abm_segments::features::infer::{infer, InferOptions};
+    use abm_segments::generate::{generate, GenerateParams};
+    use abm_segments::io::contract::{self, Drops};
+    let g = generate(&GenerateParams {
+        accounts,
+        deals_per_account: 3.0,
+        seed,
+        as_of: "2026-09-30".into(),
+    })
+    .unwrap();
+    let config = abm_segments::config::RawConfig::default()
+        .check(Default::default())
+        .unwrap();
+    let accounts = contract::accounts(table(g.accounts, "accounts"), &config).unwrap();
+    let deals = contract::deals(
+        table(g.deals, "deals"),
+        &accounts,
+        &config,
+        &mut Drops::default(),
+    )
+    .unwrap();
+    let kinds = std::collections::BTreeMap::new();
+    let (features, _) = infer(
+        &accounts.features,
+        &InferOptions {
+            kinds: &kinds,
+            list_separator: ";",
+            file: &accounts.path,
+        },
+    )
+    .unwrap();
+    Inputs {
+        accounts,
+        deals,
+        features,
+    }
+}

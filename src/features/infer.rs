@@ -175,22 +175,10 @@ fn plan(name: &str, col: &Column, opts: &InferOptions<'_>) -> std::result::Resul
     }
 }
 
-fn median(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    if n == 0 {
-        return 0.0;
-    }
-    if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
-    }
-}
-
 fn fit_numeric(values: &[f64]) -> Transform {
     let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     present.sort_by(f64::total_cmp);
-    let impute = median(&present);
+    let impute = crate::stats::descriptive::median(&mut present).unwrap_or(0.0);
     let n = present.len().max(1) as f64;
     let mean = present.iter().sum::<f64>() / n;
     let var = present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;

@@ -25,6 +25,7 @@ use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
 use crate::report::{TierComparison, TierFigures, Window};
 use crate::stats::conversion::{roc_auc, Interval};
+use crate::stats::descriptive::median;
 use crate::verdict::{compare, parse_quarter, quarter_of, DayRange};
 use logistic::Logistic;
 use rules::{Condition, Criteria, RuleOptions};
@@ -382,19 +383,6 @@ fn evidence(
     }
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        0.5 * (v[n / 2 - 1] + v[n / 2])
-    })
-}
-
 fn group_by_tier(
     tier: &[Option<u8>],
     deals: &Deals,
@@ -484,8 +472,8 @@ pub fn recommend(
         ids: (1..=k as u32).collect(),
         centroids: ctx.centroids.outer_iter().map(|r| r.to_vec()).collect(),
         column_weights: ctx.column_weights.to_vec(),
-        expected_won_amount: amounts.into_iter().map(median).collect(),
-        overall_expected_won_amount: median(all_amounts),
+        expected_won_amount: amounts.into_iter().map(|mut a| median(&mut a)).collect(),
+        overall_expected_won_amount: median(&mut all_amounts),
     };
 
     // Thresholds from the ranking of in-ICP accounts.

@@ -7,6 +7,7 @@
 
 pub mod association;
 pub mod conversion;
+pub mod descriptive;
 pub mod error;
 pub mod prec;
 pub mod survival;
