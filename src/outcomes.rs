@@ -8,7 +8,7 @@ use crate::config::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::stats::conversion::{wilson_interval, Interval};
 use crate::stats::descriptive::median;
-use crate::stats::survival::{aalen_johansen, Outcome};
+use crate::stats::survival::{aalen_johansen, CumulativeIncidence, Outcome};
 
 /// Probability of a win within a horizon (Aalen–Johansen cumulative incidence).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -23,10 +23,28 @@ pub struct HorizonPoint {
     pub at_risk: u64,
 }
 
+/// One step of the cumulative incidence of a win.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    /// Days since the deal was created.
+    pub days: u32,
+    /// Cumulative probability (0–1) that a deal is won within `days`; it
+    /// holds until the next point.
+    pub probability: f64,
+}
+
+/// Most points kept in a [`TimeToWin::curve`].
+pub const MAX_CURVE_POINTS: usize = 100;
+
 /// How fast deals are won, with open deals treated as censored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimeToWin {
     pub horizons: Vec<HorizonPoint>,
+    /// The cumulative incidence of a win as a step function, from day 0 to
+    /// the last observed day: one point per day with a win, or, when there
+    /// are more than [`MAX_CURVE_POINTS`] such days, its value on an even
+    /// grid of that many days. For charts; the horizons carry intervals.
+    pub curve: Vec<CurvePoint>,
     /// Days until the cumulative incidence of a win reaches half of its
     /// final value (censoring-aware).
     pub median_days_to_win: Option<f64>,
@@ -146,11 +164,13 @@ pub fn figures(
                     }
                 })
                 .collect(),
+            curve: curve(&cif),
             median_days_to_win: cif.median_time(),
             eventual_win_probability: Some(cif.at(f64::MAX).estimate),
         },
         Err(_) => TimeToWin {
             horizons: vec![],
+            curve: vec![],
             median_days_to_win: None,
             eventual_win_probability: None,
         },
@@ -177,6 +197,51 @@ pub fn figures(
     }
 }
 
+/// The step curve of `cif`, thinned to at most [`MAX_CURVE_POINTS`] points.
+pub fn curve(cif: &CumulativeIncidence) -> Vec<CurvePoint> {
+    let Some(&last) = cif.times().last() else {
+        return vec![];
+    };
+    let last_day = last.max(0.0) as u32;
+    let mut steps = vec![CurvePoint {
+        days: 0,
+        probability: 0.0,
+    }];
+    for ((&t, &f), &w) in cif.times().iter().zip(cif.cif()).zip(cif.won()) {
+        if w == 0 {
+            continue;
+        }
+        let days = t.max(0.0) as u32;
+        match steps.last_mut() {
+            Some(p) if p.days == days => p.probability = f,
+            _ => steps.push(CurvePoint {
+                days,
+                probability: f,
+            }),
+        }
+    }
+    if steps.len() >= MAX_CURVE_POINTS {
+        let n = (MAX_CURVE_POINTS - 1) as f64;
+        steps = Vec::with_capacity(MAX_CURVE_POINTS);
+        for j in 0..MAX_CURVE_POINTS {
+            let days = (f64::from(last_day) * j as f64 / n).round() as u32;
+            if steps.last().is_some_and(|p: &CurvePoint| p.days == days) {
+                continue;
+            }
+            steps.push(CurvePoint {
+                days,
+                probability: cif.at(f64::from(days)).estimate,
+            });
+        }
+    } else if steps.last().is_some_and(|p| p.days < last_day) {
+        steps.push(CurvePoint {
+            days: last_day,
+            probability: *cif.cif().last().unwrap_or(&0.0),
+        });
+    }
+    steps
+}
+
 /// Deal indices per group, given a group per account (`None`: in no group).
 pub fn group_deals(
     deals: &Deals,
@@ -190,4 +255,66 @@ pub fn group_deals(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cif(durations: &[f64], outcomes: &[Outcome]) -> CumulativeIncidence {
+        aalen_johansen(durations, outcomes).unwrap()
+    }
+
+    fn point(days: u32, probability: f64) -> CurvePoint {
+        CurvePoint { days, probability }
+    }
+
+    fn assert_curve(expected: &[CurvePoint], got: &[CurvePoint]) {
+        assert_eq!(expected.len(), got.len(), "{got:?}");
+        for (e, g) in expected.iter().zip(got) {
+            assert_eq!(e.days, g.days, "{got:?}");
+            assert!((e.probability - g.probability).abs() < 1e-12, "{got:?}");
+        }
+    }
+
+    /// Worked by hand: at day 1, 1 of 5 at risk wins (F = 0.2, S = 0.8); at
+    /// day 2, of 4 at risk one wins and one loses (F = 0.2 + 0.8/4 = 0.4,
+    /// S = 0.4); the open deal at day 3 is censored; at day 5 the last deal
+    /// wins (F = 0.4 + 0.4 = 0.8).
+    #[test]
+    fn curve_steps_at_each_day_with_a_win() {
+        use Outcome::*;
+        let c = cif(&[1.0, 2.0, 2.0, 3.0, 5.0], &[Won, Lost, Won, Open, Won]);
+        assert_curve(
+            &[point(0, 0.0), point(1, 0.2), point(2, 0.4), point(5, 0.8)],
+            &curve(&c),
+        );
+    }
+
+    #[test]
+    fn curve_runs_on_to_the_last_observed_day() {
+        use Outcome::*;
+        let c = cif(&[1.0, 4.0, 9.0], &[Won, Lost, Open]);
+        assert_curve(
+            &[point(0, 0.0), point(1, 1.0 / 3.0), point(9, 1.0 / 3.0)],
+            &curve(&c),
+        );
+    }
+
+    #[test]
+    fn curve_with_many_win_days_is_thinned_to_an_even_grid() {
+        let durations: Vec<f64> = (1..=400).map(f64::from).collect();
+        let c = cif(&durations, &vec![Outcome::Won; 400]);
+        let got = curve(&c);
+        assert!(got.len() <= MAX_CURVE_POINTS, "{}", got.len());
+        assert!(got.len() > MAX_CURVE_POINTS / 2, "{}", got.len());
+        assert_eq!(got[0].days, 0);
+        assert_eq!(got.last().unwrap().days, 400);
+        assert!((got.last().unwrap().probability - 1.0).abs() < 1e-12);
+        for w in got.windows(2) {
+            assert!(w[0].days < w[1].days && w[0].probability <= w[1].probability);
+            // Each grid point is the estimator's value on that day.
+            assert!((w[1].probability - c.at(f64::from(w[1].days)).estimate).abs() < 1e-12);
+        }
+    }
 }

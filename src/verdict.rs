@@ -355,6 +355,7 @@ mod tests {
             median_days_to_win_won_only: None,
             time_to_win: TimeToWin {
                 horizons: vec![],
+                curve: vec![],
                 median_days_to_win: None,
                 eventual_win_probability: None,
             },
