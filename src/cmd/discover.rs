@@ -548,7 +548,7 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
         v
     };
     match (differ, ranked.first(), ranked.last()) {
-        (Some(p), Some(best), Some(worst)) if p < 1.0 - r.run.parameters.confidence => {
+        (Some(p), Some(best), Some(_)) if p < 1.0 - r.run.parameters.confidence => {
             let p90 = best.outcomes.time_to_win.horizons.iter().find(|x| x.days == 90);
             h.push(format!(
                 "Best segment: S{} ({}) wins {} of {} closed deals ({}), {:.1}× the overall {}{}.",
@@ -561,13 +561,6 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
                 pct(overall.win_rate),
                 p90.map(|x| format!(", and {} of its deals are won within 90 days", pct(Some(x.probability)))).unwrap_or_default()
             ));
-            h.push(format!(
-                "Weakest segment: S{} ({}) wins {} ({}).",
-                worst.id,
-                worst.name,
-                pct(worst.outcomes.win_rate),
-                interval(worst.outcomes.win_rate_interval)
-            ));
         }
         (Some(p), Some(best), Some(worst)) => h.push(format!(
             "Segments convert alike: win rates range from {} to {} and do not differ significantly (chi-square {}).",
@@ -577,27 +570,19 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
         )),
         _ => h.push("Win rates could not be compared between segments (too few closed deals).".into()),
     }
-    if let Some(icp) = r.icp.computed() {
-        if let Some(d) = icp.disqualifying.first() {
-            h.push(format!(
-                "Top disqualifier: {} wins {} of {} closed deals ({}).",
-                d.text,
-                pct(d.win_rate),
-                d.closed_deals,
-                d.lift
-                    .map_or_else(|| "–".into(), |l| format!("{l:.2}× the overall rate"))
-            ));
-        }
-    }
     // The tier verdict leads; a failed out-of-time validation follows it.
     if let Some(v) = r.tiers.computed().and_then(|t| t.validation.as_ref()) {
         if !v.monotone {
             h.insert(0, v.text.clone());
         }
     }
-    if let Some(ct) = r.current_tiers.computed() {
-        h.insert(0, ct.verdict.clone());
+    match &r.current_tiers {
+        Section::Computed(ct) => h.insert(0, format!("{}.", ct.verdict)),
+        Section::NotComputed { reason, .. } => {
+            h.push(format!("Current tiers were not judged: {reason}."))
+        }
     }
+    h.push(top_disqualifier(r));
     h
 }
 
@@ -740,5 +725,31 @@ impl Stopwatch {
         self.last = now;
         self.log.detail(format!("{stage}: {secs:.2} s"));
         self.laps.push((stage, secs));
+    }
+}
+
+/// The criterion that most rules accounts out: the ICP's first disqualifying
+/// rule, or, without one, the strongest material drag on winning among the
+/// correlations.
+fn top_disqualifier(r: &Report) -> String {
+    use crate::report::markdown::pct;
+    if let Some(d) = r.icp.computed().and_then(|icp| icp.disqualifying.first()) {
+        return format!(
+            "Top disqualifier: {} wins {} of {} closed deals ({}).",
+            d.text,
+            pct(d.win_rate),
+            d.closed_deals,
+            d.lift
+                .map_or_else(|| "–".into(), |l| format!("{l:.2}× the overall rate"))
+        );
+    }
+    match &r.correlations {
+        Section::Computed(c) => match c.drivers.winning_negative.first() {
+            Some(d) => format!("Top disqualifier: {d}."),
+            None => "No account attribute goes materially with losing.".into(),
+        },
+        Section::NotComputed { reason, .. } => {
+            format!("Disqualifiers were not looked for: {reason}.")
+        }
     }
 }
