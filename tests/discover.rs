@@ -189,7 +189,12 @@ fn same_seed_and_inputs_give_an_identical_report_apart_from_timestamps() {
     let a = strip(wd.read_json("a/report.json"));
     let b = strip(wd.read_json("b/report.json"));
     assert!(a == b, "reports differ");
-    for f in ["segments.parquet", "accounts_scored.parquet", "report.md"] {
+    for f in [
+        "segments.parquet",
+        "accounts_scored.parquet",
+        "report.md",
+        "report.html",
+    ] {
         let x = std::fs::read(wd.path(&format!("a/{f}"))).unwrap();
         let y = std::fs::read(wd.path(&format!("b/{f}"))).unwrap();
         assert!(x == y, "{f} differs between identical runs");

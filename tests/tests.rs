@@ -6,6 +6,7 @@ mod bad_input;
 mod correlations;
 mod discover;
 mod drift;
+mod html_report;
 mod recommend;
 mod speed;
 mod validate;

@@ -380,6 +380,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
     let files: Files = vec![
         ("report.json", report::json::render(&report)?),
         ("report.md", report::markdown::render(&report).into_bytes()),
+        ("report.html", report::html::render(&report).into_bytes()),
         ("segments.parquet", report::parquet::segments(&report)?),
         (
             "accounts_scored.parquet",

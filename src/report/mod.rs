@@ -9,9 +9,13 @@
 //! Sections a run could not compute hold `{"status": "not_computed",
 //! "reason": ...}` instead of their figures.
 
+pub mod chart;
+pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod parquet;
+pub mod story;
 
 use std::collections::BTreeMap;
 
