@@ -7,6 +7,7 @@ mod correlations;
 mod discover;
 mod drift;
 mod html_report;
+mod progress;
 mod recommend;
 mod speed;
 mod validate;

@@ -89,6 +89,25 @@ fn sizes(labels: &[usize], k: usize) -> Vec<usize> {
 
 /// Cluster the accounts. `x` rows are accounts.
 pub fn cluster(x: ArrayView2<'_, f64>, params: &ClusterConfig) -> Result<Clustering> {
+    cluster_with_progress(x, params, &mut |_, _| {})
+}
+
+/// A step of [`cluster_with_progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Fitting k segments on the sample and scoring their silhouette.
+    Fit(usize),
+    /// Fitting the chosen k on every account.
+    Refine(usize),
+}
+
+/// [`cluster`], calling `on_step(step, steps)` as each step begins; `steps`
+/// is the number of steps in all.
+pub fn cluster_with_progress(
+    x: ArrayView2<'_, f64>,
+    params: &ClusterConfig,
+    on_step: &mut dyn FnMut(Step, usize),
+) -> Result<Clustering> {
     let n = x.nrows();
     if n < 2 * params.k_min {
         return Err(Error::input(
@@ -121,7 +140,9 @@ pub fn cluster(x: ArrayView2<'_, f64>, params: &ClusterConfig) -> Result<Cluster
     let min_count = params.min_segment_accounts as f64;
     let mut candidates = Vec::new();
     let mut models = Vec::new();
+    let steps = k_max - params.k_min + 1 + usize::from(m < n);
     for k in params.k_min..=k_max {
+        on_step(Step::Fit(k), steps);
         let model = fit_kmeans(
             xs.view(),
             k,
@@ -181,6 +202,7 @@ pub fn cluster(x: ArrayView2<'_, f64>, params: &ClusterConfig) -> Result<Cluster
     let k = candidates[chosen].k;
     let model = models.swap_remove(chosen);
     let model = if m < n {
+        on_step(Step::Refine(k), steps);
         fit_kmeans(
             x,
             k,

@@ -4,5 +4,5 @@
 pub mod choose_k;
 pub mod silhouette;
 
-pub use choose_k::{cluster, Clustering, KCandidate};
+pub use choose_k::{cluster, cluster_with_progress, Clustering, KCandidate, Step};
 pub use silhouette::silhouette_score;

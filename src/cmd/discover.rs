@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::cluster::cluster;
+use crate::cluster::{cluster_with_progress, Step};
 use crate::cmd::InputArgs;
 use crate::cmd::Log;
 use crate::config::{Config, Overrides};
@@ -124,12 +124,21 @@ fn fault_injection() -> Option<usize> {
 pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Result<Outcome> {
     let started_at = rfc3339_now();
     let mut clock = Stopwatch::new(log);
+    let mut stage = log.stage(
+        format!(
+            "reading accounts from {} and deals from {}",
+            config.accounts_path.display(),
+            config.deals_path.display()
+        ),
+        2,
+    );
     let crate::io::Inputs {
         accounts,
         deals,
         drops,
         deals_read,
-    } = crate::io::load(config, |m| log.info(m))?;
+    } = crate::io::load(config, |m| stage.step(m))?;
+    stage.finish();
     clock.lap("read and validate");
     log.detail(format!(
         "{} accounts, {} deals kept, as of {}",
@@ -161,19 +170,32 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
     for (mut col, w) in matrix.x.columns_mut().into_iter().zip(&weights) {
         col *= *w;
     }
-    log.info(format!(
-        "clustering {} accounts on {} features ({} encoded columns), k = {}..={}",
-        accounts.len(),
-        features.len(),
-        matrix.columns.len(),
-        config.cluster.k_min,
-        config.cluster.k_max
-    ));
     clock.lap("encode");
-    let clustering = cluster(matrix.x.view(), &config.cluster)?;
+    let mut stage = log.stage(
+        format!(
+            "clustering {} accounts on {} features ({} encoded columns), k = {}..={}",
+            accounts.len(),
+            features.len(),
+            matrix.columns.len(),
+            config.cluster.k_min,
+            config.cluster.k_max
+        ),
+        (config.cluster.k_max + 1 - config.cluster.k_min) as u64,
+    );
+    let clustering =
+        cluster_with_progress(matrix.x.view(), &config.cluster, &mut |step, steps| {
+            stage.set_steps(steps as u64);
+            stage.step(match step {
+                Step::Fit(k) => format!("k = {k}: k-means and silhouette on the sample"),
+                Step::Refine(k) => format!("k = {k}: refining on all accounts"),
+            });
+        })?;
+    stage.finish();
     clock.lap("clustering (k selection and fit)");
     log.detail(clustering.reason.clone());
 
+    let mut stage = log.stage("measuring outcomes and speed per segment", 2);
+    stage.step("outcomes per segment");
     let opts = FigureOptions {
         horizons: config.horizons.clone(),
         confidence: config.confidence,
@@ -224,9 +246,15 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         .collect();
 
     clock.lap("segment outcomes");
+    stage.step("speed: log-rank test between segments");
     let speed = speed_section(&deals, &clustering.labels, &segments, &config.horizons);
+    stage.finish();
     clock.lap("speed test");
-    log.info("fitting ICP criteria, fit scores and tiers, validating on the last full quarter");
+    let mut stage = log.stage(
+        "fitting ICP criteria, fit scores and tiers, validating on the last full quarter",
+        1,
+    );
+    stage.step("fit score, criteria, tier thresholds and out-of-time validation");
     let rec = crate::recommend::recommend(
         &features,
         accounts.len(),
@@ -242,13 +270,23 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             accounts_sha256: &accounts.file.sha256,
         },
     );
+    stage.finish();
     let mut rec = rec;
     if let Some(r) = &mut rec {
         r.model.segments.ids = seg_ids.clone();
     }
+    let mut stage = log.stage("judging the current tiers and finding drivers", 2);
+    stage.step("current tiers");
     let in_icp = rec.as_ref().map(|r| r.scores.in_icp.as_slice());
     clock.lap("ICP, score, tiers and holdout");
     let current_tiers = current_tiers_section(&accounts, &deals, &opts, in_icp);
+    stage.step("drivers of winning and of speed");
+    let correlations =
+        match crate::correlations::analyse(&features, accounts.len(), &deals, &config.thresholds) {
+            Some(c) => Section::Computed(c),
+            None => Section::not_computed("no closed deals"),
+        };
+    stage.finish();
     let mut deals_with_account = vec![false; accounts.len()];
     for &a in &deals.account {
         deals_with_account[a as usize] = true;
@@ -315,15 +353,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         },
         segments,
         speed,
-        correlations: match crate::correlations::analyse(
-            &features,
-            accounts.len(),
-            &deals,
-            &config.thresholds,
-        ) {
-            Some(c) => Section::Computed(c),
-            None => Section::not_computed("no closed deals"),
-        },
+        correlations,
         icp: match &rec {
             Some(r) => Section::Computed(r.icp.clone()),
             None => Section::not_computed(

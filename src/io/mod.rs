@@ -18,7 +18,7 @@ pub struct Inputs {
 }
 
 /// Read both tables named in `config` and apply the data contract.
-pub fn load(config: &Config, log: impl Fn(String)) -> Result<Inputs> {
+pub fn load(config: &Config, mut log: impl FnMut(String)) -> Result<Inputs> {
     log(format!(
         "reading accounts from {}",
         config.accounts_path.display()

@@ -1,0 +1,124 @@
+//! Progress and logging: bars on a terminal, plain lines in a log, nothing
+//! with `-q`, and each step of the long stages with `-v`.
+
+use std::path::Path;
+
+use crate::util::Workdir;
+
+/// `discover` on the sample data (k = 2..=4 to keep it quick) with `flags`.
+fn sample_args(flags: &[&str]) -> Vec<String> {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let mut v: Vec<String> = [
+        "discover",
+        "--accounts",
+        sample.join("accounts.parquet").to_str().unwrap(),
+        "--deals",
+        sample.join("deals.parquet").to_str().unwrap(),
+        "--out",
+        "run",
+        "--k-max",
+        "4",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    v.extend(flags.iter().map(|s| s.to_string()));
+    v
+}
+
+fn stderr_of(wd: &Workdir, flags: &[&str]) -> String {
+    let args = sample_args(flags);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    String::from_utf8_lossy(&wd.ok(&args).stderr).into_owned()
+}
+
+#[test]
+fn logs_plain_lines_without_progress_bars_when_stderr_is_not_a_terminal() {
+    let wd = Workdir::new("progress-plain");
+    let stderr = stderr_of(&wd, &[]);
+    for line in [
+        "reading accounts from",
+        "clustering 3000 accounts",
+        "measuring outcomes",
+    ] {
+        assert!(stderr.contains(line), "no {line:?} line:\n{stderr}");
+    }
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\x1b'),
+        "terminal control characters in a log:\n{stderr:?}"
+    );
+    assert!(!stderr.contains("k = 3:"), "steps are for -v:\n{stderr}");
+}
+
+#[test]
+fn quiet_prints_nothing_but_the_findings() {
+    let wd = Workdir::new("progress-quiet");
+    let args = sample_args(&["-q"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = wd.ok(&args);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote run"));
+}
+
+#[test]
+fn verbose_logs_each_step_of_the_long_stages() {
+    let wd = Workdir::new("progress-verbose");
+    let plain = stderr_of(&wd, &[]);
+    let verbose = stderr_of(&wd, &["-v", "--force"]);
+    for step in [
+        "reading and checking deals",
+        "k = 2: k-means and silhouette",
+        "k = 4: k-means and silhouette",
+        "drivers of winning and of speed",
+    ] {
+        assert!(
+            verbose.contains(step),
+            "no step {step:?} with -v:\n{verbose}"
+        );
+    }
+    assert!(
+        verbose.lines().count() > plain.lines().count() + 5,
+        "{verbose}"
+    );
+}
+
+#[test]
+fn draws_progress_bars_when_stderr_is_a_terminal() {
+    // `script` (util-linux) runs the command on a pseudo-terminal.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("NOTICE: skipping the terminal progress check: `script` not found");
+        return;
+    }
+    let wd = Workdir::new("progress-tty");
+    let mut cmd = vec![shell_quote(env!("CARGO_BIN_EXE_abm-segments"))];
+    cmd.extend(sample_args(&[]).iter().map(|a| shell_quote(a)));
+    let out = std::process::Command::new("script")
+        .current_dir(&wd.root)
+        .args(["-q", "-e", "-c", &cmd.join(" "), "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("ABM_SEGMENTS_FAULT_AFTER_FILES")
+        .output()
+        .unwrap();
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{:?}\n{screen}", out.status);
+    // A bar is drawn, then cleared with escape sequences, and the plain
+    // lines stay.
+    assert!(
+        screen.contains("k = 2: k-means"),
+        "no bar with the step:\n{screen:?}"
+    );
+    assert!(
+        screen.contains("\x1b["),
+        "no terminal control sequences:\n{screen:?}"
+    );
+    assert!(screen.contains("clustering 3000 accounts"), "{screen}");
+    assert!(wd.path("run/report.html").is_file());
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
