@@ -66,7 +66,7 @@ fn verbose_logs_each_step_of_the_long_stages() {
     let plain = stderr_of(&wd, &[]);
     let verbose = stderr_of(&wd, &["-v", "--force"]);
     for step in [
-        "reading and checking deals",
+        "  reading deals from",
         "k = 2: k-means and silhouette",
         "k = 4: k-means and silhouette",
         "drivers of winning and of speed",
