@@ -75,7 +75,51 @@ fn parquet_footer_rows(path: &Path) -> Result<u64> {
             "the file may be truncated or still being written; export it again",
         )
     })?;
-    Ok(reader.metadata().file_metadata().num_rows().max(0) as u64)
+    let bad = |what: String| {
+        Error::input(
+            format!("not a readable Parquet file: {what}"),
+            Location::file(path),
+            "the file is damaged or was written incompletely; export it again",
+        )
+    };
+    // The decoder trusts the footer's byte ranges; check them against the
+    // file first, so that a damaged footer is an input error, not a crash.
+    let len = i128::from(
+        std::fs::metadata(path)
+            .map_err(|e| Error::io("reading", path, e))?
+            .len(),
+    );
+    let meta = reader.metadata();
+    let mut rows: i128 = 0;
+    for (g, rg) in meta.row_groups().iter().enumerate() {
+        if rg.num_rows() < 0 {
+            return Err(bad(format!("row group {g} has a negative row count")));
+        }
+        rows += i128::from(rg.num_rows());
+        for col in rg.columns() {
+            let start = col
+                .dictionary_page_offset()
+                .unwrap_or(col.data_page_offset());
+            let size = col.compressed_size();
+            if start < 0
+                || size < 0
+                || col.data_page_offset() < start
+                || i128::from(start) + i128::from(size) > len
+            {
+                return Err(bad(format!(
+                    "column '{}' in row group {g} points outside the file",
+                    col.column_path()
+                )));
+            }
+        }
+    }
+    let declared = meta.file_metadata().num_rows();
+    if i128::from(declared) != rows {
+        return Err(bad(format!(
+            "the footer declares {declared} rows but its row groups hold {rows}"
+        )));
+    }
+    Ok(rows as u64)
 }
 
 fn hash_files(files: &[PathBuf], root: &Path) -> Result<(String, u64)> {
@@ -158,11 +202,14 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
                 LazyFrame::scan_parquet(pl_path(path)?, args).map_err(|e| polars_input(path, e))?;
             let df = lf.collect().map_err(|e| polars_input(path, e))?;
             if df.height() as u64 != rows {
-                return Err(Error::Internal(format!(
-                    "{}: footer says {rows} rows, scan returned {}",
-                    path.display(),
-                    df.height()
-                )));
+                return Err(Error::input(
+                    format!(
+                        "the Parquet footer says {rows} rows but the data holds {}",
+                        df.height()
+                    ),
+                    Location::file(path),
+                    "the file is damaged; export it again",
+                ));
             }
             df
         }
@@ -172,6 +219,7 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
             } else {
                 csv_separator
             };
+            check_csv(path, sep)?;
             LazyCsvReader::new(pl_path(path)?)
                 .with_has_header(true)
                 .with_separator(sep)
@@ -195,4 +243,202 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
         file,
         path: path.to_path_buf(),
     })
+}
+
+/// Separators a CSV export commonly uses, to recognise a wrong `csv_separator`.
+const COMMON_SEPARATORS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+fn separator_name(sep: u8) -> String {
+    match sep {
+        b'\t' => "\\t".to_string(),
+        s => (s as char).to_string(),
+    }
+}
+
+/// The fields of one CSV record, unquoted, as bytes.
+fn split_record(record: &[u8], sep: u8) -> Vec<Vec<u8>> {
+    let mut fields = vec![Vec::new()];
+    let mut in_quotes = false;
+    let mut prev_quote = false;
+    for &b in record {
+        if b == b'"' {
+            if in_quotes {
+                in_quotes = false;
+                prev_quote = true;
+                continue;
+            }
+            if prev_quote {
+                // A doubled quote inside a quoted field is a literal quote.
+                fields.last_mut().expect("one field").push(b'"');
+            }
+            in_quotes = true;
+            prev_quote = false;
+            continue;
+        }
+        prev_quote = false;
+        if b == sep && !in_quotes {
+            fields.push(Vec::new());
+        } else {
+            fields.last_mut().expect("one field").push(b);
+        }
+    }
+    fields
+}
+
+/// Check a CSV file's structure before polars parses it, so that a problem is
+/// reported with its line, column and an example instead of as a parser
+/// error: the text is UTF-8, the header's names are unique, the separator
+/// splits the header, every row has as many fields as the header, and no
+/// quoted field is left open. One streaming pass over the file.
+fn check_csv(path: &Path, sep: u8) -> Result<()> {
+    use std::io::BufRead;
+    let file = File::open(path).map_err(|e| Error::io("reading", path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut header: Option<Vec<String>> = None;
+    let mut record: Vec<u8> = Vec::new();
+    let mut line: Vec<u8> = Vec::new();
+    let mut line_no = 0u64;
+    let mut record_line = 1u64;
+    let mut in_quotes = false;
+    loop {
+        line.clear();
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io("reading", path, e))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        if !in_quotes {
+            record.clear();
+            record_line = line_no;
+        }
+        in_quotes ^= line.iter().filter(|&&b| b == b'"').count() % 2 == 1;
+        record.extend_from_slice(&line);
+        if in_quotes {
+            continue; // a quoted field spans lines
+        }
+        while matches!(record.last(), Some(b'\n' | b'\r')) {
+            record.pop();
+        }
+        if record.is_empty() {
+            continue;
+        }
+        check_record(path, &record, record_line, sep, &mut header)?;
+    }
+    if in_quotes {
+        return Err(Error::input(
+            format!("a quoted field opened on line {record_line} is never closed"),
+            Location::file(path).value(String::from_utf8_lossy(&record)),
+            "the file may be truncated, or a value holds an unescaped '\"'; export it again",
+        ));
+    }
+    if header.is_none() {
+        return Err(Error::input(
+            "the file has no header row",
+            Location::file(path),
+            "export the table again with a header row naming the columns",
+        ));
+    }
+    Ok(())
+}
+
+fn check_record(
+    path: &Path,
+    record: &[u8],
+    line_no: u64,
+    sep: u8,
+    header: &mut Option<Vec<String>>,
+) -> Result<()> {
+    let fields = split_record(record, sep);
+    let Some(names) = header.as_ref() else {
+        // The header row.
+        let mut names = Vec::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            match std::str::from_utf8(f) {
+                Ok(s) => names.push(s.trim().to_string()),
+                Err(_) => {
+                    return Err(Error::input(
+                        "the header row is not UTF-8 text",
+                        Location::file(path)
+                            .column(format!("#{}", i + 1))
+                            .value(String::from_utf8_lossy(f)),
+                        "export the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+                    ))
+                }
+            }
+        }
+        if names.len() == 1 {
+            if let Some(&other) = COMMON_SEPARATORS
+                .iter()
+                .find(|&&c| c != sep && names[0].as_bytes().contains(&c))
+            {
+                return Err(Error::input(
+                    format!(
+                        "the header has a single column: the file looks separated by '{}', not '{}'",
+                        separator_name(other),
+                        separator_name(sep)
+                    ),
+                    Location::file(path).column(&names[0]).value(&names[0]),
+                    format!(
+                        "set csv_separator = \"{}\" in the [accounts] or [deals] section of the config file",
+                        separator_name(other)
+                    ),
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for n in &names {
+            if !seen.insert(n.as_str()) {
+                return Err(Error::input(
+                    "two columns have the same name",
+                    Location::file(path).column(n).value(n),
+                    "rename one of them in the export, so that each column has a unique name",
+                ));
+            }
+        }
+        *header = Some(names);
+        return Ok(());
+    };
+    for (i, f) in fields.iter().enumerate() {
+        if std::str::from_utf8(f).is_err() {
+            let column = names.get(i).map_or("(extra field)", String::as_str);
+            return Err(Error::input(
+                format!("line {line_no} is not UTF-8 text"),
+                Location::file(path)
+                    .column(column)
+                    .value(String::from_utf8_lossy(f)),
+                "export the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)",
+            ));
+        }
+    }
+    if fields.len() != names.len() {
+        let (column, why) = if fields.len() < names.len() {
+            (
+                names[fields.len()].as_str(),
+                "a value is missing or the row was cut short",
+            )
+        } else {
+            (
+                names[names.len() - 1].as_str(),
+                "a value holds an unquoted separator, or a header name is missing",
+            )
+        };
+        return Err(Error::input(
+            format!(
+                "line {line_no} has {} fields but the header has {}: {why}",
+                fields.len(),
+                names.len()
+            ),
+            Location::file(path)
+                .column(column)
+                .value(String::from_utf8_lossy(record)),
+            format!(
+                "quote values that contain '{}', and give every row all {} fields",
+                separator_name(sep),
+                names.len()
+            ),
+        ));
+    }
+    Ok(())
 }
