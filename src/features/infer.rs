@@ -69,6 +69,14 @@ fn numeric_values(file: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
             "write missing values as empty / null, not NaN or infinity",
         ));
     }
+    let max = crate::io::contract::MAX_ABS_NUMBER;
+    if let Some(bad) = ca.iter().flatten().find(|v| v.abs() > max) {
+        return Err(Error::input(
+            "a numeric feature holds a value larger than 10^15",
+            Location::file(file).column(name).value(bad),
+            "check for placeholder values or a unit error, or mark the column ignore in [accounts.features]",
+        ));
+    }
     Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 

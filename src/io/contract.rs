@@ -110,6 +110,25 @@ fn preview(names: &[&str]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
+/// Numbers larger in magnitude than this (in a feature or an amount) are
+/// placeholders or unit errors, and would overflow sums of squares.
+pub const MAX_ABS_NUMBER: f64 = 1e15;
+
+/// A required column whose every value is null cannot be used; say so rather
+/// than failing on its first row or dropping every row.
+fn entirely_null(file: &Path, name: &str, col: &Column, role: &str) -> Result<()> {
+    if !col.is_empty() && col.null_count() == col.len() {
+        return Err(Error::input(
+            format!("the column ({role}) is entirely null"),
+            Location::file(file).column(name).value("null"),
+            format!(
+                "check that the export filled '{name}', or map the right column in the config file"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn polars_err(file: &Path, column: &str, e: PolarsError) -> Error {
     Error::input(
         format!("could not interpret the column: {e}"),
@@ -129,10 +148,9 @@ fn key_strings(file: &Path, name: &str, col: &Column) -> Result<StringChunked> {
             .map_err(|e| polars_err(file, name, e))?,
         dt if dt.is_float() => {
             let f = s
-                .f64()
-                .ok()
-                .cloned()
-                .unwrap_or_else(|| s.cast(&DataType::Float64).unwrap().f64().unwrap().clone());
+                .cast(&DataType::Float64)
+                .map_err(|e| polars_err(file, name, e))?;
+            let f = f.f64().map_err(|e| polars_err(file, name, e))?;
             if let Some(bad) = f
                 .iter()
                 .flatten()
@@ -179,12 +197,23 @@ fn parse_tier(raw: &str, labels: &BTreeMap<String, u8>) -> Option<u8> {
 
 /// Validate the accounts table: the key is present, non-null and unique; the
 /// tier column, if any, holds known labels.
+///
+/// Rows are put in account-key order, so that the order of the input file
+/// changes no figure (k-means seeding and sampling work by row).
 pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
     let Table { df, file, path } = table;
     let cols = &config.account_columns;
+    if df.height() == 0 {
+        return Err(Error::input(
+            "the accounts table has no rows",
+            Location::file(&path).column(&cols.id),
+            "export the accounts again; a file with only a header usually means the export failed",
+        ));
+    }
     let id_col = df
         .column(&cols.id)
         .map_err(|_| missing_column(&path, &df, &cols.id, "the account key", "accounts.id"))?;
+    entirely_null(&path, &cols.id, id_col, "the account key")?;
     let ids_ca = key_strings(&path, &cols.id, id_col)?;
     let mut ids = Vec::with_capacity(df.height());
     let mut seen: HashSet<&str> = HashSet::with_capacity(df.height());
@@ -206,13 +235,19 @@ pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
         ids.push(v.to_string());
     }
     drop(seen);
-    if ids.is_empty() {
-        return Err(Error::input(
-            "the accounts table has no rows",
-            Location::file(&path),
-            "export the accounts again",
-        ));
-    }
+    drop(ids_ca);
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]));
+    let df = if order.iter().enumerate().all(|(i, &o)| i == o) {
+        df
+    } else {
+        let idx = IdxCa::from_vec(
+            PlSmallStr::EMPTY,
+            order.iter().map(|&i| i as IdxSize).collect(),
+        );
+        ids = order.iter().map(|&i| std::mem::take(&mut ids[i])).collect();
+        df.take(&idx).map_err(|e| polars_err(&path, &cols.id, e))?
+    };
 
     let tier = match df.column(&cols.tier) {
         Err(_) => None,
@@ -269,9 +304,12 @@ fn tiers(
     Ok(out)
 }
 
-/// Earliest and latest dates accepted, as days since 1970-01-01 (1900-01-01, 2200-01-01).
-const MIN_DATE: i32 = -25_567;
-const MAX_DATE: i32 = 84_006;
+/// Deal dates are accepted from 1970-01-01 up to (not including) 2100-01-01,
+/// as days since 1970-01-01. Dates outside are placeholders (`1900-01-01`,
+/// `9999-12-31`) or mistyped years, and would silently stretch the as-of date
+/// or every duration.
+const MIN_DATE: i32 = 0;
+const MAX_DATE: i32 = 47_482;
 
 /// A date or datetime column as days since 1970-01-01. Strings are parsed as
 /// ISO 8601 (`2026-03-31`, `2026-03-31 14:00:00`, `2026-03-31T14:00:00Z`).
@@ -327,10 +365,15 @@ pub fn date_days(path: &Path, name: &str, col: &Column) -> Result<Vec<Option<i32
         .flatten()
         .find(|d| !(MIN_DATE..MAX_DATE).contains(*d))
     {
+        let when = if *bad < MIN_DATE {
+            "before 1970-01-01"
+        } else {
+            "after 2099-12-31"
+        };
         return Err(Error::input(
-            "a date is outside 1900-01-01 .. 2200-01-01",
+            format!("a deal date is {when}"),
             Location::file(path).column(name).value(format_date(*bad)),
-            "check for placeholder dates such as 0001-01-01 or 9999-12-31 in the export",
+            "check for placeholder dates such as 1900-01-01 or 9999-12-31, or a mistyped year, in the export",
         ));
     }
     Ok(days)
@@ -365,9 +408,12 @@ pub fn parse_date(raw: &str) -> Option<i32> {
 
 /// Format days since 1970-01-01 as `YYYY-MM-DD`.
 pub fn format_date(days: i32) -> String {
-    (epoch() + chrono::Duration::days(i64::from(days)))
-        .format("%Y-%m-%d")
-        .to_string()
+    epoch()
+        .checked_add_signed(chrono::Duration::days(i64::from(days)))
+        .map_or_else(
+            || format!("{days} days from 1970-01-01"),
+            |d| d.format("%Y-%m-%d").to_string(),
+        )
 }
 
 fn outcome_of(raw: &str, map: &BTreeMap<String, OutcomeLabel>) -> Option<OutcomeLabel> {
@@ -411,10 +457,27 @@ pub fn deals(
     )?;
     let outcome_col = col(&c.outcome, "won, lost or open", "deals.outcome")?;
     let amount_col = df.column(&c.amount).ok();
+    if df.height() == 0 {
+        return Err(Error::input(
+            "the deals table has no rows",
+            Location::file(&path).column(&c.id),
+            "export the deals again; a file with only a header usually means the export failed",
+        ));
+    }
+    entirely_null(&path, &c.id, id_col, "the deal key")?;
+    entirely_null(&path, &c.account_id, acc_col, "the deal's account")?;
+    entirely_null(
+        &path,
+        &c.created_at,
+        created_col,
+        "when the deal was opened",
+    )?;
+    entirely_null(&path, &c.outcome, outcome_col, "won, lost or open")?;
 
     // Deal keys: non-null and unique.
     let ids = key_strings(&path, &c.id, id_col)?;
     let mut seen: HashSet<&str> = HashSet::with_capacity(ids.len());
+    let mut deal_ids: Vec<&str> = Vec::with_capacity(ids.len());
     for (row, v) in ids.iter().enumerate() {
         let Some(v) = v else {
             return Err(Error::input(
@@ -430,6 +493,7 @@ pub fn deals(
                 "keep one row per opportunity; deduplicate the export",
             ));
         }
+        deal_ids.push(v);
     }
     drop(seen);
 
@@ -469,18 +533,44 @@ pub fn deals(
     }
 
     let created = date_days(&path, &c.created_at, created_col)?;
+    if closed_col.null_count() == closed_col.len() {
+        if let Some(o) = outcomes.iter().find(|o| **o != OutcomeLabel::Open) {
+            return Err(Error::input(
+                format!(
+                    "the column (when the deal was won or lost) is entirely null, yet deals are {}",
+                    if *o == OutcomeLabel::Won { "won" } else { "lost" }
+                ),
+                Location::file(&path).column(&c.closed_at).value("null"),
+                format!(
+                    "check that the export filled '{}', or map the close-date column in the config file",
+                    c.closed_at
+                ),
+            ));
+        }
+    }
     let closed = date_days(&path, &c.closed_at, closed_col)?;
     let amount: Vec<f64> = match amount_col {
         None => vec![f64::NAN; df.height()],
         Some(a) => {
             let s = a.as_materialized_series();
             if !s.dtype().is_primitive_numeric() && !matches!(s.dtype(), DataType::Null) {
+                let mut at = Location::file(&path).column(&c.amount);
+                if let Ok(text) = s.cast(&DataType::String) {
+                    if let Some(v) = text.str().ok().and_then(|ca| {
+                        ca.iter()
+                            .flatten()
+                            .find(|v| v.trim().parse::<f64>().is_err())
+                            .map(str::to_string)
+                    }) {
+                        at = at.value(v);
+                    }
+                }
                 return Err(Error::input(
                     format!(
                         "the amount column has type {}, expected a number",
                         s.dtype()
                     ),
-                    Location::file(&path).column(&c.amount),
+                    at,
                     "export amounts as numbers without currency symbols",
                 ));
             }
@@ -494,6 +584,13 @@ pub fn deals(
                     "an amount is not a finite number",
                     Location::file(&path).column(&c.amount).value(bad),
                     "write unknown amounts as empty / null, not NaN or infinity",
+                ));
+            }
+            if let Some(bad) = ca.iter().flatten().find(|v| v.abs() > MAX_ABS_NUMBER) {
+                return Err(Error::input(
+                    "an amount is larger than 10^15",
+                    Location::file(&path).column(&c.amount).value(bad),
+                    "check for placeholder values or a unit error in the export",
                 ));
             }
             v
@@ -585,6 +682,8 @@ pub fn deals(
         }
         keep.push((i, acc, cr, cl, o));
     }
+    // Deal-key order, so that the order of the input file changes no figure.
+    keep.sort_unstable_by(|a, b| deal_ids[a.0].cmp(deal_ids[b.0]));
 
     let as_of = match config.as_of {
         Some(d) => d,

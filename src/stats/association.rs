@@ -87,10 +87,14 @@ fn pearson(x: &[f64], y: &[f64]) -> Option<Correlation> {
         syy += dy * dy;
         sxy += dx * dy;
     }
-    if !(sxx > 0.0 && syy > 0.0) {
+    // Overflowing sums (values near f64::MAX) give no correlation rather than a NaN.
+    if !(sxx > 0.0 && syy > 0.0 && sxx.is_finite() && syy.is_finite() && sxy.is_finite()) {
         return None;
     }
     let r = (sxy / (sxx.sqrt() * syy.sqrt())).clamp(-1.0, 1.0);
+    if r.is_nan() {
+        return None;
+    }
     let df = nf - 2.0;
     let one_minus_r2 = (1.0 - r) * (1.0 + r);
     let p_value = if one_minus_r2 <= 0.0 {
