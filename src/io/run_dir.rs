@@ -1,11 +1,16 @@
 //! Atomic run directories.
 //!
 //! A run writes every file into a hidden temporary directory beside the
-//! target and renames it into place only when all files are complete. An
-//! existing target is replaced only with `force`, and only after the new run
-//! succeeded: the old directory is first renamed aside, then the new one into
-//! place, then the old one removed. A failed or killed run leaves at most a
-//! `.abm-tmp-*` directory, never a half-written target.
+//! target (`.abm-tmp-<name>-<pid>`), syncs it, and renames it into place only
+//! when all files are complete. An existing target is replaced only with
+//! `force`, and only after the new run succeeded: on Linux the two
+//! directories are swapped in one atomic `renameat2(RENAME_EXCHANGE)`, so
+//! there is no moment at which the target is missing; elsewhere the old
+//! directory is renamed aside first. The old run is removed last.
+//!
+//! A killed run can leave only hidden `.abm-tmp-*` or `.abm-old-*`
+//! directories, never a half-written target; the next successful run for the
+//! same target removes those whose process is gone.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,6 +19,28 @@ use crate::error::{Error, Result};
 
 /// Files to write, by name, with their bytes.
 pub type Files = Vec<(&'static str, Vec<u8>)>;
+
+/// Faults injected by tests, to prove that a partial run leaves nothing
+/// behind (`ABM_SEGMENTS_FAULT_AFTER_FILES=N`) and that a run killed while
+/// writing leaves the previous output intact (`ABM_SEGMENTS_STALL_AFTER_FILES=N`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fault {
+    /// Fail with an internal error after writing this many files.
+    pub fail_after: Option<usize>,
+    /// Sleep for a minute after writing this many files, so that a test can kill the run.
+    pub stall_after: Option<usize>,
+}
+
+impl Fault {
+    /// Read the test hooks from the environment.
+    pub fn from_env() -> Fault {
+        let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+        Fault {
+            fail_after: var("ABM_SEGMENTS_FAULT_AFTER_FILES"),
+            stall_after: var("ABM_SEGMENTS_STALL_AFTER_FILES"),
+        }
+    }
+}
 
 /// Checks that can fail before the long work starts (hyperfine's "fail early").
 pub fn preflight(target: &Path, force: bool) -> Result<()> {
@@ -37,20 +64,18 @@ fn parent_of(target: &Path) -> PathBuf {
     }
 }
 
-/// Write `files` into `target` atomically. `fault_after` (tests only) fails
-/// after that many files, to prove a partial run leaves nothing behind.
-pub fn write_atomic(
-    target: &Path,
-    files: &Files,
-    force: bool,
-    fault_after: Option<usize>,
-) -> Result<()> {
-    preflight(target, force)?;
-    let parent = parent_of(target);
-    let name = target
+fn target_name(target: &Path) -> String {
+    target
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "run".into());
+        .unwrap_or_else(|| "run".into())
+}
+
+/// Write `files` into `target` atomically.
+pub fn write_atomic(target: &Path, files: &Files, force: bool, fault: Fault) -> Result<()> {
+    preflight(target, force)?;
+    let parent = parent_of(target);
+    let name = target_name(target);
     let tmp = parent.join(format!(".abm-tmp-{name}-{}", std::process::id()));
     if tmp.exists() {
         let _ = fs::remove_dir_all(&tmp);
@@ -58,10 +83,13 @@ pub fn write_atomic(
     fs::create_dir(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
     let result = (|| {
         for (i, (file, bytes)) in files.iter().enumerate() {
-            if fault_after == Some(i) {
+            if fault.fail_after == Some(i) {
                 return Err(Error::Internal(format!(
                     "injected fault before writing {file}"
                 )));
+            }
+            if fault.stall_after == Some(i) {
+                std::thread::sleep(std::time::Duration::from_secs(60));
             }
             let p = tmp.join(file);
             fs::write(&p, bytes).map_err(|e| Error::io("writing", &p, e))?;
@@ -72,6 +100,7 @@ pub fn write_atomic(
                 let _ = f.sync_all();
             }
         }
+        sync_dir(&tmp);
         Ok(())
     })();
     if let Err(e) = result {
@@ -79,16 +108,165 @@ pub fn write_atomic(
         return Err(e);
     }
     if target.exists() {
-        let old = parent.join(format!(".abm-old-{name}-{}", std::process::id()));
-        fs::rename(target, &old).map_err(|e| Error::io("moving aside", target, e))?;
-        if let Err(e) = fs::rename(&tmp, target) {
-            let _ = fs::rename(&old, target);
+        if exchange(&tmp, target).is_ok() {
+            // `tmp` now holds the previous run.
+            sync_dir(&parent);
             let _ = fs::remove_dir_all(&tmp);
-            return Err(Error::io("renaming into place", target, e));
+        } else {
+            let old = parent.join(format!(".abm-old-{name}-{}", std::process::id()));
+            fs::rename(target, &old).map_err(|e| Error::io("moving aside", target, e))?;
+            if let Err(e) = fs::rename(&tmp, target) {
+                let _ = fs::rename(&old, target);
+                let _ = fs::remove_dir_all(&tmp);
+                return Err(Error::io("renaming into place", target, e));
+            }
+            sync_dir(&parent);
+            let _ = fs::remove_dir_all(&old);
         }
-        let _ = fs::remove_dir_all(&old);
     } else {
         fs::rename(&tmp, target).map_err(|e| Error::io("renaming into place", target, e))?;
+        sync_dir(&parent);
     }
+    remove_stale(&parent, &name);
     Ok(())
+}
+
+/// Make a directory's entries (new files, renames) durable.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Swap two paths atomically (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes())?;
+    let cb = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated strings for the duration
+    // of the call; AT_FDCWD resolves them like rename(2) does.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_a: &Path, _b: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+/// Whether the process that made a `.abm-tmp-*-<pid>` directory may still run.
+fn alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true // cannot tell: keep it
+    }
+}
+
+/// Remove `.abm-tmp-<name>-<pid>` and `.abm-old-<name>-<pid>` directories left
+/// by killed runs for the same target.
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().to_string();
+        let Some(rest) = file_name
+            .strip_prefix(".abm-tmp-")
+            .or_else(|| file_name.strip_prefix(".abm-old-"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest
+            .strip_prefix(name)
+            .and_then(|r| r.strip_prefix('-'))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !alive(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("abm-run-dir-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn forced_replacement_swaps_the_whole_directory() {
+        let d = scratch("swap");
+        let target = d.join("run");
+        write_atomic(
+            &target,
+            &vec![("a.txt", b"old".to_vec())],
+            false,
+            Fault::default(),
+        )
+        .unwrap();
+        write_atomic(
+            &target,
+            &vec![("b.txt", b"new".to_vec())],
+            true,
+            Fault::default(),
+        )
+        .unwrap();
+        assert!(!target.join("a.txt").exists());
+        assert_eq!(fs::read(target.join("b.txt")).unwrap(), b"new");
+        let names: Vec<String> = fs::read_dir(&d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        assert_eq!(names, vec!["run".to_string()]);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn stale_temporary_directories_of_dead_runs_are_removed() {
+        let d = scratch("stale");
+        // No process has pid 4194304 + 1 (above Linux's pid_max).
+        let dead = d.join(".abm-tmp-run-4194305");
+        let other_target = d.join(".abm-tmp-other-4194305");
+        let unrelated = d.join(".abm-tmp-runner-4194305");
+        for p in [&dead, &other_target, &unrelated] {
+            fs::create_dir_all(p).unwrap();
+        }
+        write_atomic(
+            &d.join("run"),
+            &vec![("a.txt", vec![1])],
+            false,
+            Fault::default(),
+        )
+        .unwrap();
+        assert!(!dead.exists());
+        assert!(other_target.exists());
+        assert!(unrelated.exists());
+        let _ = fs::remove_dir_all(&d);
+    }
 }
