@@ -199,6 +199,14 @@ pub fn cluster_with_progress(
             ),
         ),
     };
+    let reason = if k_max < params.k_max {
+        format!(
+            "{reason} (k_max = {} was capped at {k_max}: {n} accounts allow at most {k_max} segments of two accounts)",
+            params.k_max
+        )
+    } else {
+        reason
+    };
     let k = candidates[chosen].k;
     let model = models.swap_remove(chosen);
     let model = if m < n {

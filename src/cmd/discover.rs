@@ -7,7 +7,7 @@ use crate::cluster::{cluster_with_progress, Step};
 use crate::cmd::InputArgs;
 use crate::cmd::Log;
 use crate::config::{Config, Overrides};
-use crate::error::{exit, Result};
+use crate::error::{exit, Error, Location, Result};
 use crate::features::{encode, infer::InferOptions};
 use crate::io::contract::{format_date, Accounts, Deals, Drops};
 use crate::io::run_dir::{self, Files};
@@ -85,7 +85,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         args.input.config.as_ref().map(|p| p.display().to_string()),
         log,
     )?;
-    run_dir::write_atomic(&out, &result.files, args.force, fault_injection())?;
+    run_dir::write_atomic(&out, &result.files, args.force, run_dir::Fault::from_env())?;
     let r = &result.report;
     println!("{}", r.headlines.join("\n"));
     println!("wrote {}", out.display());
@@ -110,14 +110,6 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         }
     }
     Ok(exit::OK)
-}
-
-/// Tests set `ABM_SEGMENTS_FAULT_AFTER_FILES=N` to fail a run after N output
-/// files, proving a partial run leaves nothing behind.
-fn fault_injection() -> Option<usize> {
-    std::env::var("ABM_SEGMENTS_FAULT_AFTER_FILES")
-        .ok()
-        .and_then(|v| v.parse().ok())
 }
 
 /// Read, validate, segment and measure; returns the report and the files to write.
@@ -147,6 +139,25 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         format_date(deals.as_of)
     ));
 
+    // Before feature inference: with too few accounts every feature looks constant.
+    let n = accounts.len();
+    if n < 2 * config.cluster.k_min {
+        return Err(Error::input(
+            format!(
+                "{n} account{} {} too few for {} segments: each segment needs at least two accounts",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "is" } else { "are" },
+                config.cluster.k_min
+            ),
+            Location::file(&accounts.path)
+                .column(&config.account_columns.id)
+                .value(&accounts.ids[0]),
+            format!(
+                "give at least {} accounts, or lower --k-min (or [clustering] k_min; the least is 2)",
+                2 * config.cluster.k_min
+            ),
+        ));
+    }
     let (features, skipped) = crate::features::infer(
         &accounts.features,
         &InferOptions {
@@ -338,7 +349,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
                 .collect(),
             features_skipped: skipped,
             encoded_columns: matrix.columns.len(),
-            warnings: skipped_warnings(&drops, &deals),
+            warnings: data_warnings(&drops, &deals, &overall),
         },
         clustering: ClusteringReport {
             method: "k-means (linfa), k-means++ init; k by silhouette on a seeded sample",
@@ -356,15 +367,11 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         correlations,
         icp: match &rec {
             Some(r) => Section::Computed(r.icp.clone()),
-            None => Section::not_computed(
-                "the score model could not be fitted (no closed deals, or separable data)",
-            ),
+            None => Section::not_computed(no_model_reason(&overall)),
         },
         tiers: match &rec {
             Some(r) => Section::Computed(r.tiers.clone()),
-            None => Section::not_computed(
-                "the score model could not be fitted (no closed deals, or separable data)",
-            ),
+            None => Section::not_computed(no_model_reason(&overall)),
         },
         current_tiers,
         stability: Section::not_computed("no --previous run given"),
@@ -376,6 +383,10 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         report.drift = drift;
     }
     clock.lap("correlations, current tiers, comparison with --previous");
+    report
+        .data_quality
+        .warnings
+        .extend(not_computed_warnings(&report));
     report.headlines = headlines(&report, &overall);
     report.run.finished_at = rfc3339_now();
 
@@ -436,7 +447,48 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
     })
 }
 
-fn skipped_warnings(drops: &Drops, deals: &Deals) -> Vec<String> {
+/// Why the ICP and tiers could not be fitted.
+fn no_model_reason(overall: &crate::outcomes::OutcomeFigures) -> String {
+    if overall.lost == 0 {
+        format!(
+            "every closed deal is won ({}): with no lost deal there is nothing to tell winners from losers",
+            overall.won
+        )
+    } else if overall.won == 0 {
+        format!(
+            "every closed deal is lost ({}): with no won deal there is nothing to tell winners from losers",
+            overall.lost
+        )
+    } else {
+        "the score model could not be fitted (too few closed deals, or data that separates winners from losers perfectly)".into()
+    }
+}
+
+/// One warning per section a degenerate input left uncomputed, with the reason.
+fn not_computed_warnings(r: &Report) -> Vec<String> {
+    fn reason<T>(s: &Section<T>) -> Option<&str> {
+        match s {
+            Section::NotComputed { reason, .. } => Some(reason),
+            Section::Computed(_) => None,
+        }
+    }
+    [
+        ("speed", reason(&r.speed)),
+        ("correlations", reason(&r.correlations)),
+        ("icp", reason(&r.icp)),
+        ("tiers", reason(&r.tiers)),
+        ("current_tiers", reason(&r.current_tiers)),
+    ]
+    .into_iter()
+    .filter_map(|(name, why)| why.map(|w| format!("{name}: not computed — {w}")))
+    .collect()
+}
+
+fn data_warnings(
+    drops: &Drops,
+    deals: &Deals,
+    overall: &crate::outcomes::OutcomeFigures,
+) -> Vec<String> {
     let mut w = Vec::new();
     let dropped: u64 = drops.deals_dropped.values().sum();
     if dropped > 0 {
@@ -456,6 +508,17 @@ fn skipped_warnings(drops: &Drops, deals: &Deals) -> Vec<String> {
         .all(|o| *o != crate::config::OutcomeLabel::Open)
     {
         w.push("no open deals: time to win is measured on closed deals only".into());
+    }
+    if overall.lost == 0 {
+        w.push(format!(
+            "every closed deal is won ({} won, no lost deal): win rates are all 100% and cannot rank segments or criteria",
+            overall.won
+        ));
+    } else if overall.won == 0 {
+        w.push(format!(
+            "every closed deal is lost ({} lost, no won deal): win rates are all 0% and there is no time to win",
+            overall.lost
+        ));
     }
     w
 }

@@ -432,7 +432,8 @@ pub fn recommend(
         |i: usize| deals.created[i] >= train_range.from && deals.created[i] <= train_range.to;
     let (won, lost) = counts(deals, n, &in_train);
     let (tw, tl): (f64, f64) = (won.iter().sum(), lost.iter().sum());
-    if tw + tl == 0.0 {
+    if tw == 0.0 || tl == 0.0 {
+        // Nothing tells winners from losers; the caller says why.
         return None;
     }
     let overall = tw / (tw + tl);
