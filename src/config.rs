@@ -174,16 +174,7 @@ impl RawConfig {
     pub fn from_file(path: &Path) -> Result<RawConfig> {
         let text =
             std::fs::read_to_string(path).map_err(|e| Error::io("reading config", path, e))?;
-        let mut raw: RawConfig = toml::from_str(&text).map_err(|e| {
-            Error::config(
-                format!(
-                    "config file {} is not valid: {}",
-                    path.display(),
-                    e.message()
-                ),
-                "see data/examples/ for a complete, commented config file",
-            )
-        })?;
+        let mut raw = RawConfig::from_toml(&text, path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         for p in [&mut raw.accounts.path, &mut raw.deals.path]
             .into_iter()
@@ -195,6 +186,43 @@ impl RawConfig {
         }
         Ok(raw)
     }
+
+    /// Parse config text; `path` is only named in errors. An unknown key is
+    /// an error that names its line and suggests the nearest known key.
+    pub fn from_toml(text: &str, path: &Path) -> Result<RawConfig> {
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| {
+                let before = &text.as_bytes()[..s.start.min(text.len())];
+                before.iter().filter(|&&b| b == b'\n').count() + 1
+            });
+            let at = match line {
+                Some(l) => format!("{}, line {l}", path.display()),
+                None => path.display().to_string(),
+            };
+            let message = e.message().trim_end().to_string();
+            let hint = unknown_key_hint(&message).unwrap_or_else(|| {
+                "see data/examples/ for a complete, commented config file".to_string()
+            });
+            Error::config(format!("config file {at} is not valid: {message}"), hint)
+        })
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`": the nearest
+/// known key, or the list.
+fn unknown_key_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|k| !k.is_empty())
+        .collect();
+    Some(match nearest(unknown, expected.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => format!("the keys here are {}", expected.join(", ")),
+    })
 }
 
 /// Column names after defaults are applied.
