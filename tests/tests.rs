@@ -2,10 +2,13 @@
 
 mod util;
 
+mod atomicity;
 mod bad_input;
 mod correlations;
+mod determinism;
 mod discover;
 mod drift;
+mod hardening;
 mod html_report;
 mod progress;
 mod recommend;
