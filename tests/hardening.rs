@@ -490,6 +490,21 @@ fn an_entirely_null_feature_column_is_skipped_and_reported() {
     );
 }
 
+#[test]
+fn an_entirely_empty_amount_column_means_unknown_amounts() {
+    let deals: String = deals_csv(40)
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let amount = if f[0] == "deal_id" { "amount" } else { "" };
+            format!("{},{amount}\n", f[..5].join(","))
+        })
+        .collect();
+    let (wd, out) = discover("null-amount", &accounts_csv(40), &deals, &[]);
+    let r = assert_succeeds(&wd, &out);
+    assert!(r["segments"][0]["outcomes"]["velocity"]["avg_won_amount"].is_null());
+}
+
 // ---------------------------------------------------------------- tiny and degenerate data
 
 #[test]

@@ -550,7 +550,9 @@ pub fn deals(
     }
     let closed = date_days(&path, &c.closed_at, closed_col)?;
     let amount: Vec<f64> = match amount_col {
+        // No amount column, or one left empty (which a CSV reader types as text).
         None => vec![f64::NAN; df.height()],
+        Some(a) if a.null_count() == a.len() => vec![f64::NAN; df.height()],
         Some(a) => {
             let s = a.as_materialized_series();
             if !s.dtype().is_primitive_numeric() && !matches!(s.dtype(), DataType::Null) {

@@ -294,7 +294,9 @@ pub fn aalen_johansen(
         let var = (a_sq + b - 2.0 * c_mom).max(0.0);
 
         out.times.push(t);
-        out.cif.push(f);
+        // Rounding can carry a sum of increments to 1 + 1e-16 when every
+        // deal is won; a probability is reported within [0, 1].
+        out.cif.push(f.clamp(0.0, 1.0));
         out.variance.push(var);
         out.at_risk.push(remaining);
         out.won.push(won);
