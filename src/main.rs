@@ -4,6 +4,18 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Polars decodes Parquet on its own worker threads; a damaged page can make
+    // its decoder panic there. The reader turns that into a bad-input error, so
+    // keep those threads' panic messages off the user's terminal.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let worker = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("async-executor"));
+        if !worker {
+            default_hook(info);
+        }
+    }));
     let cli = abm_segments::cmd::Cli::parse();
     match abm_segments::cmd::run(cli) {
         Ok(code) => ExitCode::from(code),

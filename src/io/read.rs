@@ -200,7 +200,18 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
             let args = ScanArgsParquet::default();
             let lf =
                 LazyFrame::scan_parquet(pl_path(path)?, args).map_err(|e| polars_input(path, e))?;
-            let df = lf.collect().map_err(|e| polars_input(path, e))?;
+            // The decoder asserts on some damaged pages (a dictionary index
+            // out of range, a page shorter than its header says) instead of
+            // returning an error; that is bad input, not a bug of ours.
+            let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lf.collect()))
+                .map_err(|_| {
+                    Error::input(
+                        "the Parquet data could not be decoded: a data page is damaged",
+                        Location::file(path),
+                        "the file may be truncated or corrupted; export it again",
+                    )
+                })?
+                .map_err(|e| polars_input(path, e))?;
             if df.height() as u64 != rows {
                 return Err(Error::input(
                     format!(
