@@ -26,7 +26,7 @@ use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
 use crate::report::{TierComparison, TierFigures, Window};
 use crate::stats::conversion::{roc_auc, Interval};
 use crate::stats::descriptive::median;
-use crate::verdict::{compare, parse_quarter, quarter_of, DayRange};
+use crate::verdict::{parse_quarter, quarter_of, DayRange};
 use logistic::Logistic;
 use rules::{Condition, Criteria, RuleOptions};
 
@@ -383,16 +383,6 @@ fn evidence(
     }
 }
 
-fn group_by_tier(
-    tier: &[Option<u8>],
-    deals: &Deals,
-    keep: &dyn Fn(usize) -> bool,
-    opts: &FigureOptions,
-) -> Vec<TierFigures> {
-    // Tiers 1..3 then outside the ICP.
-    crate::verdict::tier_figures(tier, deals, keep, opts)
-}
-
 /// Fit the ICP, score and tiers on deals before the held-out quarter, and validate them on it.
 pub fn recommend(
     features: &[FeatureColumn],
@@ -554,7 +544,8 @@ pub fn recommend(
     };
 
     // Tiers section.
-    let train_tiers = group_by_tier(&scores.tier, deals, &in_train, opts);
+    // Tiers 1..3 then outside the ICP.
+    let train_tiers = crate::verdict::tier_figures(&scores.tier, deals, &in_train, opts);
     let rec_tiers: Vec<RecommendedTier> = train_tiers
         .into_iter()
         .map(|t| {
@@ -621,12 +612,7 @@ fn validate(
             .find(|f| f.tier == Some(t))
             .map(|f| &f.outcomes)
     };
-    let mut comparisons = Vec::new();
-    for (a, b) in [(1u8, 2u8), (2, 3)] {
-        if let (Some(h), Some(l)) = (get(a), get(b)) {
-            comparisons.push(compare(a, h, b, l, opts.confidence));
-        }
-    }
+    let (_, comparisons) = crate::verdict::comparisons(&tiers, opts.confidence);
     let (mut p, mut y) = (Vec::new(), Vec::new());
     for i in 0..deals.len() {
         if in_hold(i) && deals.outcome[i] != OutcomeLabel::Open {
