@@ -4,13 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::*;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 use serde_json::Value;
 
-use crate::util::Workdir;
+use crate::util::{read_parquet, Workdir};
 
 fn discover_args<'a>(accounts: &'a str, deals: &'a str, out: &'a str) -> Vec<&'a str> {
     vec![
@@ -93,12 +92,6 @@ fn shuffle_csv(wd: &Workdir, from: &str, to: &str, seed: u64) {
     }
     assert_ne!(out, text, "the shuffle changed nothing");
     wd.write(to, &out);
-}
-
-fn read_parquet(path: &std::path::Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap()
 }
 
 #[test]

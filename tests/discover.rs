@@ -5,12 +5,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 use serde_json::Value;
 
-use crate::util::Workdir;
-
-fn read_parquet(path: &std::path::Path) -> DataFrame {
-    let f = std::fs::File::open(path).unwrap();
-    ParquetReader::new(f).finish().unwrap()
-}
+use crate::util::{read_parquet, Workdir};
 
 fn str_col(df: &DataFrame, name: &str) -> Vec<String> {
     df.column(name)

@@ -20,11 +20,7 @@ fn write_csv(df: &mut DataFrame, path: &std::path::Path) {
 }
 
 fn segments_by_account(wd: &Workdir, run: &str) -> std::collections::HashMap<String, u32> {
-    let df = ParquetReader::new(
-        std::fs::File::open(wd.path(&format!("{run}/accounts_scored.parquet"))).unwrap(),
-    )
-    .finish()
-    .unwrap();
+    let df = crate::util::read_parquet(&wd.path(&format!("{run}/accounts_scored.parquet")));
     let ids = df.column("account_id").unwrap().str().unwrap().clone();
     let seg = df.column("segment").unwrap().u32().unwrap().clone();
     ids.iter()

@@ -5,7 +5,6 @@ use abm_segments::generate::in_planted_icp;
 use abm_segments::outcomes::FigureOptions;
 use abm_segments::recommend::rules::RuleOptions;
 use abm_segments::recommend::{recommend, Context, Recommendation, TierSizes};
-use polars::prelude::*;
 
 use crate::util::{generated, Workdir};
 
@@ -146,9 +145,7 @@ fn held_out_recommended_tiers_convert_in_order_and_significantly() {
 }
 
 fn read_scored(path: &std::path::Path) -> (Vec<String>, Vec<Option<i32>>, Vec<Option<f64>>) {
-    let df = ParquetReader::new(std::fs::File::open(path).unwrap())
-        .finish()
-        .unwrap();
+    let df = crate::util::read_parquet(path);
     let ids = df
         .column("account_id")
         .unwrap()
@@ -256,10 +253,7 @@ fn each_accounts_reasons_agree_with_its_score() {
         "run",
         "-q",
     ]);
-    let df =
-        ParquetReader::new(std::fs::File::open(wd.path("run/accounts_scored.parquet")).unwrap())
-            .finish()
-            .unwrap();
+    let df = crate::util::read_parquet(&wd.path("run/accounts_scored.parquet"));
     let f64s = |name: &str| -> Vec<f64> {
         df.column(name)
             .unwrap()

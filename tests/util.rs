@@ -154,3 +154,11 @@ pub fn generated(accounts: usize, seed: u64) -> Inputs {
         features,
     }
 }
+
+/// Read a whole Parquet file.
+pub fn read_parquet(path: &std::path::Path) -> polars::prelude::DataFrame {
+    use polars::prelude::SerReader;
+    polars::prelude::ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
