@@ -263,7 +263,7 @@ impl Default for ClusterConfig {
             seed: 42,
             n_runs: 10,
             silhouette_sample: 2_000,
-            fit_sample: 50_000,
+            fit_sample: 25_000,
             min_segment_share: 0.05,
             min_segment_accounts: 30,
         }
@@ -356,7 +356,7 @@ impl RawConfig {
         if cluster.silhouette_sample < 10 || cluster.fit_sample < 10 {
             return Err(Error::config(
                 "silhouette_sample and fit_sample must be at least 10",
-                "the defaults are 2000 and 50000",
+                "the defaults are 2000 and 25000",
             ));
         }
         if !(0.0..0.5).contains(&cluster.min_segment_share) {

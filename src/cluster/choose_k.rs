@@ -1,17 +1,20 @@
 //! Choosing k and fitting the segments.
 //!
-//! For each k in the range, k-means (k-means++ init, `n_runs` restarts, fixed
-//! seed) is fitted on a seeded sample of at most `fit_sample` accounts, and
-//! scored by the exact silhouette on a seeded sub-sample of at most
-//! `silhouette_sample` of those. The chosen k is the one with the best
-//! silhouette among those whose every segment holds at least
+//! For each k in the range, k-means (k-means++ init, at most
+//! [`SCREEN_RUNS`] restarts, fixed seed) is fitted on a seeded sample of at
+//! most `fit_sample` accounts, and scored by the exact silhouette on a seeded
+//! sub-sample of at most `silhouette_sample` of those. The chosen k is the one
+//! with the best silhouette among those whose every segment holds at least
 //! `min_segment_share` of accounts and `min_segment_accounts` accounts. The
-//! final model is then refined on all accounts from the sample's centroids.
+//! chosen k is fitted again on the sample with all `n_runs` restarts (so the
+//! segments do not depend on the seed's luck), then refined on all accounts
+//! from the sample's centroids.
 //! Segments are numbered by size (largest first), never by k-means label.
 
 use linfa::prelude::*;
 use linfa_clustering::{KMeans, KMeansInit};
-use ndarray::{Array2, ArrayView2, Axis};
+use linfa_nn::distance::Distance;
+use ndarray::{Array2, ArrayView, ArrayView2, Axis, Dimension};
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
@@ -20,6 +23,10 @@ use serde::Serialize;
 use super::silhouette_score;
 use crate::config::ClusterConfig;
 use crate::error::{Error, Result};
+
+/// Restarts per k while screening the range: enough to rank k by silhouette.
+/// The chosen k then gets the configured `n_runs`.
+pub const SCREEN_RUNS: usize = 3;
 
 /// What one value of k scored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,19 +56,89 @@ pub struct Clustering {
     pub silhouette_sample: usize,
 }
 
+/// Squared Euclidean distance, as linfa's `L2Dist`, summed in four lanes over
+/// contiguous rows so the compiler can vectorise it: the distance is most of
+/// the cost of k-means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqEuclidean;
+
+/// `Σ (a_i − b_i)²` over two equal-length slices.
+pub fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "points of different dimension");
+    let mut lanes = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            let d = x[l] - y[l];
+            lanes[l] += d * d;
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += (x - y) * (x - y);
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
+}
+
+impl Distance<f64> for SqEuclidean {
+    fn distance<D: Dimension>(&self, a: ArrayView<f64, D>, b: ArrayView<f64, D>) -> f64 {
+        self.rdistance(a, b).sqrt()
+    }
+
+    #[inline]
+    fn rdistance<D: Dimension>(&self, a: ArrayView<f64, D>, b: ArrayView<f64, D>) -> f64 {
+        match (a.as_slice(), b.as_slice()) {
+            (Some(a), Some(b)) => sq_dist(a, b),
+            _ => {
+                assert_eq!(a.shape(), b.shape(), "points of different dimension");
+                a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
+            }
+        }
+    }
+
+    fn rdist_to_dist(&self, rdist: f64) -> f64 {
+        rdist.sqrt()
+    }
+
+    fn dist_to_rdist(&self, dist: f64) -> f64 {
+        dist * dist
+    }
+}
+
+/// k-means stops when the centroids move (in all, Euclidean) less than this
+/// share of the data's root-mean-square distance from its mean: far below
+/// what could move an account between segments, and without the hundreds of
+/// creeping iterations an absolute tolerance costs on a million rows.
+pub const RELATIVE_TOLERANCE: f64 = 1e-4;
+
+/// Root-mean-square distance of the rows from their mean.
+fn rms_spread(x: ArrayView2<'_, f64>) -> f64 {
+    let n = x.nrows().max(1) as f64;
+    x.columns()
+        .into_iter()
+        .map(|c| {
+            let mean = c.sum() / n;
+            c.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n
+        })
+        .sum::<f64>()
+        .sqrt()
+}
+
 fn fit_kmeans(
     x: ArrayView2<'_, f64>,
     k: usize,
     init: KMeansInit<f64>,
     n_runs: usize,
     seed: u64,
-) -> Result<KMeans<f64, linfa_nn::distance::L2Dist>> {
+) -> Result<KMeans<f64, SqEuclidean>> {
     let rng = Xoshiro256Plus::seed_from_u64(seed);
-    let ds = DatasetBase::from(x.to_owned());
-    KMeans::params_with_rng(k, rng)
+    let tolerance = (RELATIVE_TOLERANCE * rms_spread(x)).max(f64::MIN_POSITIVE);
+    let ds = DatasetBase::from(x.as_standard_layout().into_owned());
+    KMeans::params_with(k, rng, SqEuclidean)
         .n_runs(n_runs)
         .max_n_iterations(300)
-        .tolerance(1e-6)
+        .tolerance(tolerance)
         .init_method(init)
         .fit(&ds)
         .map_err(|e| Error::Internal(format!("k-means with k = {k} failed: {e}")))
@@ -70,12 +147,7 @@ fn fit_kmeans(
 fn sq_dist_sum(x: ArrayView2<'_, f64>, centroids: &Array2<f64>, labels: &[usize]) -> f64 {
     x.outer_iter()
         .zip(labels)
-        .map(|(row, &l)| {
-            row.iter()
-                .zip(centroids.row(l).iter())
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-        })
+        .map(|(row, &l)| SqEuclidean.rdistance(row, centroids.row(l)))
         .sum()
 }
 
@@ -147,7 +219,7 @@ pub fn cluster_with_progress(
             xs.view(),
             k,
             KMeansInit::KMeansPlusPlus,
-            params.n_runs,
+            params.n_runs.min(SCREEN_RUNS),
             params.seed,
         )?;
         let labels = model.predict(&xs).to_vec();
@@ -209,6 +281,18 @@ pub fn cluster_with_progress(
     };
     let k = candidates[chosen].k;
     let model = models.swap_remove(chosen);
+    // Same seed: the first restarts repeat the screening fit, so this is never worse.
+    let model = if params.n_runs > SCREEN_RUNS {
+        fit_kmeans(
+            xs.view(),
+            k,
+            KMeansInit::KMeansPlusPlus,
+            params.n_runs,
+            params.seed,
+        )?
+    } else {
+        model
+    };
     let model = if m < n {
         on_step(Step::Refine(k), steps);
         fit_kmeans(

@@ -155,25 +155,27 @@ impl Model {
         }
         let in_icp = self.criteria.in_icp(features, n);
         let tier = tiers_of(&probability, &in_icp, self.thresholds);
-        let segment_index: Vec<usize> = m
-            .x
-            .outer_iter()
-            .map(|r| {
-                let w = &self.segments.column_weights;
-                (0..self.segments.centroids.len())
-                    .min_by(|&a, &b| {
-                        let d = |c: &Vec<f64>| -> f64 {
-                            r.iter()
-                                .zip(w)
-                                .zip(c)
-                                .map(|((x, w), c)| (x * w - c).powi(2))
-                                .sum()
-                        };
-                        d(&self.segments.centroids[a]).total_cmp(&d(&self.segments.centroids[b]))
-                    })
-                    .unwrap_or(0)
-            })
-            .collect();
+        // The nearest centroid with the distance k-means used, on the same
+        // weighted row, so `score` reproduces discover's segments exactly.
+        let w = &self.segments.column_weights;
+        let mut weighted = vec![0.0; w.len()];
+        let segment_index: Vec<usize> =
+            m.x.outer_iter()
+                .map(|r| {
+                    for ((o, x), w) in weighted.iter_mut().zip(r.iter()).zip(w) {
+                        *o = x * w;
+                    }
+                    let d: Vec<f64> = self
+                        .segments
+                        .centroids
+                        .iter()
+                        .map(|c| crate::cluster::choose_k::sq_dist(&weighted, c))
+                        .collect();
+                    (0..d.len())
+                        .min_by(|&a, &b| d[a].total_cmp(&d[b]))
+                        .unwrap_or(0)
+                })
+                .collect();
         let segment: Vec<u32> = segment_index
             .iter()
             .map(|&s| self.segments.ids.get(s).copied().unwrap_or(s as u32 + 1))
