@@ -1,32 +1,46 @@
 //! `cargo bench`: the whole `discover` pipeline on generated data, each stage
-//! timed, with peak memory.
+//! timed, with peak memory; then `validate` and `score` on the same accounts.
 //!
-//! Sizes come from `ABM_BENCH_SIZES` (default `100000x3,1000000x3,1000000x10`:
-//! accounts × deals per account). Data is generated once per size into
-//! `target/bench-data/` and reused. Peak memory is the process's high-water
-//! mark (`VmHWM`), so each size runs in a fresh child process.
+//! Sizes come from `ABM_BENCH_SIZES` (default
+//! `100000x3,500000x3,1000000x3,1000000x10`: accounts × deals per account).
+//! Data is generated once per size into `target/bench-data/` and reused; runs
+//! are written to `target/bench-runs/`. Peak memory is the process's
+//! high-water mark (`VmHWM`), so every measurement runs in a fresh child
+//! process. The last table compares sizes as ratios measured in this run.
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use abm_segments::cmd::Log;
+use abm_segments::cmd::{Cli, Log};
 use abm_segments::config::{Overrides, RawConfig};
 use abm_segments::generate::{generate, write_table, GenerateParams, OutFormat};
+use clap::Parser;
 
-fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-fn data_dir(accounts: usize, per: f64) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-data/{accounts}x{per}"))
+fn target_dir(sub: &str, size: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/{sub}/{size}"))
 }
 
-fn ensure_data(accounts: usize, per: f64) -> PathBuf {
-    let dir = data_dir(accounts, per);
+fn parse_size(size: &str) -> (usize, f64) {
+    let (a, p) = size.split_once('x').expect("sizes look like 100000x3");
+    (
+        a.parse().expect("accounts"),
+        p.parse().expect("deals per account"),
+    )
+}
+
+fn ensure_data(size: &str) -> PathBuf {
+    let (accounts, per) = parse_size(size);
+    let dir = target_dir("bench-data", size);
     if !dir.join("deals.parquet").exists() {
         std::fs::create_dir_all(&dir).unwrap();
         let t = Instant::now();
@@ -53,51 +67,158 @@ fn ensure_data(accounts: usize, per: f64) -> PathBuf {
     dir
 }
 
-/// Run one size in this process and print its figures.
-fn run_one(accounts: usize, per: f64) {
-    let dir = ensure_data(accounts, per);
+/// A line the parent collects for the summary.
+fn result(what: &str, size: &str, seconds: f64) {
+    println!("RESULT {what} {size} {seconds:.3} {:.0}", peak_rss_mib());
+}
+
+/// Child: `discover` in this process, every stage timed, outputs written.
+fn discover_one(size: &str) {
+    let data = ensure_data(size);
     let config = RawConfig::default()
         .check(Overrides {
-            accounts: Some(dir.join("accounts.parquet")),
-            deals: Some(dir.join("deals.parquet")),
+            accounts: Some(data.join("accounts.parquet")),
+            deals: Some(data.join("deals.parquet")),
             ..Default::default()
         })
         .unwrap();
     let t = Instant::now();
     let out = abm_segments::cmd::discover::pipeline(&config, None, Log::new(true, 0)).unwrap();
+    let mut timings = out.timings.clone();
+    let w = Instant::now();
+    let run = target_dir("bench-runs", size);
+    std::fs::create_dir_all(run.parent().unwrap()).unwrap();
+    abm_segments::io::run_dir::write_atomic(&run, &out.files, true, Default::default()).unwrap();
+    timings.push(("write run directory", w.elapsed().as_secs_f64()));
     let total = t.elapsed().as_secs_f64();
     let deals = out.report.data_quality.deals_used;
-    println!("\n## {accounts} accounts / {deals} deals\n");
-    println!("| stage | seconds |\n|---|---|");
-    for (stage, secs) in &out.timings {
+    println!(
+        "\n## discover: {} accounts / {deals} deals (k = {})\n",
+        out.report.data_quality.accounts_read, out.report.clustering.k_chosen
+    );
+    println!("| stage | seconds |\n|---|---:|");
+    for (stage, secs) in &timings {
         println!("| {stage} | {secs:.2} |");
     }
     println!("| **total** | **{total:.2}** |");
-    println!(
-        "\npeak memory: {:.0} MiB",
-        peak_rss_mib().unwrap_or(f64::NAN)
-    );
+    println!("\npeak memory: {:.0} MiB", peak_rss_mib());
+    result("discover", size, total);
+}
+
+/// Child: one command line, timed as a whole.
+fn command_one(what: &str, size: &str) {
+    let data = ensure_data(size);
+    let run = target_dir("bench-runs", size);
+    let accounts = data.join("accounts.parquet");
+    let mut args: Vec<String> = vec!["abm-segments".into(), "-q".into(), what.into()];
+    let path = |p: PathBuf| p.display().to_string();
+    match what {
+        "validate" => args.extend([
+            "--accounts".into(),
+            path(accounts),
+            "--deals".into(),
+            path(data.join("deals.parquet")),
+        ]),
+        "score" => args.extend([
+            "--model".into(),
+            path(run.clone()),
+            "--accounts".into(),
+            path(accounts),
+            "--out".into(),
+            path(run.with_extension("scored.parquet")),
+            "--force".into(),
+        ]),
+        _ => panic!("unknown command {what}"),
+    }
+    let t = Instant::now();
+    let code = abm_segments::cmd::run(Cli::parse_from(&args)).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert!(code <= 3, "{what} exited with {code}");
+    result(what, size, secs);
+}
+
+fn child(args: &[String]) -> Vec<(String, String, f64, f64)> {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(args)
+        .output()
+        .unwrap();
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "benchmark {args:?} failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut results = Vec::new();
+    for line in text.lines() {
+        match line.strip_prefix("RESULT ") {
+            Some(r) => {
+                let f: Vec<&str> = r.split(' ').collect();
+                results.push((
+                    f[0].to_string(),
+                    f[1].to_string(),
+                    f[2].parse().unwrap(),
+                    f[3].parse().unwrap(),
+                ));
+            }
+            None => println!("{line}"),
+        }
+    }
+    results
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; a child gets `--one ACCOUNTS PER`.
+    // `cargo bench` passes `--bench`; a child gets `--child WHAT SIZE`.
     let args: Vec<String> = std::env::args().collect();
-    if let Some(i) = args.iter().position(|a| a == "--one") {
-        run_one(args[i + 1].parse().unwrap(), args[i + 2].parse().unwrap());
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        match args[i + 1].as_str() {
+            "generate" => drop(ensure_data(&args[i + 2])),
+            "discover" => discover_one(&args[i + 2]),
+            what => command_one(what, &args[i + 2]),
+        }
         return;
     }
-    let sizes =
-        std::env::var("ABM_BENCH_SIZES").unwrap_or_else(|_| "100000x3,1000000x3,1000000x10".into());
+    let sizes = std::env::var("ABM_BENCH_SIZES")
+        .unwrap_or_else(|_| "100000x3,500000x3,1000000x3,1000000x10".into());
     println!(
-        "# discover benchmark ({} cores)",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "# abm-segments benchmark ({} cores, {})",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| c
+                .lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string()))
+            .unwrap_or_else(|| "unknown CPU".into())
     );
+    let mut all = Vec::new();
     for size in sizes.split(',') {
-        let (a, p) = size.split_once('x').expect("sizes look like 100000x3");
-        let status = Command::new(&args[0])
-            .args(["--one", a, p])
-            .status()
-            .unwrap();
-        assert!(status.success(), "benchmark of {size} failed");
+        // Generate in its own process, so generation does not count in the peak.
+        child(&["--child".into(), "generate".into(), size.into()]);
+        all.extend(child(&["--child".into(), "discover".into(), size.into()]));
+        for what in ["validate", "score"] {
+            all.extend(child(&["--child".into(), what.into(), size.into()]));
+        }
+    }
+    println!("\n## summary\n\n| command | size | seconds | peak MiB |\n|---|---|---:|---:|");
+    for (what, size, secs, mib) in &all {
+        println!("| {what} | {size} | {secs:.2} | {mib:.0} |");
+    }
+    let get = |what: &str, size: &str| {
+        all.iter()
+            .find(|r| r.0 == what && r.1 == size)
+            .map(|r| (r.2, r.3))
+    };
+    if let (Some(half), Some(full)) = (get("discover", "500000x3"), get("discover", "1000000x3")) {
+        println!(
+            "\ndoubling accounts (500k → 1M, 3 deals each): time × {:.2}, memory × {:.2}",
+            full.0 / half.0,
+            full.1 / half.1
+        );
+    }
+    if let (Some(three), Some(ten)) = (get("discover", "1000000x3"), get("discover", "1000000x10"))
+    {
+        println!(
+            "3 → 10 deals per account (1M accounts): time × {:.2}, memory × {:.2}",
+            ten.0 / three.0,
+            ten.1 / three.1
+        );
     }
 }
