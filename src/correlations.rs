@@ -21,13 +21,13 @@
 use serde::Serialize;
 
 use crate::config::OutcomeLabel;
-use crate::features::{FeatureColumn, FeatureData, FeatureKind, UNSEEN};
+use crate::features::{FeatureColumn, FeatureData, FeatureKind};
 use crate::io::contract::Deals;
 use crate::stats::association::{
-    benjamini_hochberg, chi2_contingency, kruskal, pointbiserialr, spearmanr,
+    benjamini_hochberg, chi2_contingency, kruskal_counts, pointbiserialr, spearmanr,
 };
 use crate::stats::conversion::{wilson_interval, Interval};
-use crate::stats::descriptive::median;
+use crate::stats::descriptive::median_counts;
 
 /// Thresholds for calling a finding significant and material.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,6 +149,59 @@ fn finding(
     }
 }
 
+/// Closed and won counts per level and for every row whose value is known,
+/// with histograms of days to win (won deals) when `days_len` > 0.
+struct LevelCounts {
+    closed: Vec<u64>,
+    won: Vec<u64>,
+    known_closed: u64,
+    known_won: u64,
+    /// Level-major: level `l`'s histogram is `days[l * days_len..][..days_len]`.
+    days: Vec<u64>,
+    known_days: Vec<u64>,
+    days_len: usize,
+}
+
+impl LevelCounts {
+    fn new(levels: usize, days_len: usize) -> LevelCounts {
+        LevelCounts {
+            closed: vec![0; levels],
+            won: vec![0; levels],
+            known_closed: 0,
+            known_won: 0,
+            days: vec![0; levels * days_len],
+            known_days: vec![0; days_len],
+            days_len,
+        }
+    }
+
+    /// One closed row with these levels (indices past the last level, such
+    /// as an unseen category, count only in the known total).
+    fn add(&mut self, levels: &[u32], won: bool, days: Option<usize>) {
+        self.known_closed += 1;
+        self.known_won += u64::from(won);
+        let days = days.filter(|_| won && self.days_len > 0);
+        if let Some(d) = days {
+            self.known_days[d] += 1;
+        }
+        for &l in levels {
+            let l = l as usize;
+            if l >= self.closed.len() {
+                continue;
+            }
+            self.closed[l] += 1;
+            self.won[l] += u64::from(won);
+            if let Some(d) = days {
+                self.days[l * self.days_len + d] += 1;
+            }
+        }
+    }
+
+    fn days_to_win(&self, l: usize) -> &[u64] {
+        &self.days[l * self.days_len..(l + 1) * self.days_len]
+    }
+}
+
 fn two_by_two(
     a_won: u64,
     a_closed: u64,
@@ -177,20 +230,22 @@ pub fn analyse(
     deals: &Deals,
     th: &Thresholds,
 ) -> Option<Correlations> {
-    // Closed deals: account, won, days.
-    let closed: Vec<(usize, bool, f64)> = (0..deals.len())
+    // Closed deals: account, won, whole days from creation to close (never
+    // negative: the contract drops deals closed before they were created).
+    let closed: Vec<(usize, bool, u32)> = (0..deals.len())
         .filter(|&i| deals.outcome[i] != OutcomeLabel::Open)
         .map(|i| {
             (
                 deals.account[i] as usize,
                 deals.outcome[i] == OutcomeLabel::Won,
-                deals.duration(i),
+                (deals.closed[i] - deals.created[i]).max(0) as u32,
             )
         })
         .collect();
     if closed.is_empty() {
         return None;
     }
+    let days_len = closed.iter().map(|c| c.2 as usize + 1).max().unwrap_or(0);
     let overall = closed.iter().filter(|c| c.1).count() as f64 / closed.len() as f64;
     // Accounts with a closed deal, and whether they converted.
     let mut acc_closed = vec![false; n_accounts];
@@ -250,7 +305,7 @@ pub fn analyse(
                 let (xs, ds): (Vec<f64>, Vec<f64>) = closed
                     .iter()
                     .filter(|c| c.1 && !v[c.0].is_nan())
-                    .map(|c| (v[c.0], c.2))
+                    .map(|c| (v[c.0], f64::from(c.2)))
                     .unzip();
                 fa.speed = spearmanr(&xs, &ds).map(|c| {
                     finding(
@@ -266,23 +321,32 @@ pub fn analyse(
             }
             _ => {
                 let names = f.levels();
-                // Categorical: one test across all levels.
-                if let FeatureData::Categorical(codes) = &f.data {
-                    let k = names.len();
-                    let mut table = vec![vec![0u64; 2]; k];
-                    let mut days: Vec<Vec<f64>> = vec![Vec::new(); k];
-                    for &(a, w, d) in &closed {
-                        let c = codes[a];
-                        if c == UNSEEN {
-                            continue;
-                        }
-                        table[c as usize][usize::from(!w)] += 1;
-                        if w {
-                            days[c as usize].push(d);
-                        }
+                let nl = names.len();
+                // One pass over the deals and one over the accounts count every
+                // level; a level's "rest" is the known total minus the level.
+                // Days to win are kept as histograms, so the rank tests and
+                // medians below sort nothing.
+                let mut deal_counts = LevelCounts::new(nl, days_len);
+                for &(a, w, d) in &closed {
+                    if let Some(ls) = f.levels_of(a) {
+                        deal_counts.add(ls, w, Some(d as usize));
                     }
-                    let n: u64 = table.iter().flatten().sum();
-                    fa.win = chi2_contingency(&table).map(|c| {
+                }
+                let mut acc_counts = LevelCounts::new(nl, 0);
+                for &a in &accounts {
+                    if let Some(ls) = f.levels_of(a) {
+                        acc_counts.add(ls, acc_won[a], None);
+                    }
+                }
+                // Categorical: one test across all levels.
+                if let FeatureData::Categorical(_) = &f.data {
+                    let table = |c: &LevelCounts| -> Vec<Vec<u64>> {
+                        (0..nl)
+                            .map(|l| vec![c.won[l], c.closed[l] - c.won[l]])
+                            .collect()
+                    };
+                    let n: u64 = deal_counts.closed.iter().sum();
+                    fa.win = chi2_contingency(&table(&deal_counts)).map(|c| {
                         finding(
                             "chi_square",
                             "deals",
@@ -293,14 +357,8 @@ pub fn analyse(
                             c.p_value,
                         )
                     });
-                    let mut at = vec![vec![0u64; 2]; k];
-                    for &a in &accounts {
-                        if codes[a] != UNSEEN {
-                            at[codes[a] as usize][usize::from(!acc_won[a])] += 1;
-                        }
-                    }
-                    let na: u64 = at.iter().flatten().sum();
-                    fa.win_accounts = chi2_contingency(&at).map(|c| {
+                    let na: u64 = acc_counts.closed.iter().sum();
+                    fa.win_accounts = chi2_contingency(&table(&acc_counts)).map(|c| {
                         finding(
                             "chi_square",
                             "accounts",
@@ -311,13 +369,12 @@ pub fn analyse(
                             c.p_value,
                         )
                     });
-                    let groups: Vec<&[f64]> = days
-                        .iter()
-                        .filter(|d| !d.is_empty())
-                        .map(|d| d.as_slice())
+                    let groups: Vec<&[u64]> = (0..nl)
+                        .filter(|&l| deal_counts.won[l] > 0)
+                        .map(|l| deal_counts.days_to_win(l))
                         .collect();
-                    let nw: usize = groups.iter().map(|g| g.len()).sum();
-                    fa.speed = kruskal(&groups).map(|t| {
+                    let nw: u64 = deal_counts.won.iter().sum();
+                    fa.speed = kruskal_counts(&groups).map(|t| {
                         let eps2 = t.statistic / (nw as f64 - 1.0).max(1.0);
                         finding(
                             "kruskal_wallis",
@@ -325,51 +382,27 @@ pub fn analyse(
                             t.statistic,
                             "epsilon_squared",
                             eps2,
-                            nw as u64,
+                            nw,
                             t.p_value,
                         )
                     });
                 }
+                let mut d_out = vec![0u64; days_len];
                 for (l, name) in names.iter().enumerate() {
-                    let (mut won, mut cl, mut rest_won, mut rest_cl) = (0u64, 0u64, 0u64, 0u64);
-                    let (mut d_in, mut d_out) = (Vec::new(), Vec::new());
-                    for &(a, w, d) in &closed {
-                        match f.has_level(a, l) {
-                            Some(true) => {
-                                cl += 1;
-                                won += u64::from(w);
-                                if w {
-                                    d_in.push(d);
-                                }
-                            }
-                            Some(false) => {
-                                rest_cl += 1;
-                                rest_won += u64::from(w);
-                                if w {
-                                    d_out.push(d);
-                                }
-                            }
-                            None => {}
-                        }
-                    }
-                    let (mut aw, mut ac, mut raw, mut rac) = (0u64, 0u64, 0u64, 0u64);
-                    for &a in &accounts {
-                        match f.has_level(a, l) {
-                            Some(true) => {
-                                ac += 1;
-                                aw += u64::from(acc_won[a]);
-                            }
-                            Some(false) => {
-                                rac += 1;
-                                raw += u64::from(acc_won[a]);
-                            }
-                            None => {}
-                        }
+                    let (cl, won) = (deal_counts.closed[l], deal_counts.won[l]);
+                    let rest_cl = deal_counts.known_closed - cl;
+                    let rest_won = deal_counts.known_won - won;
+                    let (ac, aw) = (acc_counts.closed[l], acc_counts.won[l]);
+                    let rac = acc_counts.known_closed - ac;
+                    let raw = acc_counts.known_won - aw;
+                    let d_in = deal_counts.days_to_win(l);
+                    for ((o, &k), &i) in d_out.iter_mut().zip(&deal_counts.known_days).zip(d_in) {
+                        *o = k - i;
                     }
                     let win_rate = (cl > 0).then(|| won as f64 / cl as f64);
                     let acc_rate = (ac > 0).then(|| aw as f64 / ac as f64);
-                    let speed = kruskal(&[&d_in, &d_out]).map(|t| {
-                        let n = (d_in.len() + d_out.len()) as f64;
+                    let speed = kruskal_counts(&[d_in, &d_out]).map(|t| {
+                        let n = (deal_counts.known_won) as f64;
                         finding(
                             "kruskal_wallis",
                             "deals",
@@ -402,8 +435,8 @@ pub fn analyse(
                         } else {
                             None
                         },
-                        median_days_to_win: median(&mut d_in),
-                        median_days_to_win_rest: median(&mut d_out),
+                        median_days_to_win: median_counts(d_in),
+                        median_days_to_win_rest: median_counts(&d_out),
                         speed,
                     });
                 }
@@ -577,5 +610,168 @@ fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f
         winning_negative: top(neg),
         faster: top(fast),
         slower: top(slow),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{FeatureSpec, Transform, UNSEEN};
+    use crate::io::read::{Format, InputFile};
+    use crate::stats::association::kruskal;
+    use crate::stats::descriptive::median;
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256Plus;
+
+    fn spec(name: &str, transform: Transform) -> FeatureSpec {
+        FeatureSpec {
+            name: name.into(),
+            transform,
+            nulls: 0,
+        }
+    }
+
+    /// Level tests computed from histograms equal the same tests run the
+    /// plain way: days to win split into two vectors, ranked by sorting
+    /// (`kruskal`, matched to scipy), medians by sorting.
+    #[test]
+    fn level_tests_from_histograms_equal_the_sorting_computation() {
+        let mut rng = Xoshiro256Plus::seed_from_u64(5);
+        let n = 80;
+        let cat = FeatureColumn {
+            spec: spec(
+                "industry",
+                Transform::Categorical {
+                    levels: vec!["a".into(), "b".into(), "c".into()],
+                },
+            ),
+            data: FeatureData::Categorical(
+                (0..n)
+                    .map(|_| match rng.gen_range(0..7) {
+                        6 => UNSEEN,
+                        c => c % 3,
+                    })
+                    .collect(),
+            ),
+        };
+        let bin = FeatureColumn {
+            spec: spec(
+                "uses_crm",
+                Transform::Binary {
+                    impute: 0.5,
+                    missing_flag: true,
+                },
+            ),
+            data: FeatureData::Binary(
+                (0..n)
+                    .map(|_| match rng.gen_range(0..5) {
+                        0 => f64::NAN,
+                        v => f64::from(v % 2),
+                    })
+                    .collect(),
+            ),
+        };
+        let mut offsets = vec![0u32];
+        let mut values = Vec::new();
+        for _ in 0..n {
+            for v in 0..4u32 {
+                if rng.gen_bool(0.4) {
+                    values.push(v);
+                }
+            }
+            offsets.push(values.len() as u32);
+        }
+        let list = FeatureColumn {
+            spec: spec(
+                "tech",
+                Transform::List {
+                    values: vec!["w".into(), "x".into(), "y".into(), "z".into()],
+                    separator: None,
+                },
+            ),
+            data: FeatureData::List { offsets, values },
+        };
+        let m = 400;
+        let mut deals = Deals {
+            account: Vec::new(),
+            created: Vec::new(),
+            closed: Vec::new(),
+            outcome: Vec::new(),
+            amount: Vec::new(),
+            as_of: 1000,
+            file: InputFile {
+                path: "deals".into(),
+                format: Format::Csv,
+                rows: m,
+                sha256: String::new(),
+                bytes: 0,
+            },
+        };
+        for _ in 0..m {
+            deals.account.push(rng.gen_range(0..n) as u32);
+            let created = rng.gen_range(0..500);
+            deals.created.push(created);
+            // Few distinct durations, so ranks tie heavily.
+            deals.closed.push(created + 10 * rng.gen_range(0..12));
+            deals.outcome.push(match rng.gen_range(0..5) {
+                0 => OutcomeLabel::Open,
+                1 | 2 => OutcomeLabel::Won,
+                _ => OutcomeLabel::Lost,
+            });
+            deals.amount.push(f64::NAN);
+        }
+        let features = [cat, bin, list];
+        let c = analyse(&features, n, &deals, &Thresholds::default()).unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(1.0);
+        let mut checked = 0;
+        for l in &c.levels {
+            let f = features.iter().find(|f| f.spec.name == l.feature).unwrap();
+            let li = f.levels().iter().position(|x| *x == l.level).unwrap();
+            let (mut d_in, mut d_out) = (Vec::new(), Vec::new());
+            let (mut cl, mut won) = (0, 0);
+            for i in 0..deals.len() {
+                let o = deals.outcome[i];
+                if o == OutcomeLabel::Open {
+                    continue;
+                }
+                let has = f.has_level(deals.account[i] as usize, li);
+                if has == Some(true) {
+                    cl += 1;
+                    won += u64::from(o == OutcomeLabel::Won);
+                }
+                if o == OutcomeLabel::Won {
+                    match has {
+                        Some(true) => d_in.push(deals.duration(i)),
+                        Some(false) => d_out.push(deals.duration(i)),
+                        None => {}
+                    }
+                }
+            }
+            assert_eq!((l.closed_deals, l.won), (cl, won), "{}", l.label);
+            let want = kruskal(&[&d_in, &d_out]).unwrap();
+            let got = l.speed.as_ref().unwrap();
+            assert!(close(got.statistic, want.statistic), "{}", l.label);
+            assert!(close(got.p_value, want.p_value), "{}", l.label);
+            assert_eq!(got.n, (d_in.len() + d_out.len()) as u64);
+            assert_eq!(l.median_days_to_win, median(&mut d_in));
+            assert_eq!(l.median_days_to_win_rest, median(&mut d_out));
+            checked += 1;
+        }
+        assert_eq!(checked, 3 + 1 + 4);
+        // The categorical's test across its levels.
+        let FeatureData::Categorical(codes) = &features[0].data else {
+            unreachable!()
+        };
+        let mut by_level = vec![Vec::new(); 3];
+        for i in 0..deals.len() {
+            let code = codes[deals.account[i] as usize];
+            if deals.outcome[i] == OutcomeLabel::Won && code != UNSEEN {
+                by_level[code as usize].push(deals.duration(i));
+            }
+        }
+        let refs: Vec<&[f64]> = by_level.iter().map(|v| v.as_slice()).collect();
+        let want = kruskal(&refs).unwrap();
+        let got = c.features[0].speed.as_ref().unwrap();
+        assert!(close(got.statistic, want.statistic) && close(got.p_value, want.p_value));
     }
 }

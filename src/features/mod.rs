@@ -147,6 +147,21 @@ impl FeatureColumn {
         }
     }
 
+    /// The level indices account `i` has, in one call for every level: its
+    /// code for a categorical (which may be [`UNSEEN`], matching no level),
+    /// its values for a list, `[0]` or `[]` for a binary; `None` when the
+    /// account's value is null (binary features only) or the feature is numeric.
+    pub fn levels_of(&self, i: usize) -> Option<&[u32]> {
+        const TRUE: [u32; 1] = [0];
+        match &self.data {
+            FeatureData::Numeric(_) => None,
+            FeatureData::Binary(v) if v[i].is_nan() => None,
+            FeatureData::Binary(v) => Some(if v[i] == 1.0 { &TRUE } else { &[] }),
+            FeatureData::Categorical(c) => Some(std::slice::from_ref(&c[i])),
+            FeatureData::List { .. } => Some(self.list_values(i)),
+        }
+    }
+
     /// How to write level `l` in prose: `industry = Fintech`, `technologies has Salesforce`.
     pub fn level_label(&self, l: usize) -> String {
         let name = &self.spec.name;

@@ -35,21 +35,23 @@ pub const PSI_EPS: f64 = 1e-4;
 /// Average ranks (1-based) of values known to hold no NaN, and the tie
 /// term `Σ (t³ - t)` over groups of `t` tied values.
 fn rank_average(x: &[f64]) -> (Vec<f64>, f64) {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_unstable_by(|&a, &b| x[a].total_cmp(&x[b]));
+    // Sorting (value, position) pairs keeps the sort in cache, unlike sorting
+    // positions by an indirect comparison.
+    let mut sorted: Vec<(f64, u32)> = x.iter().enumerate().map(|(i, &v)| (v, i as u32)).collect();
+    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut ranks = vec![0.0; x.len()];
     let mut ties = 0.0;
     let mut i = 0;
-    while i < idx.len() {
-        let v = x[idx[i]];
+    while i < sorted.len() {
+        let v = sorted[i].0;
         let mut j = i + 1;
-        while j < idx.len() && x[idx[j]] == v {
+        while j < sorted.len() && sorted[j].0 == v {
             j += 1;
         }
         // Positions i..j (0-based) share the average of ranks i+1 ..= j.
         let avg = (i + 1 + j) as f64 / 2.0;
-        for &k in &idx[i..j] {
-            ranks[k] = avg;
+        for &(_, k) in &sorted[i..j] {
+            ranks[k as usize] = avg;
         }
         let t = (j - i) as f64;
         ties += t * t * t - t;
@@ -220,23 +222,74 @@ pub fn kruskal(groups: &[&[f64]]) -> Option<TestResultDf> {
     if all.iter().any(|v| v.is_nan()) {
         return None;
     }
-    let n = all.len() as f64;
     let (ranks, ties) = rank_average(&all);
+    let mut start = 0;
+    let rank_sums: Vec<(f64, u64)> = groups
+        .iter()
+        .map(|g| {
+            let sum = ranks[start..start + g.len()].iter().sum::<f64>();
+            start += g.len();
+            (sum, g.len() as u64)
+        })
+        .collect();
+    kruskal_from_rank_sums(&rank_sums, ties)
+}
+
+/// [`kruskal`] for small non-negative integers (such as days), given as one
+/// histogram per group: `counts[j][v]` is how many values of group `j` equal
+/// `v`. Ranks come from the pooled histogram, so no value is sorted: the cost
+/// is the histogram length per group, whatever the number of values.
+///
+/// Returns `None` in the same cases as [`kruskal`] (an empty group counts as
+/// a group with no values).
+pub fn kruskal_counts(counts: &[&[u64]]) -> Option<TestResultDf> {
+    if counts.len() < 2 {
+        return None;
+    }
+    let len = counts.iter().map(|c| c.len()).max().unwrap_or(0);
+    let mut below = 0u64;
+    let mut ties = 0.0;
+    let mut rank_sums = vec![(0.0, 0u64); counts.len()];
+    for v in 0..len {
+        let t: u64 = counts.iter().map(|c| c.get(v).copied().unwrap_or(0)).sum();
+        if t == 0 {
+            continue;
+        }
+        // Values ranked below + 1 ..= below + t share their average rank.
+        let avg = below as f64 + (t as f64 + 1.0) / 2.0;
+        for (c, rs) in counts.iter().zip(&mut rank_sums) {
+            let m = c.get(v).copied().unwrap_or(0);
+            rs.0 += m as f64 * avg;
+            rs.1 += m;
+        }
+        let tf = t as f64;
+        ties += tf * tf * tf - tf;
+        below += t;
+    }
+    if rank_sums.iter().any(|r| r.1 == 0) {
+        return None;
+    }
+    kruskal_from_rank_sums(&rank_sums, ties)
+}
+
+/// H from each group's rank sum and size, and the tie term `Σ (t³ - t)`.
+fn kruskal_from_rank_sums(rank_sums: &[(f64, u64)], ties: f64) -> Option<TestResultDf> {
+    let n = rank_sums.iter().map(|r| r.1).sum::<u64>() as f64;
     let correction = 1.0 - ties / (n * n * n - n);
     if correction <= 0.0 {
         return None;
     }
     let center = (n + 1.0) / 2.0;
-    let mut ss = 0.0;
-    let mut start = 0;
-    for g in groups {
-        let nj = g.len() as f64;
-        let mean: f64 = ranks[start..start + g.len()].iter().sum::<f64>() / nj;
-        ss += nj * (mean - center) * (mean - center);
-        start += g.len();
-    }
+    let ss: f64 = rank_sums
+        .iter()
+        .map(|&(sum, nj)| {
+            let nj = nj as f64;
+            let mean = sum / nj;
+            nj * (mean - center) * (mean - center)
+        })
+        .sum();
     let h = 12.0 / (n * (n + 1.0)) * ss / correction;
-    let df = (groups.len() - 1) as u64;
+    let df = (rank_sums.len() - 1) as u64;
     Some(TestResultDf {
         statistic: h,
         df,
@@ -498,8 +551,74 @@ mod tests {
         assert!(saw_tiny, "fixture must exercise a p-value below 1e-20");
     }
 
+    /// Integer samples as one histogram per group.
+    fn histograms(groups: &[Vec<f64>]) -> Vec<Vec<u64>> {
+        let len = groups.iter().flatten().fold(0.0f64, |m, &v| m.max(v)) as usize + 1;
+        groups
+            .iter()
+            .map(|g| {
+                let mut h = vec![0u64; len];
+                for &v in g {
+                    h[v as usize] += 1;
+                }
+                h
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kruskal_from_histograms_matches_scipy_on_integer_data() {
+        // Worked by hand: pooled ranks 0→1, 1→2.5, 2→5, 3→8, 5→10, 7→11.
+        let groups = vec![
+            vec![1.0, 2.0, 2.0, 5.0],
+            vec![2.0, 3.0, 3.0, 3.0, 7.0],
+            vec![0.0, 1.0],
+        ];
+        let h = histograms(&groups);
+        let refs: Vec<&[u64]> = h.iter().map(|g| g.as_slice()).collect();
+        let from_counts = kruskal_counts(&refs).unwrap();
+        // Rank sums 22.5, 40, 3.5 over N = 11; ties: three 2s, three 3s, two 1s.
+        let n = 11.0;
+        let ss: f64 = [(22.5, 4.0), (40.0, 5.0), (3.5, 2.0)]
+            .iter()
+            .map(|&(r, m): &(f64, f64)| m * (r / m - 6.0).powi(2))
+            .sum();
+        let ties = 24.0 + 24.0 + 6.0;
+        let expect = 12.0 / (n * (n + 1.0)) * ss / (1.0 - ties / (n * n * n - n));
+        assert!(rel_close(from_counts.statistic, expect, EXACT_EPS));
+        assert_eq!(from_counts.df, 2);
+        // The fixture cases with non-negative integer values, through histograms.
+        let mut integer_cases = 0;
+        for c in cases("kruskal") {
+            let groups: Vec<Vec<f64>> = c["groups"].as_array().unwrap().iter().map(nums).collect();
+            if !groups
+                .iter()
+                .flatten()
+                .all(|v| *v >= 0.0 && v.fract() == 0.0 && *v < 1e6)
+            {
+                continue;
+            }
+            integer_cases += 1;
+            let h = histograms(&groups);
+            let refs: Vec<&[u64]> = h.iter().map(|g| g.as_slice()).collect();
+            let r = kruskal_counts(&refs).unwrap();
+            assert!(
+                rel_close(r.statistic, num(&c["statistic"]), REL_EPS),
+                "{} {r:?}",
+                c["name"]
+            );
+            assert!(rel_close(r.p_value, num(&c["p_value"]), REL_EPS));
+        }
+        assert!(
+            integer_cases > 0,
+            "the fixture needs an integer-valued case"
+        );
+    }
+
     #[test]
     fn kruskal_is_none_for_identical_values_or_an_empty_group() {
+        assert_eq!(kruskal_counts(&[&[0, 2], &[0, 1]]), None);
+        assert_eq!(kruskal_counts(&[&[0, 2], &[0, 0]]), None);
         assert_eq!(kruskal(&[&[1.0, 1.0], &[1.0]]), None);
         assert_eq!(kruskal(&[&[1.0, 2.0], &[]]), None);
         assert_eq!(kruskal(&[&[1.0, 2.0]]), None);
