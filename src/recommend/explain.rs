@@ -2,6 +2,8 @@
 //! score up and down, and the ICP criteria it meets or fails, as short text a
 //! CRM field can hold.
 
+use std::fmt::Write;
+
 use super::{Model, Scores};
 use crate::features::{FeatureColumn, FeatureData, Transform, UNSEEN};
 
@@ -12,87 +14,145 @@ pub const MIN_REASON_LOG_ODDS: f64 = 0.05;
 /// Features named per direction.
 pub const TOP_REASONS: usize = 2;
 
+/// Many short texts stored end to end in one buffer: a column of a million
+/// reasons costs two allocations, not a million.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Texts {
+    bytes: String,
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    fn with_capacity(n: usize, bytes: usize) -> Texts {
+        Texts {
+            bytes: String::with_capacity(bytes),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, s: &str) {
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
 /// Per-account reason texts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanations {
-    pub top_positive: Vec<String>,
-    pub top_negative: Vec<String>,
-    pub rules_met: Vec<String>,
-    pub rules_failed: Vec<String>,
-    pub reasons: Vec<String>,
+    pub top_positive: Texts,
+    pub top_negative: Texts,
+    pub rules_met: Texts,
+    pub rules_failed: Texts,
+    pub reasons: Texts,
 }
 
-fn value_text(f: &FeatureColumn, i: usize) -> String {
+/// Append how account `i`'s value of `f` reads, e.g. `industry = Fintech`.
+fn value_text(out: &mut String, f: &FeatureColumn, i: usize) {
     let name = &f.spec.name;
-    match (&f.data, &f.spec.transform) {
-        (FeatureData::Numeric(v), _) if v[i].is_nan() => format!("{name} unknown"),
+    // Writing to a String cannot fail.
+    let _ = match (&f.data, &f.spec.transform) {
+        (FeatureData::Numeric(v), _) if v[i].is_nan() => write!(out, "{name} unknown"),
         (FeatureData::Numeric(v), _) => {
             let x = v[i];
             if x.fract() == 0.0 && x.abs() < 1e15 {
-                format!("{name} {}", x as i64)
+                write!(out, "{name} {}", x as i64)
             } else {
-                format!("{name} {x:.2}")
+                write!(out, "{name} {x:.2}")
             }
         }
-        (FeatureData::Binary(v), _) if v[i].is_nan() => format!("{name} unknown"),
-        (FeatureData::Binary(v), _) => format!("{name} {}", if v[i] == 1.0 { "yes" } else { "no" }),
+        (FeatureData::Binary(v), _) if v[i].is_nan() => write!(out, "{name} unknown"),
+        (FeatureData::Binary(v), _) => {
+            write!(out, "{name} {}", if v[i] == 1.0 { "yes" } else { "no" })
+        }
         (FeatureData::Categorical(c), Transform::Categorical { levels }) => {
             let l = if c[i] == UNSEEN {
                 "other"
             } else {
                 levels[c[i] as usize].as_str()
             };
-            format!("{name} = {l}")
+            write!(out, "{name} = {l}")
         }
         (FeatureData::List { .. }, Transform::List { values, .. }) => {
-            let vals: Vec<&str> = f
-                .list_values(i)
-                .iter()
-                .take(3)
-                .map(|&c| values[c as usize].as_str())
-                .collect();
+            let vals = f.list_values(i);
             if vals.is_empty() {
-                format!("{name}: none")
+                write!(out, "{name}: none")
             } else {
-                format!("{name}: {}", vals.join(", "))
+                let _ = write!(out, "{name}: ");
+                for (k, &c) in vals.iter().take(3).enumerate() {
+                    if k > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&values[c as usize]);
+                }
+                Ok(())
             }
         }
-        _ => name.clone(),
-    }
+        _ => write!(out, "{name}"),
+    };
 }
 
-fn truncate(s: String) -> String {
-    if s.chars().count() <= MAX_REASON_CHARS {
-        return s;
+/// Cut `s` to at most [`MAX_REASON_CHARS`] characters, ending in `…` when cut.
+fn truncate(s: &mut String) {
+    if let Some((cut, _)) = s.char_indices().nth(MAX_REASON_CHARS - 1) {
+        if s[cut..].chars().nth(1).is_some() {
+            s.truncate(cut);
+            s.push('…');
+        }
     }
-    let mut t: String = s.chars().take(MAX_REASON_CHARS - 1).collect();
-    t.push('…');
-    t
 }
 
 /// Reasons for every account, from a model's scores.
 pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Explanations {
     let n = scores.probability.len();
-    let qualifying: Vec<Vec<bool>> = model
-        .criteria
+    let c = &model.criteria;
+    let qualifying: Vec<Vec<bool>> = c
         .qualifying
         .iter()
         .map(|c| c.matches(features, n))
         .collect();
-    let disqualifying: Vec<Vec<bool>> = model
-        .criteria
+    let disqualifying: Vec<Vec<bool>> = c
         .disqualifying
         .iter()
         .map(|c| c.matches(features, n))
         .collect();
+    let qualifying_text: Vec<String> = c.qualifying.iter().map(|c| c.text()).collect();
+    let disqualifying_text: Vec<String> = c
+        .disqualifying
+        .iter()
+        .map(|c| format!("{} (disqualifying)", c.text()))
+        .collect();
     let mut out = Explanations {
-        top_positive: Vec::with_capacity(n),
-        top_negative: Vec::with_capacity(n),
-        rules_met: Vec::with_capacity(n),
-        rules_failed: Vec::with_capacity(n),
-        reasons: Vec::with_capacity(n),
+        top_positive: Texts::with_capacity(n, 48 * n),
+        top_negative: Texts::with_capacity(n, 48 * n),
+        rules_met: Texts::with_capacity(n, 32 * n),
+        rules_failed: Texts::with_capacity(n, 32 * n),
+        reasons: Texts::with_capacity(n, 128 * n),
     };
     let mut order: Vec<usize> = Vec::with_capacity(features.len());
+    let (mut pos, mut neg, mut met, mut failed, mut text) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
     for i in 0..n {
         order.clear();
         order.extend(0..features.len());
@@ -101,58 +161,67 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
                 .total_cmp(&scores.contributions[a][i])
                 .then(a.cmp(&b))
         });
-        let name = |fi: usize| {
-            format!(
-                "{} ({:+.2})",
-                value_text(&features[fi], i),
-                scores.contributions[fi][i]
-            )
+        let reason = |out: &mut String, fi: usize| {
+            value_text(out, &features[fi], i);
+            let _ = write!(out, " ({:+.2})", scores.contributions[fi][i]);
         };
-        let pos: Vec<String> = order
-            .iter()
-            .filter(|&&fi| scores.contributions[fi][i] >= MIN_REASON_LOG_ODDS)
-            .take(TOP_REASONS)
-            .map(|&fi| name(fi))
-            .collect();
-        let neg: Vec<String> = order
-            .iter()
-            .rev()
-            .filter(|&&fi| scores.contributions[fi][i] <= -MIN_REASON_LOG_ODDS)
-            .take(TOP_REASONS)
-            .map(|&fi| name(fi))
-            .collect();
-        let mut met = Vec::new();
-        let mut failed = Vec::new();
-        for (c, m) in model.criteria.qualifying.iter().zip(&qualifying) {
+        let join = |out: &mut String, list: &mut dyn Iterator<Item = &usize>, sep: &str| {
+            out.clear();
+            for (k, &fi) in list.take(TOP_REASONS).enumerate() {
+                if k > 0 {
+                    out.push_str(sep);
+                }
+                reason(out, fi);
+            }
+        };
+        let up = |&&fi: &&usize| scores.contributions[fi][i] >= MIN_REASON_LOG_ODDS;
+        let down = |&&fi: &&usize| scores.contributions[fi][i] <= -MIN_REASON_LOG_ODDS;
+        met.clear();
+        failed.clear();
+        let add = |to: &mut String, t: &str| {
+            if !to.is_empty() {
+                to.push_str("; ");
+            }
+            to.push_str(t);
+        };
+        for (k, m) in qualifying.iter().enumerate() {
+            add(
+                if m[i] { &mut met } else { &mut failed },
+                &qualifying_text[k],
+            );
+        }
+        for (k, m) in disqualifying.iter().enumerate() {
             if m[i] {
-                met.push(c.text());
-            } else {
-                failed.push(c.text());
+                add(&mut failed, &disqualifying_text[k]);
             }
         }
-        for (c, m) in model.criteria.disqualifying.iter().zip(&disqualifying) {
-            if m[i] {
-                failed.push(format!("{} (disqualifying)", c.text()));
-            }
-        }
-        let icp = if scores.in_icp[i] {
-            "in ICP".to_string()
-        } else {
-            format!("outside ICP, fails: {}", failed.join("; "))
-        };
-        let mut text = format!("fit {:.0}", 100.0 * scores.probability[i]);
+        text.clear();
+        let _ = write!(text, "fit {:.0}", 100.0 * scores.probability[i]);
+        join(&mut pos, &mut order.iter().filter(up), ", ");
         if !pos.is_empty() {
-            text.push_str(&format!(": + {}", pos.join(", ")));
+            text.push_str(": + ");
+            text.push_str(&pos);
         }
+        join(&mut neg, &mut order.iter().rev().filter(down), ", ");
         if !neg.is_empty() {
-            text.push_str(&format!("; − {}", neg.join(", ")));
+            text.push_str("; − ");
+            text.push_str(&neg);
         }
-        text.push_str(&format!(" | {icp}"));
-        out.top_positive.push(pos.join("; "));
-        out.top_negative.push(neg.join("; "));
-        out.rules_met.push(met.join("; "));
-        out.rules_failed.push(failed.join("; "));
-        out.reasons.push(truncate(text));
+        if scores.in_icp[i] {
+            text.push_str(" | in ICP");
+        } else {
+            text.push_str(" | outside ICP, fails: ");
+            text.push_str(&failed);
+        }
+        truncate(&mut text);
+        out.reasons.push(&text);
+        // The per-direction columns separate reasons with "; ".
+        join(&mut pos, &mut order.iter().filter(up), "; ");
+        out.top_positive.push(&pos);
+        join(&mut neg, &mut order.iter().rev().filter(down), "; ");
+        out.top_negative.push(&neg);
+        out.rules_met.push(&met);
+        out.rules_failed.push(&failed);
     }
     out
 }

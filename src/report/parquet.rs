@@ -99,11 +99,16 @@ pub fn accounts_scored(a: &ScoredAccounts<'_>, kv: Metadata) -> Result<Vec<u8>> 
     .and_then(|mut df| {
         if let Some(e) = &a.explain {
             let t = &e.text;
-            df.with_column(Column::new("reasons".into(), &t.reasons))?;
-            df.with_column(Column::new("top_positive".into(), &t.top_positive))?;
-            df.with_column(Column::new("top_negative".into(), &t.top_negative))?;
-            df.with_column(Column::new("rules_met".into(), &t.rules_met))?;
-            df.with_column(Column::new("rules_failed".into(), &t.rules_failed))?;
+            for (name, texts) in [
+                ("reasons", &t.reasons),
+                ("top_positive", &t.top_positive),
+                ("top_negative", &t.top_negative),
+                ("rules_met", &t.rules_met),
+                ("rules_failed", &t.rules_failed),
+            ] {
+                let ca = StringChunked::from_iter_values(name.into(), texts.iter());
+                df.with_column(ca.into_column())?;
+            }
             df.with_column(Column::new("log_odds".into(), &e.scores.log_odds))?;
             df.with_column(Column::new(
                 "baseline_log_odds".into(),
