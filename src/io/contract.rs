@@ -5,7 +5,7 @@
 //! file, the column and an example value; droppable rows are counted by
 //! reason in [`Drops`] and reported.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -177,6 +177,36 @@ fn key_strings(file: &Path, name: &str, col: &Column) -> Result<StringChunked> {
     Ok(as_str.str().map_err(|e| polars_err(file, name, e))?.clone())
 }
 
+/// Every row's key with its row number, in key order (then row order). A
+/// null key is an error naming its row. `what` is "account" or "deal".
+fn sorted_keys<'a>(
+    keys: &'a StringChunked,
+    file: &Path,
+    column: &str,
+    what: &str,
+) -> Result<Vec<(&'a str, u32)>> {
+    let mut order = Vec::with_capacity(keys.len());
+    for (row, v) in keys.iter().enumerate() {
+        let Some(v) = v else {
+            return Err(Error::input(
+                format!("{what} key is null in row {}", row + 1),
+                Location::file(file).column(column).value("null"),
+                format!("every {what} needs a unique, non-null key"),
+            ));
+        };
+        order.push((v, row as u32));
+    }
+    // Exports are usually in key or creation order, which this sort finds
+    // nearly done; it also makes duplicates neighbours, with no hash set.
+    order.sort_unstable();
+    Ok(order)
+}
+
+/// The first key (in key order) that appears twice in a sorted key list.
+fn first_duplicate<'a>(order: &[(&'a str, u32)]) -> Option<&'a str> {
+    order.windows(2).find(|w| w[0].0 == w[1].0).map(|w| w[0].0)
+}
+
 fn parse_tier(raw: &str, labels: &BTreeMap<String, u8>) -> Option<u8> {
     let t = raw.trim().to_lowercase();
     if let Some(v) = labels.get(&t) {
@@ -215,39 +245,26 @@ pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
         .map_err(|_| missing_column(&path, &df, &cols.id, "the account key", "accounts.id"))?;
     entirely_null(&path, &cols.id, id_col, "the account key")?;
     let ids_ca = key_strings(&path, &cols.id, id_col)?;
-    let mut ids = Vec::with_capacity(df.height());
-    let mut seen: HashSet<&str> = HashSet::with_capacity(df.height());
-    for (row, v) in ids_ca.iter().enumerate() {
-        let Some(v) = v else {
-            return Err(Error::input(
-                format!("account key is null in row {}", row + 1),
-                Location::file(&path).column(&cols.id).value("null"),
-                "every account needs a unique, non-null key",
-            ));
-        };
-        if !seen.insert(v) {
-            return Err(Error::input(
-                "account key is duplicated",
-                Location::file(&path).column(&cols.id).value(v),
-                "keep one row per account; deduplicate the export",
-            ));
-        }
-        ids.push(v.to_string());
+    let order = sorted_keys(&ids_ca, &path, &cols.id, "account")?;
+    if let Some(dup) = first_duplicate(&order) {
+        return Err(Error::input(
+            "account key is duplicated",
+            Location::file(&path).column(&cols.id).value(dup),
+            "keep one row per account; deduplicate the export",
+        ));
     }
-    drop(seen);
-    drop(ids_ca);
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]));
-    let df = if order.iter().enumerate().all(|(i, &o)| i == o) {
+    let ids: Vec<String> = order.iter().map(|&(k, _)| k.to_string()).collect();
+    let df = if order.iter().enumerate().all(|(i, &(_, o))| i == o as usize) {
         df
     } else {
         let idx = IdxCa::from_vec(
             PlSmallStr::EMPTY,
-            order.iter().map(|&i| i as IdxSize).collect(),
+            order.iter().map(|&(_, i)| i as IdxSize).collect(),
         );
-        ids = order.iter().map(|&i| std::mem::take(&mut ids[i])).collect();
         df.take(&idx).map_err(|e| polars_err(&path, &cols.id, e))?
     };
+    drop(order);
+    drop(ids_ca);
 
     let tier = match df.column(&cols.tier) {
         Err(_) => None,
@@ -474,28 +491,17 @@ pub fn deals(
     )?;
     entirely_null(&path, &c.outcome, outcome_col, "won, lost or open")?;
 
-    // Deal keys: non-null and unique.
+    // Deal keys: non-null and unique; rows are taken in key order below, so
+    // that the order of the input file changes no figure.
     let ids = key_strings(&path, &c.id, id_col)?;
-    let mut seen: HashSet<&str> = HashSet::with_capacity(ids.len());
-    let mut deal_ids: Vec<&str> = Vec::with_capacity(ids.len());
-    for (row, v) in ids.iter().enumerate() {
-        let Some(v) = v else {
-            return Err(Error::input(
-                format!("deal key is null in row {}", row + 1),
-                Location::file(&path).column(&c.id).value("null"),
-                "every deal needs a unique, non-null key",
-            ));
-        };
-        if !seen.insert(v) {
-            return Err(Error::input(
-                "deal key is duplicated",
-                Location::file(&path).column(&c.id).value(v),
-                "keep one row per opportunity; deduplicate the export",
-            ));
-        }
-        deal_ids.push(v);
+    let order = sorted_keys(&ids, &path, &c.id, "deal")?;
+    if let Some(dup) = first_duplicate(&order) {
+        return Err(Error::input(
+            "deal key is duplicated",
+            Location::file(&path).column(&c.id).value(dup),
+            "keep one row per opportunity; deduplicate the export",
+        ));
     }
-    drop(seen);
 
     // Outcomes: every label must map.
     let outcome_s = outcome_col
@@ -506,7 +512,8 @@ pub fn deals(
         .str()
         .map_err(|e| polars_err(&path, &c.outcome, e))?;
     let mut outcomes = Vec::with_capacity(outcome_ca.len());
-    let mut label_cache: HashMap<&str, OutcomeLabel> = HashMap::new();
+    // Exports use a handful of labels: a short list beats hashing every row.
+    let mut label_cache: Vec<(&str, OutcomeLabel)> = Vec::new();
     for (row, v) in outcome_ca.iter().enumerate() {
         let Some(v) = v else {
             return Err(Error::input(
@@ -515,8 +522,8 @@ pub fn deals(
                 "every deal needs an outcome: won, lost or open",
             ));
         };
-        let o = match label_cache.get(v) {
-            Some(o) => *o,
+        let o = match label_cache.iter().find(|(l, _)| *l == v) {
+            Some((_, o)) => *o,
             None => {
                 let o = outcome_of(v, &config.outcomes).ok_or_else(|| {
                     Error::input(
@@ -525,7 +532,7 @@ pub fn deals(
                         format!("map it in the config file: [deals.outcomes] \"{v}\" = \"open\" (or \"won\" / \"lost\")"),
                     )
                 })?;
-                label_cache.insert(v, o);
+                label_cache.push((v, o));
                 o
             }
         };
@@ -600,12 +607,22 @@ pub fn deals(
     };
 
     let acc_ids = key_strings(&path, &c.account_id, acc_col)?;
-    let index: HashMap<&str, u32> = accounts
+    let index: PlHashMap<&str, u32> = accounts
         .ids
         .iter()
         .enumerate()
         .map(|(i, id)| (id.as_str(), i as u32))
         .collect();
+    // Each row's account, looked up in file order (sequential reads of the
+    // column); `u32::MAX` for a null or unknown account.
+    let account_of: Vec<u32> = acc_ids
+        .iter()
+        .map(|a| {
+            a.and_then(|a| index.get(a.trim()).copied())
+                .unwrap_or(u32::MAX)
+        })
+        .collect();
+    drop(index);
 
     let policy_fail =
         |policy: DropPolicy, reason: &str, column: &str, value: String| -> Result<()> {
@@ -620,11 +637,14 @@ pub fn deals(
             }
         };
 
-    // First pass: rows that survive validation, before the as-of date is known.
+    // First pass, in key order: rows that survive validation, before the
+    // as-of date is known.
     let n = df.height();
     let mut keep = Vec::with_capacity(n);
-    for i in 0..n {
-        let Some(acc) = acc_ids.get(i).and_then(|a| index.get(a.trim()).copied()) else {
+    for &(_, i) in &order {
+        let i = i as usize;
+        let acc = account_of[i];
+        if acc == u32::MAX {
             let v = acc_ids.get(i).unwrap_or("null").to_string();
             policy_fail(
                 config.drops.unknown_account,
@@ -634,7 +654,7 @@ pub fn deals(
             )?;
             drops.count("unknown_account");
             continue;
-        };
+        }
         let Some(cr) = created[i] else {
             policy_fail(
                 config.drops.missing_date,
@@ -684,8 +704,7 @@ pub fn deals(
         }
         keep.push((i, acc, cr, cl, o));
     }
-    // Deal-key order, so that the order of the input file changes no figure.
-    keep.sort_unstable_by(|a, b| deal_ids[a.0].cmp(deal_ids[b.0]));
+    drop(order);
 
     let as_of = match config.as_of {
         Some(d) => d,
