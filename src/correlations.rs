@@ -24,7 +24,7 @@ use crate::config::OutcomeLabel;
 use crate::features::{FeatureColumn, FeatureData, FeatureKind};
 use crate::io::contract::Deals;
 use crate::stats::association::{
-    benjamini_hochberg, chi2_contingency, kruskal_counts, pointbiserialr, spearmanr,
+    benjamini_hochberg, chi2_contingency, kruskal_counts, pearson_counts, rank_counts,
 };
 use crate::stats::conversion::{wilson_interval, Interval};
 use crate::stats::descriptive::median_counts;
@@ -255,6 +255,14 @@ pub fn analyse(
         acc_won[a] |= w;
     }
     let accounts: Vec<usize> = (0..n_accounts).filter(|&a| acc_closed[a]).collect();
+    let (mut won_n, mut lost_n) = (vec![0u64; n_accounts], vec![0u64; n_accounts]);
+    for &(a, w, _) in &closed {
+        if w {
+            won_n[a] += 1;
+        } else {
+            lost_n[a] += 1;
+        }
+    }
     let acc_overall =
         accounts.iter().filter(|&&a| acc_won[a]).count() as f64 / accounts.len().max(1) as f64;
 
@@ -270,54 +278,50 @@ pub fn analyse(
         };
         match &f.data {
             FeatureData::Numeric(v) => {
-                let (x, y): (Vec<f64>, Vec<bool>) = closed
-                    .iter()
-                    .filter(|c| !v[c.0].is_nan())
-                    .map(|c| (v[c.0], c.1))
-                    .unzip();
-                fa.win = pointbiserialr(&x, &y).map(|c| {
-                    finding(
-                        "point_biserial",
-                        "deals",
-                        c.r,
-                        "r",
-                        c.r,
-                        x.len() as u64,
-                        c.p_value,
-                    )
-                });
-                let (xa, ya): (Vec<f64>, Vec<bool>) = accounts
-                    .iter()
-                    .filter(|&&a| !v[a].is_nan())
-                    .map(|&a| (v[a], acc_won[a]))
-                    .unzip();
-                fa.win_accounts = pointbiserialr(&xa, &ya).map(|c| {
+                // Deal-level tests from per-account counts: an account's value
+                // stands for each of its deals (see `pearson_counts`).
+                let known = |a: &usize| !v[*a].is_nan();
+                let with_closed = || accounts.iter().copied().filter(known);
+                let n_deals: u64 = with_closed().map(|a| won_n[a] + lost_n[a]).sum();
+                fa.win = pearson_counts(|| {
+                    with_closed().flat_map(|a| [(v[a], 1.0, won_n[a]), (v[a], 0.0, lost_n[a])])
+                })
+                .map(|c| finding("point_biserial", "deals", c.r, "r", c.r, n_deals, c.p_value));
+                let n_acc = with_closed().count() as u64;
+                fa.win_accounts = pearson_counts(|| {
+                    with_closed().map(|a| (v[a], f64::from(u8::from(acc_won[a])), 1))
+                })
+                .map(|c| {
                     finding(
                         "point_biserial",
                         "accounts",
                         c.r,
                         "r",
                         c.r,
-                        xa.len() as u64,
+                        n_acc,
                         c.p_value,
                     )
                 });
-                let (xs, ds): (Vec<f64>, Vec<f64>) = closed
-                    .iter()
-                    .filter(|c| c.1 && !v[c.0].is_nan())
-                    .map(|c| (v[c.0], f64::from(c.2)))
-                    .unzip();
-                fa.speed = spearmanr(&xs, &ds).map(|c| {
-                    finding(
-                        "spearman",
-                        "deals",
-                        c.r,
-                        "rho",
-                        c.r,
-                        xs.len() as u64,
-                        c.p_value,
-                    )
-                });
+                // Spearman over won deals: x ranked through its accounts' won
+                // counts, days through their histogram.
+                let winners: Vec<usize> = with_closed().filter(|&a| won_n[a] > 0).collect();
+                let xs: Vec<f64> = winners.iter().map(|&a| v[a]).collect();
+                let ws: Vec<u64> = winners.iter().map(|&a| won_n[a]).collect();
+                let mut rank_x = vec![0.0; n_accounts];
+                for (&a, r) in winners.iter().zip(rank_counts(&xs, &ws)) {
+                    rank_x[a] = r;
+                }
+                let mut hist = vec![0u64; days_len];
+                let won_known = || closed.iter().filter(|c| c.1 && known(&c.0));
+                for c in won_known() {
+                    hist[c.2 as usize] += 1;
+                }
+                let day_values: Vec<f64> = (0..days_len).map(|d| d as f64).collect();
+                let rank_d = rank_counts(&day_values, &hist);
+                let n_won: u64 = ws.iter().sum();
+                fa.speed =
+                    pearson_counts(|| won_known().map(|c| (rank_x[c.0], rank_d[c.2 as usize], 1)))
+                        .map(|c| finding("spearman", "deals", c.r, "rho", c.r, n_won, c.p_value));
             }
             _ => {
                 let names = f.levels();
@@ -618,7 +622,7 @@ mod tests {
     use super::*;
     use crate::features::{FeatureSpec, Transform, UNSEEN};
     use crate::io::read::{Format, InputFile};
-    use crate::stats::association::kruskal;
+    use crate::stats::association::{kruskal, pointbiserialr, spearmanr};
     use crate::stats::descriptive::median;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256Plus;
@@ -635,7 +639,7 @@ mod tests {
     /// plain way: days to win split into two vectors, ranked by sorting
     /// (`kruskal`, matched to scipy), medians by sorting.
     #[test]
-    fn level_tests_from_histograms_equal_the_sorting_computation() {
+    fn tests_from_counts_and_histograms_equal_the_row_per_deal_computation() {
         let mut rng = Xoshiro256Plus::seed_from_u64(5);
         let n = 80;
         let cat = FeatureColumn {
@@ -720,7 +724,28 @@ mod tests {
             });
             deals.amount.push(f64::NAN);
         }
-        let features = [cat, bin, list];
+        let employees = FeatureColumn {
+            spec: spec(
+                "employees",
+                Transform::Numeric {
+                    log: false,
+                    impute: 0.0,
+                    center: 0.0,
+                    scale: 1.0,
+                    missing_flag: true,
+                },
+            ),
+            // Few distinct values (ties), and some nulls.
+            data: FeatureData::Numeric(
+                (0..n)
+                    .map(|_| match rng.gen_range(0..8) {
+                        0 => f64::NAN,
+                        v => f64::from(v * 50),
+                    })
+                    .collect(),
+            ),
+        };
+        let features = [cat, bin, list, employees];
         let c = analyse(&features, n, &deals, &Thresholds::default()).unwrap();
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(1.0);
         let mut checked = 0;
@@ -773,5 +798,54 @@ mod tests {
         let want = kruskal(&refs).unwrap();
         let got = c.features[0].speed.as_ref().unwrap();
         assert!(close(got.statistic, want.statistic) && close(got.p_value, want.p_value));
+
+        // The numeric feature's tests from per-account counts equal scipy's
+        // point-biserial and Spearman (as matched in stats) on one row per deal.
+        let FeatureData::Numeric(v) = &features[3].data else {
+            unreachable!()
+        };
+        let (mut x, mut y, mut xw, mut days) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut acc_won = vec![None; n];
+        for i in 0..deals.len() {
+            let a = deals.account[i] as usize;
+            let o = deals.outcome[i];
+            if o == OutcomeLabel::Open {
+                continue;
+            }
+            let won = o == OutcomeLabel::Won;
+            *acc_won[a].get_or_insert(false) |= won;
+            if v[a].is_nan() {
+                continue;
+            }
+            x.push(v[a]);
+            y.push(won);
+            if won {
+                xw.push(v[a]);
+                days.push(deals.duration(i));
+            }
+        }
+        let (xa, ya): (Vec<f64>, Vec<bool>) = (0..n)
+            .filter_map(|a| acc_won[a].filter(|_| !v[a].is_nan()).map(|w| (v[a], w)))
+            .unzip();
+        let num = &c.features[3];
+        let pairs = [
+            (&num.win, pointbiserialr(&x, &y).unwrap(), x.len()),
+            (
+                &num.win_accounts,
+                pointbiserialr(&xa, &ya).unwrap(),
+                xa.len(),
+            ),
+            (&num.speed, spearmanr(&xw, &days).unwrap(), xw.len()),
+        ];
+        for (got, want, len) in pairs {
+            let got = got.as_ref().unwrap();
+            assert!(close(got.effect, want.r), "{} {got:?} {want:?}", got.test);
+            assert!(
+                close(got.p_value, want.p_value),
+                "{} {got:?} {want:?}",
+                got.test
+            );
+            assert_eq!(got.n, len as u64, "{}", got.test);
+        }
     }
 }

@@ -121,41 +121,96 @@ pub fn outcome_weights(
     deal_won: &[Option<bool>],
 ) -> Vec<f64> {
     let d = x.ncols();
-    let mut w = vec![0.0; d];
-    let closed: Vec<(usize, f64)> = deal_account
-        .iter()
-        .zip(deal_won)
-        .filter_map(|(&a, &won)| won.map(|won| (a as usize, f64::from(u8::from(won)))))
-        .collect();
-    let n = closed.len() as f64;
+    // Won and closed deals per account: the deal-level sums below are
+    // per-account sums weighted by these counts, with no row per deal.
+    let (mut won, mut closed) = (vec![0.0; x.nrows()], vec![0.0; x.nrows()]);
+    for (&a, &o) in deal_account.iter().zip(deal_won) {
+        if let Some(w) = o {
+            closed[a as usize] += 1.0;
+            won[a as usize] += f64::from(u8::from(w));
+        }
+    }
+    let n: f64 = closed.iter().sum();
     if n < 2.0 {
         return vec![1.0; d];
     }
-    let my = closed.iter().map(|c| c.1).sum::<f64>() / n;
-    let vy = closed.iter().map(|c| (c.1 - my).powi(2)).sum::<f64>();
-    if vy == 0.0 {
+    let my = won.iter().sum::<f64>() / n;
+    // Σ (y − ȳ)² over deals: won deals at 1, lost at 0.
+    let vy = n * my * (1.0 - my);
+    if vy <= 0.0 {
         return vec![1.0; d];
     }
-    for (j, wj) in w.iter_mut().enumerate() {
-        let col = x.column(j);
-        let mx = closed.iter().map(|c| col[c.0]).sum::<f64>() / n;
-        let (mut sxy, mut sxx) = (0.0, 0.0);
-        for &(a, y) in &closed {
-            let dx = col[a] - mx;
-            sxy += dx * (y - my);
-            sxx += dx * dx;
-        }
-        if sxx > 0.0 {
-            *wj = (sxy / (sxx * vy).sqrt()).abs();
+    let active: Vec<usize> = (0..x.nrows()).filter(|&a| closed[a] > 0.0).collect();
+    let mut mx = vec![0.0; d];
+    for &a in &active {
+        for (m, &v) in mx.iter_mut().zip(x.row(a)) {
+            *m += closed[a] * v;
         }
     }
-    w
+    mx.iter_mut().for_each(|m| *m /= n);
+    let (mut sxy, mut sxx) = (vec![0.0; d], vec![0.0; d]);
+    for &a in &active {
+        // Σ over the account's deals of (x − x̄)(y − ȳ) is (x − x̄)(won − t·ȳ).
+        let dy = won[a] - closed[a] * my;
+        for (j, &v) in x.row(a).iter().enumerate() {
+            let dx = v - mx[j];
+            sxy[j] += dx * dy;
+            sxx[j] += closed[a] * dx * dx;
+        }
+    }
+    (0..d)
+        .map(|j| {
+            if sxx[j] > 0.0 {
+                (sxy[j] / (sxx[j] * vy).sqrt()).abs()
+            } else {
+                0.0
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::features::FeatureSpec;
+
+    #[test]
+    fn outcome_weights_are_the_point_biserial_r_over_one_row_per_deal() {
+        let x = ndarray::array![
+            [1.0, 0.0, 5.0],
+            [2.0, 1.0, 5.0],
+            [4.0, 0.0, 5.0],
+            [0.5, 1.0, 5.0]
+        ];
+        // Account 3 has no closed deal; account 1 has three.
+        let account = [0, 1, 1, 1, 2, 2, 0, 3];
+        let won = [
+            Some(true),
+            Some(false),
+            Some(true),
+            Some(true),
+            Some(false),
+            Some(false),
+            Some(false),
+            None,
+        ];
+        let w = outcome_weights(&x, &account, &won);
+        let rows: Vec<usize> = (0..account.len()).filter(|&i| won[i].is_some()).collect();
+        let y: Vec<bool> = rows.iter().map(|&i| won[i] == Some(true)).collect();
+        for j in 0..2 {
+            let col: Vec<f64> = rows.iter().map(|&i| x[[account[i] as usize, j]]).collect();
+            let r = crate::stats::association::pointbiserialr(&col, &y)
+                .unwrap()
+                .r;
+            assert!(
+                (w[j] - r.abs()).abs() < 1e-12,
+                "column {j}: {} vs {r}",
+                w[j]
+            );
+        }
+        // A constant column carries no weight.
+        assert_eq!(w[2], 0.0);
+    }
 
     #[test]
     fn numeric_nulls_are_imputed_and_flagged_and_levels_one_hot() {

@@ -81,41 +81,43 @@ impl Logistic {
         if w_sum > 0.0 && l_sum > 0.0 {
             beta[0] = (w_sum / l_sum).ln();
         }
+        // Only rows with a closed deal enter the likelihood.
+        let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
+        let x = x.as_standard_layout();
         let mut iterations = 0;
+        let mut row = vec![0.0; m];
+        // Lower triangle of the Hessian, row-major in an m × m buffer.
+        let mut h = vec![0.0; m * m];
         for it in 0..100 {
             iterations = it + 1;
             let mut grad = Array1::<f64>::zeros(m);
-            let mut hess = Array2::<f64>::zeros((m, m));
-            let mut row = vec![0.0; m];
-            for i in 0..n {
+            h.fill(0.0);
+            for &i in &active {
                 let t = won[i] + lost[i];
-                if t == 0.0 {
-                    continue;
-                }
                 row[0] = 1.0;
-                for j in 0..d {
-                    row[j + 1] = x[[i, j]];
-                }
+                row[1..].copy_from_slice(x.row(i).as_slice().expect("standard layout"));
                 let z: f64 = row.iter().zip(beta.iter()).map(|(a, b)| a * b).sum();
                 let p = sigmoid(z);
                 let r = won[i] - t * p;
                 let w = t * p * (1.0 - p);
-                for a in 0..m {
-                    grad[a] += r * row[a];
-                    let wa = w * row[a];
-                    for b in 0..=a {
-                        hess[[a, b]] += wa * row[b];
+                for (a, (g, &ra)) in grad.iter_mut().zip(&row).enumerate() {
+                    *g += r * ra;
+                    let wa = w * ra;
+                    for (hb, &rb) in h[a * m..=a * m + a].iter_mut().zip(&row[..=a]) {
+                        *hb += wa * rb;
                     }
+                }
+            }
+            let mut hess = Array2::<f64>::zeros((m, m));
+            for a in 0..m {
+                for b in 0..=a {
+                    hess[[a, b]] = h[a * m + b];
+                    hess[[b, a]] = h[a * m + b];
                 }
             }
             for a in 1..m {
                 grad[a] -= lambda * beta[a];
                 hess[[a, a]] += lambda;
-            }
-            for a in 0..m {
-                for b in a + 1..m {
-                    hess[[a, b]] = hess[[b, a]];
-                }
             }
             let step = solve_spd(hess, &grad)?;
             beta += &step;

@@ -75,19 +75,39 @@ pub fn rankdata(x: &[f64]) -> Option<Vec<f64>> {
 /// `n - 2` degrees of freedom, written as the regularized incomplete beta
 /// `I_{1-r²}((n-2)/2, 1/2)` so that tiny p-values keep their accuracy.
 fn pearson(x: &[f64], y: &[f64]) -> Option<Correlation> {
-    let n = x.len();
-    if n != y.len() || n < 3 {
+    if x.len() != y.len() {
+        return None;
+    }
+    pearson_counts(|| x.iter().zip(y).map(|(&a, &b)| (a, b, 1)))
+}
+
+/// [`pearson`] of pairs given with multiplicities: `(x, y, m)` stands for
+/// `m` copies of the pair, and the result equals Pearson's r (and p) on the
+/// data written out in full. `pairs` is called twice (means, then centred
+/// sums). This is how deal-level correlations are computed from per-account
+/// counts without a row per deal.
+pub fn pearson_counts<I>(pairs: impl Fn() -> I) -> Option<Correlation>
+where
+    I: Iterator<Item = (f64, f64, u64)>,
+{
+    let (mut n, mut sx, mut sy) = (0u64, 0.0, 0.0);
+    for (x, y, m) in pairs() {
+        let mf = m as f64;
+        n += m;
+        sx += mf * x;
+        sy += mf * y;
+    }
+    if n < 3 {
         return None;
     }
     let nf = n as f64;
-    let mx = x.iter().sum::<f64>() / nf;
-    let my = y.iter().sum::<f64>() / nf;
+    let (mx, my) = (sx / nf, sy / nf);
     let (mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        let (dx, dy) = (a - mx, b - my);
-        sxx += dx * dx;
-        syy += dy * dy;
-        sxy += dx * dy;
+    for (x, y, m) in pairs() {
+        let (mf, dx, dy) = (m as f64, x - mx, y - my);
+        sxx += mf * dx * dx;
+        syy += mf * dy * dy;
+        sxy += mf * dx * dy;
     }
     // Overflowing sums (values near f64::MAX) give no correlation rather than a NaN.
     if !(sxx > 0.0 && syy > 0.0 && sxx.is_finite() && syy.is_finite() && sxy.is_finite()) {
@@ -105,6 +125,39 @@ fn pearson(x: &[f64], y: &[f64]) -> Option<Correlation> {
         beta_reg(df / 2.0, 0.5, one_minus_r2)
     };
     Some(Correlation { r, p_value })
+}
+
+/// Average ranks of values given with multiplicities: entry `i` stands for
+/// `counts[i]` copies of `values[i]`, and gets the rank those copies would
+/// have in the data written out in full (ties share the mean rank, as in
+/// [`rankdata`]). Sorting the distinct entries is enough, however large the
+/// counts. Values must not be NaN.
+pub fn rank_counts(values: &[f64], counts: &[u64]) -> Vec<f64> {
+    assert_eq!(values.len(), counts.len(), "a count per value");
+    let mut sorted: Vec<(f64, u32)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v, i as u32))
+        .collect();
+    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut ranks = vec![0.0; values.len()];
+    let mut below = 0u64;
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        let mut t = 0u64;
+        while j < sorted.len() && sorted[j].0 == sorted[i].0 {
+            t += counts[sorted[j].1 as usize];
+            j += 1;
+        }
+        let avg = below as f64 + (t as f64 + 1.0) / 2.0;
+        for &(_, k) in &sorted[i..j] {
+            ranks[k as usize] = avg;
+        }
+        below += t;
+        i = j;
+    }
+    ranks
 }
 
 /// Point-biserial correlation between a numeric feature and winning.
@@ -447,6 +500,43 @@ mod tests {
             vec![2.5, 1.0, 4.0, 2.5]
         );
         assert_eq!(rankdata(&[1.0, f64::NAN]), None);
+    }
+
+    #[test]
+    fn counted_pairs_and_ranks_equal_the_data_written_out() {
+        // Values with multiplicities, and the same data written out in full.
+        let values = [3.0, 1.0, 3.0, 7.0, 0.5, 1.0];
+        let counts = [2u64, 0, 3, 1, 4, 2];
+        let ys = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0];
+        let mut x_full = Vec::new();
+        let mut y_full = Vec::new();
+        for ((&v, &c), &y) in values.iter().zip(&counts).zip(&ys) {
+            for _ in 0..c {
+                x_full.push(v);
+                y_full.push(y);
+            }
+        }
+        let want = pearson(&x_full, &y_full).unwrap();
+        let got = pearson_counts(|| {
+            values
+                .iter()
+                .zip(&counts)
+                .zip(&ys)
+                .map(|((&v, &c), &y)| (v, y, c))
+        })
+        .unwrap();
+        assert!(
+            rel_close(got.r, want.r, EXACT_EPS) && rel_close(got.p_value, want.p_value, EXACT_EPS)
+        );
+        // Hand-worked: the full data sorted is 0.5×4, 1×2, 3×5, 7×1; 0.5
+        // takes ranks 1–4 (2.5), 1 takes 5–6 (5.5), 3 takes 7–11 (9), 7 is 12.
+        let r = rank_counts(&values, &counts);
+        assert_eq!(r, vec![9.0, 5.5, 9.0, 12.0, 2.5, 5.5]);
+        let full_ranks = rankdata(&x_full).unwrap();
+        for (x, rank) in x_full.iter().zip(&full_ranks) {
+            let i = values.iter().position(|v| v == x).unwrap();
+            assert_eq!(r[i], *rank);
+        }
     }
 
     #[test]
