@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::config::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::stats::conversion::{wilson_interval, Interval};
-use crate::stats::descriptive::median;
-use crate::stats::survival::{aalen_johansen, CumulativeIncidence, Outcome};
+use crate::stats::descriptive::median_counts;
+use crate::stats::survival::{aalen_johansen_counts, CumulativeIncidence, Outcome, TimeCounts};
 
 /// Probability of a win within a horizon (Aalen–Johansen cumulative incidence).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -113,11 +113,21 @@ pub fn figures(
     opts: &FigureOptions,
 ) -> OutcomeFigures {
     let (mut won, mut lost, mut open) = (0u64, 0u64, 0u64);
-    let mut won_days = Vec::new();
     let (mut won_value, mut pipeline_value) = (0.0, 0.0);
     let mut won_amounts = 0u64;
-    let mut durations = Vec::with_capacity(idx.len());
-    let mut outcomes = Vec::with_capacity(idx.len());
+    let mut won_days_sum = 0.0;
+    // Durations are whole days: count deals per day instead of sorting them.
+    let days_len = idx
+        .iter()
+        .map(|&i| (deals.closed[i] - deals.created[i]).max(0) as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut by_day: Vec<TimeCounts> = (0..days_len)
+        .map(|d| TimeCounts {
+            time: d as f64,
+            ..TimeCounts::default()
+        })
+        .collect();
     for &i in idx {
         let o = deals.outcome[i];
         let d = deals.duration(i);
@@ -128,7 +138,7 @@ pub fn figures(
         match o {
             OutcomeLabel::Won => {
                 won += 1;
-                won_days.push(d);
+                won_days_sum += d;
                 if !a.is_nan() {
                     won_value += a;
                     won_amounts += 1;
@@ -137,20 +147,18 @@ pub fn figures(
             OutcomeLabel::Lost => lost += 1,
             OutcomeLabel::Open => open += 1,
         }
-        durations.push(d);
-        outcomes.push(outcome(o));
+        by_day[d as usize].add(outcome(o));
     }
     let closed = won + lost;
     let win_rate = (closed > 0).then(|| won as f64 / closed as f64);
     let avg_won_amount = (won_amounts > 0).then(|| won_value / won_amounts as f64);
-    let avg_cycle_days =
-        (!won_days.is_empty()).then(|| won_days.iter().sum::<f64>() / won_days.len() as f64);
+    let avg_cycle_days = (won > 0).then(|| won_days_sum / won as f64);
     let value_per_day = match (win_rate, avg_won_amount, avg_cycle_days) {
         (Some(w), Some(a), Some(c)) => Some(closed as f64 * w * a / c.max(1.0)),
         _ => None,
     };
-    let time_to_win = match aalen_johansen(&durations, &outcomes) {
-        Ok(cif) => TimeToWin {
+    let time_to_win = match (!idx.is_empty()).then(|| aalen_johansen_counts(&by_day)) {
+        Some(cif) => TimeToWin {
             horizons: opts
                 .horizons
                 .iter()
@@ -168,7 +176,7 @@ pub fn figures(
             median_days_to_win: cif.median_time(),
             eventual_win_probability: Some(cif.at(f64::MAX).estimate),
         },
-        Err(_) => TimeToWin {
+        None => TimeToWin {
             horizons: vec![],
             curve: vec![],
             median_days_to_win: None,
@@ -183,7 +191,9 @@ pub fn figures(
         open,
         win_rate,
         win_rate_interval: wilson_interval(won, closed, opts.confidence),
-        median_days_to_win_won_only: median(&mut won_days),
+        median_days_to_win_won_only: median_counts(
+            &by_day.iter().map(|t| t.won).collect::<Vec<_>>(),
+        ),
         time_to_win,
         pipeline_value,
         won_value,
@@ -262,7 +272,7 @@ mod tests {
     use super::*;
 
     fn cif(durations: &[f64], outcomes: &[Outcome]) -> CumulativeIncidence {
-        aalen_johansen(durations, outcomes).unwrap()
+        crate::stats::survival::aalen_johansen(durations, outcomes).unwrap()
     }
 
     fn point(days: u32, probability: f64) -> CurvePoint {

@@ -235,7 +235,46 @@ pub fn aalen_johansen(
         .zip(outcomes.iter().copied())
         .collect();
     rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut times = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let t = rows[i].0;
+        let mut at = TimeCounts {
+            time: t,
+            ..TimeCounts::default()
+        };
+        while i < rows.len() && rows[i].0 == t {
+            at.add(rows[i].1);
+            i += 1;
+        }
+        times.push(at);
+    }
+    Ok(aalen_johansen_counts(&times))
+}
 
+/// Deals ending at one time: won, lost and open (censored) counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct TimeCounts {
+    pub time: f64,
+    pub won: u64,
+    pub lost: u64,
+    pub open: u64,
+}
+
+impl TimeCounts {
+    pub fn add(&mut self, o: Outcome) {
+        match o {
+            Outcome::Won => self.won += 1,
+            Outcome::Lost => self.lost += 1,
+            Outcome::Open => self.open += 1,
+        }
+    }
+}
+
+/// [`aalen_johansen`] from the counts at each distinct time, in increasing
+/// time order (times with no deal may be left out or given as zeros). Whole
+/// days can be counted in a histogram, with no sort.
+pub fn aalen_johansen_counts(times: &[TimeCounts]) -> CumulativeIncidence {
     let mut out = CumulativeIncidence {
         times: Vec::new(),
         cif: Vec::new(),
@@ -245,7 +284,7 @@ pub fn aalen_johansen(
         lost: Vec::new(),
     };
 
-    let mut remaining = rows.len() as u64;
+    let mut remaining: u64 = times.iter().map(|t| t.won + t.lost + t.open).sum();
     let mut surv_prev = 1.0; // S(t_{k-1})
     let mut f_prev = 0.0; // F(t_{k-1})
                           // Incremental pieces of the Aalen variance (see the Remarks):
@@ -255,18 +294,16 @@ pub fn aalen_johansen(
     let mut b = 0.0;
     let (mut c_sum, mut c_mom) = (0.0, 0.0);
 
-    let mut i = 0;
-    while i < rows.len() {
-        let t = rows[i].0;
-        let (mut won, mut lost, mut count) = (0u64, 0u64, 0u64);
-        while i < rows.len() && rows[i].0 == t {
-            match rows[i].1 {
-                Outcome::Won => won += 1,
-                Outcome::Lost => lost += 1,
-                Outcome::Open => {}
-            }
-            count += 1;
-            i += 1;
+    for &TimeCounts {
+        time: t,
+        won,
+        lost,
+        open,
+    } in times
+    {
+        let count = won + lost + open;
+        if count == 0 {
+            continue;
         }
         let n = remaining as f64;
         let w = won as f64;
@@ -306,7 +343,7 @@ pub fn aalen_johansen(
         f_prev = f;
         remaining -= count;
     }
-    Ok(out)
+    out
 }
 
 /// k-group log-rank test on the cause-specific hazard of winning.
@@ -547,6 +584,34 @@ mod tests {
             assert_eq!(ci.median_time(), Some(num(&case["median_time"])));
         }
         assert!(checked > 50);
+    }
+
+    #[test]
+    fn aalen_johansen_from_a_day_histogram_equals_the_sorted_rows() {
+        let fx = parse(AJ);
+        let mut checked = 0;
+        for case in fx["sksurv"].as_array().unwrap() {
+            let t = nums(&case["durations"]);
+            if !t.iter().all(|d| d.fract() == 0.0 && *d >= 0.0 && *d < 1e5) {
+                continue;
+            }
+            let o = outcomes(&case["outcomes"]);
+            // One entry per day, most of them empty, as `outcomes::figures` builds it.
+            let len = t.iter().fold(0.0f64, |m, &d| m.max(d)) as usize + 1;
+            let mut by_day: Vec<TimeCounts> = (0..len)
+                .map(|d| TimeCounts {
+                    time: d as f64,
+                    ..TimeCounts::default()
+                })
+                .collect();
+            for (&d, &x) in t.iter().zip(&o) {
+                by_day[d as usize].add(x);
+            }
+            let want = aalen_johansen(&t, &o).unwrap();
+            assert_eq!(aalen_johansen_counts(&by_day), want, "{}", case["name"]);
+            checked += 1;
+        }
+        assert!(checked > 0, "the fixture needs a case in whole days");
     }
 
     #[test]
