@@ -118,6 +118,26 @@ fn truncate(s: &mut String) {
     }
 }
 
+/// The first [`TOP_REASONS`] of `candidates` in the order `cmp`, without
+/// sorting them all.
+fn top(
+    candidates: impl Iterator<Item = usize>,
+    cmp: impl Fn(usize, usize) -> std::cmp::Ordering,
+    out: &mut Vec<usize>,
+) {
+    out.clear();
+    for x in candidates {
+        let at = out
+            .iter()
+            .position(|&o| cmp(x, o).is_lt())
+            .unwrap_or(out.len());
+        if at < TOP_REASONS {
+            out.insert(at, x);
+            out.truncate(TOP_REASONS);
+        }
+    }
+}
+
 /// Reasons for every account, from a model's scores.
 pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Explanations {
     let n = scores.probability.len();
@@ -145,7 +165,7 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         rules_failed: Texts::with_capacity(n, 32 * n),
         reasons: Texts::with_capacity(n, 128 * n),
     };
-    let mut order: Vec<usize> = Vec::with_capacity(features.len());
+    let (mut up_idx, mut down_idx) = (Vec::new(), Vec::new());
     let (mut pos, mut neg, mut met, mut failed, mut text) = (
         String::new(),
         String::new(),
@@ -154,28 +174,31 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         String::new(),
     );
     for i in 0..n {
-        order.clear();
-        order.extend(0..features.len());
-        order.sort_by(|&a, &b| {
-            scores.contributions[b][i]
-                .total_cmp(&scores.contributions[a][i])
-                .then(a.cmp(&b))
-        });
+        let c = |fi: usize| scores.contributions[fi][i];
+        // Strongest first; ties by feature order (up) or reverse order (down).
+        top(
+            (0..features.len()).filter(|&fi| c(fi) >= MIN_REASON_LOG_ODDS),
+            |a, b| c(b).total_cmp(&c(a)).then(a.cmp(&b)),
+            &mut up_idx,
+        );
+        top(
+            (0..features.len()).filter(|&fi| c(fi) <= -MIN_REASON_LOG_ODDS),
+            |a, b| c(a).total_cmp(&c(b)).then(b.cmp(&a)),
+            &mut down_idx,
+        );
         let reason = |out: &mut String, fi: usize| {
             value_text(out, &features[fi], i);
-            let _ = write!(out, " ({:+.2})", scores.contributions[fi][i]);
+            let _ = write!(out, " ({:+.2})", c(fi));
         };
-        let join = |out: &mut String, list: &mut dyn Iterator<Item = &usize>, sep: &str| {
+        let join = |out: &mut String, list: &[usize], sep: &str| {
             out.clear();
-            for (k, &fi) in list.take(TOP_REASONS).enumerate() {
+            for (k, &fi) in list.iter().enumerate() {
                 if k > 0 {
                     out.push_str(sep);
                 }
                 reason(out, fi);
             }
         };
-        let up = |&&fi: &&usize| scores.contributions[fi][i] >= MIN_REASON_LOG_ODDS;
-        let down = |&&fi: &&usize| scores.contributions[fi][i] <= -MIN_REASON_LOG_ODDS;
         met.clear();
         failed.clear();
         let add = |to: &mut String, t: &str| {
@@ -197,12 +220,12 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         }
         text.clear();
         let _ = write!(text, "fit {:.0}", 100.0 * scores.probability[i]);
-        join(&mut pos, &mut order.iter().filter(up), ", ");
+        join(&mut pos, &up_idx, ", ");
         if !pos.is_empty() {
             text.push_str(": + ");
             text.push_str(&pos);
         }
-        join(&mut neg, &mut order.iter().rev().filter(down), ", ");
+        join(&mut neg, &down_idx, ", ");
         if !neg.is_empty() {
             text.push_str("; − ");
             text.push_str(&neg);
@@ -216,9 +239,9 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         truncate(&mut text);
         out.reasons.push(&text);
         // The per-direction columns separate reasons with "; ".
-        join(&mut pos, &mut order.iter().filter(up), "; ");
+        join(&mut pos, &up_idx, "; ");
         out.top_positive.push(&pos);
-        join(&mut neg, &mut order.iter().rev().filter(down), "; ");
+        join(&mut neg, &down_idx, "; ");
         out.top_negative.push(&neg);
         out.rules_met.push(&met);
         out.rules_failed.push(&failed);

@@ -20,7 +20,7 @@ pub mod rules;
 use serde::{Deserialize, Serialize};
 
 use crate::config::OutcomeLabel;
-use crate::features::{encode, FeatureColumn, FeatureSpec};
+use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
 use crate::report::{TierComparison, TierFigures, Window};
@@ -139,7 +139,12 @@ pub struct Scores {
 impl Model {
     /// Apply the model to accounts whose features were extracted with its specs.
     pub fn apply(&self, features: &[FeatureColumn], n: usize) -> Scores {
-        let m = encode(features, n);
+        self.apply_encoded(features, &encode(features, n))
+    }
+
+    /// [`Model::apply`] when the features are already encoded.
+    pub fn apply_encoded(&self, features: &[FeatureColumn], m: &FeatureMatrix) -> Scores {
+        let n = m.x.nrows();
         let log_odds: Vec<f64> =
             m.x.outer_iter()
                 .map(|r| self.score.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
@@ -527,7 +532,7 @@ pub fn recommend(
             },
         },
     };
-    let scores = model.apply(features, n);
+    let scores = model.apply_encoded(features, &matrix);
     let mut model = model;
     model.baseline = crate::drift::baseline(features, &scores.probability);
 

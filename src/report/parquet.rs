@@ -63,7 +63,11 @@ fn write(df: &mut DataFrame, report: &Report) -> Result<Vec<u8>> {
 
 fn write_with(df: &mut DataFrame, kv: Metadata) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
+    // Snappy: compressing accounts_scored with zstd took about 1.4 s of a
+    // million-account run, Snappy 0.8 s, for files about a third larger.
+    // Every Parquet reader supports it.
     ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Snappy)
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
         .set_parallel(false)
         .finish(df)
