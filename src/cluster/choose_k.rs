@@ -125,16 +125,23 @@ fn rms_spread(x: ArrayView2<'_, f64>) -> f64 {
         .sqrt()
 }
 
+/// The convergence tolerance for `x` (see [`RELATIVE_TOLERANCE`]).
+fn tolerance(x: ArrayView2<'_, f64>) -> f64 {
+    (RELATIVE_TOLERANCE * rms_spread(x)).max(f64::MIN_POSITIVE)
+}
+
+/// k-means on `x` as it is (rows contiguous in the callers, which the
+/// distance relies on for speed), stopping at `tolerance`.
 fn fit_kmeans(
     x: ArrayView2<'_, f64>,
     k: usize,
     init: KMeansInit<f64>,
     n_runs: usize,
     seed: u64,
+    tolerance: f64,
 ) -> Result<KMeans<f64, SqEuclidean>> {
     let rng = Xoshiro256Plus::seed_from_u64(seed);
-    let tolerance = (RELATIVE_TOLERANCE * rms_spread(x)).max(f64::MIN_POSITIVE);
-    let ds = DatasetBase::from(x.as_standard_layout().into_owned());
+    let ds = DatasetBase::from(x);
     KMeans::params_with(k, rng, SqEuclidean)
         .n_runs(n_runs)
         .max_n_iterations(300)
@@ -206,6 +213,7 @@ pub fn cluster_with_progress(
         (0..m).collect()
     };
     let xsil = xs.select(Axis(0), &sil_idx);
+    let sample_tolerance = tolerance(xs.view());
 
     // A k above n / 2 can never meet a minimum size of 2; cap the range.
     let k_max = params.k_max.min(n / 2).max(params.k_min);
@@ -221,6 +229,7 @@ pub fn cluster_with_progress(
             KMeansInit::KMeansPlusPlus,
             params.n_runs.min(SCREEN_RUNS),
             params.seed,
+            sample_tolerance,
         )?;
         let labels = model.predict(&xs).to_vec();
         let sz = sizes(&labels, k);
@@ -289,6 +298,7 @@ pub fn cluster_with_progress(
             KMeansInit::KMeansPlusPlus,
             params.n_runs,
             params.seed,
+            sample_tolerance,
         )?
     } else {
         model
@@ -301,6 +311,7 @@ pub fn cluster_with_progress(
             KMeansInit::Precomputed(model.centroids().clone()),
             1,
             params.seed,
+            tolerance(x),
         )?
     } else {
         model
