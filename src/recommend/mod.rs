@@ -170,15 +170,14 @@ impl Model {
                     for ((o, x), w) in weighted.iter_mut().zip(r.iter()).zip(w) {
                         *o = x * w;
                     }
-                    let d: Vec<f64> = self
-                        .segments
+                    // The first nearest, as k-means' own assignment.
+                    self.segments
                         .centroids
                         .iter()
                         .map(|c| crate::cluster::choose_k::sq_dist(&weighted, c))
-                        .collect();
-                    (0..d.len())
-                        .min_by(|&a, &b| d[a].total_cmp(&d[b]))
-                        .unwrap_or(0)
+                        .enumerate()
+                        .min_by(|a, b| a.1.total_cmp(&b.1))
+                        .map_or(0, |(s, _)| s)
                 })
                 .collect();
         let segment: Vec<u32> = segment_index
