@@ -230,15 +230,14 @@ pub fn analyse(
     deals: &Deals,
     th: &Thresholds,
 ) -> Option<Correlations> {
-    // Closed deals: account, won, whole days from creation to close (never
-    // negative: the contract drops deals closed before they were created).
+    // Closed deals: account, won, whole days from creation to close.
     let closed: Vec<(usize, bool, u32)> = (0..deals.len())
         .filter(|&i| deals.outcome[i] != OutcomeLabel::Open)
         .map(|i| {
             (
                 deals.account[i] as usize,
                 deals.outcome[i] == OutcomeLabel::Won,
-                (deals.closed[i] - deals.created[i]).max(0) as u32,
+                deals.days(i),
             )
         })
         .collect();

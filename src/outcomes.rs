@@ -119,7 +119,7 @@ pub fn figures(
     // Durations are whole days: count deals per day instead of sorting them.
     let days_len = idx
         .iter()
-        .map(|&i| (deals.closed[i] - deals.created[i]).max(0) as usize + 1)
+        .map(|&i| deals.days(i) as usize + 1)
         .max()
         .unwrap_or(0);
     let mut by_day: Vec<TimeCounts> = (0..days_len)
@@ -147,7 +147,7 @@ pub fn figures(
             OutcomeLabel::Lost => lost += 1,
             OutcomeLabel::Open => open += 1,
         }
-        by_day[d as usize].add(outcome(o));
+        by_day[deals.days(i) as usize].add(outcome(o));
     }
     let closed = won + lost;
     let win_rate = (closed > 0).then(|| won as f64 / closed as f64);

@@ -63,7 +63,13 @@ impl Deals {
 
     /// Days from creation to close (or to the as-of date for open deals).
     pub fn duration(&self, i: usize) -> f64 {
-        f64::from(self.closed[i] - self.created[i])
+        f64::from(self.days(i))
+    }
+
+    /// [`Deals::duration`] as a whole number of days, for histograms. Never
+    /// negative: the contract drops deals closed before they were created.
+    pub fn days(&self, i: usize) -> u32 {
+        (self.closed[i] - self.created[i]).max(0) as u32
     }
 }
 
