@@ -137,7 +137,9 @@ fn command_one(what: &str, size: &str) {
     result(what, size, secs);
 }
 
-fn child(args: &[String]) -> Vec<(String, String, f64, f64)> {
+/// Run a child; keep its RESULT lines, and print its other output when `echo`
+/// (discover's stage table; not validate's and score's own reports).
+fn child(args: &[String], echo: bool) -> Vec<(String, String, f64, f64)> {
     let out = Command::new(std::env::current_exe().unwrap())
         .args(args)
         .output()
@@ -157,7 +159,8 @@ fn child(args: &[String]) -> Vec<(String, String, f64, f64)> {
                     f[3].parse().unwrap(),
                 ));
             }
-            None => println!("{line}"),
+            None if echo => println!("{line}"),
+            None => {}
         }
     }
     results
@@ -191,10 +194,13 @@ fn main() {
     let mut all = Vec::new();
     for size in sizes.split(',') {
         // Generate in its own process, so generation does not count in the peak.
-        child(&["--child".into(), "generate".into(), size.into()]);
-        all.extend(child(&["--child".into(), "discover".into(), size.into()]));
+        child(&["--child".into(), "generate".into(), size.into()], true);
+        all.extend(child(
+            &["--child".into(), "discover".into(), size.into()],
+            true,
+        ));
         for what in ["validate", "score"] {
-            all.extend(child(&["--child".into(), what.into(), size.into()]));
+            all.extend(child(&["--child".into(), what.into(), size.into()], false));
         }
     }
     println!("\n## summary\n\n| command | size | seconds | peak MiB |\n|---|---|---:|---:|");
