@@ -8,52 +8,83 @@
 
 use ndarray::ArrayView2;
 
+/// Euclidean distances between every pair of rows of a sample, computed once
+/// so that scoring several labellings of the same rows costs O(n²) each
+/// instead of O(n² · d).
+#[derive(Debug, Clone)]
+pub struct Distances {
+    n: usize,
+    /// Row-major n × n, symmetric, zero on the diagonal.
+    d: Vec<f64>,
+}
+
+impl Distances {
+    pub fn new(x: ArrayView2<'_, f64>) -> Distances {
+        let n = x.nrows();
+        let mut d = vec![0.0; n * n];
+        for i in 0..n {
+            let xi = x.row(i);
+            for j in i + 1..n {
+                let v = xi
+                    .iter()
+                    .zip(x.row(j).iter())
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt();
+                d[i * n + j] = v;
+                d[j * n + i] = v;
+            }
+        }
+        Distances { n, d }
+    }
+
+    /// Mean silhouette under `labels` in `0..k`; `None` when fewer than 2
+    /// clusters are present or there are under 2 points.
+    pub fn silhouette(&self, labels: &[usize], k: usize) -> Option<f64> {
+        let n = self.n;
+        if n < 2 || labels.len() != n {
+            return None;
+        }
+        let mut sizes = vec![0usize; k];
+        for &l in labels {
+            sizes[l] += 1;
+        }
+        if sizes.iter().filter(|&&s| s > 0).count() < 2 {
+            return None;
+        }
+        let mut sums = vec![0.0f64; k];
+        let mut total = 0.0;
+        for (i, row) in self.d.chunks_exact(n).enumerate() {
+            sums.iter_mut().for_each(|s| *s = 0.0);
+            // The diagonal adds zero to the point's own cluster.
+            for (&l, &d) in labels.iter().zip(row) {
+                sums[l] += d;
+            }
+            let own = labels[i];
+            if sizes[own] <= 1 {
+                continue; // s(i) = 0
+            }
+            let a = sums[own] / (sizes[own] - 1) as f64;
+            let b = (0..k)
+                .filter(|&c| c != own && sizes[c] > 0)
+                .map(|c| sums[c] / sizes[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            let m = a.max(b);
+            if m > 0.0 {
+                total += (b - a) / m;
+            }
+        }
+        Some(total / n as f64)
+    }
+}
+
 /// Mean silhouette of `x` (rows are points) under `labels` in `0..k`.
 /// `None` when fewer than 2 clusters are present or there are under 2 points.
 pub fn silhouette_score(x: ArrayView2<'_, f64>, labels: &[usize], k: usize) -> Option<f64> {
-    let n = x.nrows();
-    if n < 2 || labels.len() != n {
+    if x.nrows() < 2 || labels.len() != x.nrows() {
         return None;
     }
-    let mut sizes = vec![0usize; k];
-    for &l in labels {
-        sizes[l] += 1;
-    }
-    if sizes.iter().filter(|&&s| s > 0).count() < 2 {
-        return None;
-    }
-    let mut sums = vec![0.0f64; k];
-    let mut total = 0.0;
-    for i in 0..n {
-        sums.iter_mut().for_each(|s| *s = 0.0);
-        let xi = x.row(i);
-        for j in 0..n {
-            if i == j {
-                continue;
-            }
-            let d: f64 = xi
-                .iter()
-                .zip(x.row(j).iter())
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-                .sqrt();
-            sums[labels[j]] += d;
-        }
-        let own = labels[i];
-        if sizes[own] <= 1 {
-            continue; // s(i) = 0
-        }
-        let a = sums[own] / (sizes[own] - 1) as f64;
-        let b = (0..k)
-            .filter(|&c| c != own && sizes[c] > 0)
-            .map(|c| sums[c] / sizes[c] as f64)
-            .fold(f64::INFINITY, f64::min);
-        let m = a.max(b);
-        if m > 0.0 {
-            total += (b - a) / m;
-        }
-    }
-    Some(total / n as f64)
+    Distances::new(x).silhouette(labels, k)
 }
 
 #[cfg(test)]
