@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use polars::prelude::{StringChunked, StringChunkedBuilder};
+
 use super::{Model, Scores};
 use crate::features::{FeatureColumn, FeatureData, Transform, UNSEEN};
 
@@ -14,53 +16,15 @@ pub const MIN_REASON_LOG_ODDS: f64 = 0.05;
 /// Features named per direction.
 pub const TOP_REASONS: usize = 2;
 
-/// Many short texts stored end to end in one buffer: a column of a million
-/// reasons costs two allocations, not a million.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Texts {
-    bytes: String,
-    ends: Vec<usize>,
-}
-
-impl Texts {
-    fn with_capacity(n: usize, bytes: usize) -> Texts {
-        Texts {
-            bytes: String::with_capacity(bytes),
-            ends: Vec::with_capacity(n),
-        }
-    }
-
-    fn push(&mut self, s: &str) {
-        self.bytes.push_str(s);
-        self.ends.push(self.bytes.len());
-    }
-
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    pub fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
-        (0..self.len()).map(|i| self.get(i))
-    }
-}
-
-/// Per-account reason texts.
-#[derive(Debug, Clone, PartialEq)]
+/// Per-account reason texts, one string column each: built straight into
+/// the columns the Parquet writer takes, so a million reasons are copied once.
+#[derive(Debug, Clone)]
 pub struct Explanations {
-    pub top_positive: Texts,
-    pub top_negative: Texts,
-    pub rules_met: Texts,
-    pub rules_failed: Texts,
-    pub reasons: Texts,
+    pub top_positive: StringChunked,
+    pub top_negative: StringChunked,
+    pub rules_met: StringChunked,
+    pub rules_failed: StringChunked,
+    pub reasons: StringChunked,
 }
 
 /// Append how account `i`'s value of `f` reads, e.g. `industry = Fintech`.
@@ -158,13 +122,12 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         .iter()
         .map(|c| format!("{} (disqualifying)", c.text()))
         .collect();
-    let mut out = Explanations {
-        top_positive: Texts::with_capacity(n, 48 * n),
-        top_negative: Texts::with_capacity(n, 48 * n),
-        rules_met: Texts::with_capacity(n, 32 * n),
-        rules_failed: Texts::with_capacity(n, 32 * n),
-        reasons: Texts::with_capacity(n, 128 * n),
-    };
+    let column = |name: &str| StringChunkedBuilder::new(name.into(), n);
+    let mut top_positive = column("top_positive");
+    let mut top_negative = column("top_negative");
+    let mut rules_met = column("rules_met");
+    let mut rules_failed = column("rules_failed");
+    let mut reasons = column("reasons");
     let (mut up_idx, mut down_idx) = (Vec::new(), Vec::new());
     let (mut pos, mut neg, mut met, mut failed, mut text) = (
         String::new(),
@@ -237,14 +200,20 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
             text.push_str(&failed);
         }
         truncate(&mut text);
-        out.reasons.push(&text);
+        reasons.append_value(&text);
         // The per-direction columns separate reasons with "; ".
         join(&mut pos, &up_idx, "; ");
-        out.top_positive.push(&pos);
+        top_positive.append_value(&pos);
         join(&mut neg, &down_idx, "; ");
-        out.top_negative.push(&neg);
-        out.rules_met.push(&met);
-        out.rules_failed.push(&failed);
+        top_negative.append_value(&neg);
+        rules_met.append_value(&met);
+        rules_failed.append_value(&failed);
     }
-    out
+    Explanations {
+        top_positive: top_positive.finish(),
+        top_negative: top_negative.finish(),
+        rules_met: rules_met.finish(),
+        rules_failed: rules_failed.finish(),
+        reasons: reasons.finish(),
+    }
 }

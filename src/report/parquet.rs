@@ -103,15 +103,14 @@ pub fn accounts_scored(a: &ScoredAccounts<'_>, kv: Metadata) -> Result<Vec<u8>> 
     .and_then(|mut df| {
         if let Some(e) = &a.explain {
             let t = &e.text;
-            for (name, texts) in [
-                ("reasons", &t.reasons),
-                ("top_positive", &t.top_positive),
-                ("top_negative", &t.top_negative),
-                ("rules_met", &t.rules_met),
-                ("rules_failed", &t.rules_failed),
+            for texts in [
+                &t.reasons,
+                &t.top_positive,
+                &t.top_negative,
+                &t.rules_met,
+                &t.rules_failed,
             ] {
-                let ca = StringChunked::from_iter_values(name.into(), texts.iter());
-                df.with_column(ca.into_column())?;
+                df.with_column(texts.clone().into_column())?;
             }
             df.with_column(Column::new("log_odds".into(), &e.scores.log_odds))?;
             df.with_column(Column::new(
