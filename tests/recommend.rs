@@ -19,7 +19,8 @@ fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
     let (features, deals) = (&g.features, &g.deals);
     let n = g.accounts.len();
     let planted = planted_group(features, n);
-    let d = abm_segments::features::encode(features, n).columns.len();
+    let matrix = abm_segments::features::encode(features, n);
+    let d = matrix.columns.len();
     let labels = vec![0usize; n];
     let centroids = ndarray::Array2::zeros((1, d));
     let weights = vec![1.0; d];
@@ -30,7 +31,7 @@ fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
     let rules = RuleOptions::default();
     let rec = recommend(
         features,
-        n,
+        &matrix,
         deals,
         &Context {
             labels: &labels,

@@ -167,7 +167,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         },
     )?;
     clock.lap("features");
-    let mut matrix = encode(&features, accounts.len());
+    let matrix = encode(&features, accounts.len());
     let won: Vec<Option<bool>> = deals
         .outcome
         .iter()
@@ -178,9 +178,9 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         })
         .collect();
     let weights = crate::features::encode::outcome_weights(&matrix.x, &deals.account, &won);
-    for (mut col, w) in matrix.x.columns_mut().into_iter().zip(&weights) {
-        col *= *w;
-    }
+    // Clustering works on the weighted copy; the score model on the matrix
+    // as encoded. Broadcast along rows: the matrix is row-major.
+    let weighted = &matrix.x * &ndarray::Array1::from(weights.clone());
     clock.lap("encode");
     let mut stage = log.stage(
         format!(
@@ -194,7 +194,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         (config.cluster.k_max + 1 - config.cluster.k_min) as u64,
     );
     let clustering =
-        cluster_with_progress(matrix.x.view(), &config.cluster, &mut |step, steps| {
+        cluster_with_progress(weighted.view(), &config.cluster, &mut |step, steps| {
             stage.set_steps(steps as u64);
             stage.step(match step {
                 Step::Fit(k) => format!("k = {k}: k-means and silhouette on the sample"),
@@ -202,6 +202,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             });
         })?;
     stage.finish();
+    drop(weighted);
     clock.lap("clustering (k selection and fit)");
     log.detail(clustering.reason.clone());
 
@@ -268,7 +269,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
     stage.step("fit score, criteria, tier thresholds and out-of-time validation");
     let rec = crate::recommend::recommend(
         &features,
-        accounts.len(),
+        &matrix,
         &deals,
         &crate::recommend::Context {
             labels: &clustering.labels,

@@ -45,64 +45,64 @@ pub fn encode(features: &[FeatureColumn], n_accounts: usize) -> FeatureMatrix {
         feature_of.extend(std::iter::repeat_n(fi, columns.len() - before));
     }
     let mut x = Array2::<f64>::zeros((n_accounts, columns.len()));
+    // Row by row: the matrix is row-major, and filling it a feature at a time
+    // would stride across every row once per feature.
     let mut j = 0;
-    for f in features {
-        match (&f.spec.transform, &f.data) {
-            (
-                Transform::Numeric {
-                    log,
-                    impute,
-                    center,
-                    scale,
-                    missing_flag,
-                },
-                FeatureData::Numeric(v),
-            ) => {
-                for (i, &raw) in v.iter().enumerate() {
+    for (i, mut row) in x.rows_mut().into_iter().enumerate() {
+        j = 0;
+        for f in features {
+            match (&f.spec.transform, &f.data) {
+                (
+                    Transform::Numeric {
+                        log,
+                        impute,
+                        center,
+                        scale,
+                        missing_flag,
+                    },
+                    FeatureData::Numeric(v),
+                ) => {
+                    let raw = v[i];
                     let value = if raw.is_nan() { *impute } else { raw };
                     let t = if *log { value.max(0.0).ln_1p() } else { value };
-                    x[[i, j]] = (t - center) / scale;
+                    row[j] = (t - center) / scale;
                     if *missing_flag && raw.is_nan() {
-                        x[[i, j + 1]] = 1.0;
+                        row[j + 1] = 1.0;
                     }
+                    j += 1 + usize::from(*missing_flag);
                 }
-                j += 1 + usize::from(*missing_flag);
-            }
-            (
-                Transform::Binary {
-                    impute,
-                    missing_flag,
-                },
-                FeatureData::Binary(v),
-            ) => {
-                for (i, &raw) in v.iter().enumerate() {
-                    x[[i, j]] = if raw.is_nan() { *impute } else { raw };
+                (
+                    Transform::Binary {
+                        impute,
+                        missing_flag,
+                    },
+                    FeatureData::Binary(v),
+                ) => {
+                    let raw = v[i];
+                    row[j] = if raw.is_nan() { *impute } else { raw };
                     if *missing_flag && raw.is_nan() {
-                        x[[i, j + 1]] = 1.0;
+                        row[j + 1] = 1.0;
                     }
+                    j += 1 + usize::from(*missing_flag);
                 }
-                j += 1 + usize::from(*missing_flag);
-            }
-            (Transform::Categorical { levels }, FeatureData::Categorical(codes)) => {
-                for (i, &c) in codes.iter().enumerate() {
+                (Transform::Categorical { levels }, FeatureData::Categorical(codes)) => {
+                    let c = codes[i];
                     if (c as usize) < levels.len() {
-                        x[[i, j + c as usize]] = ONE_HOT;
+                        row[j + c as usize] = ONE_HOT;
                     }
+                    j += levels.len();
                 }
-                j += levels.len();
-            }
-            (Transform::List { values, .. }, FeatureData::List { .. }) => {
-                for i in 0..n_accounts {
+                (Transform::List { values, .. }, FeatureData::List { .. }) => {
                     for &c in f.list_values(i) {
-                        x[[i, j + c as usize]] = 1.0;
+                        row[j + c as usize] = 1.0;
                     }
+                    j += values.len();
                 }
-                j += values.len();
+                _ => unreachable!("feature data always matches its transform"),
             }
-            _ => unreachable!("feature data always matches its transform"),
         }
     }
-    debug_assert_eq!(j, columns.len());
+    debug_assert!(n_accounts == 0 || j == columns.len());
     FeatureMatrix {
         x,
         columns,

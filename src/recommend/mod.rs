@@ -392,10 +392,11 @@ fn evidence(
 /// Fit the ICP, score and tiers on deals before the held-out quarter, and validate them on it.
 pub fn recommend(
     features: &[FeatureColumn],
-    n: usize,
+    matrix: &FeatureMatrix,
     deals: &Deals,
     ctx: &Context<'_>,
 ) -> Option<Recommendation> {
+    let n = matrix.x.nrows();
     let (hq, holdout) = holdout_quarter(deals.as_of);
     let closed = |i: usize| deals.outcome[i] != OutcomeLabel::Open;
     let train_closed = (0..deals.len())
@@ -435,7 +436,6 @@ pub fn recommend(
     let overall = tw / (tw + tl);
 
     // Score.
-    let matrix = encode(features, n);
     let score = {
         // Beyond MAX_SCORE_ACCOUNTS accounts with closed deals, fit on a seeded sample.
         let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
@@ -531,7 +531,7 @@ pub fn recommend(
             },
         },
     };
-    let scores = model.apply_encoded(features, &matrix);
+    let scores = model.apply_encoded(features, matrix);
     let mut model = model;
     model.baseline = crate::drift::baseline(features, &scores.probability);
 
