@@ -74,6 +74,10 @@ fn value_text(out: &mut String, f: &FeatureColumn, i: usize) {
 
 /// Cut `s` to at most [`MAX_REASON_CHARS`] characters, ending in `…` when cut.
 fn truncate(s: &mut String) {
+    // A text of at most that many bytes has at most that many characters.
+    if s.len() <= MAX_REASON_CHARS {
+        return;
+    }
     if let Some((cut, _)) = s.char_indices().nth(MAX_REASON_CHARS - 1) {
         if s[cut..].chars().nth(1).is_some() {
             s.truncate(cut);
