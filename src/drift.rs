@@ -62,15 +62,38 @@ pub struct Baseline {
     pub fit_score: Bins,
 }
 
+/// Put the values of the given ranks (ascending) where a sort would put
+/// them, without sorting the rest: each selection splits the slice for the
+/// ranks on either side.
+fn select_ranks(v: &mut [f64], ranks: &[usize]) {
+    if ranks.is_empty() {
+        return;
+    }
+    let mid = ranks.len() / 2;
+    let r = ranks[mid];
+    v.select_nth_unstable_by(r, f64::total_cmp);
+    let (left, right) = v.split_at_mut(r + 1);
+    select_ranks(left, &ranks[..mid]);
+    // Ranks equal to `r` (short slices repeat ranks) are already in place.
+    let shifted: Vec<usize> = ranks[mid + 1..]
+        .iter()
+        .filter(|&&x| x > r)
+        .map(|&x| x - r - 1)
+        .collect();
+    select_ranks(right, &shifted);
+}
+
 fn numeric_bins(values: &[f64], edges: Option<&[f64]>) -> Bins {
-    let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    present.sort_by(f64::total_cmp);
     let edges: Vec<f64> = match edges {
         Some(e) => e.to_vec(),
         None => {
-            let mut e: Vec<f64> = (1..NUMERIC_BINS)
-                .filter_map(|k| present.get(k * present.len() / NUMERIC_BINS).copied())
+            let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+            let ranks: Vec<usize> = (1..NUMERIC_BINS)
+                .map(|k| k * present.len() / NUMERIC_BINS)
+                .filter(|&r| r < present.len())
                 .collect();
+            select_ranks(&mut present, &ranks);
+            let mut e: Vec<f64> = ranks.iter().map(|&r| present[r]).collect();
             e.dedup();
             e
         }
@@ -309,6 +332,25 @@ pub fn drift(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn selected_ranks_hold_the_values_a_sort_puts_there() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(7);
+        for len in [1usize, 5, 19, 20, 21, 1000] {
+            let v: Vec<f64> = (0..len)
+                .map(|_| f64::from(rng.gen_range(0..50u8)))
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let ranks: Vec<usize> = (1..NUMERIC_BINS).map(|k| k * len / NUMERIC_BINS).collect();
+            let mut w = v.clone();
+            select_ranks(&mut w, &ranks);
+            for &r in &ranks {
+                assert_eq!(w[r], sorted[r], "len {len}, rank {r}");
+            }
+        }
+    }
     use crate::features::{FeatureSpec, Transform};
 
     fn industry(codes: Vec<u32>) -> FeatureColumn {
