@@ -115,8 +115,23 @@ impl Condition {
 
     /// Whether each account matches. `features` must hold the named feature.
     pub fn matches(&self, features: &[FeatureColumn], n: usize) -> Vec<bool> {
+        self.matches_rows(features, 0..n)
+    }
+
+    /// Whether each of the given accounts matches, in their order.
+    pub fn matches_rows(
+        &self,
+        features: &[FeatureColumn],
+        rows: impl Iterator<Item = usize>,
+    ) -> Vec<bool> {
+        let test = self.test(features);
+        rows.map(test).collect()
+    }
+
+    /// The condition as a test of one account, by index.
+    fn test<'a>(&'a self, features: &'a [FeatureColumn]) -> Box<dyn Fn(usize) -> bool + 'a> {
         let Some(f) = features.iter().find(|f| f.spec.name == self.feature()) else {
-            return vec![false; n];
+            return Box::new(|_| false);
         };
         match (self, &f.data, &f.spec.transform) {
             (
@@ -125,32 +140,25 @@ impl Condition {
                 Transform::Categorical { levels: all },
             ) => {
                 let wanted: Vec<bool> = all.iter().map(|l| levels.contains(l)).collect();
-                codes
-                    .iter()
-                    .map(|&c| wanted.get(c as usize).copied().unwrap_or(false))
-                    .collect()
+                Box::new(move |i| wanted.get(codes[i] as usize).copied().unwrap_or(false))
             }
             (Condition::Has { value, .. }, FeatureData::Binary(v), _) => {
                 let want = value == "true";
-                v.iter()
-                    .map(|x| !x.is_nan() && (*x == 1.0) == want)
-                    .collect()
+                Box::new(move |i| !v[i].is_nan() && (v[i] == 1.0) == want)
             }
             (
                 Condition::Has { value, .. },
                 FeatureData::List { .. },
                 Transform::List { values, .. },
             ) => match values.iter().position(|v| v == value) {
-                None => vec![false; n],
-                Some(code) => (0..n)
-                    .map(|i| f.list_values(i).contains(&(code as u32)))
-                    .collect(),
+                None => Box::new(|_| false),
+                Some(code) => Box::new(move |i| f.list_values(i).contains(&(code as u32))),
             },
-            (Condition::Range { min, max, .. }, FeatureData::Numeric(v), _) => v
-                .iter()
-                .map(|&x| !x.is_nan() && min.is_none_or(|m| x >= m) && max.is_none_or(|m| x <= m))
-                .collect(),
-            _ => vec![false; n],
+            (Condition::Range { min, max, .. }, FeatureData::Numeric(v), _) => Box::new(move |i| {
+                let x = v[i];
+                !x.is_nan() && min.is_none_or(|m| x >= m) && max.is_none_or(|m| x <= m)
+            }),
+            _ => Box::new(|_| false),
         }
     }
 }
@@ -342,20 +350,12 @@ pub fn learn(
     }
     let won: Vec<f64> = active.iter().map(|&i| won[i]).collect();
     let lost: Vec<f64> = active.iter().map(|&i| lost[i]).collect();
-    let n_all = features.first().map_or(0, |f| match &f.data {
-        FeatureData::Numeric(v) | FeatureData::Binary(v) => v.len(),
-        FeatureData::Categorical(c) => c.len(),
-        FeatureData::List { offsets, .. } => offsets.len() - 1,
-    });
     let n = active.len();
     let min_support = opts.min_support as f64;
     let cands = candidates(features, &active, &won, &lost, min_support);
     let masks: Vec<Vec<bool>> = cands
         .iter()
-        .map(|c| {
-            let all = c.matches(features, n_all);
-            active.iter().map(|&i| all[i]).collect()
-        })
+        .map(|c| c.matches_rows(features, active.iter().copied()))
         .collect();
     let (won, lost) = (&won[..], &lost[..]);
     let (tw, tl) = totals(&vec![true; n], won, lost);
