@@ -48,12 +48,98 @@ enum Plan {
     List { separator: Option<String> },
 }
 
-fn strings(col: &Column) -> PolarsResult<Vec<Option<String>>> {
-    let s = col.as_materialized_series().cast(&DataType::String)?;
-    Ok(s.str()?
-        .iter()
-        .map(|v| v.map(|v| v.trim().to_string()))
-        .collect())
+/// A feature column as text.
+fn text(col: &Column) -> PolarsResult<StringChunked> {
+    Ok(col
+        .as_materialized_series()
+        .cast(&DataType::String)?
+        .str()?
+        .clone())
+}
+
+/// A text column with each distinct value stored once: every row (or list
+/// token) holds the id of its value in `values`, so a million rows cost a
+/// hash lookup each and an allocation per distinct value, not per row.
+#[derive(Default)]
+struct Interned {
+    values: Vec<String>,
+    /// Row `i`'s ids are `ids[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<usize>,
+    ids: Vec<u32>,
+    index: PlHashMap<String, u32>,
+}
+
+impl Interned {
+    fn new(rows: usize) -> Interned {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Interned {
+            offsets,
+            ids: Vec::with_capacity(rows),
+            ..Interned::default()
+        }
+    }
+
+    fn push(&mut self, v: &str) {
+        let id = match self.index.get(v) {
+            Some(&id) => id,
+            None => {
+                let id = self.values.len() as u32;
+                self.values.push(v.to_string());
+                self.index.insert(v.to_string(), id);
+                id
+            }
+        };
+        self.ids.push(id);
+    }
+
+    fn end_row(&mut self) {
+        self.offsets.push(self.ids.len());
+    }
+
+    fn rows(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn row(&self, i: usize) -> &[u32] {
+        &self.ids[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Accounts per distinct value, each account counted once per value.
+    fn counts(&self) -> Vec<usize> {
+        let mut counts = vec![0usize; self.values.len()];
+        let mut seen: Vec<u32> = Vec::new();
+        for i in 0..self.rows() {
+            seen.clear();
+            for &id in self.row(i) {
+                if !seen.contains(&id) {
+                    seen.push(id);
+                    counts[id as usize] += 1;
+                }
+            }
+        }
+        counts
+    }
+
+    /// Each distinct value's position in `levels`, or `missing`.
+    fn codes_in(&self, levels: &[String], missing: u32) -> Vec<u32> {
+        let index = level_index(levels);
+        self.values
+            .iter()
+            .map(|v| index.get(v.as_str()).copied().unwrap_or(missing))
+            .collect()
+    }
+}
+
+/// Values of a categorical column, trimmed; null reads as [`MISSING`].
+fn categories(col: &Column) -> PolarsResult<Interned> {
+    let ca = text(col)?;
+    let mut out = Interned::new(ca.len());
+    for v in ca.iter() {
+        out.push(v.map_or(MISSING, str::trim));
+        out.end_row();
+    }
+    Ok(out)
 }
 
 fn numeric_values(file: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
@@ -89,34 +175,35 @@ fn col_err(file: &Path, name: &str, e: PolarsError) -> Error {
 }
 
 /// Text values per account for a list feature: native lists, or text split on `separator`.
-fn list_tokens(col: &Column, separator: Option<&str>) -> PolarsResult<Vec<Vec<String>>> {
+fn list_tokens(col: &Column, separator: Option<&str>) -> PolarsResult<Interned> {
     let s = col.as_materialized_series();
     if let DataType::List(_) = s.dtype() {
+        let s = s.cast(&DataType::List(Box::new(DataType::String)))?;
         let ca = s.list()?;
-        let mut out = Vec::with_capacity(ca.len());
+        let mut out = Interned::new(ca.len());
         for v in ca.amortized_iter() {
-            let mut row = Vec::new();
             if let Some(inner) = v {
-                let inner = inner.as_ref().cast(&DataType::String)?;
-                row.extend(inner.str()?.iter().flatten().map(|t| t.trim().to_string()));
+                for t in inner.as_ref().str()?.iter().flatten() {
+                    out.push(t.trim());
+                }
             }
-            out.push(row);
+            out.end_row();
         }
         return Ok(out);
     }
     let sep = separator.unwrap_or(";");
-    Ok(strings(col)?
-        .into_iter()
-        .map(|v| {
-            v.map(|v| {
-                v.split(sep)
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
-        })
-        .collect())
+    let ca = text(col)?;
+    let mut out = Interned::new(ca.len());
+    for v in ca.iter() {
+        for t in v.into_iter().flat_map(|v| v.split(sep)) {
+            let t = t.trim();
+            if !t.is_empty() {
+                out.push(t);
+            }
+        }
+        out.end_row();
+    }
+    Ok(out)
 }
 
 fn plan(name: &str, col: &Column, opts: &InferOptions<'_>) -> std::result::Result<Plan, String> {
@@ -219,9 +306,9 @@ fn fit_numeric(values: &[f64]) -> Transform {
 }
 
 /// Levels worth a column, most frequent first; ties by name.
-fn frequent_levels(counts: &HashMap<String, usize>, n_accounts: usize) -> (Vec<String>, bool) {
+fn frequent_levels(values: &[String], counts: &[usize], n_accounts: usize) -> (Vec<String>, bool) {
     let min = ((MIN_LEVEL_SHARE * n_accounts as f64).ceil() as usize).max(MIN_LEVEL_ACCOUNTS);
-    let mut levels: Vec<(&String, usize)> = counts.iter().map(|(k, v)| (k, *v)).collect();
+    let mut levels: Vec<(&String, usize)> = values.iter().zip(counts.iter().copied()).collect();
     levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     let kept: Vec<String> = levels
         .iter()
@@ -311,14 +398,8 @@ pub fn infer(
                 }
             }
             Plan::Categorical => {
-                let values = strings(col).map_err(|e| col_err(opts.file, &name, e))?;
-                let mut counts: HashMap<String, usize> = HashMap::new();
-                for v in &values {
-                    *counts
-                        .entry(v.clone().unwrap_or_else(|| MISSING.to_string()))
-                        .or_default() += 1;
-                }
-                let (mut levels, folded) = frequent_levels(&counts, n);
+                let values = categories(col).map_err(|e| col_err(opts.file, &name, e))?;
+                let (mut levels, folded) = frequent_levels(&values.values, &values.counts(), n);
                 if folded && !levels.iter().any(|l| l == OTHER) {
                     levels.push(OTHER.to_string());
                 }
@@ -333,16 +414,7 @@ pub fn infer(
             Plan::List { separator } => {
                 let tokens = list_tokens(col, separator.as_deref())
                     .map_err(|e| col_err(opts.file, &name, e))?;
-                let mut counts: HashMap<String, usize> = HashMap::new();
-                for row in &tokens {
-                    let mut row: Vec<&String> = row.iter().collect();
-                    row.sort();
-                    row.dedup();
-                    for t in row {
-                        *counts.entry(t.clone()).or_default() += 1;
-                    }
-                }
-                let (values, _) = frequent_levels(&counts, n);
+                let (values, _) = frequent_levels(&tokens.values, &tokens.counts(), n);
                 let spec = FeatureSpec {
                     name: name.clone(),
                     transform: Transform::List { values, separator },
@@ -402,16 +474,21 @@ fn binary_values(file: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
     if let Ok(b) = s.bool() {
         return Ok(b.iter().map(|v| v.map_or(f64::NAN, f64::from)).collect());
     }
-    let mut out = Vec::with_capacity(s.len());
-    for v in strings(col).map_err(|e| col_err(file, name, e))? {
-        out.push(match v.as_deref().map(str::to_lowercase).as_deref() {
+    let ca = text(col).map_err(|e| col_err(file, name, e))?;
+    let mut out = Vec::with_capacity(ca.len());
+    let is = |v: &str, words: &[&str]| words.iter().any(|w| v.eq_ignore_ascii_case(w));
+    for v in ca.iter() {
+        let v = v.map(str::trim);
+        out.push(match v {
             None | Some("") => f64::NAN,
-            Some("true" | "t" | "yes" | "y" | "1" | "1.0") => 1.0,
-            Some("false" | "f" | "no" | "n" | "0" | "0.0") => 0.0,
+            Some(v) if is(v, &["true", "t", "yes", "y", "1", "1.0"]) => 1.0,
+            Some(v) if is(v, &["false", "f", "no", "n", "0", "0.0"]) => 0.0,
             Some(other) => {
                 return Err(Error::input(
                     "a binary feature holds a value that is not true/false",
-                    Location::file(file).column(name).value(other),
+                    Location::file(file)
+                        .column(name)
+                        .value(other.to_lowercase()),
                     "use true/false, yes/no or 1/0, or declare the column categorical",
                 ))
             }
@@ -420,38 +497,32 @@ fn binary_values(file: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
     Ok(out)
 }
 
-fn categorical_codes(spec: &FeatureSpec, values: &[Option<String>]) -> FeatureData {
+fn categorical_codes(spec: &FeatureSpec, values: &Interned) -> FeatureData {
     let Transform::Categorical { levels } = &spec.transform else {
         unreachable!("categorical_codes is called on categorical specs")
     };
-    let index = level_index(levels);
-    let other = index.get(OTHER).copied().unwrap_or(UNSEEN);
-    FeatureData::Categorical(
-        values
-            .iter()
-            .map(|v| {
-                let key = v.as_deref().unwrap_or(MISSING);
-                index.get(key).copied().unwrap_or(other)
-            })
-            .collect(),
-    )
+    let other = levels
+        .iter()
+        .position(|l| l == OTHER)
+        .map_or(UNSEEN, |i| i as u32);
+    let code = values.codes_in(levels, other);
+    FeatureData::Categorical(values.ids.iter().map(|&id| code[id as usize]).collect())
 }
 
-fn list_codes(spec: &FeatureSpec, tokens: &[Vec<String>]) -> FeatureData {
+fn list_codes(spec: &FeatureSpec, tokens: &Interned) -> FeatureData {
     let Transform::List { values, .. } = &spec.transform else {
         unreachable!("list_codes is called on list specs")
     };
-    let index = level_index(values);
-    let mut offsets = Vec::with_capacity(tokens.len() + 1);
+    let code = tokens.codes_in(values, UNSEEN);
+    let mut offsets = Vec::with_capacity(tokens.rows() + 1);
     let mut codes = Vec::new();
     offsets.push(0u32);
-    for row in tokens {
+    for i in 0..tokens.rows() {
         let start = codes.len();
-        for t in row {
-            if let Some(&c) = index.get(t.as_str()) {
-                if !codes[start..].contains(&c) {
-                    codes.push(c);
-                }
+        for &id in tokens.row(i) {
+            let c = code[id as usize];
+            if c != UNSEEN && !codes[start..].contains(&c) {
+                codes.push(c);
             }
         }
         codes[start..].sort_unstable();
@@ -503,7 +574,7 @@ pub fn apply(df: &DataFrame, specs: &[FeatureSpec], file: &Path) -> Result<Vec<F
             }
             Transform::Binary { .. } => FeatureData::Binary(binary_values(file, &spec.name, col)?),
             Transform::Categorical { .. } => {
-                let values = strings(col).map_err(|e| col_err(file, &spec.name, e))?;
+                let values = categories(col).map_err(|e| col_err(file, &spec.name, e))?;
                 categorical_codes(spec, &values)
             }
             Transform::List { separator, .. } => {
