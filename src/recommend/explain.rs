@@ -2,6 +2,7 @@
 //! score up and down, and the ICP criteria it meets or fails, as short text a
 //! CRM field can hold.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use polars::prelude::{StringChunked, StringChunkedBuilder};
@@ -38,7 +39,9 @@ fn value_text(out: &mut String, f: &FeatureColumn, i: usize) {
             if x.fract() == 0.0 && x.abs() < 1e15 {
                 write!(out, "{name} {}", x as i64)
             } else {
-                write!(out, "{name} {x:.2}")
+                let _ = write!(out, "{name} ");
+                write_fixed(out, x, 2, false);
+                Ok(())
             }
         }
         (FeatureData::Binary(v), _) if v[i].is_nan() => write!(out, "{name} unknown"),
@@ -70,6 +73,36 @@ fn value_text(out: &mut String, f: &FeatureColumn, i: usize) {
         }
         _ => write!(out, "{name}"),
     };
+}
+
+/// Append `x` with `decimals` (0 to 2) places, as `format!("{x:.2}")` (or
+/// `{x:+.2}` with `plus`) writes it. Rounding `x · 10^decimals` to an
+/// integer gives the same digits unless that product lies within rounding
+/// error of a half, where the exact formatter decides.
+fn write_fixed(out: &mut String, x: f64, decimals: u32, plus: bool) {
+    let scale = 10f64.powi(decimals as i32);
+    let y = (x * scale).abs();
+    let near_half = (y - y.floor() - 0.5).abs() < 1e-6;
+    if !x.is_finite() || y >= 1e12 || near_half {
+        let d = decimals as usize;
+        let _ = if plus {
+            write!(out, "{x:+.d$}")
+        } else {
+            write!(out, "{x:.d$}")
+        };
+        return;
+    }
+    if x.is_sign_negative() {
+        out.push('-');
+    } else if plus {
+        out.push('+');
+    }
+    let r = y.round() as u64;
+    let unit = scale as u64;
+    let _ = write!(out, "{}", r / unit);
+    if decimals > 0 {
+        let _ = write!(out, ".{:0w$}", r % unit, w = decimals as usize);
+    }
 }
 
 /// Cut `s` to at most [`MAX_REASON_CHARS`] characters, ending in `…` when cut.
@@ -133,13 +166,15 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
     let mut rules_failed = column("rules_failed");
     let mut reasons = column("reasons");
     let (mut up_idx, mut down_idx) = (Vec::new(), Vec::new());
-    let (mut pos, mut neg, mut met, mut failed, mut text) = (
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-    );
+    // Each named reason is formatted once into `parts` and copied into the
+    // texts that show it.
+    let (mut parts, mut part_ends) = (String::new(), Vec::new());
+    let (mut pos, mut text) = (String::new(), String::new());
+    // The met and failed texts depend only on which criteria an account
+    // meets: a handful of combinations among a million accounts.
+    let n_criteria = qualifying.len() + disqualifying.len();
+    let mut criteria_texts: HashMap<u64, (String, String)> = HashMap::new();
+    let mut uncached = (String::new(), String::new());
     for i in 0..n {
         let c = |fi: usize| scores.contributions[fi][i];
         // Strongest first; ties by feature order (up) or reverse order (down).
@@ -153,65 +188,92 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
             |a, b| c(a).total_cmp(&c(b)).then(b.cmp(&a)),
             &mut down_idx,
         );
-        let reason = |out: &mut String, fi: usize| {
-            value_text(out, &features[fi], i);
-            let _ = write!(out, " ({:+.2})", c(fi));
-        };
-        let join = |out: &mut String, list: &[usize], sep: &str| {
+        parts.clear();
+        part_ends.clear();
+        for &fi in up_idx.iter().chain(&down_idx) {
+            value_text(&mut parts, &features[fi], i);
+            parts.push_str(" (");
+            write_fixed(&mut parts, c(fi), 2, true);
+            parts.push(')');
+            part_ends.push(parts.len());
+        }
+        let part = |k: usize| &parts[if k == 0 { 0 } else { part_ends[k - 1] }..part_ends[k]];
+        let join = |out: &mut String, ks: std::ops::Range<usize>, sep: &str| {
             out.clear();
-            for (k, &fi) in list.iter().enumerate() {
-                if k > 0 {
+            for k in ks {
+                if !out.is_empty() {
                     out.push_str(sep);
                 }
-                reason(out, fi);
+                out.push_str(part(k));
             }
         };
-        met.clear();
-        failed.clear();
-        let add = |to: &mut String, t: &str| {
-            if !to.is_empty() {
-                to.push_str("; ");
+        let (ups, downs) = (0..up_idx.len(), up_idx.len()..part_ends.len());
+
+        let fill = |(met, failed): &mut (String, String)| {
+            met.clear();
+            failed.clear();
+            let add = |to: &mut String, t: &str| {
+                if !to.is_empty() {
+                    to.push_str("; ");
+                }
+                to.push_str(t);
+            };
+            for (k, m) in qualifying.iter().enumerate() {
+                add(
+                    if m[i] { &mut *met } else { &mut *failed },
+                    &qualifying_text[k],
+                );
             }
-            to.push_str(t);
+            for (k, m) in disqualifying.iter().enumerate() {
+                if m[i] {
+                    add(failed, &disqualifying_text[k]);
+                }
+            }
         };
-        for (k, m) in qualifying.iter().enumerate() {
-            add(
-                if m[i] { &mut met } else { &mut failed },
-                &qualifying_text[k],
-            );
-        }
-        for (k, m) in disqualifying.iter().enumerate() {
-            if m[i] {
-                add(&mut failed, &disqualifying_text[k]);
-            }
-        }
+        let (met, failed) = if n_criteria <= 64 {
+            let key = qualifying
+                .iter()
+                .chain(&disqualifying)
+                .enumerate()
+                .fold(0u64, |key, (k, m)| key | (u64::from(m[i]) << k));
+            &*criteria_texts.entry(key).or_insert_with(|| {
+                let mut t = (String::new(), String::new());
+                fill(&mut t);
+                t
+            })
+        } else {
+            fill(&mut uncached);
+            &uncached
+        };
+
         text.clear();
-        let _ = write!(text, "fit {:.0}", 100.0 * scores.probability[i]);
-        join(&mut pos, &up_idx, ", ");
+        text.push_str("fit ");
+        write_fixed(&mut text, 100.0 * scores.probability[i], 0, false);
+        join(&mut pos, ups.clone(), ", ");
         if !pos.is_empty() {
             text.push_str(": + ");
             text.push_str(&pos);
         }
-        join(&mut neg, &down_idx, ", ");
-        if !neg.is_empty() {
+        join(&mut pos, downs.clone(), ", ");
+        if !pos.is_empty() {
             text.push_str("; − ");
-            text.push_str(&neg);
+            text.push_str(&pos);
         }
         if scores.in_icp[i] {
             text.push_str(" | in ICP");
         } else {
             text.push_str(" | outside ICP, fails: ");
-            text.push_str(&failed);
+            text.push_str(failed);
         }
         truncate(&mut text);
         reasons.append_value(&text);
         // The per-direction columns separate reasons with "; ".
-        join(&mut pos, &up_idx, "; ");
+        join(&mut pos, ups, "; ");
         top_positive.append_value(&pos);
-        join(&mut neg, &down_idx, "; ");
-        top_negative.append_value(&neg);
-        rules_met.append_value(&met);
-        rules_failed.append_value(&failed);
+        join(&mut pos, downs, "; ");
+        top_negative.append_value(&pos);
+        rules_met.append_value(met);
+        rules_failed.append_value(failed);
     }
     Explanations {
         top_positive: top_positive.finish(),
@@ -219,5 +281,37 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         rules_met: rules_met.finish(),
         rules_failed: rules_failed.finish(),
         reasons: reasons.finish(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast path writes what the standard formatter writes, including
+    /// the exact halves (0.125, 2.5) it leaves to the formatter.
+    #[test]
+    fn fixed_point_matches_the_standard_formatter() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(3);
+        let mut xs = vec![
+            0.0, -0.0, 0.125, -0.125, 0.375, 2.5, 0.005, 0.015, 1.005, 99.995, 0.05, -0.05, 1e11,
+            123456.789, -7.0, 0.994999, 0.995,
+        ];
+        xs.extend((0..20_000).map(|_| rng.gen_range(-3.0..3.0)));
+        xs.extend((0..20_000).map(|_| rng.gen_range(0.0..100.0)));
+        xs.extend((0..2_000).map(|_| f64::from(rng.gen_range(-4000..4000)) / 8.0));
+        for &x in &xs {
+            for (d, plus) in [(2, true), (2, false), (0, false)] {
+                let mut got = String::new();
+                write_fixed(&mut got, x, d, plus);
+                let want = match (d, plus) {
+                    (2, true) => format!("{x:+.2}"),
+                    (2, false) => format!("{x:.2}"),
+                    _ => format!("{x:.0}"),
+                };
+                assert_eq!(got, want, "x = {x:e}, {d} places, plus {plus}");
+            }
+        }
     }
 }
