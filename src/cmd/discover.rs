@@ -391,6 +391,9 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
     report.headlines = headlines(&report, &overall);
     report.run.finished_at = rfc3339_now();
 
+    let explain = rec
+        .as_mut()
+        .map(|r| report::parquet::Explain::take(&r.model, &features, &mut r.scores));
     let scored = ScoredAccounts {
         account_id: &accounts.ids,
         segment: clustering.labels.iter().map(|&l| seg_ids[l]).collect(),
@@ -409,11 +412,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         },
         in_icp: rec.as_ref().map(|r| r.scores.in_icp.clone()),
         expected_value: rec.as_ref().map(|r| r.scores.expected_value.clone()),
-        explain: rec.as_ref().map(|r| report::parquet::Explain {
-            scores: &r.scores,
-            feature_names: features.iter().map(|f| f.spec.name.clone()).collect(),
-            text: crate::recommend::explain::explain(&r.model, &features, &r.scores),
-        }),
+        explain,
         current_tier: accounts
             .tier
             .clone()
@@ -426,7 +425,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         ("segments.parquet", report::parquet::segments(&report)?),
         (
             "accounts_scored.parquet",
-            report::parquet::accounts_scored(&scored, report::parquet::run_metadata(&report))?,
+            report::parquet::accounts_scored(scored, report::parquet::run_metadata(&report))?,
         ),
         (
             "correlations.parquet",

@@ -88,7 +88,8 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     )?;
     let features = apply(&accounts.features, &model.features, &accounts.path)?;
     let n = accounts.len();
-    let scores = model.apply(&features, n);
+    let mut scores = model.apply(&features, n);
+    let explain = crate::report::parquet::Explain::take(&model, &features, &mut scores);
     let scored = ScoredAccounts {
         account_id: &accounts.ids,
         segment: scores.segment.clone(),
@@ -97,11 +98,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         current_tier: accounts.tier.clone().unwrap_or_else(|| vec![None; n]),
         in_icp: Some(scores.in_icp.clone()),
         expected_value: Some(scores.expected_value.clone()),
-        explain: Some(crate::report::parquet::Explain {
-            scores: &scores,
-            feature_names: features.iter().map(|f| f.spec.name.clone()).collect(),
-            text: crate::recommend::explain::explain(&model, &features, &scores),
-        }),
+        explain: Some(explain),
     };
     let kv = vec![
         ("abm_segments.model_as_of".to_string(), model.as_of.clone()),
@@ -118,7 +115,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
             accounts.file.sha256.clone(),
         ),
     ];
-    let bytes = accounts_scored(&scored, kv)?;
+    let bytes = accounts_scored(scored, kv)?;
     // Write beside the target and rename, so a reader never sees half a file.
     let parent = match args.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
