@@ -69,6 +69,10 @@ fn solve_spd(mut a: Array2<f64>, b: &Array1<f64>) -> Option<Array1<f64>> {
     Some(y)
 }
 
+/// Newton steps smaller than this (in any coefficient) keep the Hessian for
+/// the remaining steps.
+const HESSIAN_KEPT_BELOW: f64 = 1e-3;
+
 impl Logistic {
     /// Fit on rows `x` with `won` and `lost` counts. `None` when the Hessian
     /// is singular (e.g. no penalty and perfectly separated data).
@@ -93,25 +97,42 @@ impl Logistic {
         let trials = Array1::from_iter(active.iter().map(|&i| won[i] + lost[i]));
         let mut weighted = xa.clone();
         let mut iterations = 0;
+        // Newton steps; once a step is small the Hessian barely changes, so
+        // the last one is kept (the gradient alone is exact, and it alone
+        // decides where the iteration stops). Each Hessian is a full XᵀWX
+        // product, most of the cost.
+        let mut hessian: Option<Array2<f64>> = None;
         for it in 0..100 {
             iterations = it + 1;
             let p = xa.dot(&beta).mapv_into(sigmoid);
             let r = &wins - &(&trials * &p);
-            let w = &trials * &p.mapv(|p| p * (1.0 - p));
             let mut grad = xa.t().dot(&r);
-            ndarray::Zip::from(weighted.rows_mut())
-                .and(xa.rows())
-                .and(&w)
-                .for_each(|mut o, x, &w| o.zip_mut_with(&x, |o, &x| *o = w * x));
-            let mut hess = xa.t().dot(&weighted);
             for a in 1..m {
                 grad[a] -= lambda * beta[a];
-                hess[[a, a]] += lambda;
             }
-            let step = solve_spd(hess, &grad)?;
+            let hess = match &hessian {
+                Some(h) => h.clone(),
+                None => {
+                    let w = &trials * &p.mapv(|p| p * (1.0 - p));
+                    ndarray::Zip::from(weighted.rows_mut())
+                        .and(xa.rows())
+                        .and(&w)
+                        .for_each(|mut o, x, &w| o.zip_mut_with(&x, |o, &x| *o = w * x));
+                    let mut h = xa.t().dot(&weighted);
+                    for a in 1..m {
+                        h[[a, a]] += lambda;
+                    }
+                    h
+                }
+            };
+            let step = solve_spd(hess.clone(), &grad)?;
             beta += &step;
-            if step.iter().map(|s| s.abs()).fold(0.0, f64::max) < 1e-12 {
+            let size = step.iter().map(|s| s.abs()).fold(0.0, f64::max);
+            if size < 1e-12 {
                 break;
+            }
+            if hessian.is_none() && size < HESSIAN_KEPT_BELOW {
+                hessian = Some(hess);
             }
         }
         Some(Logistic {
