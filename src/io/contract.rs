@@ -708,15 +708,33 @@ pub fn deals(
             drops.count("negative_amount");
             continue;
         }
-        keep.push((i, acc, cr, cl, o));
+        keep.push(i as u32);
     }
+    // Only our own columns are read from here on: free the table (at ten
+    // million deals, about a gigabyte of text and dates) before building
+    // the deals.
     drop(order);
+    drop(ids);
+    drop(acc_ids);
+    drop(df);
+    // A kept row has its account and creation date.
+    let row = |i: u32| {
+        let i = i as usize;
+        (
+            i,
+            account_of[i],
+            created[i].unwrap_or_default(),
+            closed[i],
+            outcomes[i],
+        )
+    };
 
     let as_of = match config.as_of {
         Some(d) => d,
         None => keep
             .iter()
-            .map(|&(_, _, cr, cl, o)| {
+            .map(|&i| row(i))
+            .map(|(_, _, cr, cl, o)| {
                 if o == OutcomeLabel::Open {
                     cr
                 } else {
@@ -742,7 +760,7 @@ pub fn deals(
         as_of,
         file,
     };
-    for (i, acc, cr, cl, mut o) in keep {
+    for (i, acc, cr, cl, mut o) in keep.into_iter().map(row) {
         if cr > as_of {
             drops.count("created_after_as_of");
             continue;
