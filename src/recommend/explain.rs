@@ -172,9 +172,8 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
     let (mut pos, mut text) = (String::new(), String::new());
     // The met and failed texts depend only on which criteria an account
     // meets: a handful of combinations among a million accounts.
-    let n_criteria = qualifying.len() + disqualifying.len();
-    let mut criteria_texts: HashMap<u64, (String, String)> = HashMap::new();
-    let mut uncached = (String::new(), String::new());
+    let mut criteria_texts: HashMap<Vec<bool>, (String, String)> = HashMap::new();
+    let mut meets: Vec<bool> = Vec::new();
     for i in 0..n {
         let c = |fi: usize| scores.contributions[fi][i];
         // Strongest first; ties by feature order (up) or reverse order (down).
@@ -209,42 +208,28 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         };
         let (ups, downs) = (0..up_idx.len(), up_idx.len()..part_ends.len());
 
-        let fill = |(met, failed): &mut (String, String)| {
-            met.clear();
-            failed.clear();
+        meets.clear();
+        meets.extend(qualifying.iter().chain(&disqualifying).map(|m| m[i]));
+        if !criteria_texts.contains_key(meets.as_slice()) {
+            let (mut met, mut failed) = (String::new(), String::new());
             let add = |to: &mut String, t: &str| {
                 if !to.is_empty() {
                     to.push_str("; ");
                 }
                 to.push_str(t);
             };
-            for (k, m) in qualifying.iter().enumerate() {
-                add(
-                    if m[i] { &mut *met } else { &mut *failed },
-                    &qualifying_text[k],
-                );
+            let (q, d) = meets.split_at(qualifying.len());
+            for (&m, t) in q.iter().zip(&qualifying_text) {
+                add(if m { &mut met } else { &mut failed }, t);
             }
-            for (k, m) in disqualifying.iter().enumerate() {
-                if m[i] {
-                    add(failed, &disqualifying_text[k]);
+            for (&m, t) in d.iter().zip(&disqualifying_text) {
+                if m {
+                    add(&mut failed, t);
                 }
             }
-        };
-        let (met, failed) = if n_criteria <= 64 {
-            let key = qualifying
-                .iter()
-                .chain(&disqualifying)
-                .enumerate()
-                .fold(0u64, |key, (k, m)| key | (u64::from(m[i]) << k));
-            &*criteria_texts.entry(key).or_insert_with(|| {
-                let mut t = (String::new(), String::new());
-                fill(&mut t);
-                t
-            })
-        } else {
-            fill(&mut uncached);
-            &uncached
-        };
+            criteria_texts.insert(meets.clone(), (met, failed));
+        }
+        let (met, failed) = &criteria_texts[meets.as_slice()];
 
         text.clear();
         text.push_str("fit ");
