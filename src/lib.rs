@@ -21,6 +21,7 @@ pub mod error;
 pub mod features;
 pub mod generate;
 pub mod io;
+pub mod memory;
 pub mod outcomes;
 pub mod recommend;
 pub mod report;

@@ -813,7 +813,10 @@ impl Stopwatch {
         }
     }
 
+    /// End a stage: time it and hand the memory it freed back to the
+    /// operating system, so the next stage does not stack on top of it.
     fn lap(&mut self, stage: &'static str) {
+        crate::memory::release_freed();
         let now = std::time::Instant::now();
         let secs = (now - self.last).as_secs_f64();
         self.last = now;

@@ -27,6 +27,9 @@ pub fn load(config: &Config, mut log: impl FnMut(String)) -> Result<Inputs> {
         read::read_table(&config.accounts_path, config.accounts_csv_separator)?,
         config,
     )?;
+    // The accounts table's polars buffers are freed; give them back before
+    // the deals table, the largest read, is decoded on other threads.
+    crate::memory::release_freed();
     log(format!(
         "reading deals from {}",
         config.deals_path.display()
