@@ -478,3 +478,59 @@ fn k_chosen_on_a_sample_agrees_with_the_full_data_choice() {
         );
     }
 }
+
+/// A deals export as Spark writes it: one directory per outcome, the
+/// `outcome` column only in the directory names, several part files each,
+/// and marker and checksum files beside them.
+#[test]
+fn a_hive_partitioned_deals_directory_reads_like_the_single_file() {
+    let wd = Workdir::new("hive");
+    wd.generate("in", 12, 1200, "parquet");
+    let deals = read_parquet(&wd.path("in/deals.parquet"));
+    let outcome = deals.column("outcome").unwrap().str().unwrap().clone();
+    for o in ["won", "lost", "open"] {
+        let part = deals.filter(&outcome.equal(o)).unwrap();
+        let part = part.drop("outcome").unwrap();
+        let half = part.height() as i64 / 2;
+        for (i, mut piece) in [part.slice(0, half as usize), part.slice(half, usize::MAX)]
+            .into_iter()
+            .enumerate()
+        {
+            let dir = wd.path(&format!("in/deals/outcome={o}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let f = std::fs::File::create(dir.join(format!("part-{i}.snappy.parquet"))).unwrap();
+            ParquetWriter::new(f).finish(&mut piece).unwrap();
+        }
+        wd.write(
+            &format!("in/deals/outcome={o}/.part-0.snappy.parquet.crc"),
+            "crc",
+        );
+        wd.write(&format!("in/deals/outcome={o}/part-0.crc"), "not parquet");
+    }
+    wd.write("in/deals/_SUCCESS", "");
+    for (deals, out) in [("in/deals.parquet", "file"), ("in/deals", "dir")] {
+        wd.ok(&[
+            "discover",
+            "--accounts",
+            "in/accounts.parquet",
+            "--deals",
+            deals,
+            "--out",
+            out,
+            "-q",
+        ]);
+    }
+    let mut file = wd.read_json("file/report.json");
+    let mut dir = wd.read_json("dir/report.json");
+    let inputs = &dir["run"]["inputs"]["deals"];
+    assert_eq!(inputs["format"], "parquet_directory");
+    assert_eq!(inputs["rows"].as_u64(), Some(deals.height() as u64));
+    // Everything but the run's own facts (times, input paths and hashes)
+    // matches: deal order does not change any statistic.
+    file["run"] = Value::Null;
+    dir["run"] = Value::Null;
+    assert!(
+        file == dir,
+        "the directory's report differs from the single file's"
+    );
+}

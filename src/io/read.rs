@@ -197,9 +197,24 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
             for f in &files {
                 rows += parquet_footer_rows(f)?;
             }
-            let args = ScanArgsParquet::default();
-            let lf =
-                LazyFrame::scan_parquet(pl_path(path)?, args).map_err(|e| polars_input(path, e))?;
+            // Scan exactly the files counted above, so markers and stray
+            // files in a directory are skipped rather than decoded. Hive
+            // partition columns (`outcome=won/`) come from the directory
+            // names, as Spark and warehouse exports write them.
+            let args = ScanArgsParquet {
+                hive_options: if format == Format::ParquetDirectory {
+                    HiveOptions::new_enabled()
+                } else {
+                    HiveOptions::default()
+                },
+                ..ScanArgsParquet::default()
+            };
+            let paths = files
+                .iter()
+                .map(|f| pl_path(f))
+                .collect::<Result<Vec<_>>>()?;
+            let lf = LazyFrame::scan_parquet_files(paths.into(), args)
+                .map_err(|e| polars_input(path, e))?;
             // The decoder asserts on some damaged pages (a dictionary index
             // out of range, a page shorter than its header says) instead of
             // returning an error; that is bad input, not a bug of ours.
