@@ -46,6 +46,16 @@ fn the_planted_inversion_is_significant_and_fail_on_inversion_exits_3() {
     let keys = |x: &Value| x.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&v), keys(&report["current_tiers"]));
     assert_eq!(v["tiers"], report["current_tiers"]["tiers"]);
+    // Without a window both cover every deal, from the first one created.
+    assert_eq!(v["window"], report["current_tiers"]["window"]);
+    let deals = crate::util::read_parquet(&wd.path("in/deals.parquet"));
+    let created = deals
+        .column("created_at")
+        .unwrap()
+        .cast(&polars::prelude::DataType::String)
+        .unwrap();
+    let first = created.str().unwrap().iter().flatten().min();
+    assert_eq!(v["window"]["from"].as_str(), first);
 }
 
 const ACCOUNTS: &str = "account_id,industry,employees,tier
@@ -168,7 +178,8 @@ fn an_empty_window_is_a_clear_error_with_exit_status_2() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("no closed deal was created in the window 2025Q1"),
+        stderr
+            .contains("no closed deal was created in the window 2025-01-01 to 2025-03-31 (2025Q1)"),
         "{stderr}"
     );
     assert!(stderr.contains("column 'created_at'"), "{stderr}");

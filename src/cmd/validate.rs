@@ -106,25 +106,26 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
             .as_deref()
             .map(|s| date_flag("--to", s))
             .transpose()?;
+        // Without --from the window starts at the first deal created, as
+        // discover's current_tiers section does.
+        let first = deals.created.iter().copied().min().unwrap_or(as_of);
         let r = DayRange {
-            from: from.unwrap_or(i32::MIN),
+            from: from.unwrap_or(first),
             to: to.unwrap_or(as_of),
         };
-        if r.from > r.to {
+        // A window emptied by the data (--to before the first deal) is
+        // reported below as a window without closed deals.
+        if from.zip(to).is_some_and(|(f, t)| f > t) {
             return Err(Error::config(
                 "--from is after --to",
                 "give --from on or before --to",
             ));
         }
-        let from_label = from.map_or("the first deal".to_string(), format_date);
-        (
-            format!("{from_label} to {}", format_date(r.to)),
-            DayRange {
-                from: r.from.max(-25_567),
-                to: r.to,
-            },
-            vec![],
-        )
+        let label = match (from, to) {
+            (None, None) => "all deals".to_string(),
+            _ => format!("{} to {}", format_date(r.from), format_date(r.to)),
+        };
+        (label, r, vec![])
     };
     let opts = FigureOptions {
         horizons: config.horizons.clone(),
@@ -139,9 +140,8 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
     if !closed_in(range) {
         return Err(Error::input(
             format!(
-                "no closed deal was created in the window {label} ({} to {})",
-                format_date(range.from),
-                format_date(range.to)
+                "no closed deal was created in the window {}",
+                window_text(&label, &format_date(range.from), &format_date(range.to))
             ),
             Location::file(&deals.file.path).column(config.deal_columns.created_at.as_str()),
             format!(
@@ -197,14 +197,25 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
     Ok(ct)
 }
 
+/// "2026-07-01 to 2026-09-30 (2026Q3)"; the label is left out when it only
+/// repeats the dates.
+fn window_text(label: &str, from: &str, to: &str) -> String {
+    let dates = format!("{from} to {to}");
+    if label == dates {
+        dates
+    } else {
+        format!("{dates} ({label})")
+    }
+}
+
 fn render(ct: &CurrentTiers) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "{}", ct.verdict);
     let _ = writeln!(
         s,
-        "\nDeals created {} ({} to {}):\n",
-        ct.window.label, ct.window.from, ct.window.to
+        "\nDeals created {}:\n",
+        window_text(&ct.window.label, &ct.window.from, &ct.window.to)
     );
     let _ = writeln!(
         s,
