@@ -242,4 +242,46 @@ fn doubled_company_sizes_are_flagged_as_drift_and_fail_on_drift_exits_3() {
         .unwrap()
         .iter()
         .any(|d| d == "employees"));
+
+    // The reports say the same as report.json.
+    let md = std::fs::read_to_string(wd.path("run2/report.md")).unwrap();
+    let html = std::fs::read_to_string(wd.path("run2/report.html")).unwrap();
+    let employees = r["drift"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "employees")
+        .unwrap();
+    let row = format!(
+        "| employees | {:.3} | drifted |",
+        employees["psi"].as_f64().unwrap()
+    );
+    assert!(md.contains(&row), "report.md lacks {row}");
+    for doc in [&md, &html] {
+        assert!(doc.contains("Since the previous run"));
+        assert!(doc.contains("Drifted: employees."));
+    }
+    // The tier cross-table holds every account once.
+    let start = md.find("| previously |").expect("a tier cross-table");
+    let cells: u64 = md[start..]
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .flat_map(|l| {
+            l.split('|')
+                .skip(2)
+                .filter_map(|c| c.trim().parse::<u64>().ok())
+        })
+        .sum();
+    assert_eq!(
+        cells,
+        r["run"]["inputs"]["accounts"]["rows"].as_u64().unwrap()
+    );
+    let transitions: u64 = r["stability"]["tiers"]["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["accounts"].as_u64().unwrap())
+        .sum();
+    assert_eq!(cells, transitions);
 }
