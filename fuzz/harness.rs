@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use abm_segments::config::{Config, Overrides, RawConfig};
 use abm_segments::error::{exit, Error};
 use abm_segments::features::infer::InferOptions;
-use abm_segments::io::{contract, read};
+use abm_segments::io::contract;
 
 /// What one input did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +105,7 @@ pub fn table(scratch: &Scratch, data: &[u8], ext: &str) -> Verdict {
 
     let as_accounts = judge((|| {
         let config = scratch.config(input.clone(), good_deals.clone());
-        let accounts = contract::accounts(read::read_table(&input, b',')?, &config)?;
+        let accounts = contract::accounts(abm_segments::io::read_accounts(&config)?, &config)?;
         abm_segments::features::infer(
             &accounts.features,
             &InferOptions {
@@ -116,7 +116,7 @@ pub fn table(scratch: &Scratch, data: &[u8], ext: &str) -> Verdict {
         )?;
         let mut drops = contract::Drops::default();
         contract::deals(
-            read::read_table(&good_deals, b',')?,
+            abm_segments::io::read_deals(&config)?,
             &accounts,
             &config,
             &mut drops,
@@ -125,10 +125,10 @@ pub fn table(scratch: &Scratch, data: &[u8], ext: &str) -> Verdict {
     })());
     let as_deals = judge((|| {
         let config = scratch.config(good_accounts.clone(), input.clone());
-        let accounts = contract::accounts(read::read_table(&good_accounts, b',')?, &config)?;
+        let accounts = contract::accounts(abm_segments::io::read_accounts(&config)?, &config)?;
         let mut drops = contract::Drops::default();
         contract::deals(
-            read::read_table(&input, b',')?,
+            abm_segments::io::read_deals(&config)?,
             &accounts,
             &config,
             &mut drops,

@@ -109,6 +109,11 @@ fn table(df: polars::prelude::DataFrame, name: &str) -> abm_segments::io::read::
             sha256: String::new(),
             bytes: 0,
         },
+        columns: df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect(),
         df,
         path: PathBuf::from(name),
     }

@@ -8,7 +8,6 @@ use crate::config::{Overrides, RawConfig};
 use crate::error::{exit, Error, Location, Result};
 use crate::features::infer::apply;
 use crate::io::contract;
-use crate::io::read::read_table;
 use crate::recommend::{Model, MODEL_VERSION};
 use crate::report::parquet::{accounts_scored, ScoredAccounts};
 
@@ -82,10 +81,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         ..Default::default()
     })?;
     log.info(format!("reading accounts from {}", args.accounts.display()));
-    let accounts = contract::accounts(
-        read_table(&args.accounts, config.accounts_csv_separator)?,
-        &config,
-    )?;
+    let accounts = contract::accounts(crate::io::read_accounts(&config)?, &config)?;
     let features = apply(&accounts.features, &model.features, &accounts.path)?;
     let n = accounts.len();
     let mut scores = model.apply(&features, n);

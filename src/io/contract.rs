@@ -88,12 +88,8 @@ impl Drops {
     }
 }
 
-fn missing_column(file: &Path, df: &DataFrame, wanted: &str, role: &str, key: &str) -> Error {
-    let names: Vec<&str> = df
-        .get_column_names()
-        .into_iter()
-        .map(|s| s.as_str())
-        .collect();
+fn missing_column(file: &Path, columns: &[String], wanted: &str, role: &str, key: &str) -> Error {
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
     let hint = match crate::config::nearest(wanted, names.iter().copied()) {
         Some(near) => {
             format!("did you mean '{near}'? map it in the config file with {key} = \"{near}\"")
@@ -237,7 +233,12 @@ fn parse_tier(raw: &str, labels: &BTreeMap<String, u8>) -> Option<u8> {
 /// Rows are put in account-key order, so that the order of the input file
 /// changes no figure (k-means seeding and sampling work by row).
 pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
-    let Table { df, file, path } = table;
+    let Table {
+        df,
+        columns,
+        file,
+        path,
+    } = table;
     let cols = &config.account_columns;
     if df.height() == 0 {
         return Err(Error::input(
@@ -248,7 +249,7 @@ pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
     }
     let id_col = df
         .column(&cols.id)
-        .map_err(|_| missing_column(&path, &df, &cols.id, "the account key", "accounts.id"))?;
+        .map_err(|_| missing_column(&path, &columns, &cols.id, "the account key", "accounts.id"))?;
     entirely_null(&path, &cols.id, id_col, "the account key")?;
     let ids_ca = key_strings(&path, &cols.id, id_col)?;
     let order = sorted_keys(&ids_ca, &path, &cols.id, "account")?;
@@ -460,11 +461,16 @@ pub fn deals(
     config: &Config,
     drops: &mut Drops,
 ) -> Result<Deals> {
-    let Table { df, file, path } = table;
+    let Table {
+        df,
+        columns,
+        file,
+        path,
+    } = table;
     let c = &config.deal_columns;
     let col = |name: &str, role: &str, key: &str| {
         df.column(name)
-            .map_err(|_| missing_column(&path, &df, name, role, key))
+            .map_err(|_| missing_column(&path, &columns, name, role, key))
     };
     let id_col = col(&c.id, "the deal key", "deals.id")?;
     let acc_col = col(&c.account_id, "the deal's account", "deals.account_id")?;

@@ -23,10 +23,7 @@ pub fn load(config: &Config, mut log: impl FnMut(String)) -> Result<Inputs> {
         "reading accounts from {}",
         config.accounts_path.display()
     ));
-    let accounts = contract::accounts(
-        read::read_table(&config.accounts_path, config.accounts_csv_separator)?,
-        config,
-    )?;
+    let accounts = contract::accounts(read_accounts(config)?, config)?;
     // The accounts table's polars buffers are freed; give them back before
     // the deals table, the largest read, is decoded on other threads.
     crate::memory::release_freed();
@@ -34,7 +31,7 @@ pub fn load(config: &Config, mut log: impl FnMut(String)) -> Result<Inputs> {
         "reading deals from {}",
         config.deals_path.display()
     ));
-    let table = read::read_table(&config.deals_path, config.deals_csv_separator)?;
+    let table = read_deals(config)?;
     let deals_read = table.file.rows;
     let mut drops = Drops::default();
     let deals = contract::deals(table, &accounts, config, &mut drops)?;
@@ -44,4 +41,26 @@ pub fn load(config: &Config, mut log: impl FnMut(String)) -> Result<Inputs> {
         drops,
         deals_read,
     })
+}
+
+/// The accounts table, every column: any may be a feature.
+pub fn read_accounts(config: &Config) -> Result<read::Table> {
+    read::read_table(&config.accounts_path, config.accounts_csv_separator, None)
+}
+
+/// The deals table, only the columns the contract uses.
+pub fn read_deals(config: &Config) -> Result<read::Table> {
+    let c = &config.deal_columns;
+    read::read_table(
+        &config.deals_path,
+        config.deals_csv_separator,
+        Some(&[
+            c.id.as_str(),
+            &c.account_id,
+            &c.created_at,
+            &c.closed_at,
+            &c.outcome,
+            &c.amount,
+        ]),
+    )
 }

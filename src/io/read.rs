@@ -35,6 +35,8 @@ pub struct InputFile {
 /// A table as read, before the data contract is applied.
 pub struct Table {
     pub df: DataFrame,
+    /// Every column of the input in file order, including any not read.
+    pub columns: Vec<String>,
     pub file: InputFile,
     pub path: PathBuf,
 }
@@ -151,8 +153,30 @@ fn pl_path(path: &Path) -> Result<PlRefPath> {
     PlRefPath::try_from_path(path).map_err(|e| polars_input(path, e))
 }
 
-/// Read a table. `csv_separator` applies to CSV input only.
-pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
+/// Collect a scan, reading only the columns named in `only` that the input
+/// has, or every column when `only` is `None` or names none of them (the
+/// contract then says which is missing). Returns every column's name too.
+fn collect(mut lf: LazyFrame, only: Option<&[&str]>) -> PolarsResult<(DataFrame, Vec<String>)> {
+    let columns: Vec<String> = lf
+        .collect_schema()?
+        .iter_names()
+        .map(|n| n.to_string())
+        .collect();
+    let keep: Vec<Expr> = columns
+        .iter()
+        .filter(|c| only.is_some_and(|o| o.contains(&c.as_str())))
+        .map(|c| col(c.as_str()))
+        .collect();
+    if !keep.is_empty() {
+        lf = lf.select(keep);
+    }
+    Ok((lf.collect()?, columns))
+}
+
+/// Read a table. `csv_separator` applies to CSV input only. With `only`,
+/// just those columns are decoded: a deals export may carry dozens of
+/// columns (descriptions, notes) that would otherwise all sit in memory.
+pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Result<Table> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("reading", path, e))?;
     let (format, files) = if meta.is_dir() {
         let files = parquet_files(path)?;
@@ -191,7 +215,7 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
     };
     let (sha256, bytes) = hash_files(&files, path)?;
 
-    let df = match format {
+    let (df, columns) = match format {
         Format::Parquet | Format::ParquetDirectory => {
             let mut rows = 0;
             for f in &files {
@@ -218,15 +242,16 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
             // The decoder asserts on some damaged pages (a dictionary index
             // out of range, a page shorter than its header says) instead of
             // returning an error; that is bad input, not a bug of ours.
-            let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lf.collect()))
-                .map_err(|_| {
-                    Error::input(
-                        "the Parquet data could not be decoded: a data page is damaged",
-                        Location::file(path),
-                        "the file may be truncated or corrupted; export it again",
-                    )
-                })?
-                .map_err(|e| polars_input(path, e))?;
+            let (df, columns) =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| collect(lf, only)))
+                    .map_err(|_| {
+                        Error::input(
+                            "the Parquet data could not be decoded: a data page is damaged",
+                            Location::file(path),
+                            "the file may be truncated or corrupted; export it again",
+                        )
+                    })?
+                    .map_err(|e| polars_input(path, e))?;
             if df.height() as u64 != rows {
                 return Err(Error::input(
                     format!(
@@ -237,7 +262,7 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
                     "the file is damaged; export it again",
                 ));
             }
-            df
+            (df, columns)
         }
         Format::Csv => {
             let sep = if path.extension().is_some_and(|e| e == "tsv") {
@@ -253,7 +278,7 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
                 .with_infer_schema_length(Some(100_000))
                 .with_missing_is_null(true)
                 .finish()
-                .and_then(|lf| lf.collect())
+                .and_then(|lf| collect(lf, only))
                 .map_err(|e| polars_input(path, e))?
         }
     };
@@ -266,6 +291,7 @@ pub fn read_table(path: &Path, csv_separator: u8) -> Result<Table> {
     };
     Ok(Table {
         df,
+        columns,
         file,
         path: path.to_path_buf(),
     })
@@ -467,4 +493,60 @@ fn check_record(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("abm-read-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn names(df: &DataFrame) -> Vec<String> {
+        df.get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn only_the_named_columns_are_read_and_every_name_is_kept() {
+        let dir = scratch("only");
+        let csv = dir.join("deals.csv");
+        std::fs::write(
+            &csv,
+            "deal_id,notes,amount,owner\nd1,call back,10,ann\nd2,,20,bo\n",
+        )
+        .unwrap();
+        let mut df =
+            df!("deal_id" => ["d1", "d2"], "notes" => ["x", "y"], "amount" => [1.0, 2.0]).unwrap();
+        let pq = dir.join("deals.parquet");
+        ParquetWriter::new(File::create(&pq).unwrap())
+            .finish(&mut df)
+            .unwrap();
+
+        let t = read_table(&csv, b',', Some(&["amount", "deal_id", "stage"])).unwrap();
+        // File order, not the order asked for; a name the file lacks is skipped.
+        assert_eq!(names(&t.df), ["deal_id", "amount"]);
+        assert_eq!(t.columns, ["deal_id", "notes", "amount", "owner"]);
+        assert_eq!(t.df.height(), 2);
+        assert_eq!(t.file.rows, 2);
+
+        let t = read_table(&pq, b',', Some(&["amount"])).unwrap();
+        assert_eq!(names(&t.df), ["amount"]);
+        assert_eq!(t.columns, ["deal_id", "notes", "amount"]);
+        assert_eq!(t.df.height(), 2);
+
+        // Nothing asked for is there: every column is read, and the
+        // contract reports the missing one with the file's names.
+        let t = read_table(&csv, b',', Some(&["stage"])).unwrap();
+        assert_eq!(names(&t.df), t.columns);
+        let t = read_table(&pq, b',', None).unwrap();
+        assert_eq!(names(&t.df), ["deal_id", "notes", "amount"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
