@@ -31,6 +31,7 @@ table { border-collapse: collapse; font-size: 13px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e3e3e3; vertical-align: top; }
 th { text-align: left; background: #f6f6f6; font-weight: 600; }
 td:not(:first-child), th:not(:first-child) { text-align: right; }
+td.words, th.words { text-align: left; }
 figure { margin: 12px 0 20px; }
 details { margin-top: 4px; font-size: 13px; }
 summary { cursor: pointer; color: #444; }
@@ -102,16 +103,34 @@ fn inline(text: &str) -> String {
     out
 }
 
+/// Whether a cell reads as a figure ("63.5%", "1.70×", "39 d", "–"), which
+/// is aligned right; words are aligned left.
+fn figure(cell: &str) -> bool {
+    cell == super::format::NONE
+        || cell.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '<' | '.'))
+}
+
 fn table(s: &mut String, t: &Table) {
+    // The first column names the row; the others are figures unless a cell says otherwise.
+    let words: Vec<bool> = (0..t.header.len())
+        .map(|j| j > 0 && t.rows.iter().any(|r| r.get(j).is_some_and(|c| !figure(c))))
+        .collect();
+    let class = |j: usize| {
+        if words.get(j) == Some(&true) {
+            " class=\"words\""
+        } else {
+            ""
+        }
+    };
     s.push_str("<div class=\"table-wrap\"><table>\n<thead><tr>");
-    for h in &t.header {
-        let _ = write!(s, "<th>{}</th>", inline(h));
+    for (j, h) in t.header.iter().enumerate() {
+        let _ = write!(s, "<th{}>{}</th>", class(j), inline(h));
     }
     s.push_str("</tr></thead>\n<tbody>\n");
     for row in &t.rows {
         s.push_str("<tr>");
-        for c in row {
-            let _ = write!(s, "<td>{}</td>", inline(c));
+        for (j, c) in row.iter().enumerate() {
+            let _ = write!(s, "<td{}>{}</td>", class(j), inline(c));
         }
         s.push_str("</tr>\n");
     }
@@ -171,5 +190,45 @@ fn block(s: &mut String, b: &Block) {
             }
             s.push_str("</div>\n");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_of_words_are_aligned_left_and_figures_right() {
+        let t = Table {
+            header: vec![
+                "tier".into(),
+                "win rate".into(),
+                "why".into(),
+                "lift".into(),
+            ],
+            rows: vec![
+                vec![
+                    "Tier 1".into(),
+                    "63.5%".into(),
+                    "entered".into(),
+                    "1.70×".into(),
+                ],
+                vec![
+                    "Tier 2".into(),
+                    "–".into(),
+                    "12 moved".into(),
+                    "-0.2".into(),
+                ],
+            ],
+        };
+        let mut s = String::new();
+        table(&mut s, &t);
+        assert!(s.contains("<th>win rate</th><th class=\"words\">why</th><th>lift</th>"));
+        assert!(s.contains("<td>63.5%</td><td class=\"words\">entered</td><td>1.70×</td>"));
+        assert!(s.contains("<td>–</td><td class=\"words\">12 moved</td>"));
+        assert!(
+            s.contains("<th>tier</th>"),
+            "the first column keeps its own rule"
+        );
     }
 }
