@@ -667,7 +667,7 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
     // The tier verdict leads; a failed out-of-time validation follows it.
     if let Some(v) = r.tiers.computed().and_then(|t| t.validation.as_ref()) {
         if !v.monotone {
-            h.insert(0, v.text.clone());
+            h.insert(0, format!("{}.", v.text));
         }
     }
     match &r.current_tiers {

@@ -603,6 +603,40 @@ fn monotone(r1: Option<f64>, r2: Option<f64>, r3: Option<f64>) -> bool {
     v.windows(2).all(|w| w[0] >= w[1])
 }
 
+/// The held-out verdict in one line. Only a significant inversion is a
+/// warning: tiers out of order on a handful of deals are reported as too few
+/// to tell, as the current-tier verdict does.
+fn validation_text(
+    deals: usize,
+    label: &str,
+    auc: Option<f64>,
+    tiers: [(Option<f64>, u64); 3],
+    significant_inversion: bool,
+) -> String {
+    let [(r1, _), (r2, _), (r3, _)] = tiers;
+    if monotone(r1, r2, r3) {
+        return format!(
+            "On {deals} deals the model never saw ({label}), recommended tiers convert in order{}",
+            auc.map(|a| format!(" (AUC {a:.2})")).unwrap_or_default()
+        );
+    }
+    let rates = tiers
+        .iter()
+        .enumerate()
+        .map(|(i, &(r, n))| format!("Tier {} {} of {n}", i + 1, crate::report::markdown::pct(r)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if significant_inversion {
+        format!(
+            "WARNING: on {deals} held-out deals ({label}), recommended tiers do NOT convert in order, significantly: {rates} closed deals won"
+        )
+    } else {
+        format!(
+            "On {deals} held-out deals ({label}), recommended tiers are out of order but no inversion is significant ({rates} closed deals won): too few held-out deals to tell"
+        )
+    }
+}
+
 fn validate(
     scores: &Scores,
     deals: &Deals,
@@ -647,26 +681,13 @@ fn validate(
     let rate = |t: u8| get(t).and_then(|o| o.win_rate);
     let closed_in = |t: u8| get(t).map_or(0, |o| o.won + o.lost);
     let mono = monotone(rate(1), rate(2), rate(3));
-    let text = if mono {
-        format!(
-            "On {} deals the model never saw ({label}), recommended tiers convert in order{}",
-            p.len(),
-            auc.map(|a| format!(" (AUC {a:.2})")).unwrap_or_default()
-        )
-    } else {
-        let significant = comparisons.iter().any(|c| c.verdict == "inverted");
-        format!(
-            "WARNING: on {} held-out deals ({label}), recommended tiers do NOT convert in order{}: Tier 1 {} of {}, Tier 2 {} of {}, Tier 3 {} of {} closed deals won",
-            p.len(),
-            if significant { ", significantly" } else { " (no inversion is significant with these deals)" },
-            crate::report::markdown::pct(rate(1)),
-            closed_in(1),
-            crate::report::markdown::pct(rate(2)),
-            closed_in(2),
-            crate::report::markdown::pct(rate(3)),
-            closed_in(3)
-        )
-    };
+    let text = validation_text(
+        p.len(),
+        label,
+        auc,
+        [1, 2, 3].map(|t| (rate(t), closed_in(t))),
+        comparisons.iter().any(|c| c.verdict == "inverted"),
+    );
     Validation {
         holdout: holdout.window(label),
         tiers,
@@ -675,5 +696,57 @@ fn validate(
         calibration,
         monotone: mono,
         text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_significant_held_out_inversion_is_a_warning() {
+        let in_order = validation_text(
+            60,
+            "2026Q3",
+            Some(0.714),
+            [(Some(0.5), 10), (Some(0.4), 20), (Some(0.3), 30)],
+            false,
+        );
+        assert_eq!(
+            in_order,
+            "On 60 deals the model never saw (2026Q3), recommended tiers convert in order (AUC 0.71)"
+        );
+        // A tier without closed deals does not break the order of the others.
+        let gap = validation_text(
+            50,
+            "2026Q3",
+            None,
+            [(None, 0), (Some(0.4), 20), (Some(0.3), 30)],
+            false,
+        );
+        assert!(gap.contains("convert in order"), "{gap}");
+
+        let few = validation_text(
+            425,
+            "2026Q3",
+            Some(0.6),
+            [(Some(0.5), 2), (Some(0.842), 19), (Some(0.809), 94)],
+            false,
+        );
+        assert_eq!(
+            few,
+            "On 425 held-out deals (2026Q3), recommended tiers are out of order but no inversion is significant (Tier 1 50.0% of 2, Tier 2 84.2% of 19, Tier 3 80.9% of 94 closed deals won): too few held-out deals to tell"
+        );
+        let inverted = validation_text(
+            900,
+            "2026Q3",
+            Some(0.4),
+            [(Some(0.1), 200), (Some(0.5), 300), (Some(0.4), 400)],
+            true,
+        );
+        assert!(
+            inverted.starts_with("WARNING: on 900 held-out deals (2026Q3), recommended tiers do NOT convert in order, significantly: Tier 1 10.0% of 200"),
+            "{inverted}"
+        );
     }
 }
