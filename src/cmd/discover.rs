@@ -52,9 +52,9 @@ pub struct Args {
 
 /// Everything a run produces, before it is written.
 pub struct Outcome {
-    /// Wall time per stage, seconds, in pipeline order (not part of the report:
-    /// outputs stay byte-identical between runs).
-    pub timings: Vec<(&'static str, f64)>,
+    /// Wall time and memory per stage, in pipeline order (not part of the
+    /// report: outputs stay byte-identical between runs).
+    pub timings: Vec<Lap>,
     pub report: Report,
     pub files: Files,
 }
@@ -797,11 +797,20 @@ impl Previous {
     }
 }
 
+/// One stage of a run: its wall time, and memory as it ended.
+#[derive(Debug, Clone)]
+pub struct Lap {
+    pub stage: &'static str,
+    pub seconds: f64,
+    /// The process's resident memory, where the system reports it.
+    pub memory: Option<crate::memory::Resident>,
+}
+
 /// Stage timings, logged with `-v`.
 struct Stopwatch {
     log: Log,
     last: std::time::Instant,
-    laps: Vec<(&'static str, f64)>,
+    laps: Vec<Lap>,
 }
 
 impl Stopwatch {
@@ -818,10 +827,21 @@ impl Stopwatch {
     fn lap(&mut self, stage: &'static str) {
         crate::memory::release_freed();
         let now = std::time::Instant::now();
-        let secs = (now - self.last).as_secs_f64();
+        let seconds = (now - self.last).as_secs_f64();
         self.last = now;
-        self.log.detail(format!("{stage}: {secs:.2} s"));
-        self.laps.push((stage, secs));
+        let memory = crate::memory::resident();
+        self.log.detail(match memory {
+            Some(m) => format!(
+                "{stage}: {seconds:.2} s (peak so far {:.0} MiB, {:.0} MiB resident after it)",
+                m.peak_mib, m.now_mib
+            ),
+            None => format!("{stage}: {seconds:.2} s"),
+        });
+        self.laps.push(Lap {
+            stage,
+            seconds,
+            memory,
+        });
     }
 }
 

@@ -14,18 +14,14 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+use abm_segments::cmd::discover::Lap;
 use abm_segments::cmd::{Cli, Log};
 use abm_segments::config::{Overrides, RawConfig};
 use abm_segments::generate::{generate, write_table, GenerateParams, OutFormat};
 use clap::Parser;
 
 fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        .map_or(f64::NAN, |kib| kib / 1024.0)
+    abm_segments::memory::resident().map_or(f64::NAN, |m| m.peak_mib)
 }
 
 fn target_dir(sub: &str, size: &str) -> PathBuf {
@@ -91,18 +87,32 @@ fn discover_one(size: &str) {
     let run = target_dir("bench-runs", size);
     std::fs::create_dir_all(run.parent().unwrap()).unwrap();
     abm_segments::io::run_dir::write_atomic(&run, &out.files, true, Default::default()).unwrap();
-    timings.push(("write run directory", w.elapsed().as_secs_f64()));
+    timings.push(Lap {
+        stage: "write run directory",
+        seconds: w.elapsed().as_secs_f64(),
+        memory: abm_segments::memory::resident(),
+    });
     let total = t.elapsed().as_secs_f64();
     let deals = out.report.data_quality.deals_used;
     println!(
         "\n## discover: {} accounts / {deals} deals (k = {})\n",
         out.report.data_quality.accounts_read, out.report.clustering.k_chosen
     );
-    println!("| stage | seconds |\n|---|---:|");
-    for (stage, secs) in &timings {
-        println!("| {stage} | {secs:.2} |");
+    // Peak so far shows the stage where the peak was reached; resident
+    // after it, what the stage left held.
+    println!(
+        "| stage | seconds | peak so far (MiB) | resident after (MiB) |\n|---|---:|---:|---:|"
+    );
+    for lap in &timings {
+        let (peak, now) = lap
+            .memory
+            .map_or((f64::NAN, f64::NAN), |m| (m.peak_mib, m.now_mib));
+        println!(
+            "| {} | {:.2} | {peak:.0} | {now:.0} |",
+            lap.stage, lap.seconds
+        );
     }
-    println!("| **total** | **{total:.2}** |");
+    println!("| **total** | **{total:.2}** | | |");
     println!("\npeak memory: {:.0} MiB", peak_rss_mib());
     result("discover", size, total);
 }
