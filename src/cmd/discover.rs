@@ -212,8 +212,10 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         horizons: config.horizons.clone(),
         confidence: config.confidence,
     };
-    let all_idx: Vec<usize> = (0..deals.len()).collect();
-    let overall = figures(&deals, &all_idx, accounts.len() as u64, &opts);
+    let overall = {
+        let all: Vec<usize> = (0..deals.len()).collect();
+        figures(&deals, &all, accounts.len() as u64, &opts)
+    };
     let k = clustering.k;
     let seg_of: Vec<Option<usize>> = clustering.labels.iter().map(|&l| Some(l)).collect();
     let seg_deals = group_deals(&deals, &seg_of, k);
@@ -256,7 +258,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             }
         })
         .collect();
-
+    drop(seg_deals);
     clock.lap("segment outcomes");
     stage.step("speed: log-rank test between segments");
     let speed = speed_section(&deals, &clustering.labels, &segments, &config.horizons);
@@ -283,6 +285,10 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         },
     );
     stage.finish();
+    // The encoded matrix is the largest account-level table; nothing after
+    // the score model reads it.
+    let encoded_columns = matrix.columns.len();
+    drop(matrix);
     let mut rec = rec;
     if let Some(r) = &mut rec {
         r.model.segments.ids = seg_ids.clone();
@@ -349,7 +355,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
                 })
                 .collect(),
             features_skipped: skipped,
-            encoded_columns: matrix.columns.len(),
+            encoded_columns,
             warnings: data_warnings(&drops, &deals, &overall),
         },
         clustering: ClusteringReport {
@@ -378,6 +384,8 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         stability: Section::not_computed("no --previous run given"),
         drift: Section::not_computed("no --previous run given"),
     };
+    // Every deal-level figure is in the report now.
+    drop(deals);
     if let (Some(p), Some(m)) = (&previous, matching) {
         let (stability, drift) = p.compare(m, &report, &accounts, &features, rec.as_ref())?;
         report.stability = Section::Computed(stability);
