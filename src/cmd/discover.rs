@@ -612,7 +612,7 @@ fn current_tiers_section(
         return Section::not_computed("the accounts have no tier column");
     };
     let range = crate::verdict::DayRange {
-        from: deals.created.iter().copied().min().unwrap_or(deals.as_of),
+        from: deals.first_created(),
         to: deals.as_of,
     };
     Section::Computed(crate::verdict::current_tiers(

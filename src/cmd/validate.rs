@@ -108,9 +108,8 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
             .transpose()?;
         // Without --from the window starts at the first deal created, as
         // discover's current_tiers section does.
-        let first = deals.created.iter().copied().min().unwrap_or(as_of);
         let r = DayRange {
-            from: from.unwrap_or(first),
+            from: from.unwrap_or_else(|| deals.first_created()),
             to: to.unwrap_or(as_of),
         };
         // A window emptied by the data (--to before the first deal) is
@@ -146,7 +145,7 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
             Location::file(&deals.file.path).column(config.deal_columns.created_at.as_str()),
             format!(
                 "the deals run from {} to {}; choose a window inside them",
-                format_date(deals.created.iter().copied().min().unwrap_or(as_of)),
+                format_date(deals.first_created()),
                 format_date(as_of)
             ),
         ));

@@ -66,6 +66,12 @@ impl Deals {
         f64::from(self.days(i))
     }
 
+    /// The day the first deal was created; the as-of date when there is no
+    /// deal. Where a window without a start begins.
+    pub fn first_created(&self) -> i32 {
+        self.created.iter().copied().min().unwrap_or(self.as_of)
+    }
+
     /// [`Deals::duration`] as a whole number of days, for histograms. Never
     /// negative: the contract drops deals closed before they were created.
     pub fn days(&self, i: usize) -> u32 {
