@@ -235,6 +235,17 @@ pub enum Band {
     Drifted,
 }
 
+impl Band {
+    /// The band as the reports and logs write it (as in report.json).
+    pub fn name(self) -> &'static str {
+        match self {
+            Band::Stable => "stable",
+            Band::Watch => "watch",
+            Band::Drifted => "drifted",
+        }
+    }
+}
+
 pub fn band(psi: f64) -> Band {
     if psi > DRIFTED {
         Band::Drifted
@@ -400,5 +411,9 @@ mod tests {
         assert_eq!(d.tier_win_rates[0].band, Band::Watch);
         assert_eq!(band(0.05), Band::Stable);
         assert_eq!(band(0.3), Band::Drifted);
+        // The reports' band names are report.json's.
+        for b in [Band::Stable, Band::Watch, Band::Drifted] {
+            assert_eq!(serde_json::to_value(b).unwrap(), b.name());
+        }
     }
 }

@@ -130,7 +130,12 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     );
     for d in drift.features.iter().chain(drift.fit_score.iter()) {
         if d.band != crate::drift::Band::Stable {
-            log.info(format!("drift: {} PSI {:.3} ({:?})", d.name, d.psi, d.band).to_lowercase());
+            log.info(format!(
+                "drift: {} PSI {:.3} ({})",
+                d.name,
+                d.psi,
+                d.band.name()
+            ));
         }
     }
     let tiers = |t: u8| scores.tier.iter().filter(|x| **x == Some(t)).count();

@@ -818,7 +818,7 @@ fn moves(m: &super::Movement, none: &str) -> Vec<Block> {
 }
 
 fn drift_blocks(d: &crate::drift::Drift) -> Vec<Block> {
-    use crate::drift::{Band, DRIFTED, WATCH};
+    use crate::drift::{DRIFTED, WATCH};
     let mut t = Table::new(&["compared", "PSI", "band"]);
     for item in d
         .features
@@ -829,12 +829,7 @@ fn drift_blocks(d: &crate::drift::Drift) -> Vec<Block> {
         t.rows.push(vec![
             item.name.clone(),
             format!("{:.3}", item.psi),
-            match item.band {
-                Band::Stable => "stable",
-                Band::Watch => "watch",
-                Band::Drifted => "drifted",
-            }
-            .into(),
+            item.band.name().into(),
         ]);
     }
     let mut blocks = vec![
