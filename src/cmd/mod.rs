@@ -16,10 +16,10 @@ use crate::io::contract::parse_date;
 /// The inputs every subcommand that reads accounts and deals takes.
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
-    /// Accounts: a Parquet file, a directory of Parquet files, or a CSV file [default: data/sample/accounts.parquet].
+    /// Accounts: a Parquet or CSV file, or a directory of them [default: data/sample/accounts.parquet].
     #[arg(long)]
     pub accounts: Option<PathBuf>,
-    /// Deals: a Parquet file, a directory of Parquet files, or a CSV file [default: data/sample/deals.parquet].
+    /// Deals: a Parquet or CSV file, or a directory of them [default: data/sample/deals.parquet].
     #[arg(long)]
     pub deals: Option<PathBuf>,
     /// TOML file mapping column names and outcome labels (see data/examples/).

@@ -16,7 +16,7 @@ pub struct Args {
     /// model.json written by discover, or the run directory holding it.
     #[arg(long)]
     pub model: PathBuf,
-    /// Accounts to score: a Parquet file, a directory of Parquet files, or a CSV file, with the columns discover saw.
+    /// Accounts to score: a Parquet or CSV file, or a directory of them, with the columns discover saw.
     #[arg(long)]
     pub accounts: PathBuf,
     /// TOML config for column names and CSV options (the same file discover used, if any).

@@ -1,8 +1,10 @@
-//! Reading one input table (Parquet file, directory of Parquet files, or CSV)
-//! into a polars `DataFrame`, with the facts `report.json` records about it.
+//! Reading one input table (a Parquet or CSV file, or a directory of either,
+//! hive-partitioned as Spark and warehouse exports write them) into a polars
+//! `DataFrame`, with the facts `report.json` records about it.
 
 use std::fs::File;
 use std::io::Read;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -18,6 +20,7 @@ pub enum Format {
     Parquet,
     ParquetDirectory,
     Csv,
+    CsvDirectory,
 }
 
 /// What `report.json` says about one input.
@@ -41,27 +44,120 @@ pub struct Table {
     pub path: PathBuf,
 }
 
-fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+/// The data files under a directory, in path order, and their format.
+/// Names starting with `.` or `_` (`_SUCCESS`, `.crc` checksums) and files of
+/// other kinds (a README) are skipped; Parquet and CSV files together are an
+/// error, since they cannot be one table.
+fn data_files(dir: &Path) -> Result<(Format, Vec<PathBuf>)> {
+    let mut parquet = Vec::new();
+    let mut csv = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         let entries = std::fs::read_dir(&d).map_err(|e| Error::io("reading directory", &d, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| Error::io("reading directory", &d, e))?;
             let p = entry.path();
-            let name = entry.file_name().to_string_lossy().to_string();
+            let name = entry.file_name().to_string_lossy().to_lowercase();
             if name.starts_with('.') || name.starts_with('_') {
                 continue; // _SUCCESS, .crc and similar warehouse markers
             }
             if p.is_dir() {
                 stack.push(p);
             } else if name.ends_with(".parquet") || name.ends_with(".pq") {
-                out.push(p);
+                parquet.push(p);
+            } else if name.ends_with(".csv") || name.ends_with(".tsv") {
+                csv.push(p);
             }
         }
     }
-    out.sort();
-    Ok(out)
+    let (format, mut files) = match (parquet.is_empty(), csv.is_empty()) {
+        (false, true) => (Format::ParquetDirectory, parquet),
+        (true, false) => (Format::CsvDirectory, csv),
+        (true, true) => {
+            return Err(Error::input(
+                "the directory holds no .parquet or .csv files",
+                Location::file(dir),
+                "point at a Parquet or CSV file, or a directory of them",
+            ))
+        }
+        (false, false) => {
+            return Err(Error::input(
+                format!(
+                    "the directory holds both Parquet ({}) and CSV ({}) files",
+                    parquet.len(),
+                    csv.len()
+                ),
+                Location::file(dir).value(csv[0].display().to_string()),
+                "keep one export per directory, in one format",
+            ))
+        }
+    };
+    files.sort();
+    Ok((format, files))
+}
+
+/// Hive partition columns (`outcome=won/`) of each file under `root`, as a
+/// table keyed by the file's path, for a CSV directory: polars reads hive
+/// partitions from Parquet directories only. Values are typed as polars
+/// types them for Parquet: integers if every value is one, else floats if
+/// every value is one, else text; `__HIVE_DEFAULT_PARTITION__` is null.
+/// `None` when no file sits under a `key=value` directory.
+fn csv_partitions(root: &Path, files: &[PathBuf], path_column: &str) -> Result<Option<DataFrame>> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut values: Vec<Vec<(String, String)>> = Vec::with_capacity(files.len());
+    for f in files {
+        let rel = f.strip_prefix(root).unwrap_or(f);
+        let parts: Vec<(String, String)> = rel
+            .parent()
+            .into_iter()
+            .flat_map(|p| p.components())
+            .filter_map(|c| {
+                let c = c.as_os_str().to_string_lossy();
+                let (k, v) = c.split_once('=')?;
+                Some((k.to_string(), v.to_string()))
+            })
+            .collect();
+        let these: Vec<&str> = parts.iter().map(|(k, _)| k.as_str()).collect();
+        if values.is_empty() {
+            keys = these.iter().map(|k| k.to_string()).collect();
+        } else if these != keys {
+            return Err(Error::input(
+                format!(
+                    "the files are partitioned by different keys: [{}] here, [{}] in the first",
+                    these.join(", "),
+                    keys.join(", ")
+                ),
+                Location::file(f),
+                "write every file of the export under the same key=value directories",
+            ));
+        }
+        values.push(parts);
+    }
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    let mut columns = vec![Column::new(path_column.into(), paths)];
+    for (i, key) in keys.iter().enumerate() {
+        let raw: Vec<Option<&str>> = values
+            .iter()
+            .map(|parts| Some(parts[i].1.as_str()).filter(|v| *v != "__HIVE_DEFAULT_PARTITION__"))
+            .collect();
+        let all = |ok: fn(&str) -> bool| raw.iter().flatten().all(|v| ok(v));
+        let column = if all(|v| v.parse::<i64>().is_ok()) {
+            let v: Vec<Option<i64>> = raw.iter().map(|v| v.and_then(|v| v.parse().ok())).collect();
+            Column::new(key.into(), v)
+        } else if all(|v| v.parse::<f64>().is_ok()) {
+            let v: Vec<Option<f64>> = raw.iter().map(|v| v.and_then(|v| v.parse().ok())).collect();
+            Column::new(key.into(), v)
+        } else {
+            Column::new(key.into(), raw)
+        };
+        columns.push(column);
+    }
+    DataFrame::new(files.len(), columns)
+        .map(Some)
+        .map_err(|e| polars_input(root, e))
 }
 
 /// Row count from a Parquet footer, read with the arrow-rs `parquet` crate
@@ -179,15 +275,7 @@ fn collect(mut lf: LazyFrame, only: Option<&[&str]>) -> PolarsResult<(DataFrame,
 pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Result<Table> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("reading", path, e))?;
     let (format, files) = if meta.is_dir() {
-        let files = parquet_files(path)?;
-        if files.is_empty() {
-            return Err(Error::input(
-                "the directory holds no .parquet files",
-                Location::file(path),
-                "point at a Parquet file, a directory of Parquet files, or a CSV file",
-            ));
-        }
-        (Format::ParquetDirectory, files)
+        data_files(path)?
     } else {
         let ext = path
             .extension()
@@ -264,23 +352,7 @@ pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Resu
             }
             (df, columns)
         }
-        Format::Csv => {
-            let sep = if path.extension().is_some_and(|e| e == "tsv") {
-                b'\t'
-            } else {
-                csv_separator
-            };
-            check_csv(path, sep)?;
-            LazyCsvReader::new(pl_path(path)?)
-                .with_has_header(true)
-                .with_separator(sep)
-                .with_try_parse_dates(true)
-                .with_infer_schema_length(Some(100_000))
-                .with_missing_is_null(true)
-                .finish()
-                .and_then(|lf| collect(lf, only))
-                .map_err(|e| polars_input(path, e))?
-        }
+        Format::Csv | Format::CsvDirectory => read_csv(path, &files, csv_separator, only)?,
     };
     let file = InputFile {
         path: path.display().to_string(),
@@ -295,6 +367,91 @@ pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Resu
         file,
         path: path.to_path_buf(),
     })
+}
+
+/// Read one CSV file, or every CSV file of a directory as one table. Each
+/// file is checked first (see `check_csv`), and all must have the same
+/// header; column types are inferred across all files, so a column that is
+/// empty in one part still gets its type from the others.
+fn read_csv(
+    root: &Path,
+    files: &[PathBuf],
+    csv_separator: u8,
+    only: Option<&[&str]>,
+) -> Result<(DataFrame, Vec<String>)> {
+    let is_tsv = |f: &Path| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    let mut first: Option<(&Path, Vec<String>)> = None;
+    for f in files {
+        if is_tsv(f) != is_tsv(&files[0]) {
+            return Err(Error::input(
+                "the directory holds both .csv and .tsv files",
+                Location::file(f),
+                "keep one export per directory, with one separator",
+            ));
+        }
+        let sep = if is_tsv(f) { b'\t' } else { csv_separator };
+        let header = check_csv(f, sep)?;
+        match &first {
+            None => first = Some((f, header)),
+            Some((first_file, names)) if *names != header => {
+                let at = (0..names.len().max(header.len()))
+                    .find(|&i| names.get(i) != header.get(i))
+                    .unwrap_or(0);
+                let name = |h: &[String]| h.get(at).map_or("(none)".to_string(), |n| n.clone());
+                return Err(Error::input(
+                    format!(
+                        "its header differs from {}'s: column {} is '{}' here and '{}' there",
+                        first_file.display(),
+                        at + 1,
+                        name(&header),
+                        name(names)
+                    ),
+                    Location::file(f).column(name(&header)),
+                    "export every part of the table with the same columns in the same order",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let sep = if is_tsv(&files[0]) {
+        b'\t'
+    } else {
+        csv_separator
+    };
+    // The source file of each row, to attach its partition values; a name
+    // no export would use.
+    const SOURCE: &str = "__abm_segments_source_file";
+    let header = first.map(|(_, h)| h).unwrap_or_default();
+    let partitions = csv_partitions(root, files, SOURCE)?.map(|p| {
+        // A partition key the files also hold as a column: the files' values stand.
+        p.drop_many(header.iter().map(String::as_str))
+    });
+    let partitions = partitions.filter(|p| p.width() > 1);
+    let paths = files
+        .iter()
+        .map(|f| pl_path(f))
+        .collect::<Result<Vec<_>>>()?;
+    let infer_files = NonZeroUsize::new(files.len()).expect("a CSV input has a file");
+    let mut lf = LazyCsvReader::new_paths(paths.into())
+        .with_has_header(true)
+        .with_separator(sep)
+        .with_try_parse_dates(true)
+        .with_infer_schema_length(Some(100_000))
+        .with_infer_schema_files(infer_files)
+        .with_missing_is_null(true)
+        .with_include_file_paths(partitions.as_ref().map(|_| SOURCE.into()))
+        .finish()
+        .map_err(|e| polars_input(root, e))?;
+    if let Some(p) = partitions {
+        let args = JoinArgs {
+            maintain_order: MaintainOrderJoin::Left,
+            ..JoinArgs::new(JoinType::Left)
+        };
+        lf = lf
+            .join(p.lazy(), [col(SOURCE)], [col(SOURCE)], args)
+            .drop(by_name([SOURCE], true, false));
+    }
+    collect(lf, only).map_err(|e| polars_input(root, e))
 }
 
 /// Separators a CSV export commonly uses, to recognise a wrong `csv_separator`.
@@ -342,7 +499,7 @@ fn split_record(record: &[u8], sep: u8) -> Vec<Vec<u8>> {
 /// error: the text is UTF-8, the header's names are unique, the separator
 /// splits the header, every row has as many fields as the header, and no
 /// quoted field is left open. One streaming pass over the file.
-fn check_csv(path: &Path, sep: u8) -> Result<()> {
+fn check_csv(path: &Path, sep: u8) -> Result<Vec<String>> {
     use std::io::BufRead;
     let file = File::open(path).map_err(|e| Error::io("reading", path, e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
@@ -385,14 +542,13 @@ fn check_csv(path: &Path, sep: u8) -> Result<()> {
             "the file may be truncated, or a value holds an unescaped '\"'; export it again",
         ));
     }
-    if header.is_none() {
-        return Err(Error::input(
+    header.ok_or_else(|| {
+        Error::input(
             "the file has no header row",
             Location::file(path),
             "export the table again with a header row naming the columns",
-        ));
-    }
-    Ok(())
+        )
+    })
 }
 
 fn check_record(
@@ -547,6 +703,121 @@ mod tests {
         assert_eq!(names(&t.df), t.columns);
         let t = read_table(&pq, b',', None).unwrap();
         assert_eq!(names(&t.df), ["deal_id", "notes", "amount"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Write `text` to `path`, creating its directories.
+    fn put(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// The message a directory that cannot be read is rejected with.
+    fn rejected(path: &Path) -> String {
+        read_table(path, b',', None).err().unwrap().to_string()
+    }
+
+    #[test]
+    fn a_csv_directory_is_one_table_with_typed_partition_values() {
+        let dir = scratch("csvdir");
+        let root = dir.join("deals");
+        for (part, rows) in [
+            ("region=emea/year=2025", "deal_id,amount\nd1,10\nd2,\n"),
+            ("region=us/year=2026", "deal_id,amount\nd3,2.5\n"),
+            (
+                "region=__HIVE_DEFAULT_PARTITION__/year=2026",
+                "deal_id,amount\nd4,1\n",
+            ),
+        ] {
+            put(&root.join(part).join("part-0.csv"), rows);
+        }
+        put(&root.join("_SUCCESS"), "");
+        put(&root.join("notes.txt"), "not a table");
+
+        let t = read_table(&root, b',', None).unwrap();
+        assert_eq!(t.file.format, Format::CsvDirectory);
+        assert_eq!(t.columns, ["deal_id", "amount", "region", "year"]);
+        // Files in path order, rows in file order.
+        let text = |name: &str| -> Vec<Option<String>> {
+            let c = t.df.column(name).unwrap().str().unwrap().clone();
+            c.iter().map(|v| v.map(str::to_string)).collect()
+        };
+        let some = |v: &str| Some(v.to_string());
+        assert_eq!(
+            text("deal_id"),
+            [some("d4"), some("d1"), some("d2"), some("d3")]
+        );
+        assert_eq!(
+            text("region"),
+            [None, some("emea"), some("emea"), some("us")]
+        );
+        let year = t.df.column("year").unwrap();
+        assert_eq!(year.dtype(), &DataType::Int64);
+        assert_eq!(year.i64().unwrap().get(1), Some(2025));
+        // "10" alone would be an integer; "2.5" in another file makes it float.
+        assert_eq!(t.df.column("amount").unwrap().dtype(), &DataType::Float64);
+
+        // Only the named columns, partition columns among them.
+        let t = read_table(&root, b',', Some(&["year", "deal_id"])).unwrap();
+        assert_eq!(names(&t.df), ["deal_id", "year"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_partition_key_the_files_also_hold_keeps_the_files_values() {
+        let dir = scratch("csvdir-dup");
+        let part = dir.join("t/outcome=won");
+        put(&part.join("a.csv"), "deal_id,outcome\nd1,lost\n");
+        let t = read_table(&dir.join("t"), b',', None).unwrap();
+        assert_eq!(t.columns, ["deal_id", "outcome"]);
+        let outcome = t.df.column("outcome").unwrap().str().unwrap().get(0);
+        assert_eq!(outcome, Some("lost"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_directory_that_cannot_be_one_table_is_rejected_with_the_file() {
+        let dir = scratch("csvdir-bad");
+        let headers = dir.join("headers");
+        put(&headers.join("a.csv"), "deal_id,amount\nd1,1\n");
+        put(&headers.join("b.csv"), "deal_id,value\nd2,2\n");
+        let m = rejected(&headers);
+        assert!(
+            m.contains("column 2 is 'value' here and 'amount' there"),
+            "{m}"
+        );
+        assert!(m.contains("b.csv"), "{m}");
+
+        let mixed = dir.join("mixed");
+        put(&mixed.join("a.csv"), "deal_id\nd1\n");
+        put(&mixed.join("b.parquet"), "PAR1");
+        let m = rejected(&mixed);
+        assert!(m.contains("both Parquet (1) and CSV (1) files"), "{m}");
+
+        let keys = dir.join("keys");
+        for part in ["outcome=won", "stage=lost"] {
+            put(&keys.join(part).join("p.csv"), "deal_id\nd1\n");
+        }
+        let m = rejected(&keys);
+        assert!(
+            m.contains("partitioned by different keys: [stage] here, [outcome]"),
+            "{m}"
+        );
+
+        let empty = dir.join("empty");
+        put(&empty.join("README.md"), "nothing");
+        let m = rejected(&empty);
+        assert!(m.contains("no .parquet or .csv files"), "{m}");
+
+        // Each part is checked like a single file, with its own line numbers.
+        let ragged = dir.join("ragged");
+        put(&ragged.join("a.csv"), "deal_id,amount\nd1,1\n");
+        put(&ragged.join("b.csv"), "deal_id,amount\nd2,2\nd3,3,x\n");
+        let m = rejected(&ragged);
+        assert!(
+            m.contains("line 3 has 3 fields") && m.contains("b.csv"),
+            "{m}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
