@@ -96,16 +96,37 @@ fn data_files(dir: &Path) -> Result<(Format, Vec<PathBuf>)> {
     Ok((format, files))
 }
 
-/// Hive partition columns (`outcome=won/`) of each file under `root`, as a
-/// table keyed by the file's path, for a CSV directory: polars reads hive
-/// partitions from Parquet directories only. Values are typed as polars
-/// types them for Parquet: integers if every value is one, else floats if
-/// every value is one, else text; `__HIVE_DEFAULT_PARTITION__` is null.
-/// `None` when no file sits under a `key=value` directory.
-fn csv_partitions(root: &Path, files: &[PathBuf], path_column: &str) -> Result<Option<DataFrame>> {
+/// One hive partition column (`outcome=won/`) of a CSV directory: its name,
+/// its type, and its value for each file.
+struct Partition {
+    key: String,
+    dtype: DataType,
+    values: Vec<Option<String>>,
+}
+
+impl Partition {
+    /// The column for the rows of file `i`.
+    fn column(&self, i: usize) -> Expr {
+        let value = match &self.values[i] {
+            Some(v) => lit(v.as_str()),
+            None => lit(NULL),
+        };
+        value
+            .strict_cast(self.dtype.clone())
+            .alias(self.key.as_str())
+    }
+}
+
+/// The hive partition columns of the files under `root`, for a CSV
+/// directory: polars reads hive partitions from Parquet directories only.
+/// Values are typed as polars types them for Parquet: integers if every
+/// value is one, else floats if every value is one, else text;
+/// `__HIVE_DEFAULT_PARTITION__` is null. Every file must sit under the same
+/// keys.
+fn csv_partitions(root: &Path, files: &[PathBuf]) -> Result<Vec<Partition>> {
     let mut keys: Vec<String> = Vec::new();
-    let mut values: Vec<Vec<(String, String)>> = Vec::with_capacity(files.len());
-    for f in files {
+    let mut values: Vec<Vec<Option<String>>> = Vec::new();
+    for (n, f) in files.iter().enumerate() {
         let rel = f.strip_prefix(root).unwrap_or(f);
         let parts: Vec<(String, String)> = rel
             .parent()
@@ -118,8 +139,9 @@ fn csv_partitions(root: &Path, files: &[PathBuf], path_column: &str) -> Result<O
             })
             .collect();
         let these: Vec<&str> = parts.iter().map(|(k, _)| k.as_str()).collect();
-        if values.is_empty() {
+        if n == 0 {
             keys = these.iter().map(|k| k.to_string()).collect();
+            values = vec![Vec::with_capacity(files.len()); keys.len()];
         } else if these != keys {
             return Err(Error::input(
                 format!(
@@ -131,33 +153,25 @@ fn csv_partitions(root: &Path, files: &[PathBuf], path_column: &str) -> Result<O
                 "write every file of the export under the same key=value directories",
             ));
         }
-        values.push(parts);
+        for (column, (_, v)) in values.iter_mut().zip(parts) {
+            column.push(Some(v).filter(|v| v != "__HIVE_DEFAULT_PARTITION__"));
+        }
     }
-    if keys.is_empty() {
-        return Ok(None);
-    }
-    let paths: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    let mut columns = vec![Column::new(path_column.into(), paths)];
-    for (i, key) in keys.iter().enumerate() {
-        let raw: Vec<Option<&str>> = values
-            .iter()
-            .map(|parts| Some(parts[i].1.as_str()).filter(|v| *v != "__HIVE_DEFAULT_PARTITION__"))
-            .collect();
-        let all = |ok: fn(&str) -> bool| raw.iter().flatten().all(|v| ok(v));
-        let column = if all(|v| v.parse::<i64>().is_ok()) {
-            let v: Vec<Option<i64>> = raw.iter().map(|v| v.and_then(|v| v.parse().ok())).collect();
-            Column::new(key.into(), v)
-        } else if all(|v| v.parse::<f64>().is_ok()) {
-            let v: Vec<Option<f64>> = raw.iter().map(|v| v.and_then(|v| v.parse().ok())).collect();
-            Column::new(key.into(), v)
-        } else {
-            Column::new(key.into(), raw)
-        };
-        columns.push(column);
-    }
-    DataFrame::new(files.len(), columns)
-        .map(Some)
-        .map_err(|e| polars_input(root, e))
+    Ok(keys
+        .into_iter()
+        .zip(values)
+        .map(|(key, values)| {
+            let all = |ok: fn(&str) -> bool| values.iter().flatten().all(|v| ok(v));
+            let dtype = if all(|v| v.parse::<i64>().is_ok()) {
+                DataType::Int64
+            } else if all(|v| v.parse::<f64>().is_ok()) {
+                DataType::Float64
+            } else {
+                DataType::String
+            };
+            Partition { key, dtype, values }
+        })
+        .collect())
 }
 
 /// Row count from a Parquet footer, read with the arrow-rs `parquet` crate
@@ -418,38 +432,46 @@ fn read_csv(
     } else {
         csv_separator
     };
-    // The source file of each row, to attach its partition values; a name
-    // no export would use.
-    const SOURCE: &str = "__abm_segments_source_file";
-    let header = first.map(|(_, h)| h).unwrap_or_default();
-    let partitions = csv_partitions(root, files, SOURCE)?.map(|p| {
-        // A partition key the files also hold as a column: the files' values stand.
-        p.drop_many(header.iter().map(String::as_str))
-    });
-    let partitions = partitions.filter(|p| p.width() > 1);
+    let reader = |paths: Vec<PlRefPath>| {
+        LazyCsvReader::new_paths(paths.into())
+            .with_has_header(true)
+            .with_separator(sep)
+            .with_try_parse_dates(true)
+            .with_infer_schema_length(Some(100_000))
+            .with_missing_is_null(true)
+    };
     let paths = files
         .iter()
         .map(|f| pl_path(f))
         .collect::<Result<Vec<_>>>()?;
     let infer_files = NonZeroUsize::new(files.len()).expect("a CSV input has a file");
-    let mut lf = LazyCsvReader::new_paths(paths.into())
-        .with_has_header(true)
-        .with_separator(sep)
-        .with_try_parse_dates(true)
-        .with_infer_schema_length(Some(100_000))
+    let mut lf = reader(paths.clone())
         .with_infer_schema_files(infer_files)
-        .with_missing_is_null(true)
-        .with_include_file_paths(partitions.as_ref().map(|_| SOURCE.into()))
         .finish()
         .map_err(|e| polars_input(root, e))?;
-    if let Some(p) = partitions {
-        let args = JoinArgs {
-            maintain_order: MaintainOrderJoin::Left,
-            ..JoinArgs::new(JoinType::Left)
-        };
-        lf = lf
-            .join(p.lazy(), [col(SOURCE)], [col(SOURCE)], args)
-            .drop(by_name([SOURCE], true, false));
+    // A partition key the files also hold as a column: the files' values stand.
+    let header = first.map(|(_, h)| h).unwrap_or_default();
+    let partitions: Vec<Partition> = csv_partitions(root, files)?
+        .into_iter()
+        .filter(|p| !header.contains(&p.key))
+        .collect();
+    if !partitions.is_empty() {
+        // Each file with its partition values as constant columns, read with
+        // the schema inferred across all of them, then stacked in file order.
+        let schema = lf.collect_schema().map_err(|e| polars_input(root, e))?;
+        let parts = paths
+            .into_iter()
+            .enumerate()
+            .map(|(i, path)| {
+                let columns: Vec<Expr> = partitions.iter().map(|p| p.column(i)).collect();
+                reader(vec![path])
+                    .with_schema(Some(schema.clone()))
+                    .finish()
+                    .map(|lf| lf.with_columns(columns))
+            })
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(|e| polars_input(root, e))?;
+        lf = concat(parts, UnionArgs::default()).map_err(|e| polars_input(root, e))?;
     }
     collect(lf, only).map_err(|e| polars_input(root, e))
 }
