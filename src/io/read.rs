@@ -557,6 +557,20 @@ fn split_record(record: &[u8], sep: u8) -> Vec<Vec<u8>> {
     fields
 }
 
+/// The number of fields `split_record` would return, without allocating.
+fn field_count(record: &[u8], sep: u8) -> usize {
+    let mut in_quotes = false;
+    let mut n = 1;
+    for &b in record {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if b == sep && !in_quotes {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// Check a CSV file's structure before polars parses it, so that a problem is
 /// reported with its line, column and an example instead of as a parser
 /// error: the text is UTF-8, the header's names are unique, the separator
@@ -621,6 +635,13 @@ fn check_record(
     sep: u8,
     header: &mut Option<Vec<String>>,
 ) -> Result<()> {
+    if let Some(names) = header.as_ref() {
+        // A well-formed row, the common case, passes without being split:
+        // separators are ASCII, so the row is UTF-8 exactly when each field is.
+        if field_count(record, sep) == names.len() && std::str::from_utf8(record).is_ok() {
+            return Ok(());
+        }
+    }
     let fields = split_record(record, sep);
     let Some(names) = header.as_ref() else {
         // The header row.
@@ -796,6 +817,25 @@ mod tests {
         assert_eq!(days("day"), [Some(20_543), None, Some(-1)]);
         assert_eq!(days("stamp"), [Some(20_543), Some(20_544), Some(20_545)]);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn field_count_agrees_with_split_record() {
+        for record in [
+            "a,b,c",
+            "",
+            ",",
+            "\"a,b\",c",
+            "\"say \"\"hi, there\"\"\",x,",
+            "\"\",\"\"\"\"",
+            "a;b,c",
+            "\"open,quote",
+        ] {
+            for sep in [b',', b';'] {
+                let r = record.as_bytes();
+                assert_eq!(field_count(r, sep), split_record(r, sep).len(), "{record}");
+            }
+        }
     }
 
     /// Write `text` to `path`, creating its directories.
