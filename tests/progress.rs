@@ -82,20 +82,19 @@ fn verbose_logs_each_step_of_the_long_stages() {
     );
 }
 
-#[test]
-fn draws_progress_bars_when_stderr_is_a_terminal() {
-    // `script` (util-linux) runs the command on a pseudo-terminal.
+/// Run the binary with `args` on a pseudo-terminal (`script`, from
+/// util-linux) and return what the terminal showed; `None` without `script`.
+fn on_terminal(wd: &Workdir, args: &[String]) -> Option<String> {
     if std::process::Command::new("script")
         .arg("--version")
         .output()
         .is_err()
     {
         eprintln!("NOTICE: skipping the terminal progress check: `script` not found");
-        return;
+        return None;
     }
-    let wd = Workdir::new("progress-tty");
     let mut cmd = vec![shell_quote(env!("CARGO_BIN_EXE_abm-segments"))];
-    cmd.extend(sample_args(&[]).iter().map(|a| shell_quote(a)));
+    cmd.extend(args.iter().map(|a| shell_quote(a)));
     let out = std::process::Command::new("script")
         .current_dir(&wd.root)
         .args(["-q", "-e", "-c", &cmd.join(" "), "/dev/null"])
@@ -103,8 +102,17 @@ fn draws_progress_bars_when_stderr_is_a_terminal() {
         .env_remove("ABM_SEGMENTS_FAULT_AFTER_FILES")
         .output()
         .unwrap();
-    let screen = String::from_utf8_lossy(&out.stdout);
+    let screen = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{:?}\n{screen}", out.status);
+    Some(screen)
+}
+
+#[test]
+fn draws_progress_bars_when_stderr_is_a_terminal() {
+    let wd = Workdir::new("progress-tty");
+    let Some(screen) = on_terminal(&wd, &sample_args(&[])) else {
+        return;
+    };
     // A bar is drawn, then cleared with escape sequences, and the plain
     // lines stay.
     assert!(
@@ -117,6 +125,50 @@ fn draws_progress_bars_when_stderr_is_a_terminal() {
     );
     assert!(screen.contains("clustering 3000 accounts"), "{screen}");
     assert!(wd.path("run/report.html").is_file());
+}
+
+#[test]
+fn validate_and_score_show_a_bar_while_reading_on_a_terminal_only() {
+    let wd = Workdir::new("progress-validate");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
+    let accounts = sample.join("accounts.parquet").display().to_string();
+    let deals = sample.join("deals.parquet").display().to_string();
+    wd.ok(&sample_args(&["-q"])
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>());
+    let validate: Vec<String> = ["validate", "--accounts", &accounts, "--deals", &deals]
+        .map(String::from)
+        .to_vec();
+    let score: Vec<String> = [
+        "score",
+        "--model",
+        "run",
+        "--accounts",
+        &accounts,
+        "--out",
+        "s.parquet",
+        "--force",
+    ]
+    .map(String::from)
+    .to_vec();
+    for args in [validate, score] {
+        let plain = wd.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        let plain = String::from_utf8_lossy(&plain.stderr).into_owned();
+        assert!(plain.contains("reading accounts from"), "{plain}");
+        assert!(
+            !plain.contains('\x1b'),
+            "control characters in a log:\n{plain:?}"
+        );
+        let Some(screen) = on_terminal(&wd, &args) else {
+            return;
+        };
+        assert!(
+            screen.contains("\x1b[") && screen.contains("reading accounts from"),
+            "no bar for {}:\n{screen:?}",
+            args[0]
+        );
+    }
 }
 
 fn shell_quote(s: &str) -> String {

@@ -116,21 +116,12 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
 pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Result<Outcome> {
     let started_at = rfc3339_now();
     let mut clock = Stopwatch::new(log);
-    let mut stage = log.stage(
-        format!(
-            "reading accounts from {} and deals from {}",
-            config.accounts_path.display(),
-            config.deals_path.display()
-        ),
-        2,
-    );
     let crate::io::Inputs {
         accounts,
         deals,
         drops,
         deals_read,
-    } = crate::io::load(config, |m| stage.step(m))?;
-    stage.finish();
+    } = crate::cmd::load(config, log)?;
     clock.lap("read and validate");
     log.detail(format!(
         "{} accounts, {} deals kept, as of {}",

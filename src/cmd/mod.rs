@@ -151,6 +151,23 @@ impl Log {
     }
 }
 
+/// Read and validate the accounts and deals of `config`, logged as one
+/// stage with a step per table (a bar on a terminal: reading is most of
+/// `validate`'s time, and a large part of `discover`'s).
+pub fn load(config: &Config, log: Log) -> Result<crate::io::Inputs> {
+    let mut stage = log.stage(
+        format!(
+            "reading accounts from {} and deals from {}",
+            config.accounts_path.display(),
+            config.deals_path.display()
+        ),
+        2,
+    );
+    let inputs = crate::io::load(config, |m| stage.step(m))?;
+    stage.finish();
+    Ok(inputs)
+}
+
 /// A long stage in progress; see [`Log::stage`].
 pub struct Stage {
     log: Log,

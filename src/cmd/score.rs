@@ -80,8 +80,12 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         accounts: Some(args.accounts.clone()),
         ..Default::default()
     })?;
-    log.info(format!("reading accounts from {}", args.accounts.display()));
+    let stage = log.stage(
+        format!("reading accounts from {}", args.accounts.display()),
+        1,
+    );
     let accounts = contract::accounts(crate::io::read_accounts(&config)?, &config)?;
+    stage.finish();
     let features = apply(&accounts.features, &model.features, &accounts.path)?;
     let n = accounts.len();
     let mut scores = model.apply(&features, n);

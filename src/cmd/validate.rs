@@ -52,7 +52,7 @@ pub struct Args {
 /// Compute the verdict; the command prints it.
 pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
     let config = args.input.config(Default::default())?;
-    let inputs = crate::io::load(&config, |m| log.info(m))?;
+    let inputs = crate::cmd::load(&config, log)?;
     let (accounts, deals) = (&inputs.accounts, &inputs.deals);
     let run_rows = args
         .tiers_from
