@@ -427,14 +427,18 @@ pub fn parse_date(raw: &str) -> Option<i32> {
     }
 }
 
+/// The number an all-digit byte string spells; `None` for any other byte.
+fn digits(d: &[u8]) -> Option<u32> {
+    d.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
 /// `YYYY-MM-DD`, optionally followed by `[ T]HH:MM:SS`, a fraction of 1–9
-/// digits and a `Z`; `None` for any other text, valid or not.
+/// digits, and `Z` or an offset (`+02:00`, `+0200`); `None` for any other
+/// text, valid or not.
 fn simple_iso_date(b: &[u8]) -> Option<NaiveDate> {
-    let num = |from: usize, to: usize| -> Option<u32> {
-        b.get(from..to)?.iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
+    let num = |from: usize, to: usize| digits(b.get(from..to)?);
     if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
     }
@@ -449,16 +453,22 @@ fn simple_iso_date(b: &[u8]) -> Option<NaiveDate> {
         && num(11, 13)? < 24
         && num(14, 16)? < 60
         && num(17, 19)? < 60;
-    let tail = b.get(19..)?;
-    let tail = tail.strip_suffix(b"Z").unwrap_or(tail);
-    let fraction_ok = match tail.split_first() {
-        None => true,
-        Some((b'.', digits)) => {
-            (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit)
+    let mut tail = b.get(19..)?;
+    if let Some((b'.', after)) = tail.split_first() {
+        let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&digits) {
+            return None;
         }
-        Some(_) => false,
+        tail = &after[digits..];
+    }
+    let zone_ok = match tail {
+        [] | [b'Z'] => true,
+        [b'+' | b'-', h @ .., b':', m1, m2] | [b'+' | b'-', h @ .., m1, m2] if h.len() == 2 => {
+            digits(h).is_some_and(|h| h < 24) && digits(&[*m1, *m2]).is_some_and(|m| m < 60)
+        }
+        _ => false,
     };
-    (time_ok && fraction_ok).then_some(date)
+    (time_ok && zone_ok).then_some(date)
 }
 
 fn parse_date_chrono(raw: &str) -> Option<i32> {
@@ -476,8 +486,15 @@ fn parse_date_chrono(raw: &str) -> Option<i32> {
             .map(|dt| dt.date())
         })
         .or_else(|| {
+            // With an offset, `+02:00` or `+0200` (Salesforce writes the
+            // latter): the date as written, not moved to UTC.
             chrono::DateTime::parse_from_rfc3339(raw)
                 .ok()
+                .or_else(|| {
+                    ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"]
+                        .iter()
+                        .find_map(|f| chrono::DateTime::parse_from_str(raw, f).ok())
+                })
                 .map(|d| d.date_naive())
         })?;
     i32::try_from((date - epoch()).num_days()).ok()
@@ -858,6 +875,9 @@ mod tests {
         assert_eq!(parse_date("2026-01-01"), Some(20_454));
         assert_eq!(parse_date("2026-01-01 23:59:59"), Some(20_454));
         assert_eq!(parse_date("2026-01-01T10:00:00Z"), Some(20_454));
+        assert_eq!(parse_date("2026-01-01T23:30:00.000+0000"), Some(20_454));
+        assert_eq!(parse_date("2026-01-01T23:30:00-05:00"), Some(20_454));
+        assert_eq!(parse_date("2026-01-01 01:30:00+0530"), Some(20_454));
         assert_eq!(parse_date("01/02/2026"), None);
         assert_eq!(format_date(20_454), "2026-01-01");
     }
@@ -889,6 +909,11 @@ mod tests {
             "2026-03-31T10:00:00.",
             "2026-03-31T10:00:00+02:00",
             "2026-03-31T10:00:00.25-05:30",
+            "2026-03-31T10:00:00.000+0000",
+            "2026-03-31 10:00:00-0830",
+            "2026-03-31T10:00:00+23:59",
+            "2026-03-31T10:00:00+02",
+            "2026-03-31T10:00:00.5Z+02:00",
             "2026-03-31 10:00",
             "2026-3-31",
             "2026-03-3",
@@ -920,6 +945,8 @@ mod tests {
         // The fast path is taken, not only the fallback.
         assert!(simple_iso_date(b"2026-03-31T10:00:00.123Z").is_some());
         assert!(simple_iso_date(b"2026-03-31").is_some());
+        assert!(simple_iso_date(b"2026-03-31T10:00:00.000+0000").is_some());
+        assert!(simple_iso_date(b"2026-03-31 10:00:00-05:30").is_some());
     }
 
     #[test]
