@@ -367,7 +367,27 @@ pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Resu
             }
             (df, columns)
         }
-        Format::Csv | Format::CsvDirectory => read_csv(path, &files, csv_separator, only)?,
+        Format::Csv => read_csv(path, &files, csv_separator, only)?,
+        Format::CsvDirectory => {
+            // Spark writes an empty partition as a zero-byte part, without
+            // even a header: it holds no rows, not a broken export.
+            let parts: Vec<PathBuf> = files
+                .iter()
+                .filter(|f| std::fs::metadata(f).map_or(true, |m| m.len() > 0))
+                .cloned()
+                .collect();
+            if parts.is_empty() {
+                return Err(Error::input(
+                    format!(
+                        "all {} CSV files in the directory are empty (0 bytes)",
+                        files.len()
+                    ),
+                    Location::file(path),
+                    "export the table again; an empty export usually means the export failed",
+                ));
+            }
+            read_csv(path, &parts, csv_separator, only)?
+        }
     };
     let file = InputFile {
         path: path.display().to_string(),
@@ -865,6 +885,8 @@ mod tests {
         }
         put(&root.join("_SUCCESS"), "");
         put(&root.join("notes.txt"), "not a table");
+        // An empty partition, as Spark writes it: no rows, not even a header.
+        put(&root.join("region=us/year=2026/part-1.csv"), "");
 
         let t = read_table(&root, b',', None).unwrap();
         assert_eq!(t.file.format, Format::CsvDirectory);
@@ -940,6 +962,13 @@ mod tests {
         put(&empty.join("README.md"), "nothing");
         let m = rejected(&empty);
         assert!(m.contains("no .parquet or .csv files"), "{m}");
+        put(&empty.join("part-0.csv"), "");
+        put(&empty.join("part-1.csv"), "");
+        let m = rejected(&empty);
+        assert!(
+            m.contains("all 2 CSV files in the directory are empty"),
+            "{m}"
+        );
 
         // Each part is checked like a single file, with its own line numbers.
         let ragged = dir.join("ragged");
