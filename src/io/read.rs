@@ -416,6 +416,7 @@ fn read_csv(
 ) -> Result<(DataFrame, Vec<String>)> {
     let is_tsv = |f: &Path| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
     let mut first: Option<(&Path, Vec<String>)> = None;
+    let mut with_rows: Vec<PathBuf> = Vec::with_capacity(files.len());
     for f in files {
         if is_tsv(f) != is_tsv(&files[0]) {
             return Err(Error::input(
@@ -425,7 +426,10 @@ fn read_csv(
             ));
         }
         let sep = if is_tsv(f) { b'\t' } else { csv_separator };
-        let header = check_csv(f, sep)?;
+        let CsvShape { header, rows } = check_csv(f, sep)?;
+        if rows > 0 {
+            with_rows.push(f.clone());
+        }
         match &first {
             None => first = Some((f, header)),
             Some((first_file, names)) if *names != header => {
@@ -448,6 +452,14 @@ fn read_csv(
             Some(_) => {}
         }
     }
+    // A header-only part holds no rows, and would make every column text
+    // when types are inferred across parts. With no rows anywhere, the first
+    // file is read, for the contract to reject as an empty table.
+    let files = if with_rows.is_empty() {
+        &files[..1]
+    } else {
+        &with_rows[..]
+    };
     let sep = if is_tsv(&files[0]) {
         b'\t'
     } else {
@@ -591,12 +603,19 @@ fn field_count(record: &[u8], sep: u8) -> usize {
     n
 }
 
+/// What the structure check learns of a CSV file: its column names and how
+/// many records follow the header (blank lines not counted).
+struct CsvShape {
+    header: Vec<String>,
+    rows: u64,
+}
+
 /// Check a CSV file's structure before polars parses it, so that a problem is
 /// reported with its line, column and an example instead of as a parser
 /// error: the text is UTF-8, the header's names are unique, the separator
 /// splits the header, every row has as many fields as the header, and no
 /// quoted field is left open. One streaming pass over the file.
-fn check_csv(path: &Path, sep: u8) -> Result<Vec<String>> {
+fn check_csv(path: &Path, sep: u8) -> Result<CsvShape> {
     use std::io::BufRead;
     let file = File::open(path).map_err(|e| Error::io("reading", path, e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
@@ -606,6 +625,7 @@ fn check_csv(path: &Path, sep: u8) -> Result<Vec<String>> {
     let mut line_no = 0u64;
     let mut record_line = 1u64;
     let mut in_quotes = false;
+    let mut rows = 0u64;
     loop {
         line.clear();
         let n = reader
@@ -630,6 +650,9 @@ fn check_csv(path: &Path, sep: u8) -> Result<Vec<String>> {
         if record.is_empty() {
             continue;
         }
+        if header.is_some() {
+            rows += 1;
+        }
         check_record(path, &record, record_line, sep, &mut header)?;
     }
     if in_quotes {
@@ -639,13 +662,14 @@ fn check_csv(path: &Path, sep: u8) -> Result<Vec<String>> {
             "the file may be truncated, or a value holds an unescaped '\"'; export it again",
         ));
     }
-    header.ok_or_else(|| {
+    let header = header.ok_or_else(|| {
         Error::input(
             "the file has no header row",
             Location::file(path),
             "export the table again with a header row naming the columns",
         )
-    })
+    })?;
+    Ok(CsvShape { header, rows })
 }
 
 fn check_record(
@@ -885,8 +909,13 @@ mod tests {
         }
         put(&root.join("_SUCCESS"), "");
         put(&root.join("notes.txt"), "not a table");
-        // An empty partition, as Spark writes it: no rows, not even a header.
+        // An empty partition, as Spark writes it: no rows, not even a
+        // header; or a header alone, which must not make every column text.
         put(&root.join("region=us/year=2026/part-1.csv"), "");
+        put(
+            &root.join("region=us/year=2026/part-2.csv"),
+            "deal_id,amount\n",
+        );
 
         let t = read_table(&root, b',', None).unwrap();
         assert_eq!(t.file.format, Format::CsvDirectory);
