@@ -97,8 +97,8 @@ fn data_files(dir: &Path) -> Result<(Format, Vec<PathBuf>)> {
     Ok((format, files))
 }
 
-/// One hive partition column (`outcome=won/`) of a CSV directory: its name,
-/// its type, and its value for each file.
+/// One hive partition column (`outcome=won/`) of a directory read part by
+/// part: its name, its type, and its value for each file.
 struct Partition {
     key: String,
     dtype: DataType,
@@ -118,13 +118,14 @@ impl Partition {
     }
 }
 
-/// The hive partition columns of the files under `root`, for a CSV
-/// directory: polars reads hive partitions from Parquet directories only.
+/// The hive partition columns of the files under `root`, for a directory
+/// read part by part: a CSV directory (polars reads hive partitions from
+/// Parquet only), or Parquet parts that disagree on types.
 /// Values are typed as polars types them for Parquet: integers if every
 /// value is one, else floats if every value is one, else text;
 /// `__HIVE_DEFAULT_PARTITION__` is null. Every file must sit under the same
 /// keys.
-fn csv_partitions(root: &Path, files: &[PathBuf]) -> Result<Vec<Partition>> {
+fn hive_partitions(root: &Path, files: &[PathBuf]) -> Result<Vec<Partition>> {
     let mut keys: Vec<String> = Vec::new();
     let mut values: Vec<Vec<Option<String>>> = Vec::new();
     for (n, f) in files.iter().enumerate() {
@@ -173,6 +174,121 @@ fn csv_partitions(root: &Path, files: &[PathBuf]) -> Result<Vec<Partition>> {
             Partition { key, dtype, values }
         })
         .collect())
+}
+
+/// The column types of a Parquet directory whose parts disagree on them,
+/// or `None` when every part has the same schema (the common case, scanned
+/// as one). Parts written on different days or by different jobs often do:
+/// `amount` as integers in one partition and floats in another, or a column
+/// that is all null in one part typed as null. Numbers widen to a common
+/// type and null takes the other parts' type; any other disagreement, or a
+/// column some part lacks, is an error naming both parts.
+fn unify_part_types(files: &[PathBuf]) -> Result<Option<Schema>> {
+    let mut schemas = Vec::with_capacity(files.len());
+    for f in files {
+        let schema = LazyFrame::scan_parquet(pl_path(f)?, ScanArgsParquet::default())
+            .and_then(|mut lf| lf.collect_schema())
+            .map_err(|e| polars_input(f, e))?;
+        schemas.push(schema);
+    }
+    if schemas.windows(2).all(|w| w[0] == w[1]) {
+        return Ok(None);
+    }
+    let first = &schemas[0];
+    let mut unified = Schema::with_capacity(first.len());
+    for (name, dtype) in first.iter() {
+        let mut to = dtype.clone();
+        let mut from = &files[0];
+        for (f, schema) in files.iter().zip(&schemas).skip(1) {
+            let Some(other) = schema.get(name) else {
+                return Err(Error::input(
+                    format!(
+                        "this part has no column '{name}', which {} has",
+                        files[0].display()
+                    ),
+                    Location::file(f).column(name.as_str()),
+                    "export every part of the table with the same columns",
+                ));
+            };
+            let widened = match (&to, other) {
+                (a, b) if a == b => Some(a.clone()),
+                (DataType::Null, b) => Some(b.clone()),
+                (a, DataType::Null) => Some(a.clone()),
+                (a, b) if a.is_primitive_numeric() && b.is_primitive_numeric() => {
+                    Some(wider_number(a, b))
+                }
+                _ => None,
+            };
+            match widened {
+                Some(t) => {
+                    if t != to {
+                        from = f;
+                    }
+                    to = t;
+                }
+                None => {
+                    return Err(Error::input(
+                        format!(
+                            "the parts disagree on the column's type: {other} here, {to} in {}",
+                            from.display()
+                        ),
+                        Location::file(f).column(name.as_str()),
+                        "export every part of the table with the same column types",
+                    ))
+                }
+            }
+        }
+        unified.insert(name.clone(), to);
+    }
+    for (f, schema) in files.iter().zip(&schemas).skip(1) {
+        if let Some(extra) = schema
+            .iter_names()
+            .find(|n| first.get(n.as_str()).is_none())
+        {
+            return Err(Error::input(
+                format!(
+                    "this part has a column '{extra}' that {} lacks",
+                    files[0].display()
+                ),
+                Location::file(f).column(extra.as_str()),
+                "export every part of the table with the same columns",
+            ));
+        }
+    }
+    Ok(Some(unified))
+}
+
+/// A type that holds the numbers of both `a` and `b`: 64-bit integers for
+/// integers (unsigned 64-bit ones aside), else 64-bit floats.
+fn wider_number(a: &DataType, b: &DataType) -> DataType {
+    let int = |t: &DataType| t.is_integer() && *t != DataType::UInt64;
+    if int(a) && int(b) {
+        DataType::Int64
+    } else {
+        DataType::Float64
+    }
+}
+
+/// Scan each part of a Parquet directory on its own, cast to `schema`, with
+/// its hive partition values as constant columns, and stack them in file
+/// order: the reading of a directory whose parts disagree on types.
+fn stack_parts(root: &Path, files: &[PathBuf], schema: &Schema) -> Result<LazyFrame> {
+    let partitions: Vec<Partition> = hive_partitions(root, files)?
+        .into_iter()
+        .filter(|p| schema.get(p.key.as_str()).is_none())
+        .collect();
+    let mut parts = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        let mut columns: Vec<Expr> = schema
+            .iter()
+            .map(|(name, dtype)| col(name.clone()).strict_cast(dtype.clone()))
+            .collect();
+        columns.extend(partitions.iter().map(|p| p.column(i)));
+        let lf = LazyFrame::scan_parquet(pl_path(f)?, ScanArgsParquet::default())
+            .map_err(|e| polars_input(f, e))?;
+        parts.push(lf.select(columns));
+    }
+    concat(parts, UnionArgs::default()).map_err(|e| polars_input(root, e))
 }
 
 /// Row count from a Parquet footer, read with the arrow-rs `parquet` crate
@@ -331,20 +447,29 @@ pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Resu
             // files in a directory are skipped rather than decoded. Hive
             // partition columns (`outcome=won/`) come from the directory
             // names, as Spark and warehouse exports write them.
-            let args = ScanArgsParquet {
-                hive_options: if format == Format::ParquetDirectory {
-                    HiveOptions::new_enabled()
-                } else {
-                    HiveOptions::default()
-                },
-                ..ScanArgsParquet::default()
+            let unified = match format {
+                Format::ParquetDirectory => unify_part_types(&files)?,
+                _ => None,
             };
-            let paths = files
-                .iter()
-                .map(|f| pl_path(f))
-                .collect::<Result<Vec<_>>>()?;
-            let lf = LazyFrame::scan_parquet_files(paths.into(), args)
-                .map_err(|e| polars_input(path, e))?;
+            let lf = match unified {
+                Some(schema) => stack_parts(path, &files, &schema)?,
+                None => {
+                    let args = ScanArgsParquet {
+                        hive_options: if format == Format::ParquetDirectory {
+                            HiveOptions::new_enabled()
+                        } else {
+                            HiveOptions::default()
+                        },
+                        ..ScanArgsParquet::default()
+                    };
+                    let paths = files
+                        .iter()
+                        .map(|f| pl_path(f))
+                        .collect::<Result<Vec<_>>>()?;
+                    LazyFrame::scan_parquet_files(paths.into(), args)
+                        .map_err(|e| polars_input(path, e))?
+                }
+            };
             // The decoder asserts on some damaged pages (a dictionary index
             // out of range, a page shorter than its header says) instead of
             // returning an error; that is bad input, not a bug of ours.
@@ -486,7 +611,7 @@ fn read_csv(
         .map_err(|e| polars_input(root, e))?;
     // A partition key the files also hold as a column: the files' values stand.
     let header = first.map(|(_, h)| h).unwrap_or_default();
-    let partitions: Vec<Partition> = csv_partitions(root, files)?
+    let partitions: Vec<Partition> = hive_partitions(root, files)?
         .into_iter()
         .filter(|p| !header.contains(&p.key))
         .collect();
@@ -913,6 +1038,80 @@ mod tests {
         assert_eq!(t.file.rows, 1);
         assert_eq!(t.df.height(), 1);
         assert_eq!(t.df.column("created_at").unwrap().dtype(), &DataType::Date);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn write_parquet(path: &Path, mut df: DataFrame) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let f = File::create(path).unwrap();
+        ParquetWriter::new(f).finish(&mut df).unwrap();
+    }
+
+    #[test]
+    fn parquet_parts_that_disagree_on_number_types_are_widened() {
+        let dir = scratch("parquet-types");
+        let root = dir.join("deals");
+        write_parquet(
+            &root.join("outcome=won/part-0.parquet"),
+            df!("deal_id" => ["d1"], "amount" => [2.5f64], "seats" => [3i32]).unwrap(),
+        );
+        write_parquet(
+            &root.join("outcome=lost/part-0.parquet"),
+            df!("deal_id" => ["d2"], "amount" => [7i64], "seats" => [Option::<i32>::None])
+                .unwrap()
+                .lazy()
+                .with_column(lit(NULL).alias("seats"))
+                .collect()
+                .unwrap(),
+        );
+        let t = read_table(&root, b',', None).unwrap();
+        assert_eq!(t.file.format, Format::ParquetDirectory);
+        assert_eq!(t.columns, ["deal_id", "amount", "seats", "outcome"]);
+        let dtype = |c: &str| t.df.column(c).unwrap().dtype().clone();
+        assert_eq!(dtype("amount"), DataType::Float64);
+        assert_eq!(dtype("seats"), DataType::Int32);
+        // Parts in path order: lost before won.
+        let amount: Vec<_> =
+            t.df.column("amount")
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .collect();
+        assert_eq!(amount, [Some(7.0), Some(2.5)]);
+        let outcome = t.df.column("outcome").unwrap().str().unwrap().clone();
+        assert_eq!(
+            outcome.iter().collect::<Vec<_>>(),
+            [Some("lost"), Some("won")]
+        );
+
+        // Text against numbers, or a missing column, is not guessed at.
+        let text = dir.join("text");
+        write_parquet(
+            &text.join("a.parquet"),
+            df!("deal_id" => ["d1"], "amount" => [1.0]).unwrap(),
+        );
+        write_parquet(
+            &text.join("b.parquet"),
+            df!("deal_id" => ["d2"], "amount" => ["n/a"]).unwrap(),
+        );
+        let m = rejected(&text);
+        assert!(
+            m.contains("disagree on the column's type: str here, f64 in"),
+            "{m}"
+        );
+        assert!(m.contains("b.parquet") && m.contains("amount"), "{m}");
+        let missing = dir.join("missing");
+        write_parquet(
+            &missing.join("a.parquet"),
+            df!("deal_id" => ["d1"], "amount" => [1.0]).unwrap(),
+        );
+        write_parquet(
+            &missing.join("b.parquet"),
+            df!("deal_id" => ["d2"]).unwrap(),
+        );
+        let m = rejected(&missing);
+        assert!(m.contains("this part has no column 'amount'"), "{m}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
