@@ -108,9 +108,12 @@ struct Partition {
 impl Partition {
     /// The column for the rows of file `i`.
     fn column(&self, i: usize) -> Expr {
-        let value = match &self.values[i] {
-            Some(v) => lit(v.as_str()),
-            None => lit(NULL),
+        let value = self.values[i].as_deref();
+        let value = match (&self.dtype, value) {
+            (_, None) => lit(NULL),
+            (DataType::Boolean, Some(v)) => lit(v.eq_ignore_ascii_case("true")),
+            (DataType::Date, Some(v)) => lit(parse_date(v).expect("typed as a date")),
+            (_, Some(v)) => lit(v),
         };
         value
             .strict_cast(self.dtype.clone())
@@ -118,13 +121,31 @@ impl Partition {
     }
 }
 
+/// The type of a hive partition column from its values, close to how polars
+/// types the partitions of a Parquet directory it scans as one, so that a
+/// key means the same however its directory is read: booleans, integers,
+/// floats, ISO 8601 dates (polars also takes day-first dates, which are
+/// ambiguous and stay text here), else text.
+fn partition_type<'a>(values: impl Iterator<Item = &'a str> + Clone) -> DataType {
+    let all = |ok: fn(&str) -> bool| values.clone().all(ok);
+    if all(|v| v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false")) {
+        DataType::Boolean
+    } else if all(|v| v.parse::<i64>().is_ok()) {
+        DataType::Int64
+    } else if all(|v| v.parse::<f64>().is_ok()) {
+        DataType::Float64
+    } else if all(|v| parse_date(v).is_some()) {
+        DataType::Date
+    } else {
+        DataType::String
+    }
+}
+
 /// The hive partition columns of the files under `root`, for a directory
 /// read part by part: a CSV directory (polars reads hive partitions from
 /// Parquet only), or Parquet parts that disagree on types.
-/// Values are typed as polars types them for Parquet: integers if every
-/// value is one, else floats if every value is one, else text;
-/// `__HIVE_DEFAULT_PARTITION__` is null. Every file must sit under the same
-/// keys.
+/// Values are typed by `partition_type`; `__HIVE_DEFAULT_PARTITION__` is
+/// null. Every file must sit under the same keys.
 fn hive_partitions(root: &Path, files: &[PathBuf]) -> Result<Vec<Partition>> {
     let mut keys: Vec<String> = Vec::new();
     let mut values: Vec<Vec<Option<String>>> = Vec::new();
@@ -163,14 +184,7 @@ fn hive_partitions(root: &Path, files: &[PathBuf]) -> Result<Vec<Partition>> {
         .into_iter()
         .zip(values)
         .map(|(key, values)| {
-            let all = |ok: fn(&str) -> bool| values.iter().flatten().all(|v| ok(v));
-            let dtype = if all(|v| v.parse::<i64>().is_ok()) {
-                DataType::Int64
-            } else if all(|v| v.parse::<f64>().is_ok()) {
-                DataType::Float64
-            } else {
-                DataType::String
-            };
+            let dtype = partition_type(values.iter().flatten().map(String::as_str));
             Partition { key, dtype, values }
         })
         .collect())
@@ -1176,6 +1190,44 @@ mod tests {
         // Only the named columns, partition columns among them.
         let t = read_table(&root, b',', Some(&["year", "deal_id"])).unwrap();
         assert_eq!(names(&t.df), ["deal_id", "year"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn partition_columns_are_typed_as_polars_types_a_parquet_directory() {
+        // polars' own hive reading of a Parquet directory is the reference;
+        // the same directories holding CSV parts are typed by our code.
+        let dir = scratch("partition-types");
+        let parts = [
+            "flag=true/dt=2026-07-01/n=3/x=2.5/s=emea",
+            "flag=False/dt=2026-07-02/n=-4/x=3/s=1a",
+        ];
+        for (i, part) in parts.iter().enumerate() {
+            let id = format!("d{i}");
+            write_parquet(
+                &dir.join("pq").join(part).join("p.parquet"),
+                df!("deal_id" => [id.as_str()]).unwrap(),
+            );
+            put(
+                &dir.join("csv").join(part).join("p.csv"),
+                &format!("deal_id\n{id}\n"),
+            );
+        }
+        let pq = read_table(&dir.join("pq"), b',', None).unwrap();
+        let csv = read_table(&dir.join("csv"), b',', None).unwrap();
+        assert_eq!(pq.file.format, Format::ParquetDirectory);
+        assert_eq!(csv.file.format, Format::CsvDirectory);
+        for key in ["flag", "dt", "n", "x", "s"] {
+            let (a, b) = (pq.df.column(key).unwrap(), csv.df.column(key).unwrap());
+            assert_eq!(a.dtype(), b.dtype(), "{key}");
+            assert!(
+                a.as_materialized_series()
+                    .equals(b.as_materialized_series()),
+                "{key}"
+            );
+        }
+        assert_eq!(csv.df.column("dt").unwrap().dtype(), &DataType::Date);
+        assert_eq!(csv.df.column("flag").unwrap().dtype(), &DataType::Boolean);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
