@@ -554,7 +554,7 @@ fn a_hive_partitioned_deals_directory_reads_like_the_single_file() {
 #[test]
 fn a_hive_partitioned_csv_deals_directory_reads_like_the_single_file() {
     // Spark's `df.write.partitionBy("outcome").csv(...)`: polars reads hive
-    // partitions from Parquet only, so the outcome comes from our own join.
+    // partitions from Parquet only, so the outcome comes from our own code.
     // The open deals' part has no closed_at at all; its type comes from the
     // other parts.
     let wd = Workdir::new("hive-csv");
