@@ -455,11 +455,11 @@ fn simple_iso_date(b: &[u8]) -> Option<NaiveDate> {
         && num(17, 19)? < 60;
     let mut tail = b.get(19..)?;
     if let Some((b'.', after)) = tail.split_first() {
-        let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=9).contains(&digits) {
+        let fraction = after.iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&fraction) {
             return None;
         }
-        tail = &after[digits..];
+        tail = &after[fraction..];
     }
     let zone_ok = match tail {
         [] | [b'Z'] => true,
