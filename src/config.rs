@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::OutcomeLabel;
 use crate::error::{Error, Result};
 
 /// A feature kind a column can be forced to.
@@ -32,15 +33,6 @@ pub enum DropPolicy {
     Drop,
     /// Fail the run (exit status 2).
     Error,
-}
-
-/// A deal outcome after mapping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum OutcomeLabel {
-    Won,
-    Lost,
-    Open,
 }
 
 /// `[accounts]` in the config file.
@@ -219,10 +211,12 @@ fn unknown_key_hint(message: &str) -> Option<String> {
         .step_by(2)
         .filter(|k| !k.is_empty())
         .collect();
-    Some(match nearest(unknown, expected.iter().copied()) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => format!("the keys here are {}", expected.join(", ")),
-    })
+    Some(
+        match crate::text::nearest(unknown, expected.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("the keys here are {}", expected.join(", ")),
+        },
+    )
 }
 
 /// Column names after defaults are applied.
@@ -490,42 +484,9 @@ impl RawConfig {
     }
 }
 
-/// The closest name in `candidates` to `name`, for "did you mean" hints.
-pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nearest_suggests_a_column_one_typo_away() {
-        let cols = ["account_id", "industry", "employees"];
-        assert_eq!(nearest("acount_id", cols), Some("account_id"));
-        assert_eq!(nearest("Industry", cols), Some("industry"));
-        assert_eq!(nearest("revenue", cols), None);
-    }
 
     #[test]
     fn unknown_config_key_is_rejected() {

@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 
-use crate::config::OutcomeLabel;
+use crate::domain::OutcomeLabel;
 use crate::features::{FeatureColumn, FeatureData, FeatureKind};
 use crate::io::contract::Deals;
 use crate::stats::association::{
@@ -535,7 +535,7 @@ pub fn analyse(
 }
 
 fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f64) -> Drivers {
-    use crate::report::markdown::p_text;
+    use crate::text::p_text;
     let mut pos: Vec<(f64, String)> = Vec::new();
     let mut neg: Vec<(f64, String)> = Vec::new();
     let mut fast: Vec<(f64, String)> = Vec::new();

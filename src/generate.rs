@@ -32,8 +32,8 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
+use crate::dates::parse_date;
 use crate::error::{Error, Result};
-use crate::io::contract::parse_date;
 
 /// Generator parameters.
 #[derive(Debug, Clone)]

@@ -7,7 +7,31 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::error::{Error, Location, Result};
-use crate::report::{Movement, TierMove};
+use serde::Serialize;
+
+/// One account whose tier changed since the previous run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierMove {
+    pub account_id: String,
+    pub from: Option<u8>,
+    pub to: Option<u8>,
+    pub reason: String,
+}
+
+/// Tier changes since a previous run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Movement {
+    pub previous_run: String,
+    pub up: u64,
+    pub down: u64,
+    pub unchanged: u64,
+    /// Accounts that gained a tier (were untiered or absent).
+    pub entered: u64,
+    /// Accounts that lost their tier (now untiered or absent).
+    pub left: u64,
+    /// Every move, up to `MAX_MOVES_LISTED`, ordered by account id.
+    pub moves: Vec<TierMove>,
+}
 
 /// At most this many individual tier moves are listed.
 pub const MAX_MOVES_LISTED: usize = 200;

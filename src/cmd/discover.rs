@@ -7,9 +7,10 @@ use crate::cluster::{cluster_with_progress, Step};
 use crate::cmd::InputArgs;
 use crate::cmd::Log;
 use crate::config::{Config, Overrides};
+use crate::dates::format_date;
 use crate::error::{exit, Error, Location, Result};
 use crate::features::{encode, infer::InferOptions};
-use crate::io::contract::{format_date, Accounts, Deals, Drops};
+use crate::io::contract::{Accounts, Deals, Drops};
 use crate::io::run_dir::{self, Files};
 use crate::outcomes::{figures, group_deals, FigureOptions};
 use crate::report::parquet::ScoredAccounts;
@@ -163,9 +164,9 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         .outcome
         .iter()
         .map(|o| match o {
-            crate::config::OutcomeLabel::Won => Some(true),
-            crate::config::OutcomeLabel::Lost => Some(false),
-            crate::config::OutcomeLabel::Open => None,
+            crate::domain::OutcomeLabel::Won => Some(true),
+            crate::domain::OutcomeLabel::Lost => Some(false),
+            crate::domain::OutcomeLabel::Open => None,
         })
         .collect();
     let weights = crate::features::encode::outcome_weights(&matrix.x, &deals.account, &won);
@@ -392,7 +393,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
 
     let explain = rec
         .as_mut()
-        .map(|r| report::parquet::Explain::take(&r.model, &features, &mut r.scores));
+        .map(|r| crate::recommend::explain::Explain::take(&r.model, &features, &mut r.scores));
     let scored = ScoredAccounts {
         account_id: &accounts.ids,
         segment: clustering.labels.iter().map(|&l| seg_ids[l]).collect(),
@@ -504,7 +505,7 @@ fn data_warnings(
     if deals
         .outcome
         .iter()
-        .all(|o| *o != crate::config::OutcomeLabel::Open)
+        .all(|o| *o != crate::domain::OutcomeLabel::Open)
     {
         w.push("no open deals: time to win is measured on closed deals only".into());
     }
@@ -532,7 +533,7 @@ fn speed_section(
     let won: Vec<bool> = deals
         .outcome
         .iter()
-        .map(|o| *o == crate::config::OutcomeLabel::Won)
+        .map(|o| *o == crate::domain::OutcomeLabel::Won)
         .collect();
     let groups: Vec<u32> = deals
         .account
@@ -659,7 +660,7 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
             "Segments convert alike: win rates range from {} to {} and do not differ significantly (chi-square {}).",
             pct(worst.outcomes.win_rate),
             pct(best.outcomes.win_rate),
-            crate::report::markdown::p_text(p)
+            crate::text::p_text(p)
         )),
         _ => h.push("Win rates could not be compared between segments (too few closed deals).".into()),
     }
@@ -848,7 +849,7 @@ impl Stopwatch {
 /// rule, or, without one, the strongest material drag on winning among the
 /// correlations.
 fn top_disqualifier(r: &Report) -> String {
-    use crate::report::markdown::pct;
+    use crate::text::pct;
     if let Some(d) = r.icp.computed().and_then(|icp| icp.disqualifying.first()) {
         return format!(
             "Top disqualifier: {} wins {} of {} closed deals ({}).",

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Overrides, RawConfig};
+use crate::dates::parse_date;
 use crate::error::{Error, Result};
-use crate::io::contract::parse_date;
 
 /// The inputs every subcommand that reads accounts and deals takes.
 #[derive(Debug, clap::Args)]

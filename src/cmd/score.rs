@@ -89,7 +89,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     let features = apply(&accounts.features, &model.features, &accounts.path)?;
     let n = accounts.len();
     let mut scores = model.apply(&features, n);
-    let explain = crate::report::parquet::Explain::take(&model, &features, &mut scores);
+    let explain = crate::recommend::explain::Explain::take(&model, &features, &mut scores);
     let scored = ScoredAccounts {
         account_id: &accounts.ids,
         segment: scores.segment.clone(),

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 
 use crate::cmd::{date_flag, InputArgs, Log};
+use crate::dates::format_date;
 use crate::error::{exit, Error, Location, Result};
-use crate::io::contract::format_date;
 use crate::outcomes::FigureOptions;
 use crate::report::markdown::{interval, money, pct};
 use crate::report::{CurrentTiers, QuarterVerdict};
@@ -133,7 +133,7 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
     let closed_in = |r: DayRange| {
         (0..deals.len()).any(|i| {
             (r.from..=r.to).contains(&deals.created[i])
-                && deals.outcome[i] != crate::config::OutcomeLabel::Open
+                && deals.outcome[i] != crate::domain::OutcomeLabel::Open
         })
     };
     if !closed_in(range) {

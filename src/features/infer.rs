@@ -344,7 +344,7 @@ pub fn infer(
                 .into_iter()
                 .map(|s| s.as_str())
                 .collect();
-            let hint = match crate::config::nearest(name, names.iter().copied()) {
+            let hint = match crate::text::nearest(name, names.iter().copied()) {
                 Some(near) => format!("did you mean '{near}'?"),
                 None => "remove it from [accounts.features]".into(),
             };
@@ -548,7 +548,7 @@ pub fn apply(df: &DataFrame, specs: &[FeatureSpec], file: &Path) -> Result<Vec<F
             Error::input(
                 "the model needs a feature column the accounts file does not have",
                 Location::file(file).column(spec.name.as_str()),
-                match crate::config::nearest(&spec.name, names.iter().copied()) {
+                match crate::text::nearest(&spec.name, names.iter().copied()) {
                     Some(near) => format!("did you mean '{near}'? rename it to '{}'", spec.name),
                     None => {
                         let unknown: Vec<String> = names

@@ -11,8 +11,8 @@ use polars::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::dates::parse_date;
 use crate::error::{polars_input, Error, Location, Result};
-use crate::io::contract::parse_date;
 
 /// The on-disk format of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

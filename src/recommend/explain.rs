@@ -28,6 +28,31 @@ pub struct Explanations {
     pub reasons: StringChunked,
 }
 
+/// The reason columns of `accounts_scored.parquet`.
+pub struct Explain {
+    pub log_odds: Vec<f64>,
+    pub baseline_log_odds: f64,
+    pub feature_names: Vec<String>,
+    /// Per feature, each account's contribution to its log-odds.
+    pub contributions: Vec<Vec<f64>>,
+    pub text: Explanations,
+}
+
+impl Explain {
+    /// Reasons for `scores`, moving its log-odds and contributions into the
+    /// columns (a million accounts' contributions are not copied).
+    pub fn take(model: &Model, features: &[FeatureColumn], scores: &mut Scores) -> Explain {
+        let text = explain(model, features, scores);
+        Explain {
+            log_odds: std::mem::take(&mut scores.log_odds),
+            baseline_log_odds: scores.baseline_log_odds,
+            feature_names: features.iter().map(|f| f.spec.name.clone()).collect(),
+            contributions: std::mem::take(&mut scores.contributions),
+            text,
+        }
+    }
+}
+
 /// Append how account `i`'s value of `f` reads, e.g. `industry = Fintech`.
 fn value_text(out: &mut String, f: &FeatureColumn, i: usize) {
     let name = &f.spec.name;

@@ -19,14 +19,14 @@ pub mod rules;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::OutcomeLabel;
+use crate::domain::OutcomeLabel;
 use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
-use crate::report::{TierComparison, TierFigures, Window};
 use crate::stats::conversion::{roc_auc, Interval};
 use crate::stats::descriptive::median;
 use crate::verdict::{parse_quarter, quarter_of, DayRange};
+use crate::verdict::{TierComparison, TierFigures, Window};
 use logistic::Logistic;
 use rules::{Condition, Criteria, RuleOptions};
 
@@ -504,7 +504,7 @@ pub fn recommend(
     let model = Model {
         model_version: MODEL_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        as_of: crate::io::contract::format_date(deals.as_of),
+        as_of: crate::dates::format_date(deals.as_of),
         trained_on: train_range.window(if validated {
             format!("deals created before {hq}")
         } else {
@@ -623,7 +623,7 @@ fn validation_text(
     let rates = tiers
         .iter()
         .enumerate()
-        .map(|(i, &(r, n))| format!("Tier {} {} of {n}", i + 1, crate::report::markdown::pct(r)))
+        .map(|(i, &(r, n))| format!("Tier {} {} of {n}", i + 1, crate::text::pct(r)))
         .collect::<Vec<_>>()
         .join(", ");
     if significant_inversion {
@@ -686,7 +686,9 @@ fn validate(
         label,
         auc,
         [1, 2, 3].map(|t| (rate(t), closed_in(t))),
-        comparisons.iter().any(|c| c.verdict == "inverted"),
+        comparisons
+            .iter()
+            .any(|c| c.verdict == crate::verdict::PairVerdict::Inverted),
     );
     Validation {
         holdout: holdout.window(label),
