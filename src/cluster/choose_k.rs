@@ -21,7 +21,7 @@ use rand_xoshiro::Xoshiro256Plus;
 use serde::Serialize;
 
 use super::silhouette::Distances;
-use crate::config::ClusterConfig;
+use super::ClusterConfig;
 use crate::error::{Error, Result};
 
 /// Restarts per k while screening the range: enough to rank k by silhouette.

@@ -142,7 +142,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
                 config.cluster.k_min
             ),
             Location::file(&accounts.path)
-                .column(&config.account_columns.id)
+                .column(&config.input.account_columns.id)
                 .value(&accounts.ids[0]),
             format!(
                 "give at least {} accounts, or lower --k-min (or [clustering] k_min; the least is 2)",
@@ -272,7 +272,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             opts: &opts,
             sizes: &config.tier_sizes,
             rules: &config.rules,
-            account_id_column: &config.account_columns.id,
+            account_id_column: &config.input.account_columns.id,
             accounts_sha256: &accounts.file.sha256,
         },
     );
@@ -497,7 +497,7 @@ fn data_warnings(
             drops
                 .deals_dropped
                 .iter()
-                .map(|(k, v)| format!("{v} {}", k.replace('_', " ")))
+                .map(|(k, v)| format!("{v} {}", k.key().replace('_', " ")))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));

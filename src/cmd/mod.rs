@@ -158,12 +158,12 @@ pub fn load(config: &Config, log: Log) -> Result<crate::io::Inputs> {
     let mut stage = log.stage(
         format!(
             "reading accounts from {} and deals from {}",
-            config.accounts_path.display(),
-            config.deals_path.display()
+            config.input.accounts_path.display(),
+            config.input.deals_path.display()
         ),
         2,
     );
-    let inputs = crate::io::load(config, |m| stage.step(m))?;
+    let inputs = crate::io::load(&config.input, |m| stage.step(m))?;
     stage.finish();
     Ok(inputs)
 }

@@ -84,7 +84,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         format!("reading accounts from {}", args.accounts.display()),
         1,
     );
-    let accounts = contract::accounts(crate::io::read_accounts(&config)?, &config)?;
+    let accounts = contract::accounts(crate::io::read_accounts(&config.input)?, &config.input)?;
     stage.finish();
     let features = apply(&accounts.features, &model.features, &accounts.path)?;
     let n = accounts.len();

@@ -67,8 +67,8 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
             .collect(),
         None => accounts.tier.clone().ok_or_else(|| {
             Error::input(
-                format!("the accounts have no tier column '{}'", config.account_columns.tier),
-                Location::file(&accounts.path).column(config.account_columns.tier.as_str()),
+                format!("the accounts have no tier column '{}'", config.input.account_columns.tier),
+                Location::file(&accounts.path).column(config.input.account_columns.tier.as_str()),
                 "name the tier column in the config ([accounts] tier = \"...\") or pass --tiers-from RUN_DIR",
             )
         })?,
@@ -142,7 +142,7 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
                 "no closed deal was created in the window {}",
                 window_text(&label, &format_date(range.from), &format_date(range.to))
             ),
-            Location::file(&deals.file.path).column(config.deal_columns.created_at.as_str()),
+            Location::file(&deals.file.path).column(config.input.deal_columns.created_at.as_str()),
             format!(
                 "the deals run from {} to {}; choose a window inside them",
                 format_date(deals.first_created()),

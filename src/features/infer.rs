@@ -7,8 +7,8 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::KindOverride;
 use super::{FeatureColumn, FeatureData, FeatureSpec, Transform, UNSEEN};
-use crate::config::KindOverride;
 use crate::error::{Error, Location, Result};
 
 /// A column that is not used as a feature, and why.

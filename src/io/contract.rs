@@ -11,11 +11,11 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::config::{Config, DropPolicy};
 use crate::dates::{format_date, parse_date};
 use crate::domain::OutcomeLabel;
 use crate::error::{Error, Location, Result};
 use crate::io::read::{InputFile, Table};
+use crate::io::spec::{DropPolicy, DropReason, InputSpec};
 
 /// Accounts after key and tier validation. Feature columns stay in `features`
 /// (a `DataFrame` without the key and tier) for `features::infer`.
@@ -84,14 +84,14 @@ impl Deals {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Drops {
     /// Reason → rows dropped.
-    pub deals_dropped: BTreeMap<String, u64>,
+    pub deals_dropped: BTreeMap<DropReason, u64>,
     /// Won or lost deals closed after the as-of date, counted as open at the as-of date.
     pub deals_reopened_at_as_of: u64,
 }
 
 impl Drops {
-    fn count(&mut self, reason: &str) {
-        *self.deals_dropped.entry(reason.to_string()).or_default() += 1;
+    fn count(&mut self, reason: DropReason) {
+        *self.deals_dropped.entry(reason).or_default() += 1;
     }
 }
 
@@ -239,14 +239,14 @@ fn parse_tier(raw: &str, labels: &BTreeMap<String, u8>) -> Option<u8> {
 ///
 /// Rows are put in account-key order, so that the order of the input file
 /// changes no figure (k-means seeding and sampling work by row).
-pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
+pub fn accounts(table: Table, spec: &InputSpec) -> Result<Accounts> {
     let Table {
         df,
         columns,
         file,
         path,
     } = table;
-    let cols = &config.account_columns;
+    let cols = &spec.account_columns;
     if df.height() == 0 {
         return Err(Error::input(
             "the accounts table has no rows",
@@ -282,7 +282,7 @@ pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
 
     let tier = match df.column(&cols.tier) {
         Err(_) => None,
-        Ok(col) => Some(tiers(&path, &cols.tier, col, &config.tier_labels)?),
+        Ok(col) => Some(tiers(&path, &cols.tier, col, &spec.tier_labels)?),
     };
     let mut features = df.clone();
     features = features
@@ -428,7 +428,7 @@ fn outcome_of(raw: &str, map: &BTreeMap<String, OutcomeLabel>) -> Option<Outcome
 pub fn deals(
     table: Table,
     accounts: &Accounts,
-    config: &Config,
+    spec: &InputSpec,
     drops: &mut Drops,
 ) -> Result<Deals> {
     let Table {
@@ -437,7 +437,7 @@ pub fn deals(
         file,
         path,
     } = table;
-    let c = &config.deal_columns;
+    let c = &spec.deal_columns;
     let col = |name: &str, role: &str, key: &str| {
         df.column(name)
             .map_err(|_| missing_column(&path, &columns, name, role, key))
@@ -507,7 +507,7 @@ pub fn deals(
         let o = match label_cache.iter().find(|(l, _)| *l == v) {
             Some((_, o)) => *o,
             None => {
-                let o = outcome_of(v, &config.outcomes).ok_or_else(|| {
+                let o = outcome_of(v, &spec.outcomes).ok_or_else(|| {
                     Error::input(
                         "outcome value is not mapped to won, lost or open",
                         Location::file(&path).column(&c.outcome).value(v),
@@ -629,22 +629,22 @@ pub fn deals(
         if acc == u32::MAX {
             let v = acc_ids.get(i).unwrap_or("null").to_string();
             policy_fail(
-                config.drops.unknown_account,
+                spec.drops.unknown_account,
                 "for an account not in the accounts table",
                 &c.account_id,
                 v,
             )?;
-            drops.count("unknown_account");
+            drops.count(DropReason::UnknownAccount);
             continue;
         }
         let Some(cr) = created[i] else {
             policy_fail(
-                config.drops.missing_date,
+                spec.drops.missing_date,
                 "missing its creation date",
                 &c.created_at,
                 "null".into(),
             )?;
-            drops.count("missing_created_at");
+            drops.count(DropReason::MissingCreatedAt);
             continue;
         };
         let o = outcomes[i];
@@ -653,22 +653,22 @@ pub fn deals(
             match cl {
                 None => {
                     policy_fail(
-                        config.drops.missing_date,
+                        spec.drops.missing_date,
                         "closed but has no close date",
                         &c.closed_at,
                         "null".into(),
                     )?;
-                    drops.count("missing_closed_at");
+                    drops.count(DropReason::MissingClosedAt);
                     continue;
                 }
                 Some(cl) if cl < cr => {
                     policy_fail(
-                        config.drops.closed_before_created,
+                        spec.drops.closed_before_created,
                         "closed before it was created",
                         &c.closed_at,
                         format_date(cl),
                     )?;
-                    drops.count("closed_before_created");
+                    drops.count(DropReason::ClosedBeforeCreated);
                     continue;
                 }
                 _ => {}
@@ -676,12 +676,12 @@ pub fn deals(
         }
         if amount[i] < 0.0 {
             policy_fail(
-                config.drops.negative_amount,
+                spec.drops.negative_amount,
                 "of negative amount",
                 &c.amount,
                 amount[i].to_string(),
             )?;
-            drops.count("negative_amount");
+            drops.count(DropReason::NegativeAmount);
             continue;
         }
         keep.push(i as u32);
@@ -705,7 +705,7 @@ pub fn deals(
         )
     };
 
-    let as_of = match config.as_of {
+    let as_of = match spec.as_of {
         Some(d) => d,
         None => keep
             .iter()
@@ -738,7 +738,7 @@ pub fn deals(
     };
     for (i, acc, cr, cl, mut o) in keep.into_iter().map(row) {
         if cr > as_of {
-            drops.count("created_after_as_of");
+            drops.count(DropReason::CreatedAfterAsOf);
             continue;
         }
         let mut close = cl.unwrap_or(as_of);

@@ -135,7 +135,7 @@ pub struct DataQuality {
     /// Deals kept for the analysis.
     pub deals_used: u64,
     /// Reason → deals dropped.
-    pub deals_dropped: BTreeMap<String, u64>,
+    pub deals_dropped: BTreeMap<crate::io::spec::DropReason, u64>,
     /// Won or lost deals closed after the as-of date, counted as open.
     pub deals_reopened_at_as_of: u64,
     /// Accounts without any deal (kept in segments, absent from deal figures).

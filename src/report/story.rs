@@ -1012,7 +1012,7 @@ fn data_quality(r: &Report) -> Vec<Block> {
         items.push("No deal was dropped".into());
     }
     for (key, n) in &dq.deals_dropped {
-        items.push(format!("{n} deals dropped: {}", reason(key)));
+        items.push(format!("{n} deals dropped: {}", reason(key.key())));
     }
     if dq.deals_reopened_at_as_of > 0 {
         items.push(format!(
