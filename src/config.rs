@@ -200,6 +200,8 @@ pub struct Config {
     pub previous: Option<PathBuf>,
     pub tier_sizes: crate::recommend::TierSizes,
     pub rules: crate::recommend::rules::RuleOptions,
+    /// The config file the run was given, recorded in the report.
+    pub config_file: Option<PathBuf>,
 }
 
 /// Values given on the command line, which win over the config file.
@@ -212,6 +214,7 @@ pub struct Overrides {
     pub seed: Option<u64>,
     pub as_of: Option<i32>,
     pub previous: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
 }
 
 fn separator(value: Option<&str>, key: &str) -> Result<u8> {
@@ -265,7 +268,8 @@ impl RawConfig {
             cluster,
             horizons,
             confidence,
-            previous: o.previous,
+            previous: o.previous.clone(),
+            config_file: o.config_file.clone(),
             thresholds,
             tier_sizes,
             rules,

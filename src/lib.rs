@@ -25,6 +25,8 @@ pub mod generate;
 pub mod io;
 pub mod memory;
 pub mod outcomes;
+pub mod pipeline;
+pub mod progress;
 pub mod recommend;
 pub mod report;
 pub mod segments;

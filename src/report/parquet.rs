@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 use crate::recommend::explain::Explain;
 
 /// Per-account columns of `accounts_scored.parquet`.
-pub struct ScoredAccounts<'a> {
-    pub account_id: &'a [String],
+pub struct ScoredAccounts {
+    pub account_id: Vec<String>,
     /// 1-based segment id.
     pub segment: Vec<u32>,
     /// 0–100; null until a score model is fitted.
@@ -76,7 +76,7 @@ fn tier_col(name: &str, v: &[Option<u8>]) -> Column {
     Column::new(name.into(), v)
 }
 
-pub fn accounts_scored(a: ScoredAccounts<'_>, kv: Metadata) -> Result<Vec<u8>> {
+pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
     let n = a.account_id.len();
     let mut df = DataFrame::new(
         n,
