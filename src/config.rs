@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster::ClusterConfig;
 use crate::domain::OutcomeLabel;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoOp, Result};
 pub use crate::features::KindOverride;
 pub use crate::io::spec::{AccountColumns, DealColumns, DropPolicy, DropsSection, InputSpec};
 
@@ -131,7 +131,7 @@ impl RawConfig {
     /// against the file's directory.
     pub fn from_file(path: &Path) -> Result<RawConfig> {
         let text =
-            std::fs::read_to_string(path).map_err(|e| Error::io("reading config", path, e))?;
+            std::fs::read_to_string(path).map_err(|e| Error::io(IoOp::ReadingConfig, path, e))?;
         let mut raw = RawConfig::from_toml(&text, path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         for p in [&mut raw.accounts.path, &mut raw.deals.path]

@@ -33,7 +33,7 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
 use crate::dates::parse_date;
-use crate::error::{Error, Result};
+use crate::error::{Error, IoOp, Result};
 
 /// Generator parameters.
 #[derive(Debug, Clone)]
@@ -339,7 +339,7 @@ pub enum OutFormat {
 
 /// Write a generated table. CSV joins list values with `;`.
 pub fn write_table(df: &mut DataFrame, path: &std::path::Path, format: OutFormat) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|e| Error::io("writing", path, e))?;
+    let file = std::fs::File::create(path).map_err(|e| Error::io(IoOp::Writing, path, e))?;
     let err = |e: PolarsError| Error::Internal(format!("writing {}: {e}", path.display()));
     match format {
         OutFormat::Parquet => {

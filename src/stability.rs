@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, IoOp, Location, Result};
 use serde::Serialize;
 
 /// One account whose tier changed since the previous run.
@@ -68,7 +68,7 @@ impl ScoredRow {
 /// `account_id` → its row in a run's `accounts_scored.parquet`.
 pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, ScoredRow>> {
     let file = scored_file(path);
-    let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
+    let f = std::fs::File::open(&file).map_err(|e| Error::io(IoOp::Reading, &file, e))?;
     let df = ParquetReader::new(f)
         .finish()
         .map_err(|e| crate::error::polars_input(&file, e))?;
@@ -288,7 +288,7 @@ pub struct SegmentMatching {
 /// Read `segments.parquet` of a run: id → name.
 pub fn segment_names(run: &Path) -> Result<HashMap<u32, String>> {
     let file = run.join("segments.parquet");
-    let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
+    let f = std::fs::File::open(&file).map_err(|e| Error::io(IoOp::Reading, &file, e))?;
     let df = ParquetReader::new(f)
         .finish()
         .map_err(|e| crate::error::polars_input(&file, e))?;

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use crate::cmd::{date_flag, Console, InputArgs, Log};
-use crate::error::{exit, Error, Result};
+use crate::error::{exit, Error, IoOp, Result};
 use crate::pipeline::validate::{validate, window_text, ValidateParams, WindowChoice};
 use crate::report::format::{interval, money, pct};
 use crate::verdict::{self, CurrentTiers};
@@ -152,7 +152,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     use std::io::Write;
     std::io::stdout()
         .write_all(out.as_bytes())
-        .map_err(|e| Error::io("writing", "stdout", e))?;
+        .map_err(|e| Error::io(IoOp::Writing, "stdout", e))?;
     if args.fail_on_inversion && verdict::inverted(&ct) {
         return Ok(exit::CHECK_FAILED);
     }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::dates::parse_date;
-use crate::error::{polars_input, Error, Location, Result};
+use crate::error::{polars_input, Error, IoOp, Location, Result};
 
 /// The on-disk format of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,9 +54,10 @@ fn data_files(dir: &Path) -> Result<(Format, Vec<PathBuf>)> {
     let mut csv = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| Error::io("reading directory", &d, e))?;
+        let entries =
+            std::fs::read_dir(&d).map_err(|e| Error::io(IoOp::ReadingDirectory, &d, e))?;
         for entry in entries {
-            let entry = entry.map_err(|e| Error::io("reading directory", &d, e))?;
+            let entry = entry.map_err(|e| Error::io(IoOp::ReadingDirectory, &d, e))?;
             let p = entry.path();
             let name = entry.file_name().to_string_lossy().to_lowercase();
             if name.starts_with('.') || name.starts_with('_') {
@@ -310,7 +311,7 @@ fn stack_parts(root: &Path, files: &[PathBuf], schema: &Schema) -> Result<LazyFr
 /// clear message rather than as a decoder error deep in the scan.
 fn parquet_footer_rows(path: &Path) -> Result<u64> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
-    let file = File::open(path).map_err(|e| Error::io("reading", path, e))?;
+    let file = File::open(path).map_err(|e| Error::io(IoOp::Reading, path, e))?;
     let reader = SerializedFileReader::new(file).map_err(|e| {
         Error::input(
             format!("not a readable Parquet file: {e}"),
@@ -329,7 +330,7 @@ fn parquet_footer_rows(path: &Path) -> Result<u64> {
     // file first, so that a damaged footer is an input error, not a crash.
     let len = i128::from(
         std::fs::metadata(path)
-            .map_err(|e| Error::io("reading", path, e))?
+            .map_err(|e| Error::io(IoOp::Reading, path, e))?
             .len(),
     );
     let meta = reader.metadata();
@@ -377,11 +378,11 @@ fn hash_files(files: &[PathBuf], root: &Path) -> Result<(String, u64)> {
             let rel = f.strip_prefix(root).unwrap_or(f);
             hasher.update(rel.to_string_lossy().as_bytes());
         }
-        let mut file = File::open(f).map_err(|e| Error::io("reading", f, e))?;
+        let mut file = File::open(f).map_err(|e| Error::io(IoOp::Reading, f, e))?;
         loop {
             let n = file
                 .read(&mut buf)
-                .map_err(|e| Error::io("reading", f, e))?;
+                .map_err(|e| Error::io(IoOp::Reading, f, e))?;
             if n == 0 {
                 break;
             }
@@ -421,7 +422,7 @@ fn collect(mut lf: LazyFrame, only: Option<&[&str]>) -> PolarsResult<(DataFrame,
 /// just those columns are decoded: a deals export may carry dozens of
 /// columns (descriptions, notes) that would otherwise all sit in memory.
 pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Result<Table> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io("reading", path, e))?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(IoOp::Reading, path, e))?;
     let (format, files) = if meta.is_dir() {
         data_files(path)?
     } else {
@@ -759,7 +760,7 @@ struct CsvShape {
 /// quoted field is left open. One streaming pass over the file.
 fn check_csv(path: &Path, sep: u8) -> Result<CsvShape> {
     use std::io::BufRead;
-    let file = File::open(path).map_err(|e| Error::io("reading", path, e))?;
+    let file = File::open(path).map_err(|e| Error::io(IoOp::Reading, path, e))?;
     let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut header: Option<Vec<String>> = None;
     let mut record: Vec<u8> = Vec::new();
@@ -772,7 +773,7 @@ fn check_csv(path: &Path, sep: u8) -> Result<CsvShape> {
         line.clear();
         let n = reader
             .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("reading", path, e))?;
+            .map_err(|e| Error::io(IoOp::Reading, path, e))?;
         if n == 0 {
             break;
         }

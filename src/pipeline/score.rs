@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::drift::Drift;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, IoOp, Location, Result};
 use crate::features::infer::apply;
 use crate::io::contract;
 use crate::progress::Progress;
@@ -49,7 +49,7 @@ pub fn read_model(path: &Path) -> Result<Model> {
     } else {
         path.to_path_buf()
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| Error::io("reading", &file, e))?;
+    let text = std::fs::read_to_string(&file).map_err(|e| Error::io(IoOp::Reading, &file, e))?;
     let model: Model = serde_json::from_str(&text).map_err(|e| {
         Error::input(
             format!("not a model written by discover: {e}"),
@@ -130,9 +130,9 @@ pub fn write(scored: ScoredAccounts, metadata: Metadata, out: &Path) -> Result<(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io("creating", &parent, e))?;
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(IoOp::Creating, &parent, e))?;
     let tmp = parent.join(format!(".abm-tmp-score-{}", std::process::id()));
-    std::fs::write(&tmp, &bytes).map_err(|e| Error::io("writing", &tmp, e))?;
-    std::fs::rename(&tmp, out).map_err(|e| Error::io("renaming into place", out, e))?;
+    std::fs::write(&tmp, &bytes).map_err(|e| Error::io(IoOp::Writing, &tmp, e))?;
+    std::fs::rename(&tmp, out).map_err(|e| Error::io(IoOp::RenamingIntoPlace, out, e))?;
     Ok(())
 }
