@@ -161,29 +161,8 @@ pub fn compare(
     let (p1, p2) = (c1 as f64 / n1 as f64, c2 as f64 / n2 as f64);
     out.difference = Some(p1 - p2);
     out.difference_interval = newcombe_diff_interval(c1, n1, c2, n2, confidence);
-    let n = (n1 + n2) as f64;
-    let wins = (c1 + c2) as f64;
-    let min_expected = [
-        n1 as f64 * wins / n,
-        n1 as f64 * (n - wins) / n,
-        n2 as f64 * wins / n,
-        n2 as f64 * (n - wins) / n,
-    ]
-    .into_iter()
-    .fold(f64::INFINITY, f64::min);
-    let (p_better, p_worse) = if min_expected < MIN_EXPECTED || c1 + c2 == 0 || c1 + c2 == n1 + n2 {
-        out.test = ComparisonTest::FisherExact;
-        let table = [[c1, n1 - c1], [c2, n2 - c2]];
-        (
-            fisher_exact(table, Alternative::Greater).p_value,
-            fisher_exact(table, Alternative::Less).p_value,
-        )
-    } else {
-        out.test = ComparisonTest::TwoProportionZ;
-        let g = proportions_ztest(c1, n1, c2, n2, Alternative::Greater).map(|t| t.p_value);
-        let l = proportions_ztest(c1, n1, c2, n2, Alternative::Less).map(|t| t.p_value);
-        (g.unwrap_or(1.0), l.unwrap_or(1.0))
-    };
+    let (test, p_better, p_worse) = one_sided_tests(c1, n1, c2, n2);
+    out.test = test;
     out.p_value = Some(p_better);
     out.p_value_inversion = Some(p_worse);
     let rates = format!(
@@ -229,6 +208,38 @@ pub fn compare(
         };
     }
     out
+}
+
+/// Both one-sided p-values (the higher tier converts better; worse), by
+/// Fisher's exact test where an expected cell count is under
+/// [`MIN_EXPECTED`] or every deal has one outcome, else the z-test.
+fn one_sided_tests(c1: u64, n1: u64, c2: u64, n2: u64) -> (ComparisonTest, f64, f64) {
+    let n = (n1 + n2) as f64;
+    let wins = (c1 + c2) as f64;
+    let min_expected = [
+        n1 as f64 * wins / n,
+        n1 as f64 * (n - wins) / n,
+        n2 as f64 * wins / n,
+        n2 as f64 * (n - wins) / n,
+    ]
+    .into_iter()
+    .fold(f64::INFINITY, f64::min);
+    if min_expected < MIN_EXPECTED || c1 + c2 == 0 || c1 + c2 == n1 + n2 {
+        let table = [[c1, n1 - c1], [c2, n2 - c2]];
+        (
+            ComparisonTest::FisherExact,
+            fisher_exact(table, Alternative::Greater).p_value,
+            fisher_exact(table, Alternative::Less).p_value,
+        )
+    } else {
+        let g = proportions_ztest(c1, n1, c2, n2, Alternative::Greater).map(|t| t.p_value);
+        let l = proportions_ztest(c1, n1, c2, n2, Alternative::Less).map(|t| t.p_value);
+        (
+            ComparisonTest::TwoProportionZ,
+            g.unwrap_or(1.0),
+            l.unwrap_or(1.0),
+        )
+    }
 }
 
 /// Tier 1 vs 2 and Tier 2 vs 3, and the verdict in words (its first comparison).

@@ -15,7 +15,7 @@ use crate::dates::{format_date, parse_date};
 use crate::domain::OutcomeLabel;
 use crate::error::{Error, Location, Result};
 use crate::io::read::{InputFile, Table};
-use crate::io::spec::{DropPolicy, DropReason, InputSpec};
+use crate::io::spec::{DealColumns, DropPolicy, DropReason, InputSpec};
 
 /// Accounts after key and tier validation. Feature columns stay in `features`
 /// (a `DataFrame` without the key and tier) for `features::infer`.
@@ -438,44 +438,10 @@ pub fn deals(
         path,
     } = table;
     let c = &spec.deal_columns;
-    let col = |name: &str, role: &str, key: &str| {
-        df.column(name)
-            .map_err(|_| missing_column(&path, &columns, name, role, key))
-    };
-    let id_col = col(&c.id, "the deal key", "deals.id")?;
-    let acc_col = col(&c.account_id, "the deal's account", "deals.account_id")?;
-    let created_col = col(
-        &c.created_at,
-        "when the deal was opened",
-        "deals.created_at",
-    )?;
-    let closed_col = col(
-        &c.closed_at,
-        "when the deal was won or lost",
-        "deals.closed_at",
-    )?;
-    let outcome_col = col(&c.outcome, "won, lost or open", "deals.outcome")?;
-    let amount_col = df.column(&c.amount).ok();
-    if df.height() == 0 {
-        return Err(Error::input(
-            "the deals table has no rows",
-            Location::file(&path).column(&c.id),
-            "export the deals again; a file with only a header usually means the export failed",
-        ));
-    }
-    entirely_null(&path, &c.id, id_col, "the deal key")?;
-    entirely_null(&path, &c.account_id, acc_col, "the deal's account")?;
-    entirely_null(
-        &path,
-        &c.created_at,
-        created_col,
-        "when the deal was opened",
-    )?;
-    entirely_null(&path, &c.outcome, outcome_col, "won, lost or open")?;
-
+    let cols = DealCols::find(&df, &columns, &path, c)?;
     // Deal keys: non-null and unique; rows are taken in key order below, so
     // that the order of the input file changes no figure.
-    let ids = key_strings(&path, &c.id, id_col)?;
+    let ids = key_strings(&path, &c.id, cols.id)?;
     let order = sorted_keys(&ids, &path, &c.id, "deal")?;
     if let Some(dup) = first_duplicate(&order) {
         return Err(Error::input(
@@ -484,15 +450,118 @@ pub fn deals(
             "keep one row per opportunity; deduplicate the export",
         ));
     }
+    let outcome = outcome_labels(&path, &c.outcome, cols.outcome, &spec.outcomes)?;
+    let created = date_days(&path, &c.created_at, cols.created)?;
+    close_dates_exist(&path, &c.closed_at, cols.closed, &outcome)?;
+    let closed = date_days(&path, &c.closed_at, cols.closed)?;
+    let amount = amounts(&path, &c.amount, cols.amount, df.height())?;
+    let acc_ids = key_strings(&path, &c.account_id, cols.account)?;
+    let rows = DealRows {
+        account: account_rows(accounts, &acc_ids),
+        created,
+        closed,
+        outcome,
+        amount,
+    };
+    let keep = rows.valid(&order, &acc_ids, spec, &path, drops)?;
+    // Only our own columns are read from here on: free the table (at ten
+    // million deals, about a gigabyte of text and dates) before building
+    // the deals.
+    drop(order);
+    drop(ids);
+    drop(acc_ids);
+    drop(df);
+    let as_of = match spec.as_of {
+        Some(d) => d,
+        None => rows.latest_date(&keep).ok_or_else(|| {
+            Error::input(
+                "no deal remains after validation",
+                Location::file(&path),
+                "see the counts above: check the account keys and dates",
+            )
+        })?,
+    };
+    let out = rows.as_of(&keep, as_of, file, drops);
+    if !out.outcome.iter().any(|o| *o != OutcomeLabel::Open) {
+        return Err(Error::input(
+            format!("no closed (won or lost) deal remains as of {}", format_date(as_of)),
+            Location::file(&path).column(&c.outcome),
+            "segments are judged on closed deals; check the outcome mapping, --as-of, and the drop counts",
+        ));
+    }
+    Ok(out)
+}
 
-    // Outcomes: every label must map.
-    let outcome_s = outcome_col
+/// The deals table's columns the contract reads.
+struct DealCols<'a> {
+    id: &'a Column,
+    account: &'a Column,
+    created: &'a Column,
+    closed: &'a Column,
+    outcome: &'a Column,
+    amount: Option<&'a Column>,
+}
+
+impl<'a> DealCols<'a> {
+    /// Every required column, present and not entirely null, in a table with rows.
+    fn find(
+        df: &'a DataFrame,
+        columns: &[String],
+        path: &Path,
+        c: &DealColumns,
+    ) -> Result<DealCols<'a>> {
+        let col = |name: &str, role: &str, key: &str| {
+            df.column(name)
+                .map_err(|_| missing_column(path, columns, name, role, key))
+        };
+        let cols = DealCols {
+            id: col(&c.id, "the deal key", "deals.id")?,
+            account: col(&c.account_id, "the deal's account", "deals.account_id")?,
+            created: col(
+                &c.created_at,
+                "when the deal was opened",
+                "deals.created_at",
+            )?,
+            closed: col(
+                &c.closed_at,
+                "when the deal was won or lost",
+                "deals.closed_at",
+            )?,
+            outcome: col(&c.outcome, "won, lost or open", "deals.outcome")?,
+            amount: df.column(&c.amount).ok(),
+        };
+        if df.height() == 0 {
+            return Err(Error::input(
+                "the deals table has no rows",
+                Location::file(path).column(&c.id),
+                "export the deals again; a file with only a header usually means the export failed",
+            ));
+        }
+        entirely_null(path, &c.id, cols.id, "the deal key")?;
+        entirely_null(path, &c.account_id, cols.account, "the deal's account")?;
+        entirely_null(
+            path,
+            &c.created_at,
+            cols.created,
+            "when the deal was opened",
+        )?;
+        entirely_null(path, &c.outcome, cols.outcome, "won, lost or open")?;
+        Ok(cols)
+    }
+}
+
+/// Each row's outcome; every label must map.
+fn outcome_labels(
+    path: &Path,
+    name: &str,
+    col: &Column,
+    map: &BTreeMap<String, OutcomeLabel>,
+) -> Result<Vec<OutcomeLabel>> {
+    let outcome_s = col
         .as_materialized_series()
         .cast(&DataType::String)
-        .map_err(|e| polars_err(&path, &c.outcome, e))?;
-    let outcome_ca = outcome_s
-        .str()
-        .map_err(|e| polars_err(&path, &c.outcome, e))?;
+        .map_err(|e| polars_err(path, name, e))?;
+    let outcome_ca = outcome_s.str().map_err(|e| polars_err(path, name, e))?;
     let mut outcomes = Vec::with_capacity(outcome_ca.len());
     // Exports use a handful of labels: a short list beats hashing every row.
     let mut label_cache: Vec<(&str, OutcomeLabel)> = Vec::new();
@@ -500,17 +569,17 @@ pub fn deals(
         let Some(v) = v else {
             return Err(Error::input(
                 format!("outcome is null in row {}", row + 1),
-                Location::file(&path).column(&c.outcome).value("null"),
+                Location::file(path).column(name).value("null"),
                 "every deal needs an outcome: won, lost or open",
             ));
         };
         let o = match label_cache.iter().find(|(l, _)| *l == v) {
             Some((_, o)) => *o,
             None => {
-                let o = outcome_of(v, &spec.outcomes).ok_or_else(|| {
+                let o = outcome_of(v, map).ok_or_else(|| {
                     Error::input(
                         "outcome value is not mapped to won, lost or open",
-                        Location::file(&path).column(&c.outcome).value(v),
+                        Location::file(path).column(name).value(v),
                         format!("map it in the config file: [deals.outcomes] \"{v}\" = \"open\" (or \"won\" / \"lost\")"),
                     )
                 })?;
@@ -520,249 +589,252 @@ pub fn deals(
         };
         outcomes.push(o);
     }
+    Ok(outcomes)
+}
 
-    let created = date_days(&path, &c.created_at, created_col)?;
-    if closed_col.null_count() == closed_col.len() {
-        if let Some(o) = outcomes.iter().find(|o| **o != OutcomeLabel::Open) {
-            return Err(Error::input(
-                format!(
-                    "the column (when the deal was won or lost) is entirely null, yet deals are {}",
-                    if *o == OutcomeLabel::Won { "won" } else { "lost" }
-                ),
-                Location::file(&path).column(&c.closed_at).value("null"),
-                format!(
-                    "check that the export filled '{}', or map the close-date column in the config file",
-                    c.closed_at
-                ),
-            ));
-        }
+/// A close-date column left entirely empty while deals are won or lost
+/// is a mapping or export fault, not a table of missing dates.
+fn close_dates_exist(
+    path: &Path,
+    name: &str,
+    col: &Column,
+    outcomes: &[OutcomeLabel],
+) -> Result<()> {
+    if col.null_count() != col.len() {
+        return Ok(());
     }
-    let closed = date_days(&path, &c.closed_at, closed_col)?;
-    let amount: Vec<f64> = match amount_col {
-        // No amount column, or one left empty (which a CSV reader types as text).
-        None => vec![f64::NAN; df.height()],
-        Some(a) if a.null_count() == a.len() => vec![f64::NAN; df.height()],
-        Some(a) => {
-            let s = a.as_materialized_series();
-            if !s.dtype().is_primitive_numeric() && !matches!(s.dtype(), DataType::Null) {
-                let mut at = Location::file(&path).column(&c.amount);
-                if let Ok(text) = s.cast(&DataType::String) {
-                    if let Some(v) = text.str().ok().and_then(|ca| {
-                        ca.iter()
-                            .flatten()
-                            .find(|v| v.trim().parse::<f64>().is_err())
-                            .map(str::to_string)
-                    }) {
-                        at = at.value(v);
-                    }
-                }
-                return Err(Error::input(
-                    format!(
-                        "the amount column has type {}, expected a number",
-                        s.dtype()
-                    ),
-                    at,
-                    "export amounts as numbers without currency symbols",
-                ));
-            }
-            let f = s
-                .cast(&DataType::Float64)
-                .map_err(|e| polars_err(&path, &c.amount, e))?;
-            let ca = f.f64().map_err(|e| polars_err(&path, &c.amount, e))?;
-            let v: Vec<f64> = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
-            if let Some(bad) = ca.iter().flatten().find(|v| !v.is_finite()) {
-                return Err(Error::input(
-                    "an amount is not a finite number",
-                    Location::file(&path).column(&c.amount).value(bad),
-                    "write unknown amounts as empty / null, not NaN or infinity",
-                ));
-            }
-            if let Some(bad) = ca.iter().flatten().find(|v| v.abs() > MAX_ABS_NUMBER) {
-                return Err(Error::input(
-                    "an amount is larger than 10^15",
-                    Location::file(&path).column(&c.amount).value(bad),
-                    "check for placeholder values or a unit error in the export",
-                ));
-            }
-            v
-        }
-    };
+    match outcomes.iter().find(|o| **o != OutcomeLabel::Open) {
+        None => Ok(()),
+        Some(o) => Err(Error::input(
+            format!(
+                "the column (when the deal was won or lost) is entirely null, yet deals are {}",
+                if *o == OutcomeLabel::Won { "won" } else { "lost" }
+            ),
+            Location::file(path).column(name).value("null"),
+            format!(
+                "check that the export filled '{name}', or map the close-date column in the config file"
+            ),
+        )),
+    }
+}
 
-    let acc_ids = key_strings(&path, &c.account_id, acc_col)?;
+/// Deal amounts; NaN where unknown (no column, an empty one, or a null).
+fn amounts(path: &Path, name: &str, col: Option<&Column>, height: usize) -> Result<Vec<f64>> {
+    let a = match col {
+        // No amount column, or one left empty (which a CSV reader types as text).
+        None => return Ok(vec![f64::NAN; height]),
+        Some(a) if a.null_count() == a.len() => return Ok(vec![f64::NAN; height]),
+        Some(a) => a,
+    };
+    let s = a.as_materialized_series();
+    if !s.dtype().is_primitive_numeric() && !matches!(s.dtype(), DataType::Null) {
+        let mut at = Location::file(path).column(name);
+        if let Ok(text) = s.cast(&DataType::String) {
+            if let Some(v) = text.str().ok().and_then(|ca| {
+                ca.iter()
+                    .flatten()
+                    .find(|v| v.trim().parse::<f64>().is_err())
+                    .map(str::to_string)
+            }) {
+                at = at.value(v);
+            }
+        }
+        return Err(Error::input(
+            format!(
+                "the amount column has type {}, expected a number",
+                s.dtype()
+            ),
+            at,
+            "export amounts as numbers without currency symbols",
+        ));
+    }
+    let f = s
+        .cast(&DataType::Float64)
+        .map_err(|e| polars_err(path, name, e))?;
+    let ca = f.f64().map_err(|e| polars_err(path, name, e))?;
+    let v: Vec<f64> = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+    if let Some(bad) = ca.iter().flatten().find(|v| !v.is_finite()) {
+        return Err(Error::input(
+            "an amount is not a finite number",
+            Location::file(path).column(name).value(bad),
+            "write unknown amounts as empty / null, not NaN or infinity",
+        ));
+    }
+    if let Some(bad) = ca.iter().flatten().find(|v| v.abs() > MAX_ABS_NUMBER) {
+        return Err(Error::input(
+            "an amount is larger than 10^15",
+            Location::file(path).column(name).value(bad),
+            "check for placeholder values or a unit error in the export",
+        ));
+    }
+    Ok(v)
+}
+
+/// Each row's account, looked up in file order (sequential reads of the
+/// column); `u32::MAX` for a null or unknown account.
+fn account_rows(accounts: &Accounts, acc_ids: &StringChunked) -> Vec<u32> {
     let index: PlHashMap<&str, u32> = accounts
         .ids
         .iter()
         .enumerate()
         .map(|(i, id)| (id.as_str(), i as u32))
         .collect();
-    // Each row's account, looked up in file order (sequential reads of the
-    // column); `u32::MAX` for a null or unknown account.
-    let account_of: Vec<u32> = acc_ids
+    acc_ids
         .iter()
         .map(|a| {
             a.and_then(|a| index.get(a.trim()).copied())
                 .unwrap_or(u32::MAX)
         })
-        .collect();
-    drop(index);
+        .collect()
+}
 
-    let policy_fail =
-        |policy: DropPolicy, reason: &str, column: &str, value: String| -> Result<()> {
-            if policy == DropPolicy::Error {
-                Err(Error::input(
-                    format!("a deal is {reason}, and the config makes this an error"),
-                    Location::file(&path).column(column).value(value),
-                    "fix the export, or set the [drops] policy to \"drop\"",
+/// The deals' columns as read, per row in file order.
+struct DealRows {
+    account: Vec<u32>,
+    created: Vec<Option<i32>>,
+    closed: Vec<Option<i32>>,
+    outcome: Vec<OutcomeLabel>,
+    amount: Vec<f64>,
+}
+
+impl DealRows {
+    /// Rows, in key order, that survive validation before the as-of date is
+    /// known; the others are counted as dropped, or fail the run where the
+    /// config's drop policy says so.
+    fn valid(
+        &self,
+        order: &[(&str, u32)],
+        acc_ids: &StringChunked,
+        spec: &InputSpec,
+        path: &Path,
+        drops: &mut Drops,
+    ) -> Result<Vec<u32>> {
+        let c = &spec.deal_columns;
+        let policy_fail =
+            |policy: DropPolicy, reason: &str, column: &str, value: String| -> Result<()> {
+                if policy == DropPolicy::Error {
+                    Err(Error::input(
+                        format!("a deal is {reason}, and the config makes this an error"),
+                        Location::file(path).column(column).value(value),
+                        "fix the export, or set the [drops] policy to \"drop\"",
+                    ))
+                } else {
+                    Ok(())
+                }
+            };
+        let mut keep = Vec::with_capacity(self.account.len());
+        for &(_, i) in order {
+            let i = i as usize;
+            let fault = if self.account[i] == u32::MAX {
+                let v = acc_ids.get(i).unwrap_or("null").to_string();
+                let why = "for an account not in the accounts table";
+                Some((
+                    spec.drops.unknown_account,
+                    why,
+                    &c.account_id,
+                    v,
+                    DropReason::UnknownAccount,
                 ))
-            } else {
-                Ok(())
-            }
-        };
-
-    // First pass, in key order: rows that survive validation, before the
-    // as-of date is known.
-    let n = df.height();
-    let mut keep = Vec::with_capacity(n);
-    for &(_, i) in &order {
-        let i = i as usize;
-        let acc = account_of[i];
-        if acc == u32::MAX {
-            let v = acc_ids.get(i).unwrap_or("null").to_string();
-            policy_fail(
-                spec.drops.unknown_account,
-                "for an account not in the accounts table",
-                &c.account_id,
-                v,
-            )?;
-            drops.count(DropReason::UnknownAccount);
-            continue;
-        }
-        let Some(cr) = created[i] else {
-            policy_fail(
-                spec.drops.missing_date,
-                "missing its creation date",
-                &c.created_at,
-                "null".into(),
-            )?;
-            drops.count(DropReason::MissingCreatedAt);
-            continue;
-        };
-        let o = outcomes[i];
-        let cl = closed[i];
-        if o != OutcomeLabel::Open {
-            match cl {
-                None => {
-                    policy_fail(
+            } else if let Some(cr) = self.created[i] {
+                let closed = self.outcome[i] != OutcomeLabel::Open;
+                match self.closed[i] {
+                    None if closed => Some((
                         spec.drops.missing_date,
                         "closed but has no close date",
                         &c.closed_at,
                         "null".into(),
-                    )?;
-                    drops.count(DropReason::MissingClosedAt);
-                    continue;
-                }
-                Some(cl) if cl < cr => {
-                    policy_fail(
+                        DropReason::MissingClosedAt,
+                    )),
+                    Some(cl) if closed && cl < cr => Some((
                         spec.drops.closed_before_created,
                         "closed before it was created",
                         &c.closed_at,
                         format_date(cl),
-                    )?;
-                    drops.count(DropReason::ClosedBeforeCreated);
-                    continue;
+                        DropReason::ClosedBeforeCreated,
+                    )),
+                    _ if self.amount[i] < 0.0 => Some((
+                        spec.drops.negative_amount,
+                        "of negative amount",
+                        &c.amount,
+                        self.amount[i].to_string(),
+                        DropReason::NegativeAmount,
+                    )),
+                    _ => None,
                 }
-                _ => {}
+            } else {
+                let why = "missing its creation date";
+                Some((
+                    spec.drops.missing_date,
+                    why,
+                    &c.created_at,
+                    "null".into(),
+                    DropReason::MissingCreatedAt,
+                ))
+            };
+            match fault {
+                Some((policy, why, column, value, reason)) => {
+                    policy_fail(policy, why, column, value)?;
+                    drops.count(reason);
+                }
+                None => keep.push(i as u32),
             }
         }
-        if amount[i] < 0.0 {
-            policy_fail(
-                spec.drops.negative_amount,
-                "of negative amount",
-                &c.amount,
-                amount[i].to_string(),
-            )?;
-            drops.count(DropReason::NegativeAmount);
-            continue;
-        }
-        keep.push(i as u32);
+        Ok(keep)
     }
-    // Only our own columns are read from here on: free the table (at ten
-    // million deals, about a gigabyte of text and dates) before building
-    // the deals.
-    drop(order);
-    drop(ids);
-    drop(acc_ids);
-    drop(df);
-    // A kept row has its account and creation date.
-    let row = |i: u32| {
-        let i = i as usize;
-        (
-            i,
-            account_of[i],
-            created[i].unwrap_or_default(),
-            closed[i],
-            outcomes[i],
-        )
-    };
 
-    let as_of = match spec.as_of {
-        Some(d) => d,
-        None => keep
-            .iter()
-            .map(|&i| row(i))
-            .map(|(_, _, cr, cl, o)| {
-                if o == OutcomeLabel::Open {
+    /// The latest date among the kept rows: a creation date, or a close
+    /// date of a closed deal (`None` when no row is kept).
+    fn latest_date(&self, keep: &[u32]) -> Option<i32> {
+        keep.iter()
+            .map(|&i| {
+                let i = i as usize;
+                let cr = self.created[i].unwrap_or_default();
+                if self.outcome[i] == OutcomeLabel::Open {
                     cr
                 } else {
-                    cl.unwrap_or(cr).max(cr)
+                    self.closed[i].unwrap_or(cr).max(cr)
                 }
             })
             .max()
-            .ok_or_else(|| {
-                Error::input(
-                    "no deal remains after validation",
-                    Location::file(&path),
-                    "see the counts above: check the account keys and dates",
-                )
-            })?,
-    };
+    }
 
-    let mut out = Deals {
-        account: Vec::with_capacity(keep.len()),
-        created: Vec::with_capacity(keep.len()),
-        closed: Vec::with_capacity(keep.len()),
-        outcome: Vec::with_capacity(keep.len()),
-        amount: Vec::with_capacity(keep.len()),
-        as_of,
-        file,
-    };
-    for (i, acc, cr, cl, mut o) in keep.into_iter().map(row) {
-        if cr > as_of {
-            drops.count(DropReason::CreatedAfterAsOf);
-            continue;
+    /// The kept deals as of `as_of`: later deals are dropped, and deals
+    /// closed after it are open at it.
+    fn as_of(&self, keep: &[u32], as_of: i32, file: InputFile, drops: &mut Drops) -> Deals {
+        let mut out = Deals {
+            account: Vec::with_capacity(keep.len()),
+            created: Vec::with_capacity(keep.len()),
+            closed: Vec::with_capacity(keep.len()),
+            outcome: Vec::with_capacity(keep.len()),
+            amount: Vec::with_capacity(keep.len()),
+            as_of,
+            file,
+        };
+        for &i in keep {
+            let i = i as usize;
+            // A kept row has its account and creation date.
+            let cr = self.created[i].unwrap_or_default();
+            if cr > as_of {
+                drops.count(DropReason::CreatedAfterAsOf);
+                continue;
+            }
+            let mut o = self.outcome[i];
+            let mut close = self.closed[i].unwrap_or(as_of);
+            if o != OutcomeLabel::Open && close > as_of {
+                drops.deals_reopened_at_as_of += 1;
+                o = OutcomeLabel::Open;
+            }
+            if o == OutcomeLabel::Open {
+                close = as_of;
+            }
+            out.account.push(self.account[i]);
+            out.created.push(cr);
+            out.closed.push(close);
+            out.outcome.push(o);
+            out.amount.push(self.amount[i]);
         }
-        let mut close = cl.unwrap_or(as_of);
-        if o != OutcomeLabel::Open && close > as_of {
-            drops.deals_reopened_at_as_of += 1;
-            o = OutcomeLabel::Open;
-        }
-        if o == OutcomeLabel::Open {
-            close = as_of;
-        }
-        out.account.push(acc);
-        out.created.push(cr);
-        out.closed.push(close);
-        out.outcome.push(o);
-        out.amount.push(amount[i]);
+        out
     }
-    if !out.outcome.iter().any(|o| *o != OutcomeLabel::Open) {
-        return Err(Error::input(
-            format!("no closed (won or lost) deal remains as of {}", format_date(as_of)),
-            Location::file(&path).column(&c.outcome),
-            "segments are judged on closed deals; check the outcome mapping, --as-of, and the drop counts",
-        ));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -328,6 +328,13 @@ fn time_to_win(r: &Report) -> Vec<Block> {
             table: t,
         });
     }
+    blocks.extend(speed_ranking(r));
+    blocks
+}
+
+/// The log-rank test between segments and the ranking by P(win) at a horizon.
+fn speed_ranking(r: &Report) -> Vec<Block> {
+    let mut blocks = Vec::new();
     match &r.speed {
         Computed::Computed(sp) => {
             blocks.push(Block::Para(format!(
