@@ -113,39 +113,15 @@ pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, Scored
     }
     let current = tiers("current_tier")?;
     let recommended = tiers("recommended_tier").unwrap_or_else(|_| vec![None; df.height()]);
-    let fit: Vec<Option<f64>> = match df.column("fit_score") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::Float64)
-            .map_err(bad)?
-            .f64()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
-    let segment: Vec<Option<u32>> = match df.column("segment") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::UInt32)
-            .map_err(bad)?
-            .u32()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
-    let icp: Vec<Option<bool>> = match df.column("in_icp") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::Boolean)
-            .map_err(bad)?
-            .bool()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
+    let fit = optional(&df, "fit_score", DataType::Float64, &file, |s| {
+        Ok(s.f64()?.iter().collect())
+    })?;
+    let segment = optional(&df, "segment", DataType::UInt32, &file, |s| {
+        Ok(s.u32()?.iter().collect())
+    })?;
+    let icp = optional(&df, "in_icp", DataType::Boolean, &file, |s| {
+        Ok(s.bool()?.iter().collect())
+    })?;
     let mut out = HashMap::with_capacity(df.height());
     for (i, id) in ids.str().map_err(bad)?.iter().enumerate() {
         out.insert(
@@ -160,6 +136,22 @@ pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, Scored
         );
     }
     Ok(out)
+}
+
+/// An optional column of a run's table cast to `dtype`, all null where the
+/// run has no such column.
+fn optional<T: Clone>(
+    df: &DataFrame,
+    name: &str,
+    dtype: DataType,
+    file: &Path,
+    values: impl Fn(&Series) -> PolarsResult<Vec<Option<T>>>,
+) -> Result<Vec<Option<T>>> {
+    let bad = |e: PolarsError| crate::error::polars_input(file, e);
+    match df.column(name) {
+        Ok(c) => values(&c.as_materialized_series().cast(&dtype).map_err(bad)?).map_err(bad),
+        Err(_) => Ok(vec![None; df.height()]),
+    }
 }
 
 /// Why an account's tier changed, from what the two runs recorded.
