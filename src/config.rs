@@ -527,6 +527,26 @@ mod tests {
         assert_eq!(nearest("revenue", cols), None);
     }
 
+    /// Suggestions pinned by hand-counted edit distances, so a change of
+    /// distance routine cannot change what users are told.
+    #[test]
+    fn nearest_suggestions_are_pinned() {
+        let cols = ["account_id", "industry", "employees", "region", "won_at"];
+        // "acct_id" -> "account_id": 3 insertions; limit max(10/3, 2) = 3.
+        assert_eq!(nearest("acct_id", cols), Some("account_id"));
+        // "regoin" -> "region": 2 substitutions (no transpositions counted).
+        assert_eq!(nearest("regoin", cols), Some("region"));
+        // "employes" -> "employees": 1 insertion.
+        assert_eq!(nearest("EMPLOYES", cols), Some("employees"));
+        // "won" -> "won_at": 3 insertions; limit max(6/3, 2) = 2, so nothing.
+        assert_eq!(nearest("won", cols), None);
+        // Distance is over characters, not bytes: "régïon" is 2 from "region".
+        assert_eq!(nearest("régïon", cols), Some("region"));
+        // Ties go to the first candidate: "ab" is 1 from both "ax" and "ay".
+        assert_eq!(nearest("ab", ["ax", "ay"]), Some("ax"));
+        assert_eq!(nearest("ab", ["ay", "ax"]), Some("ay"));
+    }
+
     #[test]
     fn unknown_config_key_is_rejected() {
         let err = toml::from_str::<RawConfig>("[accounts]\nidd = \"x\"\n").unwrap_err();
