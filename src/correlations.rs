@@ -654,12 +654,44 @@ fn judge_level(l: &mut LevelAssociation, th: &Thresholds, next_q: &mut impl FnMu
 }
 
 fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f64) -> Drivers {
-    use crate::report::markdown::p_text;
-    let mut pos: Vec<(f64, String)> = Vec::new();
-    let mut neg: Vec<(f64, String)> = Vec::new();
-    let mut fast: Vec<(f64, String)> = Vec::new();
-    let mut slow: Vec<(f64, String)> = Vec::new();
+    let mut found = Found::default();
     for l in levels {
+        found.level(l, overall);
+    }
+    for f in feats.iter().filter(|f| f.kind == FeatureKind::Numeric) {
+        found.numeric(f);
+    }
+    let top = |mut v: Vec<(f64, String)>| -> Vec<String> {
+        v.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        v.into_iter().take(8).map(|x| x.1).collect()
+    };
+    Drivers {
+        winning_positive: top(found.pos),
+        winning_negative: top(found.neg),
+        faster: top(found.fast),
+        slower: top(found.slow),
+    }
+}
+
+/// Material findings in words, each with a strength to rank by.
+#[derive(Default)]
+struct Found {
+    pos: Vec<(f64, String)>,
+    neg: Vec<(f64, String)>,
+    fast: Vec<(f64, String)>,
+    slow: Vec<(f64, String)>,
+}
+
+fn q_text(q: f64) -> String {
+    crate::report::markdown::p_text(q)
+        .trim_start_matches('p')
+        .to_string()
+}
+
+impl Found {
+    /// A level's material win and speed findings, ranked by lift and by the
+    /// ratio of median days to win.
+    fn level(&mut self, l: &LevelAssociation, overall: f64) {
         if let (Some(w), Some(lift), Some(rate)) = (&l.win, l.lift, l.win_rate) {
             if w.material {
                 let text = format!(
@@ -669,12 +701,12 @@ fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f
                     l.closed_deals,
                     100.0 * overall,
                     lift,
-                    p_text(w.q_value).trim_start_matches('p')
+                    q_text(w.q_value)
                 );
                 if lift > 1.0 {
-                    pos.push((lift, text));
+                    self.pos.push((lift, text));
                 } else {
-                    neg.push((1.0 / lift.max(1e-9), text));
+                    self.neg.push((1.0 / lift.max(1e-9), text));
                 }
             }
         }
@@ -685,28 +717,30 @@ fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f
                 let text = format!(
                     "{}: median {a:.0} days to win vs {b:.0} for the rest (q{})",
                     l.label,
-                    p_text(s.q_value).trim_start_matches('p')
+                    q_text(s.q_value)
                 );
                 if a < b {
-                    fast.push((b / a.max(1.0), text));
+                    self.fast.push((b / a.max(1.0), text));
                 } else {
-                    slow.push((a / b.max(1.0), text));
+                    self.slow.push((a / b.max(1.0), text));
                 }
             }
         }
     }
-    for f in feats.iter().filter(|f| f.kind == FeatureKind::Numeric) {
+
+    /// A numeric feature's material correlations, ranked as 1 + 4|r|.
+    fn numeric(&mut self, f: &FeatureAssociation) {
         if let Some(w) = f.win.as_ref().filter(|w| w.material) {
             let text = format!(
                 "{}: r = {:.2} with winning (q{})",
                 f.feature,
                 w.effect,
-                p_text(w.q_value).trim_start_matches('p')
+                q_text(w.q_value)
             );
             if w.effect > 0.0 {
-                pos.push((1.0 + w.effect.abs() * 4.0, text));
+                self.pos.push((1.0 + w.effect.abs() * 4.0, text));
             } else {
-                neg.push((1.0 + w.effect.abs() * 4.0, text));
+                self.neg.push((1.0 + w.effect.abs() * 4.0, text));
             }
         }
         if let Some(s) = f.speed.as_ref().filter(|s| s.material) {
@@ -714,24 +748,14 @@ fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f
                 "{}: rho = {:.2} with days to win (q{})",
                 f.feature,
                 s.effect,
-                p_text(s.q_value).trim_start_matches('p')
+                q_text(s.q_value)
             );
             if s.effect < 0.0 {
-                fast.push((1.0 + s.effect.abs() * 4.0, text));
+                self.fast.push((1.0 + s.effect.abs() * 4.0, text));
             } else {
-                slow.push((1.0 + s.effect.abs() * 4.0, text));
+                self.slow.push((1.0 + s.effect.abs() * 4.0, text));
             }
         }
-    }
-    let top = |mut v: Vec<(f64, String)>| -> Vec<String> {
-        v.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        v.into_iter().take(8).map(|x| x.1).collect()
-    };
-    Drivers {
-        winning_positive: top(pos),
-        winning_negative: top(neg),
-        faster: top(fast),
-        slower: top(slow),
     }
 }
 
