@@ -411,39 +411,13 @@ pub fn recommend(
     let segments = segment_model(deals, &in_train, ctx);
     let in_icp = criteria.in_icp(features, n);
     let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
-    let model = Model {
-        model_version: MODEL_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        as_of: crate::io::contract::format_date(deals.as_of),
-        trained_on: split.train_range.window(if split.validated {
-            format!("deals created before {}", split.label)
-        } else {
-            "all deals".into()
-        }),
-        accounts_sha256: ctx.accounts_sha256.to_string(),
-        deals_sha256: deals.file.sha256.clone(),
-        account_id_column: ctx.account_id_column.to_string(),
-        features: features.iter().map(|f| f.spec.clone()).collect(),
-        encoded_columns: matrix.columns.clone(),
-        score_baseline: matrix
-            .x
-            .mean_axis(ndarray::Axis(0))
-            .map_or_else(|| vec![0.0; matrix.columns.len()], |m| m.to_vec()),
+    let fitted = Fitted {
         score,
         criteria,
         thresholds,
         segments,
-        baseline: crate::drift::Baseline {
-            features: vec![],
-            fit_score: crate::drift::Bins::Levels {
-                labels: vec![],
-                shares: vec![],
-            },
-        },
     };
-    let scores = model.apply_encoded(features, matrix);
-    let mut model = model;
-    model.baseline = crate::drift::baseline(features, &scores.probability);
+    let (model, scores) = build_model(features, matrix, deals, ctx, &split, fitted);
     let train = Training {
         deals,
         split: &split,
@@ -464,6 +438,60 @@ pub fn recommend(
         model,
         scores,
     })
+}
+
+/// What was fitted on the training deals.
+struct Fitted {
+    score: Logistic,
+    criteria: Criteria,
+    thresholds: TierThresholds,
+    segments: SegmentModel,
+}
+
+/// The model `score` applies, and its scores of these accounts, whose
+/// distributions are the model's drift baseline.
+fn build_model(
+    features: &[FeatureColumn],
+    matrix: &FeatureMatrix,
+    deals: &Deals,
+    ctx: &Context<'_>,
+    split: &Split,
+    fitted: Fitted,
+) -> (Model, Scores) {
+    let model = Model {
+        model_version: MODEL_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: crate::io::contract::format_date(deals.as_of),
+        trained_on: split.train_range.window(if split.validated {
+            format!("deals created before {}", split.label)
+        } else {
+            "all deals".into()
+        }),
+        accounts_sha256: ctx.accounts_sha256.to_string(),
+        deals_sha256: deals.file.sha256.clone(),
+        account_id_column: ctx.account_id_column.to_string(),
+        features: features.iter().map(|f| f.spec.clone()).collect(),
+        encoded_columns: matrix.columns.clone(),
+        score_baseline: matrix
+            .x
+            .mean_axis(ndarray::Axis(0))
+            .map_or_else(|| vec![0.0; matrix.columns.len()], |m| m.to_vec()),
+        score: fitted.score,
+        criteria: fitted.criteria,
+        thresholds: fitted.thresholds,
+        segments: fitted.segments,
+        baseline: crate::drift::Baseline {
+            features: vec![],
+            fit_score: crate::drift::Bins::Levels {
+                labels: vec![],
+                shares: vec![],
+            },
+        },
+    };
+    let scores = model.apply_encoded(features, matrix);
+    let mut model = model;
+    model.baseline = crate::drift::baseline(features, &scores.probability);
+    (model, scores)
 }
 
 /// Where training ends and validation begins: deals created before the
