@@ -236,32 +236,7 @@ pub fn cluster_with_progress(
     }
     let (chosen, reason) = choose(&candidates, params, k_max, n);
     let k = candidates[chosen].k;
-    // The screening fits stopped early; the chosen k is fitted again to the
-    // full tolerance, with every restart (the same seed starts the first
-    // restarts where screening did).
-    let model = fit_kmeans(
-        xs.view(),
-        k,
-        KMeansInit::KMeansPlusPlus,
-        params.n_runs,
-        params.seed,
-        screen.tolerance,
-        MAX_ITERATIONS,
-    )?;
-    let model = if m < n {
-        on_step(Step::Refine(k), steps);
-        fit_kmeans(
-            x,
-            k,
-            KMeansInit::Precomputed(model.centroids().clone()),
-            1,
-            params.seed,
-            tolerance(x),
-            MAX_ITERATIONS,
-        )?
-    } else {
-        model
-    };
+    let model = screen.fit_chosen(x, k, params, &mut || on_step(Step::Refine(k), steps))?;
     let raw_labels = model.predict(&x).to_vec();
     let (labels, centroids) = canonical(&raw_labels, model.centroids(), k);
     Ok(Clustering {
@@ -325,6 +300,42 @@ impl Screen<'_> {
             smallest_segment_share: smallest,
             meets_min_size: meets,
         })
+    }
+
+    /// The chosen `k` fitted again: the screening fits stopped early, so it
+    /// is fitted to the full tolerance with every restart (the same seed
+    /// starts the first restarts where screening did), then, when the sample
+    /// is not every account, refined on all `x` from those centroids
+    /// (`on_refine` is called first).
+    fn fit_chosen(
+        &self,
+        x: ArrayView2<'_, f64>,
+        k: usize,
+        params: &ClusterConfig,
+        on_refine: &mut dyn FnMut(),
+    ) -> Result<KMeans<f64, SqEuclidean>> {
+        let model = fit_kmeans(
+            self.xs,
+            k,
+            KMeansInit::KMeansPlusPlus,
+            params.n_runs,
+            params.seed,
+            self.tolerance,
+            MAX_ITERATIONS,
+        )?;
+        if self.xs.nrows() == self.n {
+            return Ok(model);
+        }
+        on_refine();
+        fit_kmeans(
+            x,
+            k,
+            KMeansInit::Precomputed(model.centroids().clone()),
+            1,
+            params.seed,
+            tolerance(x),
+            MAX_ITERATIONS,
+        )
     }
 }
 
