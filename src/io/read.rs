@@ -794,6 +794,12 @@ struct CsvShape {
 /// error: the text is UTF-8, the header's names are unique, the separator
 /// splits the header, every row has as many fields as the header, and no
 /// quoted field is left open. One streaming pass over the file.
+///
+/// The `csv` crate's `ByteRecord` reader is not used for this pass: with
+/// the same checks (field count, UTF-8) it took 2.2–2.6 s against 1.2–1.8 s
+/// here on a generated 1M-account file, and 4.4–6.1 s against 2.8–3.5 s
+/// on its 3M deals; it also accepts a quoted field left open at the end of
+/// the file, which this pass reports with its line.
 fn check_csv(path: &Path, sep: u8) -> Result<CsvShape> {
     use std::io::BufRead;
     let file = File::open(path).map_err(|e| Error::io("reading", path, e))?;
