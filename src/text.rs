@@ -40,24 +40,10 @@ pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let lower = name.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
+        .map(|c| (strsim::levenshtein(&lower, &c.to_lowercase()), c))
         .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -80,5 +66,25 @@ mod tests {
         assert_eq!(nearest("acount_id", cols), Some("account_id"));
         assert_eq!(nearest("Industry", cols), Some("industry"));
         assert_eq!(nearest("revenue", cols), None);
+    }
+
+    /// Suggestions pinned by hand-counted edit distances, so a change of
+    /// distance routine cannot change what users are told.
+    #[test]
+    fn nearest_suggestions_are_pinned() {
+        let cols = ["account_id", "industry", "employees", "region", "won_at"];
+        // "acct_id" -> "account_id": 3 insertions; limit max(10/3, 2) = 3.
+        assert_eq!(nearest("acct_id", cols), Some("account_id"));
+        // "regoin" -> "region": 2 substitutions (no transpositions counted).
+        assert_eq!(nearest("regoin", cols), Some("region"));
+        // "employes" -> "employees": 1 insertion.
+        assert_eq!(nearest("EMPLOYES", cols), Some("employees"));
+        // "won" -> "won_at": 3 insertions; limit max(6/3, 2) = 2, so nothing.
+        assert_eq!(nearest("won", cols), None);
+        // Distance is over characters, not bytes: "régïon" is 2 from "region".
+        assert_eq!(nearest("régïon", cols), Some("region"));
+        // Ties go to the first candidate: "ab" is 1 from both "ax" and "ay".
+        assert_eq!(nearest("ab", ["ax", "ay"]), Some("ax"));
+        assert_eq!(nearest("ab", ["ay", "ax"]), Some("ay"));
     }
 }
