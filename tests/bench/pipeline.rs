@@ -69,16 +69,21 @@ fn result(what: &str, size: &str, seconds: f64) {
     println!("RESULT {what} {size} {seconds:.3} {:.0}", peak_rss_mib());
 }
 
-/// Child: `discover` in this process, every stage timed, outputs written.
-fn discover_one(size: &str) {
-    let data = ensure_data(size);
-    let config = RawConfig::default()
+/// The default configuration over one generated data set.
+fn config_for(data: &std::path::Path) -> abm_segments::config::Config {
+    RawConfig::default()
         .check(Overrides {
             accounts: Some(data.join("accounts.parquet")),
             deals: Some(data.join("deals.parquet")),
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+}
+
+/// Child: `discover` in this process, every stage timed, outputs written.
+fn discover_one(size: &str) {
+    let data = ensure_data(size);
+    let config = config_for(&data);
     let t = Instant::now();
     let found = abm_segments::pipeline::discover(&config, &mut Silent).unwrap();
     let out = abm_segments::pipeline::discover::render(found, &mut Silent).unwrap();
@@ -122,13 +127,7 @@ fn command_one(what: &str, size: &str) {
     use abm_segments::pipeline::{score, validate};
     let data = ensure_data(size);
     let run = target_dir("bench-runs", size);
-    let config = RawConfig::default()
-        .check(Overrides {
-            accounts: Some(data.join("accounts.parquet")),
-            deals: Some(data.join("deals.parquet")),
-            ..Default::default()
-        })
-        .unwrap();
+    let config = config_for(&data);
     let t = Instant::now();
     match what {
         "validate" => {
