@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::config::OutcomeLabel;
 use crate::io::contract::Deals;
+use crate::stats::cif_compare::clustered_point;
 use crate::stats::conversion::{wilson_interval, Interval};
 use crate::stats::descriptive::median_counts;
 use crate::stats::survival::{aalen_johansen_counts, CumulativeIncidence, Outcome, TimeCounts};
@@ -18,9 +19,14 @@ pub struct HorizonPoint {
     /// Cumulative probability (0–1) that a deal is won within `days`,
     /// with losses as a competing event and open deals censored.
     pub probability: f64,
+    /// Log-log interval from Aalen's variance times `design_effect`, which
+    /// allows for deals clustered in accounts.
     pub interval: Option<Interval>,
     /// Deals still open (neither won, lost nor censored) at `days`.
     pub at_risk: u64,
+    /// Cluster-robust over deal-by-deal variance of `probability` (1 with one
+    /// deal per account).
+    pub design_effect: f64,
 }
 
 /// One step of the cumulative incidence of a win.
@@ -157,18 +163,26 @@ pub fn figures(
         (Some(w), Some(a), Some(c)) => Some(closed as f64 * w * a / c.max(1.0)),
         _ => None,
     };
+    let per_deal: (Vec<f64>, Vec<Outcome>, Vec<u32>) = (
+        idx.iter().map(|&i| deals.duration(i)).collect(),
+        idx.iter().map(|&i| outcome(deals.outcome[i])).collect(),
+        idx.iter().map(|&i| deals.account[i]).collect(),
+    );
     let time_to_win = match (!idx.is_empty()).then(|| aalen_johansen_counts(&by_day)) {
         Some(cif) => TimeToWin {
             horizons: opts
                 .horizons
                 .iter()
                 .map(|&h| {
-                    let p = cif.at_with(f64::from(h), opts.confidence);
+                    let p = cif.at(f64::from(h));
+                    let (t, o, a) = &per_deal;
+                    let c = clustered_point(&cif, t, o, a, f64::from(h), opts.confidence);
                     HorizonPoint {
                         days: h,
                         probability: p.estimate,
-                        interval: Some(p.interval),
+                        interval: Some(c.interval),
                         at_risk: p.at_risk,
+                        design_effect: c.design_effect,
                     }
                 })
                 .collect(),

@@ -19,8 +19,8 @@ pub const AT_RISK_DEALS: u64 = 20;
 /// `ci` must be [`aalen_johansen`] of `durations` and `outcomes`. With
 /// `n_k` at risk, `w_k` wins and `d_k` events at time `t_k ≤ tau`, `S` the
 /// probability of no event yet and `F` the CIF, deal `i` contributes
-/// `Σ_k S(t_{k-1})·(dN1_ik - Y_ik·w_k/n_k)/n_k
-///  - Σ_k (F(tau) - F(t_k))/(n_k - d_k)·(dN_ik - Y_ik·d_k/n_k)`,
+/// `Σ_k S(t_{k-1})·(dN1_ik - Y_ik·w_k/n_k)/n_k -
+/// Σ_k (F(tau) - F(t_k))/(n_k - d_k)·(dN_ik - Y_ik·d_k/n_k)`,
 /// with `Y_ik` its being at risk, `dN1_ik` its winning and `dN_ik` its ending
 /// (won or lost) at `t_k`. This is the derivative of the estimate with
 /// respect to the deal's weight (the delta method applied to the hazards).
@@ -28,8 +28,8 @@ pub const AT_RISK_DEALS: u64 = 20;
 /// # Remarks
 /// The contributions of different times to `Σ_i IF_i²` are uncorrelated, so
 /// with one deal per cluster the sum is the delta-method (Greenwood-type)
-/// variance `Σ_k [S²_{k-1}·w(n-w)/n³ - 2·S_{k-1}(F(tau)-F_k)·w/n²
-/// + (F(tau)-F_k)²·d/(n(n-d))]`, which differs from Aalen's in using `n`
+/// variance `Σ_k [S²_{k-1}·w(n-w)/n³ - 2·S_{k-1}(F(tau)-F_k)·w/n² +
+/// (F(tau)-F_k)²·d/(n(n-d))]`, which differs from Aalen's in using `n`
 /// where Aalen's has `n - 1` and in its cross term. Cost `O(n log n)`.
 pub fn cif_influence(
     ci: &CumulativeIncidence,
@@ -269,7 +269,7 @@ pub fn holm(p: &[f64]) -> Vec<f64> {
 ///
 /// `None` with fewer than two groups or a variance that is not positive.
 pub fn cif_wald_test(groups: &[(f64, f64)]) -> Option<TestResultDf> {
-    if groups.len() < 2 || groups.iter().any(|g| !(g.1 > 0.0)) {
+    if groups.len() < 2 || groups.iter().any(|g| g.1.is_nan() || g.1 <= 0.0) {
         return None;
     }
     let weight: f64 = groups.iter().map(|g| 1.0 / g.1).sum();
@@ -288,9 +288,7 @@ pub fn cif_wald_test(groups: &[(f64, f64)]) -> Option<TestResultDf> {
 /// curve.
 pub fn reliable_horizon(ci: &CumulativeIncidence) -> Option<f64> {
     let n = *ci.at_risk().first()?;
-    let need = ((AT_RISK_SHARE * n as f64).ceil() as u64)
-        .min(AT_RISK_DEALS)
-        .max(1);
+    let need = ((AT_RISK_SHARE * n as f64).ceil() as u64).clamp(1, AT_RISK_DEALS);
     let last = ci.at_risk().partition_point(|&r| r >= need);
     ci.times().get(last.checked_sub(1)?).copied()
 }
@@ -328,7 +326,7 @@ pub struct MedianAt {
 /// `None` when the CIF is 0 at the horizon.
 pub fn median_at(ci: &CumulativeIncidence, horizon: f64, confidence: f64) -> Option<MedianAt> {
     let half = 0.5 * ci.at(horizon).estimate;
-    if !(half > 0.0) {
+    if half.is_nan() || half <= 0.0 {
         return None;
     }
     let z = two_sided_z(confidence)?;
