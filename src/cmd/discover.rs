@@ -18,7 +18,6 @@ use crate::report::{
     Section, SegmentReport, SpeedReport,
 };
 use crate::stats::association::chi2_contingency;
-use crate::stats::survival::logrank_test;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -251,8 +250,14 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         .collect();
     drop(seg_deals);
     clock.lap("segment outcomes");
-    stage.step("speed: log-rank test between segments");
-    let speed = speed_section(&deals, &clustering.labels, &segments, &config.horizons);
+    stage.step("speed: P(win within the horizon) compared between segments");
+    let speed = speed_section(
+        &deals,
+        &clustering.labels,
+        &segments,
+        &config.horizons,
+        config.confidence,
+    );
     stage.finish();
     clock.lap("speed test");
     let mut stage = log.stage(
@@ -527,69 +532,74 @@ fn speed_section(
     labels: &[usize],
     segments: &[SegmentReport],
     horizons: &[u32],
+    confidence: f64,
 ) -> Section<SpeedReport> {
-    let durations: Vec<f64> = (0..deals.len()).map(|i| deals.duration(i)).collect();
-    let won: Vec<bool> = deals
-        .outcome
-        .iter()
-        .map(|o| *o == crate::config::OutcomeLabel::Won)
-        .collect();
-    let groups: Vec<u32> = deals
-        .account
-        .iter()
-        .map(|&a| labels[a as usize] as u32)
-        .collect();
-    let Some(test) = logrank_test(&durations, &won, &groups) else {
-        return Section::not_computed(
-            "the log-rank test needs at least two segments with won deals",
-        );
-    };
+    use crate::stats::cif_compare::{compare_at_horizon, GroupDeals};
     let horizon = if horizons.contains(&90) {
         90
     } else {
         horizons[horizons.len() / 2]
     };
-    let mut points: Vec<(u32, f64, Option<crate::stats::conversion::Interval>)> = segments
+    let mut by_segment = vec![(vec![], vec![], vec![]); segments.len()];
+    for i in 0..deals.len() {
+        let (t, o, a) = &mut by_segment[labels[deals.account[i] as usize]];
+        t.push(deals.duration(i));
+        o.push(crate::outcomes::outcome(deals.outcome[i]));
+        a.push(deals.account[i]);
+    }
+    let groups: Vec<GroupDeals> = segments
         .iter()
-        .filter_map(|s| {
-            s.outcomes
-                .time_to_win
-                .horizons
-                .iter()
-                .find(|h| h.days == horizon)
-                .map(|h| (s.id, h.probability, h.interval))
+        .zip(&by_segment)
+        .filter(|(_, (t, _, _))| !t.is_empty())
+        .map(|(s, (t, o, a))| GroupDeals {
+            id: s.id,
+            durations: t,
+            outcomes: o,
+            clusters: a,
         })
         .collect();
-    points.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let overlaps = |a: Option<crate::stats::conversion::Interval>,
-                    b: Option<crate::stats::conversion::Interval>| match (a, b) {
-        (Some(a), Some(b)) => a.lo <= b.hi && b.lo <= a.hi,
-        _ => true,
+    let cmp = compare_at_horizon(&groups, f64::from(horizon), confidence).ok();
+    let Some((cmp, test)) = cmp.and_then(|c| c.test.map(|t| (c, t))) else {
+        return Section::not_computed(format!(
+            "comparing segments needs at least two segments with a won deal within {horizon} days"
+        ));
     };
-    let ranking = points
+    let mut order: Vec<usize> = (0..cmp.groups.len()).collect();
+    let key = |i: usize| (cmp.groups[i].cif.estimate, cmp.groups[i].id);
+    order.sort_by(|&x, &y| key(y).0.total_cmp(&key(x).0).then(key(x).1.cmp(&key(y).1)));
+    let ranking = order
         .iter()
         .enumerate()
-        .map(|(r, &(id, p, iv))| RankedSegment {
-            segment: id,
-            rank: r + 1,
-            probability: p,
-            interval: iv,
-            not_distinguishable_from: points
-                .iter()
-                .filter(|o| o.0 != id && overlaps(iv, o.2))
-                .map(|o| o.0)
-                .collect(),
+        .map(|(r, &i)| {
+            let g = &cmp.groups[i];
+            RankedSegment {
+                segment: g.id,
+                rank: r + 1,
+                probability: g.cif.estimate,
+                interval: Some(g.cif.interval),
+                design_effect: g.cif.design_effect,
+                not_distinguishable_from: order
+                    .iter()
+                    .map(|&j| cmp.groups[j].id)
+                    .filter(|&o| {
+                        cmp.pairwise.iter().any(|d| {
+                            (d.a, d.b) == (g.id, o) || (d.a, d.b) == (o, g.id)
+                        } && d.p_value_holm >= 1.0 - confidence)
+                    })
+                    .collect(),
+                median_days_to_win: g.median,
+            }
         })
         .collect();
     Section::Computed(SpeedReport {
-        test:
-            "log-rank test on the cause-specific hazard of winning (losses and open deals censored)"
-                .into(),
+        test: "Wald test of equal P(won within the horizon) across segments, Aalen–Johansen with cluster-robust variances (accounts)".into(),
         statistic: test.statistic,
         df: test.df as f64,
         p_value: test.p_value,
         ranking_horizon_days: horizon,
+        common_horizon_days: cmp.common_horizon,
         ranking,
+        pairwise: cmp.pairwise,
     })
 }
 

@@ -175,22 +175,36 @@ pub struct SegmentReport {
 pub struct RankedSegment {
     pub segment: u32,
     pub rank: usize,
+    /// P(won within `ranking_horizon_days`), Aalen–Johansen.
     pub probability: f64,
+    /// Cluster-robust log-log interval (deals clustered in accounts).
     pub interval: Option<crate::stats::conversion::Interval>,
-    /// Segments whose interval overlaps this one's: not distinguishable from it.
+    /// Cluster-robust over deal-by-deal variance of `probability`.
+    pub design_effect: f64,
+    /// Segments whose P(won within the horizon) this one's does not differ
+    /// from: Holm-adjusted pairwise p ≥ 0.05 (see `pairwise`).
     pub not_distinguishable_from: Vec<u32>,
+    /// Median days to win read at `common_horizon_days`, with its interval;
+    /// null when no deal was won by then.
+    pub median_days_to_win: Option<crate::stats::cif_compare::MedianAt>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SpeedReport {
-    /// The test of difference in time to win between segments.
+    /// The test of difference in P(won within the horizon) between segments.
     pub test: String,
     pub statistic: f64,
     pub df: f64,
     pub p_value: f64,
     /// Horizon the ranking uses, days.
     pub ranking_horizon_days: u32,
+    /// Where every segment still has deals at risk (at least 10% of its
+    /// deals or 20 deals, whichever is fewer), days: medians are read here.
+    pub common_horizon_days: Option<f64>,
     pub ranking: Vec<RankedSegment>,
+    /// Every pair of segments: difference of P(won within the horizon),
+    /// its cluster-robust standard error, z-test p and Holm-adjusted p.
+    pub pairwise: Vec<crate::stats::cif_compare::CifDifference>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
