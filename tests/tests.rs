@@ -4,6 +4,7 @@ mod util;
 
 mod atomicity;
 mod bad_input;
+mod clustered;
 mod correlations;
 mod determinism;
 mod discover;
