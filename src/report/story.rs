@@ -333,7 +333,7 @@ fn time_to_win(r: &Report) -> Vec<Block> {
             blocks.push(Block::Para(format!(
                 "Does the probability of a win within {} days differ between segments? {}: χ² = {:.2}, df = {}, {}. \
                  Ranked by that probability; two segments are not distinguishable when their difference \
-                 is not significant at 5% after Holm's correction over all pairs. Medians are read at day {}, \
+                 is not significant at 5% after Holm's correction over all pairs. Medians are read at {} after creation, \
                  where every segment still has deals at risk:",
                 sp.ranking_horizon_days,
                 sp.test,
