@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::config::OutcomeLabel;
+use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::stats::cif_compare::clustered_point;
 use crate::stats::conversion::{wilson_interval, Interval};
@@ -163,40 +163,7 @@ pub fn figures(
         (Some(w), Some(a), Some(c)) => Some(closed as f64 * w * a / c.max(1.0)),
         _ => None,
     };
-    let per_deal: (Vec<f64>, Vec<Outcome>, Vec<u32>) = (
-        idx.iter().map(|&i| deals.duration(i)).collect(),
-        idx.iter().map(|&i| outcome(deals.outcome[i])).collect(),
-        idx.iter().map(|&i| deals.account[i]).collect(),
-    );
-    let time_to_win = match (!idx.is_empty()).then(|| aalen_johansen_counts(&by_day)) {
-        Some(cif) => TimeToWin {
-            horizons: opts
-                .horizons
-                .iter()
-                .map(|&h| {
-                    let p = cif.at(f64::from(h));
-                    let (t, o, a) = &per_deal;
-                    let c = clustered_point(&cif, t, o, a, f64::from(h), opts.confidence);
-                    HorizonPoint {
-                        days: h,
-                        probability: p.estimate,
-                        interval: Some(c.interval),
-                        at_risk: p.at_risk,
-                        design_effect: c.design_effect,
-                    }
-                })
-                .collect(),
-            curve: curve(&cif),
-            median_days_to_win: cif.median_time(),
-            eventual_win_probability: Some(cif.at(f64::MAX).estimate),
-        },
-        None => TimeToWin {
-            horizons: vec![],
-            curve: vec![],
-            median_days_to_win: None,
-            eventual_win_probability: None,
-        },
-    };
+    let time_to_win = time_to_win(deals, idx, &by_day, opts);
     OutcomeFigures {
         accounts,
         deals: idx.len() as u64,
@@ -218,6 +185,49 @@ pub fn figures(
             avg_cycle_days,
             value_per_day,
         },
+    }
+}
+
+/// P(won within each horizon) with account-clustered intervals, and the
+/// curve, of the deals `idx` whose per-day counts are `by_day`.
+fn time_to_win(
+    deals: &Deals,
+    idx: &[usize],
+    by_day: &[TimeCounts],
+    opts: &FigureOptions,
+) -> TimeToWin {
+    if idx.is_empty() {
+        return TimeToWin {
+            horizons: vec![],
+            curve: vec![],
+            median_days_to_win: None,
+            eventual_win_probability: None,
+        };
+    }
+    let cif = aalen_johansen_counts(by_day);
+    let t: Vec<f64> = idx.iter().map(|&i| deals.duration(i)).collect();
+    let o: Vec<Outcome> = idx.iter().map(|&i| outcome(deals.outcome[i])).collect();
+    let a: Vec<u32> = idx.iter().map(|&i| deals.account[i]).collect();
+    let horizons = opts
+        .horizons
+        .iter()
+        .map(|&h| {
+            let p = cif.at(f64::from(h));
+            let c = clustered_point(&cif, &t, &o, &a, f64::from(h), opts.confidence);
+            HorizonPoint {
+                days: h,
+                probability: p.estimate,
+                interval: Some(c.interval),
+                at_risk: p.at_risk,
+                design_effect: c.design_effect,
+            }
+        })
+        .collect();
+    TimeToWin {
+        horizons,
+        curve: curve(&cif),
+        median_days_to_win: cif.median_time(),
+        eventual_win_probability: Some(cif.at(f64::MAX).estimate),
     }
 }
 

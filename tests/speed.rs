@@ -235,7 +235,7 @@ fn speed_ranking_calls_segments_alike_only_when_their_holm_adjusted_test_says_so
         .iter()
         .map(|p| p["p_value"].as_f64().unwrap())
         .collect();
-    let holm = abm_segments::stats::cif_compare::holm(&raw);
+    let holm = abm_segments::stats::multiple::holm(&raw);
     let mut some_alike_some_not = (false, false);
     for (p, h) in pairs.iter().zip(&holm) {
         assert!((p["p_value_holm"].as_f64().unwrap() - h).abs() < 1e-12);

@@ -3,8 +3,8 @@
 //! clustering).
 
 use crate::stats::association::rankdata;
-use crate::stats::cif_compare::design_effect;
 use crate::stats::conversion::{two_sided_z, Interval};
+use crate::stats::influence::design_effect;
 use serde::Serialize;
 
 /// AUC with its DeLong and cluster-robust uncertainty, from [`roc_auc_clustered`].

@@ -6,6 +6,8 @@
 
 use crate::stats::conversion::{chi2_sf, norm_sf, two_sided_z, Interval, TestResultDf};
 use crate::stats::error::StatsError;
+use crate::stats::influence::design_effect;
+use crate::stats::multiple::holm;
 use crate::stats::survival::{aalen_johansen, loglog_interval, CumulativeIncidence, Outcome};
 use serde::Serialize;
 
@@ -167,31 +169,6 @@ pub fn clustered_point(
     }
 }
 
-/// `Σ_a (Σ_{i∈a} x_i)² / Σ_i x_i²` (1 when the denominator is 0), and the
-/// number of clusters. Summed in cluster order, so the result does not
-/// depend on the order of the rows beyond rounding.
-pub fn design_effect(x: &[f64], clusters: &[u32]) -> (f64, usize) {
-    let mut rows: Vec<(u32, f64)> = clusters.iter().copied().zip(x.iter().copied()).collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let (mut clustered, mut independent, mut n) = (0.0, 0.0, 0);
-    let mut i = 0;
-    while i < rows.len() {
-        let (c, mut sum) = (rows[i].0, 0.0);
-        while i < rows.len() && rows[i].0 == c {
-            sum += rows[i].1;
-            independent += rows[i].1 * rows[i].1;
-            i += 1;
-        }
-        clustered += sum * sum;
-        n += 1;
-    }
-    if independent > 0.0 {
-        (clustered / independent, n)
-    } else {
-        (1.0, n)
-    }
-}
-
 /// A test of one pair of groups' P(won by the horizon), from
 /// [`pairwise_cif_differences`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -241,23 +218,6 @@ pub fn pairwise_cif_differences(groups: &[(u32, f64, f64)]) -> Vec<CifDifference
     let adjusted = holm(&out.iter().map(|d| d.p_value).collect::<Vec<_>>());
     for (d, p) in out.iter_mut().zip(adjusted) {
         d.p_value_holm = p;
-    }
-    out
-}
-
-/// Holm's step-down adjusted p-values, in the input order.
-///
-/// Mirrors statsmodels `multipletests(p, method="holm")[1]`: sorted
-/// increasing, the `j`-th (from 0) of `m` is `min(1, max_{i≤j} (m-i)·p_(i))`.
-pub fn holm(p: &[f64]) -> Vec<f64> {
-    let m = p.len();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
-    let mut out = vec![0.0; m];
-    let mut running = 0.0f64;
-    for (rank, &i) in order.iter().enumerate() {
-        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
-        out[i] = running;
     }
     out
 }
@@ -598,18 +558,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn holm_matches_the_step_down_by_hand() {
-        // sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, max(0.04·1, 0.06) = 0.06
-        let adj = holm(&[0.01, 0.04, 0.03, 0.005]);
-        let want = [0.03, 0.06, 0.06, 0.02];
-        for (a, w) in adj.iter().zip(want) {
-            assert!(rel_close(*a, w, EXACT_EPS), "{adj:?}");
-        }
-        assert_eq!(holm(&[0.6, 0.9]), vec![1.0, 1.0]);
-        assert!(holm(&[]).is_empty());
     }
 
     #[test]

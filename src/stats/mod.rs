@@ -11,6 +11,8 @@ pub mod cif_compare;
 pub mod conversion;
 pub mod descriptive;
 pub mod error;
+pub mod influence;
+pub mod multiple;
 pub mod prec;
 pub mod survival;
 
