@@ -4,7 +4,8 @@
 //! pipeline reads accounts and won/lost/open deals ([`io`]), turns account
 //! columns into features ([`features`]), finds segments with k-means
 //! ([`cluster`]), measures how well and how fast each segment converts with
-//! open deals censored ([`outcomes`], [`stats`]), says what sets each segment
+//! open deals censored ([`outcomes`], [`stats`]), ranks segments by how soon
+//! they win ([`speed`]), says what sets each segment
 //! apart ([`segments`]), which attributes go with winning and with speed
 //! ([`correlations`]), recommends ICP criteria, fit scores and tiers validated
 //! out of time ([`recommend`]), judges the company's current tiers ([`verdict`]),
@@ -38,6 +39,7 @@ pub mod progress;
 pub mod recommend;
 pub mod report;
 pub mod segments;
+pub mod speed;
 pub mod stability;
 pub mod stats;
 pub mod text;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
+use crate::stats::cif_compare::clustered_point;
 use crate::stats::conversion::{wilson_interval, Interval};
 use crate::stats::descriptive::median_counts;
 use crate::stats::survival::{aalen_johansen_counts, CumulativeIncidence, Outcome, TimeCounts};
@@ -18,9 +19,14 @@ pub struct HorizonPoint {
     /// Cumulative probability (0–1) that a deal is won within `days`,
     /// with losses as a competing event and open deals censored.
     pub probability: f64,
+    /// Log-log interval from Aalen's variance times `design_effect`, which
+    /// allows for deals clustered in accounts.
     pub interval: Option<Interval>,
     /// Deals still open (neither won, lost nor censored) at `days`.
     pub at_risk: u64,
+    /// Cluster-robust over deal-by-deal variance of `probability` (1 with one
+    /// deal per account).
+    pub design_effect: f64,
 }
 
 /// One step of the cumulative incidence of a win.
@@ -157,32 +163,7 @@ pub fn figures(
         (Some(w), Some(a), Some(c)) => Some(closed as f64 * w * a / c.max(1.0)),
         _ => None,
     };
-    let time_to_win = match (!idx.is_empty()).then(|| aalen_johansen_counts(&by_day)) {
-        Some(cif) => TimeToWin {
-            horizons: opts
-                .horizons
-                .iter()
-                .map(|&h| {
-                    let p = cif.at_with(f64::from(h), opts.confidence);
-                    HorizonPoint {
-                        days: h,
-                        probability: p.estimate,
-                        interval: Some(p.interval),
-                        at_risk: p.at_risk,
-                    }
-                })
-                .collect(),
-            curve: curve(&cif),
-            median_days_to_win: cif.median_time(),
-            eventual_win_probability: Some(cif.at(f64::MAX).estimate),
-        },
-        None => TimeToWin {
-            horizons: vec![],
-            curve: vec![],
-            median_days_to_win: None,
-            eventual_win_probability: None,
-        },
-    };
+    let time_to_win = time_to_win(deals, idx, &by_day, opts);
     OutcomeFigures {
         accounts,
         deals: idx.len() as u64,
@@ -204,6 +185,49 @@ pub fn figures(
             avg_cycle_days,
             value_per_day,
         },
+    }
+}
+
+/// P(won within each horizon) with account-clustered intervals, and the
+/// curve, of the deals `idx` whose per-day counts are `by_day`.
+fn time_to_win(
+    deals: &Deals,
+    idx: &[usize],
+    by_day: &[TimeCounts],
+    opts: &FigureOptions,
+) -> TimeToWin {
+    if idx.is_empty() {
+        return TimeToWin {
+            horizons: vec![],
+            curve: vec![],
+            median_days_to_win: None,
+            eventual_win_probability: None,
+        };
+    }
+    let cif = aalen_johansen_counts(by_day);
+    let t: Vec<f64> = idx.iter().map(|&i| deals.duration(i)).collect();
+    let o: Vec<Outcome> = idx.iter().map(|&i| outcome(deals.outcome[i])).collect();
+    let a: Vec<u32> = idx.iter().map(|&i| deals.account[i]).collect();
+    let horizons = opts
+        .horizons
+        .iter()
+        .map(|&h| {
+            let p = cif.at(f64::from(h));
+            let c = clustered_point(&cif, &t, &o, &a, f64::from(h), opts.confidence);
+            HorizonPoint {
+                days: h,
+                probability: p.estimate,
+                interval: Some(c.interval),
+                at_risk: p.at_risk,
+                design_effect: c.design_effect,
+            }
+        })
+        .collect();
+    TimeToWin {
+        horizons,
+        curve: curve(&cif),
+        median_days_to_win: cif.median_time(),
+        eventual_win_probability: Some(cif.at(f64::MAX).estimate),
     }
 }
 

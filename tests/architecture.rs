@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["cluster"],
     &[
         "outcomes",
+        "speed",
         "segments",
         "correlations",
         "recommend",

@@ -5,6 +5,7 @@ mod util;
 mod architecture;
 mod atomicity;
 mod bad_input;
+mod clustered;
 mod correlations;
 mod determinism;
 mod discover;

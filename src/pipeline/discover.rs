@@ -208,12 +208,13 @@ impl Found<'_> {
         progress.step("outcomes per segment");
         let segs = self.segments()?;
         clock.lap(progress, "segment outcomes");
-        progress.step("speed: log-rank test between segments");
+        progress.step("speed: P(win within the horizon) compared between segments");
         let speed = sections::speed(
             &self.inputs.deals,
             &self.clustering.labels,
             &segs.segments,
             &self.config.horizons,
+            self.config.confidence,
         );
         progress.finish();
         clock.lap(progress, "speed test");

@@ -23,6 +23,7 @@ use crate::domain::OutcomeLabel;
 use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
+use crate::stats::auc::roc_auc_clustered;
 use crate::stats::conversion::{roc_auc, Interval};
 use crate::stats::descriptive::median;
 use crate::verdict::{parse_quarter, quarter_of, DayRange};
@@ -267,6 +268,11 @@ pub struct Validation {
     pub comparisons: Vec<TierComparison>,
     /// Area under the ROC curve of the fit score on held-out closed deals.
     pub auc: Option<f64>,
+    /// DeLong interval for `auc` widened by `auc_design_effect` for deals
+    /// clustered in accounts; null with fewer than two won or two lost deals.
+    pub auc_interval: Option<Interval>,
+    /// Cluster-robust over deal-by-deal variance of `auc`.
+    pub auc_design_effect: Option<f64>,
     pub calibration: Vec<CalibrationBin>,
     /// Whether held-out win rates fall from Tier 1 to Tier 3.
     pub monotone: bool,
@@ -769,14 +775,16 @@ fn validate(
             .map(|f| &f.outcomes)
     };
     let (_, comparisons) = crate::verdict::comparisons(&tiers, opts.confidence);
-    let (mut p, mut y) = (Vec::new(), Vec::new());
+    let (mut p, mut y, mut acc) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..deals.len() {
         if in_hold(i) && deals.outcome[i] != OutcomeLabel::Open {
             p.push(scores.probability[deals.account[i] as usize]);
             y.push(deals.outcome[i] == OutcomeLabel::Won);
+            acc.push(deals.account[i]);
         }
     }
     let auc = roc_auc(&p, &y);
+    let clustered = roc_auc_clustered(&p, &y, &acc, opts.confidence);
     let mut calibration = Vec::new();
     for b in 0..10 {
         let (lo, hi) = (b as f64 / 10.0, (b + 1) as f64 / 10.0);
@@ -811,6 +819,8 @@ fn validate(
         tiers,
         comparisons,
         auc,
+        auc_interval: clustered.map(|c| c.interval),
+        auc_design_effect: clustered.map(|c| c.design_effect),
         calibration,
         monotone: mono,
         text,

@@ -26,6 +26,7 @@ use crate::features::Skipped;
 use crate::io::read::InputFile;
 use crate::outcomes::OutcomeFigures;
 use crate::segments::Distinction;
+pub use crate::speed::{RankedSegment, SpeedReport};
 pub use crate::stability::{Movement, TierMove};
 pub use crate::verdict::{
     CurrentTiers, IcpGap, QuarterVerdict, TierComparison, TierFigures, Window,
@@ -173,26 +174,4 @@ pub struct SegmentReport {
     /// Win rate over the win rate of all closed deals.
     pub lift: Option<f64>,
     pub distinguishing: Vec<Distinction>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RankedSegment {
-    pub segment: u32,
-    pub rank: usize,
-    pub probability: f64,
-    pub interval: Option<crate::stats::conversion::Interval>,
-    /// Segments whose interval overlaps this one's: not distinguishable from it.
-    pub not_distinguishable_from: Vec<u32>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SpeedReport {
-    /// The test of difference in time to win between segments.
-    pub test: String,
-    pub statistic: f64,
-    pub df: f64,
-    pub p_value: f64,
-    /// Horizon the ranking uses, days.
-    pub ranking_horizon_days: u32,
-    pub ranking: Vec<RankedSegment>,
 }

@@ -332,47 +332,58 @@ fn time_to_win(r: &Report) -> Vec<Block> {
     blocks
 }
 
-/// The log-rank test between segments and the ranking by P(win) at a horizon.
+/// The test of equal P(win) between segments and the ranking by it at a horizon.
 fn speed_ranking(r: &Report) -> Vec<Block> {
     let mut blocks = Vec::new();
     match &r.speed {
         Computed::Computed(sp) => {
             blocks.push(Block::Para(format!(
-                "Does time to win differ between segments? {}: χ² = {:.2}, df = {}, {}. Ranked by probability of a win within {} days:",
+                "Does the probability of a win within {} days differ between segments? {}: χ² = {:.2}, df = {}, {}. \
+                 Ranked by that probability; two segments are not distinguishable when their difference \
+                 is not significant at 5% after Holm's correction over all pairs. Medians are read at {} after creation, \
+                 where every segment still has deals at risk:",
+                sp.ranking_horizon_days,
                 sp.test,
                 sp.statistic,
                 sp.df,
                 p_text(sp.p_value),
-                sp.ranking_horizon_days
+                days(sp.common_horizon_days),
             )));
-            blocks.push(Block::List(
-                sp.ranking
-                    .iter()
-                    .map(|rk| {
-                        let tied = if rk.not_distinguishable_from.is_empty() {
-                            String::new()
-                        } else {
-                            let ids: Vec<String> = rk
-                                .not_distinguishable_from
-                                .iter()
-                                .map(|x| format!("S{x}"))
-                                .collect();
-                            format!(" (not distinguishable from {})", ids.join(", "))
-                        };
-                        format!(
-                            "{}. S{}: {} ({}){tied}",
-                            rk.rank,
-                            rk.segment,
-                            pct(Some(rk.probability)),
-                            interval(rk.interval)
-                        )
-                    })
-                    .collect(),
-            ));
+            blocks.push(Block::List(sp.ranking.iter().map(ranked_line).collect()));
         }
         Computed::NotComputed { reason, .. } => blocks.push(Block::NotComputed(reason.clone())),
     }
     blocks
+}
+
+/// One line of the speed ranking.
+fn ranked_line(rk: &crate::report::RankedSegment) -> String {
+    let tied = if rk.not_distinguishable_from.is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<String> = rk
+            .not_distinguishable_from
+            .iter()
+            .map(|x| format!("S{x}"))
+            .collect();
+        format!(" (not distinguishable from {})", ids.join(", "))
+    };
+    let median = match rk.median_days_to_win {
+        Some(m) => format!(
+            "; median {} to win ({}–{})",
+            days(Some(m.days)),
+            days(Some(m.lo)),
+            m.hi.map_or_else(|| "beyond".into(), |h| days(Some(h)))
+        ),
+        None => String::new(),
+    };
+    format!(
+        "{}. S{}: {} ({}){median}{tied}",
+        rk.rank,
+        rk.segment,
+        pct(Some(rk.probability)),
+        interval(rk.interval)
+    )
 }
 
 /// A tier's label and figures, current or recommended.

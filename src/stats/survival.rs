@@ -148,7 +148,7 @@ impl CumulativeIncidence {
 }
 
 /// scikit-survival's `_ci_logmlog` for one CIF value.
-fn loglog_interval(estimate: f64, var: f64, z: f64) -> Interval {
+pub(crate) fn loglog_interval(estimate: f64, var: f64, z: f64) -> Interval {
     let eps = f64::EPSILON;
     if estimate <= eps {
         return Interval { lo: 0.0, hi: 0.0 };

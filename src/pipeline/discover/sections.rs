@@ -4,9 +4,7 @@
 use crate::domain::OutcomeLabel;
 use crate::io::contract::{Accounts, Deals, Drops};
 use crate::outcomes::{FigureOptions, OutcomeFigures};
-use crate::report::{RankedSegment, Report, Section, SegmentReport, SpeedReport};
-use crate::stats::conversion::Interval;
-use crate::stats::survival::logrank_test;
+use crate::report::{Report, Section, SegmentReport, SpeedReport};
 
 /// Why the ICP and tiers could not be fitted.
 pub(super) fn no_model_reason(overall: &OutcomeFigures) -> String {
@@ -76,74 +74,19 @@ pub(super) fn data_warnings(drops: &Drops, deals: &Deals, overall: &OutcomeFigur
     w
 }
 
+/// The speed ranking of the segments, or why it could not be made.
 pub(super) fn speed(
     deals: &Deals,
     labels: &[usize],
     segments: &[SegmentReport],
     horizons: &[u32],
+    confidence: f64,
 ) -> Section<SpeedReport> {
-    let durations: Vec<f64> = (0..deals.len()).map(|i| deals.duration(i)).collect();
-    let won: Vec<bool> = deals
-        .outcome
-        .iter()
-        .map(|o| *o == OutcomeLabel::Won)
-        .collect();
-    let groups: Vec<u32> = deals
-        .account
-        .iter()
-        .map(|&a| labels[a as usize] as u32)
-        .collect();
-    let Some(test) = logrank_test(&durations, &won, &groups) else {
-        return Section::not_computed(
-            "the log-rank test needs at least two segments with won deals",
-        );
-    };
-    let horizon = if horizons.contains(&90) {
-        90
-    } else {
-        horizons[horizons.len() / 2]
-    };
-    let mut points: Vec<(u32, f64, Option<Interval>)> = segments
-        .iter()
-        .filter_map(|s| {
-            s.outcomes
-                .time_to_win
-                .horizons
-                .iter()
-                .find(|h| h.days == horizon)
-                .map(|h| (s.id, h.probability, h.interval))
-        })
-        .collect();
-    points.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let overlaps = |a: Option<Interval>, b: Option<Interval>| match (a, b) {
-        (Some(a), Some(b)) => a.lo <= b.hi && b.lo <= a.hi,
-        _ => true,
-    };
-    let ranking = points
-        .iter()
-        .enumerate()
-        .map(|(r, &(id, p, iv))| RankedSegment {
-            segment: id,
-            rank: r + 1,
-            probability: p,
-            interval: iv,
-            not_distinguishable_from: points
-                .iter()
-                .filter(|o| o.0 != id && overlaps(iv, o.2))
-                .map(|o| o.0)
-                .collect(),
-        })
-        .collect();
-    Section::Computed(SpeedReport {
-        test:
-            "log-rank test on the cause-specific hazard of winning (losses and open deals censored)"
-                .into(),
-        statistic: test.statistic,
-        df: test.df as f64,
-        p_value: test.p_value,
-        ranking_horizon_days: horizon,
-        ranking,
-    })
+    let ids: Vec<u32> = segments.iter().map(|s| s.id).collect();
+    match crate::speed::rank_segments(deals, labels, &ids, horizons, confidence) {
+        Ok(speed) => Section::Computed(speed),
+        Err(reason) => Section::not_computed(reason),
+    }
 }
 
 pub(super) fn current_tiers(
