@@ -16,3 +16,4 @@ mod properties;
 mod recommend;
 mod speed;
 mod validate;
+mod verdict_sim;

@@ -28,7 +28,7 @@ use crate::outcomes::OutcomeFigures;
 use crate::segments::Distinction;
 
 /// Bumped on any breaking change to `report.json`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A section that may not have been computed.
 #[derive(Debug, Clone, Serialize)]
@@ -206,17 +206,29 @@ pub struct TierComparison {
     pub lower: u8,
     /// Win rate of the higher tier minus the lower tier.
     pub difference: Option<f64>,
+    /// Newcombe interval for `difference` on effective sample sizes, at
+    /// `difference_interval_confidence`: it excludes 0 exactly when
+    /// `p_value_holm` is below 1 − confidence.
     pub difference_interval: Option<crate::stats::conversion::Interval>,
-    /// `two_proportion_z` or `fisher_exact`, one-sided (higher tier converts better).
+    /// Confidence of `difference_interval` (0–1): the stated confidence
+    /// with Holm's correction for the comparisons reported together.
+    pub difference_interval_confidence: Option<f64>,
+    /// `newcombe_clustered`: two-sided, accounts as clusters.
     pub test: String,
+    /// Two-sided p-value of equal win rates, before correction.
     pub p_value: Option<f64>,
-    /// One-sided p-value for the inversion (higher tier converts worse).
-    pub p_value_inversion: Option<f64>,
+    /// `p_value` with Holm's correction across the comparisons reported together.
+    pub p_value_holm: Option<f64>,
     /// `in_order`, `inverted` or `no_significant_difference`.
     pub verdict: String,
     pub verdict_text: String,
-    /// For `no_significant_difference`: closed deals per tier needed to tell.
-    pub deals_needed_per_tier: Option<f64>,
+    /// Smallest difference in win rate (0–1) this sample detects with 80%
+    /// power in the corrected two-sided test, tier sizes and design effects
+    /// as they are.
+    pub minimum_detectable_difference: Option<f64>,
+    /// When `minimum_detectable_difference` is above 0.10: quarters of deals
+    /// at the window's rate needed to detect a 10-point difference.
+    pub quarters_needed: Option<f64>,
 }
 
 /// The deals a verdict is about, by creation date (inclusive, YYYY-MM-DD).

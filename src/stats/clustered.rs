@@ -14,9 +14,13 @@
 //! variance `V_1 = N/(N−1) · p(1−p)/N`. Their ratio is the design effect
 //! `deff = V_cl / V_1`, floored at 1, and `N / deff` is the effective number
 //! of closed deals. Intervals are Wilson's (and Newcombe's for a difference)
-//! with `N / deff` in place of `N`. With one deal per account `G = N`, the two
-//! variances are the same sum term by term, `deff = 1` exactly, and the
-//! intervals are the plain Wilson and Newcombe intervals.
+//! with `N / deff` in place of `N`, and with few accounts the normal
+//! quantile becomes Student's t on Satterthwaite's degrees of freedom
+//! `(G − 1)·deff²/(deff − 1)²`: the binomial part of the variance is known,
+//! the clustering part is estimated from `G` accounts. With one deal per
+//! account `G = N`, the two variances are the same sum term by term,
+//! `deff = 1`, the degrees of freedom are infinite, and the intervals are the
+//! plain Wilson and Newcombe intervals.
 //!
 //! # Remarks
 //! `V_cl` is statsmodels' `GLM(y, 1, family=Binomial()).fit(cov_type="cluster",
@@ -27,6 +31,8 @@
 //! more even than chance is not taken as extra evidence), a single account
 //! with several closed deals counts as one effective deal, and a rate of 0
 //! or 1 has design effect 1 (both variances are 0).
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::conversion::{newcombe_from, two_sided_z, wilson_from, Interval};
 
@@ -115,35 +121,58 @@ impl ClusteredRate {
         self.closed as f64 / self.design_effect
     }
 
-    /// Wilson score interval on the effective number of closed deals. With
-    /// design effect 1 it is [`super::wilson_interval`] to rounding.
+    /// Degrees of freedom of the variance: Satterthwaite's for the binomial
+    /// part (known, infinite degrees of freedom) plus the clustering part
+    /// `(deff − 1)·V_1`, estimated from `G − 1` accounts:
+    /// `(G − 1)·deff² / (deff − 1)²`. Infinite with design effect 1.
+    pub fn degrees_of_freedom(&self) -> f64 {
+        if self.design_effect <= 1.0 || self.accounts < 2 {
+            return f64::INFINITY;
+        }
+        let d = self.design_effect;
+        (self.accounts - 1) as f64 * d * d / ((d - 1.0) * (d - 1.0))
+    }
+
+    /// Two-sided quantile for tail `alpha`: Student's t on
+    /// [`Self::degrees_of_freedom`], the normal one when they are infinite.
+    fn quantile(&self, alpha: f64) -> f64 {
+        let df = self.degrees_of_freedom();
+        if !df.is_finite() || df > 1e7 {
+            return super::conversion::norm_isf(alpha / 2.0);
+        }
+        StudentsT::new(0.0, 1.0, df).map_or(f64::INFINITY, |t| t.inverse_cdf(1.0 - alpha / 2.0))
+    }
+
+    /// Wilson score interval on the effective number of closed deals, with
+    /// the Student t quantile of [`Self::degrees_of_freedom`]. With design
+    /// effect 1 it is [`super::wilson_interval`] to rounding.
     pub fn wilson(&self, confidence: f64) -> Option<Interval> {
-        Some(wilson_from(
-            self.rate,
-            self.effective_closed(),
-            two_sided_z(confidence)?,
-        ))
+        two_sided_z(confidence)?;
+        let z = self.quantile(1.0 - confidence);
+        Some(wilson_from(self.rate, self.effective_closed(), z))
     }
 }
 
-/// Newcombe's hybrid score interval for `a.rate − b.rate` on effective
-/// sample sizes. With design effects of 1 it is
-/// [`super::newcombe_diff_interval`] to rounding.
+/// Newcombe's hybrid score interval for `a.rate − b.rate` from the two
+/// effective-size Wilson intervals of [`ClusteredRate::wilson`]. With design
+/// effects of 1 it is [`super::newcombe_diff_interval`] to rounding.
 pub fn clustered_diff_interval(
     a: &ClusteredRate,
     b: &ClusteredRate,
     confidence: f64,
 ) -> Option<Interval> {
-    Some(diff_interval_z(a, b, two_sided_z(confidence)?))
+    two_sided_z(confidence)?;
+    Some(diff_interval_alpha(a, b, 1.0 - confidence))
 }
 
-fn diff_interval_z(a: &ClusteredRate, b: &ClusteredRate, z: f64) -> Interval {
+fn diff_interval_alpha(a: &ClusteredRate, b: &ClusteredRate, alpha: f64) -> Interval {
     newcombe_from(
         a.rate,
         a.effective_closed(),
+        a.quantile(alpha),
         b.rate,
         b.effective_closed(),
-        z,
+        b.quantile(alpha),
     )
 }
 
@@ -152,34 +181,33 @@ fn diff_interval_z(a: &ClusteredRate, b: &ClusteredRate, z: f64) -> Interval {
 /// interval excludes 0. So the interval at confidence `1 − α` excludes 0
 /// exactly when this p-value is below `α`.
 ///
-/// Found by bisection on the normal quantile `z` (the interval widens as `z`
-/// grows), to a relative precision far below 1e-9 in `z`.
+/// Found by bisection on `ln α` (the interval widens as `α` falls).
 pub fn clustered_diff_p_value(a: &ClusteredRate, b: &ClusteredRate) -> f64 {
     let diff = a.rate - b.rate;
     if diff == 0.0 {
         return 1.0;
     }
-    let excludes_zero = |z: f64| {
-        let iv = diff_interval_z(a, b, z);
+    let excludes_zero = |ln_alpha: f64| {
+        let iv = diff_interval_alpha(a, b, ln_alpha.exp());
         iv.lo > 0.0 || iv.hi < 0.0
     };
-    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
-    while excludes_zero(hi) {
-        if hi > 64.0 {
-            return 0.0;
-        }
-        lo = hi;
-        hi *= 2.0;
+    // excludes_zero(lo) is false and excludes_zero(hi) true, if at all.
+    let (mut lo, mut hi) = (-700.0_f64, 0.0_f64);
+    if !excludes_zero(hi) {
+        return 1.0;
+    }
+    if excludes_zero(lo) {
+        return 0.0;
     }
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);
         if excludes_zero(mid) {
-            lo = mid;
-        } else {
             hi = mid;
+        } else {
+            lo = mid;
         }
     }
-    (2.0 * super::conversion::norm_sf(0.5 * (lo + hi))).min(1.0)
+    (0.5 * (lo + hi)).exp()
 }
 
 /// The smallest difference between two win rates that a two-sided test at
@@ -220,7 +248,7 @@ pub fn minimum_detectable_difference(
 mod tests {
     use super::*;
     use crate::stats::conversion::{newcombe_diff_interval, wilson_interval};
-    use crate::stats::prec::fixture::{num, nums, parse, uint};
+    use crate::stats::prec::fixture::{num, nums, parse, uint, uints};
     use crate::stats::prec::{close, rel_close, EXACT_EPS, REL_EPS};
 
     fn ones(won: u64, closed: u64) -> Vec<AccountCounts> {
@@ -338,6 +366,23 @@ mod tests {
                 "{d:?}"
             );
         }
+    }
+
+    /// One deal per account: statsmodels' `confint_proportions_2indep`
+    /// (Newcombe) for 13/30 vs 9/40, unchanged by clustering.
+    #[test]
+    fn one_deal_per_account_matches_statsmodels_newcombe() {
+        let v = parse(FIXTURE);
+        let c = &v["one_deal_per_account"];
+        let (a, b) = (uints(&c["a"]), uints(&c["b"]));
+        let ra = ClusteredRate::new(&ones(a[0], a[1])).unwrap();
+        let rb = ClusteredRate::new(&ones(b[0], b[1])).unwrap();
+        let d = clustered_diff_interval(&ra, &rb, 0.95).unwrap();
+        let e = nums(&c["newcombe"]);
+        assert!(
+            rel_close(d.lo, e[0], REL_EPS) && rel_close(d.hi, e[1], REL_EPS),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -425,6 +425,7 @@ pub fn newcombe_diff_interval(
     Some(newcombe_from(
         count1 as f64 / n1,
         n1,
+        z,
         count2 as f64 / n2,
         n2,
         z,
@@ -432,10 +433,11 @@ pub fn newcombe_diff_interval(
 }
 
 /// Newcombe's interval for `p1 − p2` from proportions on `n1` and `n2`
-/// trials (possibly effective, non-integer sizes) at normal quantile `z`.
-pub(crate) fn newcombe_from(p1: f64, n1: f64, p2: f64, n2: f64, z: f64) -> Interval {
-    let w1 = wilson_from(p1, n1, z);
-    let w2 = wilson_from(p2, n2, z);
+/// trials (possibly effective, non-integer sizes), each group's Wilson
+/// interval at its own quantile `z1`, `z2`.
+pub(crate) fn newcombe_from(p1: f64, n1: f64, z1: f64, p2: f64, n2: f64, z2: f64) -> Interval {
+    let w1 = wilson_from(p1, n1, z1);
+    let w2 = wilson_from(p2, n2, z2);
     let diff = p1 - p2;
     let d_lo = ((p1 - w1.lo).powi(2) + (w2.hi - p2).powi(2)).sqrt();
     let d_hi = ((p2 - w2.lo).powi(2) + (w1.hi - p1).powi(2)).sqrt();
