@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::config::OutcomeLabel;
+use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::stats::clustered::{AccountCounts, ClusteredRate};
 use crate::stats::conversion::Interval;
@@ -165,7 +165,36 @@ pub fn figures(
         (Some(w), Some(a), Some(c)) => Some(closed as f64 * w * a / c.max(1.0)),
         _ => None,
     };
-    let time_to_win = match (!idx.is_empty()).then(|| aalen_johansen_counts(&by_day)) {
+    let time_to_win = time_to_win(&by_day, !idx.is_empty(), opts);
+    OutcomeFigures {
+        accounts,
+        deals: idx.len() as u64,
+        won,
+        lost,
+        open,
+        win_rate,
+        win_rate_interval: clustered.and_then(|c| c.wilson(opts.confidence)),
+        design_effect: clustered.map(|c| c.design_effect),
+        median_days_to_win_won_only: median_counts(
+            &by_day.iter().map(|t| t.won).collect::<Vec<_>>(),
+        ),
+        time_to_win,
+        pipeline_value,
+        won_value,
+        velocity: Velocity {
+            closed_deals: closed,
+            win_rate,
+            avg_won_amount,
+            avg_cycle_days,
+            value_per_day,
+        },
+    }
+}
+
+/// Cumulative incidence of winning at `opts.horizons`, its curve and median,
+/// from deals counted by day; empty without deals (`any` false).
+fn time_to_win(by_day: &[TimeCounts], any: bool, opts: &FigureOptions) -> TimeToWin {
+    match any.then(|| aalen_johansen_counts(by_day)) {
         Some(cif) => TimeToWin {
             horizons: opts
                 .horizons
@@ -189,29 +218,6 @@ pub fn figures(
             curve: vec![],
             median_days_to_win: None,
             eventual_win_probability: None,
-        },
-    };
-    OutcomeFigures {
-        accounts,
-        deals: idx.len() as u64,
-        won,
-        lost,
-        open,
-        win_rate,
-        win_rate_interval: clustered.and_then(|c| c.wilson(opts.confidence)),
-        design_effect: clustered.map(|c| c.design_effect),
-        median_days_to_win_won_only: median_counts(
-            &by_day.iter().map(|t| t.won).collect::<Vec<_>>(),
-        ),
-        time_to_win,
-        pipeline_value,
-        won_value,
-        velocity: Velocity {
-            closed_deals: closed,
-            win_rate,
-            avg_won_amount,
-            avg_cycle_days,
-            value_per_day,
         },
     }
 }

@@ -10,12 +10,122 @@
 //! detect, and how many quarters of deals a 10-point difference would need.
 
 use crate::outcomes::OutcomeFigures;
-use crate::report::{CurrentTiers, TierComparison};
+use serde::Serialize;
+
+use crate::stability::Movement;
 use crate::stats::clustered::{
     clustered_diff_interval, clustered_diff_p_value, minimum_detectable_difference, ClusteredRate,
 };
 use crate::stats::conversion::{proportions_ztest, Alternative};
 use crate::stats::multiple::holm;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierFigures {
+    /// 1, 2, 3, or null for accounts without a tier.
+    pub tier: Option<u8>,
+    pub outcomes: OutcomeFigures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierComparison {
+    pub higher: u8,
+    pub lower: u8,
+    /// Win rate of the higher tier minus the lower tier.
+    pub difference: Option<f64>,
+    /// Newcombe interval for `difference` on effective sample sizes, at
+    /// `difference_interval_confidence`: it excludes 0 exactly when
+    /// `p_value_holm` is below 1 − confidence.
+    pub difference_interval: Option<crate::stats::conversion::Interval>,
+    /// Confidence of `difference_interval` (0–1): the stated confidence
+    /// with Holm's correction for the comparisons reported together.
+    pub difference_interval_confidence: Option<f64>,
+    /// `newcombe_clustered`: two-sided, accounts as clusters.
+    pub test: ComparisonTest,
+    /// Two-sided p-value of equal win rates, before correction.
+    pub p_value: Option<f64>,
+    /// `p_value` with Holm's correction across the comparisons reported together.
+    pub p_value_holm: Option<f64>,
+    /// `in_order`, `inverted` or `no_significant_difference`.
+    pub verdict: PairVerdict,
+    pub verdict_text: String,
+    /// Smallest difference in win rate (0–1) this sample detects with 80%
+    /// power in the corrected two-sided test, tier sizes and design effects
+    /// as they are.
+    pub minimum_detectable_difference: Option<f64>,
+    /// When `minimum_detectable_difference` is above 0.10: quarters of deals
+    /// at the window's rate needed to detect a 10-point difference.
+    pub quarters_needed: Option<f64>,
+}
+
+/// The deals a verdict is about, by creation date (inclusive, YYYY-MM-DD).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Window {
+    pub label: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Won business from accounts outside the target list.
+#[derive(Debug, Clone, Serialize)]
+pub struct IcpGap {
+    /// Share (0–1) of won deals and of won value from accounts with no tier.
+    pub untiered_won_deal_share: Option<f64>,
+    pub untiered_won_value_share: Option<f64>,
+    pub untiered_win_rate: Option<f64>,
+    pub tier3_win_rate: Option<f64>,
+    /// One-sided p-value that untiered accounts win more often than Tier 3.
+    pub untiered_beats_tier3_p_value: Option<f64>,
+    /// Share of won deals and won value from accounts outside the recommended
+    /// ICP (null until a recommended ICP exists).
+    pub outside_icp_won_deal_share: Option<f64>,
+    pub outside_icp_won_value_share: Option<f64>,
+    pub text: String,
+}
+
+/// The verdict for one quarter of a multi-quarter window.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarterVerdict {
+    pub window: Window,
+    pub verdict: String,
+    pub comparisons: Vec<TierComparison>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentTiers {
+    pub verdict: String,
+    pub window: Window,
+    pub tiers: Vec<TierFigures>,
+    pub comparisons: Vec<TierComparison>,
+    pub icp_gap: IcpGap,
+    /// Per quarter, when the window spans several.
+    pub by_quarter: Vec<QuarterVerdict>,
+    pub movement: Option<Movement>,
+}
+
+/// The test a tier comparison used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonTest {
+    /// Not run: a tier has no closed deals (serialised as `""`).
+    #[serde(rename = "")]
+    None,
+    /// Two-sided, from the Newcombe interval on effective sample sizes
+    /// with accounts as clusters.
+    NewcombeClustered,
+}
+
+/// How a higher tier converts against the tier below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairVerdict {
+    /// A tier has no closed deals.
+    NotComputed,
+    /// The higher tier converts significantly better.
+    InOrder,
+    /// The higher tier converts significantly worse.
+    Inverted,
+    NoSignificantDifference,
+}
 
 /// Power of the smallest detectable difference.
 pub const POWER: f64 = 0.8;
@@ -66,10 +176,10 @@ pub fn compare(
         difference: None,
         difference_interval: None,
         difference_interval_confidence: None,
-        test: "newcombe_clustered".into(),
+        test: ComparisonTest::None,
         p_value: None,
         p_value_holm: None,
-        verdict: "not_computed".into(),
+        verdict: PairVerdict::NotComputed,
         verdict_text: String::new(),
         minimum_detectable_difference: None,
         quarters_needed: None,
@@ -93,6 +203,7 @@ pub fn compare(
     out.difference = Some(a.rate - b.rate);
     out.difference_interval = clustered_diff_interval(&a, &b, 1.0 - level);
     out.difference_interval_confidence = Some(1.0 - level);
+    out.test = ComparisonTest::NewcombeClustered;
     out.p_value = Some(p);
     out.p_value_holm = Some(p_holm);
     let mdd = minimum_detectable_difference(&a, &b, alpha / family.size.max(1) as f64, POWER);
@@ -101,7 +212,7 @@ pub fn compare(
         .filter(|&d| d > TARGET_DIFFERENCE)
         .map(|d| family.window_days.max(1.0) / DAYS_PER_QUARTER * (d / TARGET_DIFFERENCE).powi(2));
     let (verdict, text) = verdict_text(&out, &a, &b, alpha);
-    out.verdict = verdict.into();
+    out.verdict = verdict;
     out.verdict_text = text;
     out
 }
@@ -112,7 +223,7 @@ fn verdict_text(
     a: &ClusteredRate,
     b: &ClusteredRate,
     alpha: f64,
-) -> (&'static str, String) {
+) -> (PairVerdict, String) {
     let (higher, lower) = (c.higher, c.lower);
     let rates = format!(
         "{:.1}% vs {:.1}% of closed deals won, {} and {} deals from {} and {} accounts",
@@ -128,22 +239,22 @@ fn verdict_text(
         (Some(iv), Some(conf)) => format!(
             "difference {:+.1} points, {} CI {:+.1} to {:+.1}; two-sided, accounts as clusters, Holm-adjusted {}",
             100.0 * (a.rate - b.rate),
-            crate::report::markdown::pct(Some(conf)),
+            crate::text::pct(Some(conf)),
             100.0 * iv.lo,
             100.0 * iv.hi,
-            crate::report::markdown::p_text(p_holm)
+            crate::text::p_text(p_holm)
         ),
         _ => String::new(),
     };
     if p_holm < alpha && a.rate > b.rate {
         return (
-            "in_order",
+            PairVerdict::InOrder,
             format!("Tier {higher} out-converts Tier {lower}: {rates} ({evidence})"),
         );
     }
     if p_holm < alpha && a.rate < b.rate {
         return (
-            "inverted",
+            PairVerdict::Inverted,
             format!("Tier {higher} converts worse than Tier {lower}: {rates} ({evidence})"),
         );
     }
@@ -158,7 +269,7 @@ fn verdict_text(
         _ => String::new(),
     };
     (
-        "no_significant_difference",
+        PairVerdict::NoSignificantDifference,
         format!(
             "No significant difference between Tier {higher} and Tier {lower} ({rates}; {evidence}){detect}",
         ),
@@ -232,7 +343,9 @@ pub fn current_tiers(
 
 /// Whether any comparison is a significant inversion.
 pub fn inverted(ct: &CurrentTiers) -> bool {
-    ct.comparisons.iter().any(|c| c.verdict == "inverted")
+    ct.comparisons
+        .iter()
+        .any(|c| c.verdict == PairVerdict::Inverted)
 }
 
 /// A window of deal creation dates, inclusive, as days since 1970-01-01.
@@ -296,10 +409,10 @@ pub fn trailing_quarters(day: i32, n: usize) -> Vec<(String, DayRange)> {
 
 use chrono::Datelike;
 
-use crate::config::OutcomeLabel;
-use crate::io::contract::{format_date, Deals};
+use crate::dates::format_date;
+use crate::domain::OutcomeLabel;
+use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions};
-use crate::report::{IcpGap, TierFigures, Window};
 
 /// Figures per tier (1, 2, 3, then untiered) for the deals `in_window` selects.
 pub fn tier_figures(
@@ -373,7 +486,7 @@ pub fn icp_gap(
             "Accounts with no tier win more often than Tier 3 ({:.1}% vs {:.1}%, {}): the target list is missing accounts that convert",
             100.0 * u,
             100.0 * t,
-            crate::report::markdown::p_text(p)
+            crate::text::p_text(p)
         ),
         (Some(u), Some(t), _) => format!(
             "Accounts with no tier win {:.1}% of closed deals, Tier 3 {:.1}%; untiered accounts bring {:.0}% of won deals",
@@ -458,7 +571,10 @@ mod tests {
         let newcombe = newcombe_diff_interval(30, 100, 20, 100, 0.95).unwrap();
         let iv = c.difference_interval.unwrap();
         assert!(close(iv.lo, newcombe.lo, 0.0, 1e-12) && close(iv.hi, newcombe.hi, 0.0, 1e-12));
-        assert_eq!(c.verdict == "no_significant_difference", iv.lo <= 0.0);
+        assert_eq!(
+            c.verdict == PairVerdict::NoSignificantDifference,
+            iv.lo <= 0.0
+        );
     }
 
     /// Two comparisons with raw p-values p1 < p2: Holm multiplies the
@@ -475,7 +591,10 @@ mod tests {
             let iv = x.difference_interval.unwrap();
             let significant = x.p_value_holm.unwrap() < 0.05;
             assert_eq!(significant, iv.lo > 0.0 || iv.hi < 0.0, "{x:?}");
-            assert_eq!(significant, x.verdict != "no_significant_difference");
+            assert_eq!(
+                significant,
+                x.verdict != PairVerdict::NoSignificantDifference
+            );
         }
         // 62/100 vs 45/100 is significant raw (p ≈ 0.016) but the level is
         // 2.5% for the smaller of two p-values.
@@ -485,7 +604,7 @@ mod tests {
     #[test]
     fn a_significant_inversion_is_called_one() {
         let (_, c) = comparisons(&tiers(&[(5, 95), (40, 60)]), 0.95, 91.0);
-        assert_eq!(c[0].verdict, "inverted");
+        assert_eq!(c[0].verdict, PairVerdict::Inverted);
         assert!(c[0]
             .verdict_text
             .starts_with("Tier 1 converts worse than Tier 2"));

@@ -6,7 +6,7 @@
 //! well under a second each. Two structures, so the method is not tuned to
 //! one generator. See: issue 20.
 
-use abm_segments::config::OutcomeLabel;
+use abm_segments::domain::OutcomeLabel;
 use abm_segments::io::contract::Deals;
 use abm_segments::io::read::{Format, InputFile};
 use abm_segments::outcomes::FigureOptions;
