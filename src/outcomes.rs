@@ -82,8 +82,8 @@ pub struct OutcomeFigures {
     /// closed deals (closed deals / `design_effect`): deals of one account
     /// are not independent.
     pub win_rate_interval: Option<Interval>,
-    /// Cluster-robust variance of the win rate over the binomial variance,
-    /// accounts as clusters, at least 1 (1 with one deal per account); null
+    /// Delete-one-account jackknife variance of the win rate over the
+    /// binomial variance, at least 1 (1 with one deal per account); null
     /// without closed deals.
     pub design_effect: Option<f64>,
     /// Median days from creation to win over won deals only (biased: ignores
