@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::stats::cif_compare::clustered_point;
-use crate::stats::conversion::{wilson_interval, Interval};
+use crate::stats::clustered::{AccountCounts, ClusteredRate};
+use crate::stats::conversion::Interval;
 use crate::stats::descriptive::median_counts;
 use crate::stats::survival::{aalen_johansen_counts, CumulativeIncidence, Outcome, TimeCounts};
 
@@ -83,8 +84,14 @@ pub struct OutcomeFigures {
     pub open: u64,
     /// won / (won + lost), 0–1; null without closed deals.
     pub win_rate: Option<f64>,
-    /// Wilson score interval for the win rate.
+    /// Wilson score interval for the win rate on the effective number of
+    /// closed deals (closed deals / `design_effect`): deals of one account
+    /// are not independent.
     pub win_rate_interval: Option<Interval>,
+    /// Delete-one-account jackknife variance of the win rate over the
+    /// binomial variance, at least 1 (1 with one deal per account); null
+    /// without closed deals.
+    pub design_effect: Option<f64>,
     /// Median days from creation to win over won deals only (biased: ignores
     /// open and lost deals; shown for comparison).
     pub median_days_to_win_won_only: Option<f64>,
@@ -157,6 +164,7 @@ pub fn figures(
     }
     let closed = won + lost;
     let win_rate = (closed > 0).then(|| won as f64 / closed as f64);
+    let clustered = clustered_rate(deals, idx);
     let avg_won_amount = (won_amounts > 0).then(|| won_value / won_amounts as f64);
     let avg_cycle_days = (won > 0).then(|| won_days_sum / won as f64);
     let value_per_day = match (win_rate, avg_won_amount, avg_cycle_days) {
@@ -171,7 +179,8 @@ pub fn figures(
         lost,
         open,
         win_rate,
-        win_rate_interval: wilson_interval(won, closed, opts.confidence),
+        win_rate_interval: clustered.and_then(|c| c.wilson(opts.confidence)),
+        design_effect: clustered.map(|c| c.design_effect),
         median_days_to_win_won_only: median_counts(
             &by_day.iter().map(|t| t.won).collect::<Vec<_>>(),
         ),
@@ -229,6 +238,23 @@ fn time_to_win(
         median_days_to_win: cif.median_time(),
         eventual_win_probability: Some(cif.at(f64::MAX).estimate),
     }
+}
+
+/// The win rate of the deals `idx` with their accounts as clusters; `None`
+/// without closed deals.
+pub fn clustered_rate(deals: &Deals, idx: &[usize]) -> Option<ClusteredRate> {
+    let mut by_account: std::collections::BTreeMap<u32, AccountCounts> = Default::default();
+    for &i in idx {
+        let won = match deals.outcome[i] {
+            OutcomeLabel::Won => 1,
+            OutcomeLabel::Lost => 0,
+            OutcomeLabel::Open => continue,
+        };
+        let a = by_account.entry(deals.account[i]).or_default();
+        a.won += won;
+        a.closed += 1;
+    }
+    ClusteredRate::new(&by_account.into_values().collect::<Vec<_>>())
 }
 
 /// The step curve of `cif`, thinned to at most [`MAX_CURVE_POINTS`] points.

@@ -1,19 +1,23 @@
 //! The quarterly question: does Tier 1 out-convert Tier 2, and Tier 2 Tier 3?
 //!
-//! Each comparison is one-sided in both directions: the higher tier converts
-//! better (tiers in order) or worse (an inversion). The two-proportion z-test
-//! is used unless an expected cell count is under 5, where Fisher's exact
-//! test is used instead. Without a significant difference the verdict says
-//! how many more closed deals per tier would be needed to tell, at 80% power.
+//! Each comparison is a two-sided test of equal win rates with accounts as
+//! clusters ([`crate::stats::clustered`]): the p-value is the one at which
+//! the Newcombe interval on effective sample sizes touches 0, and Holm's
+//! correction across the comparisons reported together keeps the stated
+//! 5% for the family. The interval shown is at the corrected level, so it
+//! excludes 0 exactly when the verdict is significant. Without a significant
+//! difference the verdict gives the smallest difference the sample can
+//! detect, and how many quarters of deals a 10-point difference would need.
 
 use crate::outcomes::OutcomeFigures;
 use serde::Serialize;
 
 use crate::stability::Movement;
-use crate::stats::conversion::{
-    fisher_exact, newcombe_diff_interval, proportions_ztest, samplesize_two_proportions,
-    Alternative,
+use crate::stats::clustered::{
+    clustered_diff_interval, clustered_diff_p_value, minimum_detectable_difference, ClusteredRate,
 };
+use crate::stats::conversion::{proportions_ztest, Alternative};
+use crate::stats::multiple::holm;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TierFigures {
@@ -28,17 +32,29 @@ pub struct TierComparison {
     pub lower: u8,
     /// Win rate of the higher tier minus the lower tier.
     pub difference: Option<f64>,
+    /// Newcombe interval for `difference` on effective sample sizes, at
+    /// `difference_interval_confidence`: it excludes 0 exactly when
+    /// `p_value_holm` is below 1 − confidence.
     pub difference_interval: Option<crate::stats::conversion::Interval>,
-    /// `two_proportion_z` or `fisher_exact`, one-sided (higher tier converts better).
+    /// Confidence of `difference_interval` (0–1): the stated confidence
+    /// with Holm's correction for the comparisons reported together.
+    pub difference_interval_confidence: Option<f64>,
+    /// `newcombe_clustered`: two-sided, accounts as clusters.
     pub test: ComparisonTest,
+    /// Two-sided p-value of equal win rates, before correction.
     pub p_value: Option<f64>,
-    /// One-sided p-value for the inversion (higher tier converts worse).
-    pub p_value_inversion: Option<f64>,
+    /// `p_value` with Holm's correction across the comparisons reported together.
+    pub p_value_holm: Option<f64>,
     /// `in_order`, `inverted` or `no_significant_difference`.
     pub verdict: PairVerdict,
     pub verdict_text: String,
-    /// For `no_significant_difference`: closed deals per tier needed to tell.
-    pub deals_needed_per_tier: Option<f64>,
+    /// Smallest difference in win rate (0–1) this sample detects with 80%
+    /// power in the corrected two-sided test, tier sizes and design effects
+    /// as they are.
+    pub minimum_detectable_difference: Option<f64>,
+    /// When `minimum_detectable_difference` is above 0.10: quarters of deals
+    /// at the window's rate needed to detect a 10-point difference.
+    pub quarters_needed: Option<f64>,
 }
 
 /// The deals a verdict is about, by creation date (inclusive, YYYY-MM-DD).
@@ -86,25 +102,16 @@ pub struct CurrentTiers {
     pub movement: Option<Movement>,
 }
 
-/// The one-sided test a tier comparison used.
+/// The test a tier comparison used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComparisonTest {
     /// Not run: a tier has no closed deals (serialised as `""`).
     #[serde(rename = "")]
     None,
-    TwoProportionZ,
-    FisherExact,
-}
-
-impl ComparisonTest {
-    /// The test's name in a verdict sentence.
-    pub fn words(self) -> &'static str {
-        match self {
-            ComparisonTest::FisherExact => "Fisher's exact test",
-            _ => "one-sided z-test",
-        }
-    }
+    /// Two-sided, from the Newcombe interval on effective sample sizes
+    /// with accounts as clusters.
+    NewcombeClustered,
 }
 
 /// How a higher tier converts against the tier below it.
@@ -120,142 +127,188 @@ pub enum PairVerdict {
     NoSignificantDifference,
 }
 
-/// Power used for the "need about M more deals" estimate.
+/// Power of the smallest detectable difference.
 pub const POWER: f64 = 0.8;
-/// Below this expected count in any cell, Fisher's exact test replaces the z-test.
-pub const MIN_EXPECTED: f64 = 5.0;
+/// The tier-to-tier difference in win rate (0–1) worth detecting: below a
+/// sample's detectable difference it sets the quarters of deals needed.
+pub const TARGET_DIFFERENCE: f64 = 0.10;
+/// Average days in a quarter.
+pub const DAYS_PER_QUARTER: f64 = 365.25 / 4.0;
 
-fn closed(o: &OutcomeFigures) -> u64 {
-    o.won + o.lost
+/// The comparisons judged together, which share a Holm correction.
+#[derive(Debug, Clone, Copy)]
+pub struct Family {
+    /// Confidence of the family (0.95: a 5% family-wise error rate).
+    pub confidence: f64,
+    /// Number of comparisons with a p-value in the family.
+    pub size: usize,
+    /// Days of deal creation the figures cover, for "quarters needed".
+    pub window_days: f64,
 }
 
-/// Compare a higher tier with a lower one.
+fn clustered(o: &OutcomeFigures) -> Option<ClusteredRate> {
+    ClusteredRate::from_summary(
+        o.won,
+        o.won + o.lost,
+        o.accounts,
+        o.design_effect.unwrap_or(1.0),
+    )
+}
+
+/// Two-sided p-value, before correction, of equal win rates in two tiers.
+pub fn raw_p_value(h: &OutcomeFigures, l: &OutcomeFigures) -> Option<f64> {
+    Some(clustered_diff_p_value(&clustered(h)?, &clustered(l)?))
+}
+
+/// Compare a higher tier with a lower one, given the comparison's
+/// Holm-adjusted p-value within `family`.
 pub fn compare(
     higher: u8,
     h: &OutcomeFigures,
     lower: u8,
     l: &OutcomeFigures,
-    confidence: f64,
+    p_holm: f64,
+    family: &Family,
 ) -> TierComparison {
-    let alpha = 1.0 - confidence;
-    let (c1, n1, c2, n2) = (h.won, closed(h), l.won, closed(l));
     let mut out = TierComparison {
         higher,
         lower,
         difference: None,
         difference_interval: None,
+        difference_interval_confidence: None,
         test: ComparisonTest::None,
         p_value: None,
-        p_value_inversion: None,
+        p_value_holm: None,
         verdict: PairVerdict::NotComputed,
         verdict_text: String::new(),
-        deals_needed_per_tier: None,
+        minimum_detectable_difference: None,
+        quarters_needed: None,
     };
-    if n1 == 0 || n2 == 0 {
+    let (Some(a), Some(b)) = (clustered(h), clustered(l)) else {
+        let empty = if h.won + h.lost == 0 { higher } else { lower };
         out.verdict_text = format!(
-            "Tier {higher} vs Tier {lower}: cannot compare, Tier {} has no closed deals",
-            if n1 == 0 { higher } else { lower }
+            "Tier {higher} vs Tier {lower}: cannot compare, Tier {empty} has no closed deals"
         );
         return out;
-    }
-    let (p1, p2) = (c1 as f64 / n1 as f64, c2 as f64 / n2 as f64);
-    out.difference = Some(p1 - p2);
-    out.difference_interval = newcombe_diff_interval(c1, n1, c2, n2, confidence);
-    let (test, p_better, p_worse) = one_sided_tests(c1, n1, c2, n2);
-    out.test = test;
-    out.p_value = Some(p_better);
-    out.p_value_inversion = Some(p_worse);
-    let rates = format!(
-        "{:.1}% vs {:.1}% of closed deals won, {} and {} deals",
-        100.0 * p1,
-        100.0 * p2,
-        n1,
-        n2
-    );
-    let test = out.test.words();
-    if p_better < alpha {
-        out.verdict = PairVerdict::InOrder;
-        out.verdict_text = format!(
-            "Tier {higher} out-converts Tier {lower}: {rates} ({test}, {})",
-            crate::text::p_text(p_better)
-        );
-    } else if p_worse < alpha {
-        out.verdict = PairVerdict::Inverted;
-        out.verdict_text = format!(
-            "Tier {higher} converts worse than Tier {lower}: {rates} ({test}, {})",
-            crate::text::p_text(p_worse)
-        );
+    };
+    let alpha = 1.0 - family.confidence;
+    let p = clustered_diff_p_value(&a, &b);
+    // The level at which this comparison is tested under Holm: the interval
+    // at 1 − α·p/p_holm excludes 0 exactly when p_holm < α.
+    let level = if p_holm > 0.0 {
+        alpha * p / p_holm
     } else {
-        out.verdict = PairVerdict::NoSignificantDifference;
-        let direction = if p1 >= p2 {
-            Alternative::Greater
-        } else {
-            Alternative::Less
-        };
-        let need =
-            samplesize_two_proportions(p1, p2, alpha, POWER, direction).filter(|v| v.is_finite());
-        out.deals_needed_per_tier = need;
-        let more = need.map(|m| ((m.ceil() - n1.min(n2) as f64).max(0.0)) as u64);
-        out.verdict_text = match more {
-            Some(m) => format!(
-                "No significant difference between Tier {higher} and Tier {lower} with {} deals ({rates}): need about {m} more closed deals per tier to tell",
-                n1 + n2
-            ),
-            None => format!(
-                "No significant difference between Tier {higher} and Tier {lower} with {} deals ({rates}): the rates are equal",
-                n1 + n2
-            ),
-        };
-    }
+        alpha / family.size as f64
+    };
+    out.difference = Some(a.rate - b.rate);
+    out.difference_interval = clustered_diff_interval(&a, &b, 1.0 - level);
+    out.difference_interval_confidence = Some(1.0 - level);
+    out.test = ComparisonTest::NewcombeClustered;
+    out.p_value = Some(p);
+    out.p_value_holm = Some(p_holm);
+    let mdd = minimum_detectable_difference(&a, &b, alpha / family.size.max(1) as f64, POWER);
+    out.minimum_detectable_difference = mdd;
+    out.quarters_needed = mdd
+        .filter(|&d| d > TARGET_DIFFERENCE)
+        .map(|d| family.window_days.max(1.0) / DAYS_PER_QUARTER * (d / TARGET_DIFFERENCE).powi(2));
+    let (verdict, text) = verdict_text(&out, &a, &b, alpha);
+    out.verdict = verdict;
+    out.verdict_text = text;
     out
 }
 
-/// Both one-sided p-values (the higher tier converts better; worse), by
-/// Fisher's exact test where an expected cell count is under
-/// [`MIN_EXPECTED`] or every deal has one outcome, else the z-test.
-fn one_sided_tests(c1: u64, n1: u64, c2: u64, n2: u64) -> (ComparisonTest, f64, f64) {
-    let n = (n1 + n2) as f64;
-    let wins = (c1 + c2) as f64;
-    let min_expected = [
-        n1 as f64 * wins / n,
-        n1 as f64 * (n - wins) / n,
-        n2 as f64 * wins / n,
-        n2 as f64 * (n - wins) / n,
-    ]
-    .into_iter()
-    .fold(f64::INFINITY, f64::min);
-    if min_expected < MIN_EXPECTED || c1 + c2 == 0 || c1 + c2 == n1 + n2 {
-        let table = [[c1, n1 - c1], [c2, n2 - c2]];
-        (
-            ComparisonTest::FisherExact,
-            fisher_exact(table, Alternative::Greater).p_value,
-            fisher_exact(table, Alternative::Less).p_value,
-        )
-    } else {
-        let g = proportions_ztest(c1, n1, c2, n2, Alternative::Greater).map(|t| t.p_value);
-        let l = proportions_ztest(c1, n1, c2, n2, Alternative::Less).map(|t| t.p_value);
-        (
-            ComparisonTest::TwoProportionZ,
-            g.unwrap_or(1.0),
-            l.unwrap_or(1.0),
-        )
+/// The verdict and its sentence for a computed comparison.
+fn verdict_text(
+    c: &TierComparison,
+    a: &ClusteredRate,
+    b: &ClusteredRate,
+    alpha: f64,
+) -> (PairVerdict, String) {
+    let (higher, lower) = (c.higher, c.lower);
+    let rates = format!(
+        "{:.1}% vs {:.1}% of closed deals won, {} and {} deals from {} and {} accounts",
+        100.0 * a.rate,
+        100.0 * b.rate,
+        a.closed,
+        b.closed,
+        a.accounts,
+        b.accounts
+    );
+    let p_holm = c.p_value_holm.unwrap_or(1.0);
+    let evidence = match (c.difference_interval, c.difference_interval_confidence) {
+        (Some(iv), Some(conf)) => format!(
+            "difference {:+.1} points, {} CI {:+.1} to {:+.1}; two-sided, accounts as clusters, Holm-adjusted {}",
+            100.0 * (a.rate - b.rate),
+            crate::text::pct(Some(conf)),
+            100.0 * iv.lo,
+            100.0 * iv.hi,
+            crate::text::p_text(p_holm)
+        ),
+        _ => String::new(),
+    };
+    if p_holm < alpha && a.rate > b.rate {
+        return (
+            PairVerdict::InOrder,
+            format!("Tier {higher} out-converts Tier {lower}: {rates} ({evidence})"),
+        );
     }
+    if p_holm < alpha && a.rate < b.rate {
+        return (
+            PairVerdict::Inverted,
+            format!("Tier {higher} converts worse than Tier {lower}: {rates} ({evidence})"),
+        );
+    }
+    let detect = match (c.minimum_detectable_difference, c.quarters_needed) {
+        (Some(d), Some(q)) => format!(
+            ": this sample detects a difference of {:.1} points; about {:.0} quarters of deals at this rate would detect {:.0}",
+            100.0 * d,
+            q.ceil(),
+            100.0 * TARGET_DIFFERENCE
+        ),
+        (Some(d), None) => format!(": this sample detects a difference of {:.1} points", 100.0 * d),
+        _ => String::new(),
+    };
+    (
+        PairVerdict::NoSignificantDifference,
+        format!(
+            "No significant difference between Tier {higher} and Tier {lower} ({rates}; {evidence}){detect}",
+        ),
+    )
 }
 
-/// Tier 1 vs 2 and Tier 2 vs 3, and the verdict in words (its first comparison).
-pub fn comparisons(tiers: &[TierFigures], confidence: f64) -> (String, Vec<TierComparison>) {
+/// Tier 1 vs 2 and Tier 2 vs 3 with Holm's correction across them, and the
+/// verdict in words (its first comparison). `window_days` is the span of
+/// deal creation dates the tiers' figures cover.
+pub fn comparisons(
+    tiers: &[TierFigures],
+    confidence: f64,
+    window_days: f64,
+) -> (String, Vec<TierComparison>) {
     let get = |t: u8| {
         tiers
             .iter()
             .find(|f| f.tier == Some(t))
             .map(|f| &f.outcomes)
     };
-    let mut out = Vec::new();
-    for (a, b) in [(1u8, 2u8), (2, 3)] {
-        if let (Some(h), Some(l)) = (get(a), get(b)) {
-            out.push(compare(a, h, b, l, confidence));
-        }
-    }
+    let pairs: Vec<(u8, &OutcomeFigures, u8, &OutcomeFigures)> = [(1u8, 2u8), (2, 3)]
+        .into_iter()
+        .filter_map(|(a, b)| Some((a, get(a)?, b, get(b)?)))
+        .collect();
+    let raw: Vec<f64> = pairs
+        .iter()
+        .map(|(_, h, _, l)| raw_p_value(h, l).unwrap_or(f64::NAN))
+        .collect();
+    let adjusted = holm(&raw);
+    let family = Family {
+        confidence,
+        size: raw.iter().filter(|p| !p.is_nan()).count().max(1),
+        window_days,
+    };
+    let out: Vec<TierComparison> = pairs
+        .iter()
+        .zip(&adjusted)
+        .map(|(&(a, h, b, l), &p)| compare(a, h, b, l, p, &family))
+        .collect();
     let verdict = match out.first() {
         None => "Fewer than two of Tier 1, 2 and 3 are present: no comparison".to_string(),
         Some(c) => c.verdict_text.clone(),
@@ -274,7 +327,8 @@ pub fn current_tiers(
 ) -> CurrentTiers {
     let in_window = |i: usize| (range.from..=range.to).contains(&deals.created[i]);
     let tiers = tier_figures(tier, deals, &in_window, opts);
-    let (verdict, comparisons) = comparisons(&tiers, opts.confidence);
+    let days = f64::from(range.to - range.from + 1);
+    let (verdict, comparisons) = comparisons(&tiers, opts.confidence, days);
     let icp_gap = icp_gap(&tiers, deals, &in_window, in_icp);
     CurrentTiers {
         verdict,
@@ -458,16 +512,19 @@ pub fn icp_gap(
 mod tests {
     use super::*;
     use crate::outcomes::{TimeToWin, Velocity};
+    use crate::stats::conversion::newcombe_diff_interval;
+    use crate::stats::prec::{close, EXACT_EPS};
 
     fn fig(won: u64, lost: u64) -> OutcomeFigures {
         OutcomeFigures {
-            accounts: 10,
+            accounts: won + lost,
             deals: won + lost,
             won,
             lost,
             open: 0,
             win_rate: Some(won as f64 / (won + lost) as f64),
             win_rate_interval: None,
+            design_effect: Some(1.0),
             median_days_to_win_won_only: None,
             time_to_win: TimeToWin {
                 horizons: vec![],
@@ -487,74 +544,88 @@ mod tests {
         }
     }
 
-    /// 30/100 vs 20/100: pooled p = 0.25, se = sqrt(0.25 · 0.75 · 2/100) =
-    /// 0.0612372, z = 0.1 / 0.0612372 = 1.6329932, one-sided p = 1 − Φ(z) =
-    /// 0.0512352: not significant at 5%, and the z-test is used (every
-    /// expected count is at least 20).
-    #[test]
-    fn z_test_verdict_matches_the_hand_computation() {
-        let c = compare(1, &fig(30, 70), 2, &fig(20, 80), 0.95);
-        assert_eq!(c.test, ComparisonTest::TwoProportionZ);
-        assert!(
-            (c.p_value.unwrap() - 0.051_235_217).abs() < 1e-6,
-            "{:?}",
-            c.p_value
-        );
-        assert!((c.difference.unwrap() - 0.1).abs() < 1e-12);
-        assert_eq!(c.verdict, PairVerdict::NoSignificantDifference);
+    fn tiers(figs: &[(u64, u64)]) -> Vec<TierFigures> {
+        figs.iter()
+            .enumerate()
+            .map(|(i, &(w, l))| TierFigures {
+                tier: Some(i as u8 + 1),
+                outcomes: fig(w, l),
+            })
+            .collect()
     }
 
-    /// 2/5 vs 0/5 has expected counts of 1 win per tier: Fisher's exact test.
-    /// One-sided p = P(X ≥ 2) for X ~ Hypergeometric(N = 10, K = 2, n = 5) =
-    /// C(5,2)·C(5,0)/C(10,2) = 10/45 = 0.2222.
+    /// Alone, a comparison is tested at 5% and its interval is the 95%
+    /// Newcombe interval; the verdict follows the interval.
     #[test]
-    fn small_counts_switch_to_fishers_exact_test() {
-        let c = compare(1, &fig(2, 3), 2, &fig(0, 5), 0.95);
-        assert_eq!(c.test, ComparisonTest::FisherExact);
-        assert!(
-            (c.p_value.unwrap() - 10.0 / 45.0).abs() < 1e-12,
-            "{:?}",
-            c.p_value
+    fn a_single_comparison_is_its_own_family() {
+        let (_, c) = comparisons(&tiers(&[(30, 70), (20, 80)]), 0.95, 91.0);
+        assert_eq!(c.len(), 1);
+        let c = &c[0];
+        assert_eq!(c.p_value, c.p_value_holm);
+        assert!(close(
+            c.difference_interval_confidence.unwrap(),
+            0.95,
+            0.0,
+            EXACT_EPS
+        ));
+        let newcombe = newcombe_diff_interval(30, 100, 20, 100, 0.95).unwrap();
+        let iv = c.difference_interval.unwrap();
+        assert!(close(iv.lo, newcombe.lo, 0.0, 1e-12) && close(iv.hi, newcombe.hi, 0.0, 1e-12));
+        assert_eq!(
+            c.verdict == PairVerdict::NoSignificantDifference,
+            iv.lo <= 0.0
         );
     }
 
-    /// 120/400 vs 100/400 (30% vs 25%): z = 1.5836, p = 0.0566, not
-    /// significant. Deals per tier needed at α = 5% one-sided and 80% power:
-    /// p̄ = 0.275, σ0 = sqrt(2 · 0.275 · 0.725) = 0.6314665,
-    /// σ1 = sqrt(0.3 · 0.7 + 0.25 · 0.75) = 0.6304760,
-    /// n = ((1.6448536 · σ0 + 0.8416212 · σ1) / 0.05)² = 985.07,
-    /// so about 986 − 400 = 586 more closed deals per tier.
+    /// Two comparisons with raw p-values p1 < p2: Holm multiplies the
+    /// smaller by 2 and the larger by max(2·p1, p2)/p2, and each interval
+    /// is at 1 − 0.05·p/p_holm, so it touches 0 exactly at the corrected level.
     #[test]
-    fn need_about_m_more_deals_matches_the_hand_computation() {
-        let c = compare(1, &fig(120, 280), 2, &fig(100, 300), 0.95);
-        assert_eq!(c.verdict, PairVerdict::NoSignificantDifference);
-        assert!(
-            (c.deals_needed_per_tier.unwrap() - 985.071).abs() < 1e-3,
-            "{:?}",
-            c.deals_needed_per_tier
-        );
-        assert!(
-            c.verdict_text
-                .contains("need about 586 more closed deals per tier"),
-            "{}",
-            c.verdict_text
-        );
-        // The same numbers the other way round are an inversion of the same size.
-        let inv = compare(1, &fig(100, 300), 2, &fig(120, 280), 0.95);
-        assert!(
-            inv.verdict_text.contains("need about 586 more"),
-            "{}",
-            inv.verdict_text
-        );
+    fn holm_sets_the_verdict_and_the_interval_level() {
+        let (_, c) = comparisons(&tiers(&[(62, 38), (45, 55), (36, 64)]), 0.95, 91.0);
+        let (p1, p2) = (c[0].p_value.unwrap(), c[1].p_value.unwrap());
+        let expected = holm(&[p1, p2]);
+        assert_eq!(c[0].p_value_holm, Some(expected[0]));
+        assert_eq!(c[1].p_value_holm, Some(expected[1]));
+        for x in &c {
+            let iv = x.difference_interval.unwrap();
+            let significant = x.p_value_holm.unwrap() < 0.05;
+            assert_eq!(significant, iv.lo > 0.0 || iv.hi < 0.0, "{x:?}");
+            assert_eq!(
+                significant,
+                x.verdict != PairVerdict::NoSignificantDifference
+            );
+        }
+        // 62/100 vs 45/100 is significant raw (p ≈ 0.016) but the level is
+        // 2.5% for the smaller of two p-values.
+        assert!(p1 < 0.05 && c[0].p_value_holm.unwrap() > p1, "{c:?}");
     }
 
     #[test]
     fn a_significant_inversion_is_called_one() {
-        let c = compare(1, &fig(5, 95), 2, &fig(40, 60), 0.95);
-        assert_eq!(c.verdict, PairVerdict::Inverted);
-        assert!(c
+        let (_, c) = comparisons(&tiers(&[(5, 95), (40, 60)]), 0.95, 91.0);
+        assert_eq!(c[0].verdict, PairVerdict::Inverted);
+        assert!(c[0]
             .verdict_text
             .starts_with("Tier 1 converts worse than Tier 2"));
+        assert!(c[0].difference_interval.unwrap().hi < 0.0);
+    }
+
+    /// 30/100 vs 20/100 over one quarter, one deal per account, alone:
+    /// detectable difference (1.959964 + 0.841621)·sqrt(0.1875·0.02) =
+    /// 0.171561, so a 10-point difference needs (1.71561)² = 2.943 quarters.
+    #[test]
+    fn the_detectable_difference_and_quarters_needed_match_the_hand_computation() {
+        let (_, c) = comparisons(&tiers(&[(30, 70), (20, 80)]), 0.95, DAYS_PER_QUARTER);
+        let d = c[0].minimum_detectable_difference.unwrap();
+        assert!(close(d, 0.171_561, 0.0, 1e-6), "{d}");
+        let q = c[0].quarters_needed.unwrap();
+        assert!(close(q, (d / 0.1).powi(2), 0.0, EXACT_EPS), "{q}");
+        assert!(
+            c[0].verdict_text.contains("about 3 quarters"),
+            "{}",
+            c[0].verdict_text
+        );
     }
 
     #[test]

@@ -224,7 +224,7 @@ fn report_json_has_every_contract_section_and_consistent_counts() {
     ] {
         assert!(r.get(key).is_some(), "report.json lacks '{key}'");
     }
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["run"]["inputs"]["accounts"]["rows"], 1200);
     assert_eq!(
         r["run"]["inputs"]["deals"]["sha256"]

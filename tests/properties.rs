@@ -375,7 +375,7 @@ fn consistent(o: &Rendered, n_accounts: usize) -> Result<(), TestCaseError> {
             .1,
     )
     .map_err(|e| TestCaseError::fail(e.to_string()))?;
-    prop_assert_eq!(&json["schema_version"], &serde_json::json!(1));
+    prop_assert_eq!(&json["schema_version"], &serde_json::json!(2));
     Ok(())
 }
 

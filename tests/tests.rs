@@ -18,3 +18,4 @@ mod properties;
 mod recommend;
 mod speed;
 mod validate;
+mod verdict_sim;

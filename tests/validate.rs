@@ -31,7 +31,7 @@ fn the_planted_inversion_is_significant_and_fail_on_inversion_exits_3() {
     json.push("--json");
     let v: Value = serde_json::from_slice(&wd.ok(&json).stdout).unwrap();
     assert_eq!(v["comparisons"][0]["verdict"], "inverted");
-    assert!(v["comparisons"][0]["p_value_inversion"].as_f64().unwrap() < 0.05);
+    assert!(v["comparisons"][0]["p_value_holm"].as_f64().unwrap() < 0.05);
     wd.ok(&[
         "discover",
         "--accounts",

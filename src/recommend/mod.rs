@@ -774,7 +774,8 @@ fn validate(
             .find(|f| f.tier == Some(t))
             .map(|f| &f.outcomes)
     };
-    let (_, comparisons) = crate::verdict::comparisons(&tiers, opts.confidence);
+    let days = f64::from(holdout.to - holdout.from + 1);
+    let (_, comparisons) = crate::verdict::comparisons(&tiers, opts.confidence, days);
     let (mut p, mut y, mut acc) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..deals.len() {
         if in_hold(i) && deals.outcome[i] != OutcomeLabel::Open {

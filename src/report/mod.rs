@@ -33,7 +33,7 @@ pub use crate::verdict::{
 };
 
 /// Bumped on any breaking change to `report.json`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A section that may not have been computed.
 #[derive(Debug, Clone, Serialize)]

@@ -116,15 +116,20 @@ pub fn wilson_interval(successes: u64, trials: u64, confidence: f64) -> Option<I
     }
     let z = two_sided_z(confidence)?;
     let n = trials as f64;
-    let q = successes as f64 / n;
+    Some(wilson_from(successes as f64 / n, n, z))
+}
+
+/// Wilson's interval for a proportion `q` observed on `n` trials (`n` may be
+/// an effective, non-integer sample size) at normal quantile `z`.
+pub(crate) fn wilson_from(q: f64, n: f64, z: f64) -> Interval {
     let z2 = z * z;
     let denom = 1.0 + z2 / n;
     let center = (q + z2 / (2.0 * n)) / denom;
     let half = z * (q * (1.0 - q) / n + z2 / (4.0 * n * n)).sqrt() / denom;
-    Some(Interval {
+    Interval {
         lo: (center - half).clamp(0.0, 1.0),
         hi: (center + half).clamp(0.0, 1.0),
-    })
+    }
 }
 
 /// Pooled two-proportion z-test of `p1 - p2 = 0`.
@@ -418,17 +423,34 @@ pub fn newcombe_diff_interval(
     nobs2: u64,
     confidence: f64,
 ) -> Option<Interval> {
-    let w1 = wilson_interval(count1, nobs1, confidence)?;
-    let w2 = wilson_interval(count2, nobs2, confidence)?;
-    let p1 = count1 as f64 / nobs1 as f64;
-    let p2 = count2 as f64 / nobs2 as f64;
+    if nobs1 == 0 || nobs2 == 0 || count1 > nobs1 || count2 > nobs2 {
+        return None;
+    }
+    let z = two_sided_z(confidence)?;
+    let (n1, n2) = (nobs1 as f64, nobs2 as f64);
+    Some(newcombe_from(
+        count1 as f64 / n1,
+        n1,
+        z,
+        count2 as f64 / n2,
+        n2,
+        z,
+    ))
+}
+
+/// Newcombe's interval for `p1 − p2` from proportions on `n1` and `n2`
+/// trials (possibly effective, non-integer sizes), each group's Wilson
+/// interval at its own quantile `z1`, `z2`.
+pub(crate) fn newcombe_from(p1: f64, n1: f64, z1: f64, p2: f64, n2: f64, z2: f64) -> Interval {
+    let w1 = wilson_from(p1, n1, z1);
+    let w2 = wilson_from(p2, n2, z2);
     let diff = p1 - p2;
     let d_lo = ((p1 - w1.lo).powi(2) + (w2.hi - p2).powi(2)).sqrt();
     let d_hi = ((p2 - w2.lo).powi(2) + (w1.hi - p1).powi(2)).sqrt();
-    Some(Interval {
+    Interval {
         lo: diff - d_lo,
         hi: diff + d_hi,
-    })
+    }
 }
 
 /// Deals needed in each of two equal groups to detect win rates `p1` vs `p2`

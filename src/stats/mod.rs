@@ -8,6 +8,7 @@
 pub mod association;
 pub mod auc;
 pub mod cif_compare;
+pub mod clustered;
 pub mod conversion;
 pub mod descriptive;
 pub mod error;
