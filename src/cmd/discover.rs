@@ -45,7 +45,7 @@ pub struct Args {
     /// A previous run directory: keep its segment ids for the same segments, list tier moves, and measure drift.
     #[arg(long)]
     pub previous: Option<PathBuf>,
-    /// Exit with status 3 when a feature, the fit score or a tier's win rate has drifted (PSI > 0.25) since --previous.
+    /// Exit with status 3 when a feature, the fit score or a tier's win rate has drifted (PSI > 0.25, beyond sampling noise at 5%, Holm) since --previous.
     #[arg(long, requires = "previous")]
     pub fail_on_drift: bool,
 }
@@ -751,28 +751,37 @@ impl Previous {
                     crate::features::infer::apply(&accounts.features, &m.features, &accounts.path)
                         .ok()
                         .map(|f| m.apply(&f, accounts.len()).probability);
-                let then_rates: Vec<(Option<u64>, f64)> = self
+                let then_counts: Vec<(Option<u64>, u64, u64)> = self
                     .report
                     .as_ref()
                     .and_then(|r| r["current_tiers"]["tiers"].as_array().cloned())
                     .unwrap_or_default()
                     .iter()
-                    .filter_map(|t| Some((t["tier"].as_u64(), t["outcomes"]["win_rate"].as_f64()?)))
+                    .filter_map(|t| {
+                        let o = &t["outcomes"];
+                        Some((t["tier"].as_u64(), o["won"].as_u64()?, o["lost"].as_u64()?))
+                    })
                     .collect();
-                let tier_rates: Vec<(String, f64, f64)> = report
+                // The deals closed since the previous run: today's counts less its.
+                let tier_rates: Vec<crate::drift::TierRates> = report
                     .current_tiers
                     .computed()
                     .map(|ct| {
                         ct.tiers
                             .iter()
                             .filter_map(|t| {
-                                let then =
-                                    then_rates.iter().find(|x| x.0 == t.tier.map(u64::from))?.1;
-                                let now = t.outcomes.win_rate?;
-                                let name = t.tier.map_or("untiered win rate".to_string(), |x| {
-                                    format!("Tier {x} win rate")
-                                });
-                                Some((name, then, now))
+                                let &(_, won, lost) =
+                                    then_counts.iter().find(|x| x.0 == t.tier.map(u64::from))?;
+                                let (w, c) = (t.outcomes.won, t.outcomes.won + t.outcomes.lost);
+                                Some(crate::drift::TierRates {
+                                    name: t.tier.map_or("untiered win rate".to_string(), |x| {
+                                        format!("Tier {x} win rate")
+                                    }),
+                                    then_won: won,
+                                    then_closed: won + lost,
+                                    new_won: w.checked_sub(won)?,
+                                    new_closed: c.checked_sub(won + lost)?,
+                                })
                             })
                             .collect()
                     })

@@ -529,6 +529,7 @@ pub fn recommend(
                 labels: vec![],
                 shares: vec![],
             },
+            accounts: None,
         },
     };
     let scores = model.apply_encoded(features, matrix);

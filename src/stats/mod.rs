@@ -9,6 +9,7 @@ pub mod association;
 pub mod conversion;
 pub mod descriptive;
 pub mod error;
+pub mod multiple;
 pub mod prec;
 pub mod survival;
 
@@ -21,4 +22,5 @@ pub use conversion::{
     wilson_interval, Alternative, FisherResult, Interval, TestResult, TestResultDf,
 };
 pub use error::StatsError;
+pub use multiple::holm;
 pub use survival::{aalen_johansen, logrank_test, CifPoint, CumulativeIncidence, Outcome};
