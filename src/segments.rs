@@ -192,3 +192,87 @@ pub fn name(distinctions: &[Distinction], features: &[FeatureColumn]) -> String 
         parts.join(", ")
     }
 }
+/// Shuffles of account outcomes behind [`best_segment_test`].
+pub const BEST_SEGMENT_PERMUTATIONS: usize = 1000;
+/// Seed of those shuffles.
+pub const BEST_SEGMENT_SEED: u64 = 42;
+
+/// Whether the best-converting segment converts better than chance allows.
+///
+/// The segments were drawn on features weighted by their correlation with
+/// winning on these same deals, and the best of k is picked after the fact,
+/// so a deal-level test of it is too eager. Here the statistic is the
+/// largest one-sided two-proportion z of a segment against the rest (the
+/// best segment re-selected), and its null distribution comes from
+/// shuffling each account's (won, lost) deals among the accounts, with the
+/// segments held fixed: deals stay with their account, so clustering in
+/// accounts is allowed for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BestSegmentTest {
+    /// Index of the best segment as clustered (0-based, before ids).
+    #[serde(skip)]
+    pub segment: usize,
+    /// Its z against the other segments' closed deals.
+    pub z: f64,
+    /// `(1 + #{shuffled best z ≥ z}) / (1 + permutations)`.
+    pub p_value: f64,
+    pub permutations: usize,
+    pub seed: u64,
+}
+
+/// The segment with the largest z of its win rate against the rest's.
+fn best_z(labels: &[usize], k: usize, won: &[f64], lost: &[f64]) -> Option<(usize, f64)> {
+    let (mut w, mut c) = (vec![0.0; k], vec![0.0; k]);
+    for (i, &s) in labels.iter().enumerate() {
+        w[s] += won[i];
+        c[s] += won[i] + lost[i];
+    }
+    let (tw, tc): (f64, f64) = (w.iter().sum(), c.iter().sum());
+    (0..k)
+        .filter_map(|s| {
+            let t = crate::stats::proportions_ztest(
+                w[s] as u64,
+                c[s] as u64,
+                (tw - w[s]) as u64,
+                (tc - c[s]) as u64,
+                crate::stats::Alternative::Greater,
+            )?;
+            Some((s, t.statistic))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The permutation test of the best segment, from per-account won and lost
+/// deal counts and the accounts' segments. `None` without two segments with
+/// closed deals.
+pub fn best_segment_test(
+    labels: &[usize],
+    k: usize,
+    won: &[f64],
+    lost: &[f64],
+    seed: u64,
+) -> Option<BestSegmentTest> {
+    use rand::{seq::SliceRandom, SeedableRng};
+    let (segment, z) = best_z(labels, k, won, lost)?;
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(seed);
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    let (mut pw, mut pl) = (won.to_vec(), lost.to_vec());
+    let mut at_least = 0;
+    for _ in 0..BEST_SEGMENT_PERMUTATIONS {
+        order.shuffle(&mut rng);
+        for (a, &b) in order.iter().enumerate() {
+            pw[a] = won[b];
+            pl[a] = lost[b];
+        }
+        if best_z(labels, k, &pw, &pl).is_some_and(|(_, x)| x >= z) {
+            at_least += 1;
+        }
+    }
+    Some(BestSegmentTest {
+        segment,
+        z,
+        p_value: (1 + at_least) as f64 / (1 + BEST_SEGMENT_PERMUTATIONS) as f64,
+        permutations: BEST_SEGMENT_PERMUTATIONS,
+        seed,
+    })
+}

@@ -11,6 +11,7 @@ mod drift;
 mod fuzz_inputs;
 mod hardening;
 mod html_report;
+mod noise;
 mod progress;
 mod properties;
 mod recommend;

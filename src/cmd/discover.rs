@@ -17,7 +17,6 @@ use crate::report::{
     self, ClusteringReport, DataQuality, FeatureUsed, Parameters, RankedSegment, Report, RunInfo,
     Section, SegmentReport, SpeedReport,
 };
-use crate::stats::association::chi2_contingency;
 use crate::stats::survival::logrank_test;
 
 #[derive(Debug, clap::Args)]
@@ -215,6 +214,10 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         seg_accounts[l] += 1;
     }
     let distinctions = crate::segments::distinctions(&features, &clustering.labels, k);
+    let best_segment = {
+        let (won, lost) = crate::recommend::counts(&deals, accounts.len(), &|_| true);
+        crate::segments::best_segment_test(&clustering.labels, k, &won, &lost, config.cluster.seed)
+    };
     let previous = config.previous.as_deref().map(Previous::load).transpose()?;
     let matching = previous.as_ref().map(|p| {
         crate::stability::match_segments(
@@ -359,6 +362,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             n_runs: config.cluster.n_runs,
             fit_sample: clustering.fit_sample,
             silhouette_sample: clustering.silhouette_sample,
+            best_segment: best_segment.clone(),
         },
         segments,
         speed,
@@ -387,7 +391,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         .data_quality
         .warnings
         .extend(not_computed_warnings(&report));
-    report.headlines = headlines(&report, &overall);
+    report.headlines = headlines(&report, &overall, best_segment.as_ref());
     report.run.finished_at = rfc3339_now();
 
     let explain = rec
@@ -616,15 +620,16 @@ fn current_tiers_section(
     ))
 }
 
-fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<String> {
+fn headlines(
+    r: &Report,
+    overall: &crate::outcomes::OutcomeFigures,
+    best_test: Option<&crate::segments::BestSegmentTest>,
+) -> Vec<String> {
     use crate::report::markdown::{interval, pct};
     let mut h = Vec::new();
-    let table: Vec<Vec<u64>> = r
-        .segments
-        .iter()
-        .map(|s| vec![s.outcomes.won, s.outcomes.lost])
-        .collect();
-    let differ = chi2_contingency(&table).map(|c| c.p_value);
+    // The best segment is judged by its permutation test, not by deal-level
+    // chi-square: the segments were drawn with these deals' outcomes.
+    let differ = best_test.map(|t| t.p_value);
     let closed = |s: &SegmentReport| s.outcomes.won + s.outcomes.lost;
     let ranked: Vec<&SegmentReport> = {
         let mut v: Vec<&SegmentReport> = r
@@ -641,7 +646,8 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
         v
     };
     match (differ, ranked.first(), ranked.last()) {
-        (Some(p), Some(best), Some(_)) if p < 1.0 - r.run.parameters.confidence => {
+        (Some(p), Some(_), Some(_)) if p < 1.0 - r.run.parameters.confidence => {
+            let best = &r.segments[best_test.map_or(0, |t| t.segment)];
             let p90 = best.outcomes.time_to_win.horizons.iter().find(|x| x.days == 90);
             h.push(format!(
                 "Best segment: S{} ({}) wins {} of {} closed deals ({}), {:.1}× the overall {}{}.",
@@ -656,7 +662,7 @@ fn headlines(r: &Report, overall: &crate::outcomes::OutcomeFigures) -> Vec<Strin
             ));
         }
         (Some(p), Some(best), Some(worst)) => h.push(format!(
-            "Segments convert alike: win rates range from {} to {} and do not differ significantly (chi-square {}).",
+            "Segments convert alike: win rates range from {} to {} and the best is within chance (permutation test over accounts, {}).",
             pct(worst.outcomes.win_rate),
             pct(best.outcomes.win_rate),
             crate::report::markdown::p_text(p)

@@ -333,7 +333,8 @@ pub fn holdout_quarter(as_of: i32) -> (String, DayRange) {
     }
 }
 
-fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64>, Vec<f64>) {
+/// Per account, its won and lost deals among those `keep` accepts.
+pub fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64>, Vec<f64>) {
     let (mut won, mut lost) = (vec![0.0; n], vec![0.0; n]);
     for i in 0..deals.len() {
         if !keep(i) {

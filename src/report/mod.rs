@@ -156,6 +156,9 @@ pub struct ClusteringReport {
     pub fit_sample: usize,
     /// Accounts the silhouette was computed on.
     pub silhouette_sample: usize,
+    /// The best-converting segment against chance, by shuffling account
+    /// outcomes among fixed segments; `null` without closed deals in two segments.
+    pub best_segment: Option<crate::segments::BestSegmentTest>,
 }
 
 #[derive(Debug, Clone, Serialize)]
