@@ -214,10 +214,13 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         seg_accounts[l] += 1;
     }
     let distinctions = crate::segments::distinctions(&features, &clustering.labels, k);
-    let best_segment = {
-        let (won, lost) = crate::recommend::counts(&deals, accounts.len(), &|_| true);
-        crate::segments::best_segment_test(&clustering.labels, k, &won, &lost, config.cluster.seed)
-    };
+    let best_segment = crate::segments::held_out_best_segment_test(
+        &matrix.x,
+        &deals.account,
+        &won,
+        k,
+        &config.cluster,
+    );
     let previous = config.previous.as_deref().map(Previous::load).transpose()?;
     let matching = previous.as_ref().map(|p| {
         crate::stability::match_segments(
@@ -627,8 +630,9 @@ fn headlines(
 ) -> Vec<String> {
     use crate::report::markdown::{interval, pct};
     let mut h = Vec::new();
-    // The best segment is judged by its permutation test, not by deal-level
-    // chi-square: the segments were drawn with these deals' outcomes.
+    // Whether any segment converts better than chance is judged out of
+    // sample (see `held_out_best_segment_test`): these segments were drawn
+    // with these deals' outcomes.
     let differ = best_test.map(|t| t.p_value);
     let closed = |s: &SegmentReport| s.outcomes.won + s.outcomes.lost;
     let ranked: Vec<&SegmentReport> = {
@@ -646,8 +650,7 @@ fn headlines(
         v
     };
     match (differ, ranked.first(), ranked.last()) {
-        (Some(p), Some(_), Some(_)) if p < 1.0 - r.run.parameters.confidence => {
-            let best = &r.segments[best_test.map_or(0, |t| t.segment)];
+        (Some(p), Some(best), Some(_)) if p < 1.0 - r.run.parameters.confidence => {
             let p90 = best.outcomes.time_to_win.horizons.iter().find(|x| x.days == 90);
             h.push(format!(
                 "Best segment: S{} ({}) wins {} of {} closed deals ({}), {:.1}× the overall {}{}.",
@@ -662,7 +665,7 @@ fn headlines(
             ));
         }
         (Some(p), Some(best), Some(worst)) => h.push(format!(
-            "Segments convert alike: win rates range from {} to {} and the best is within chance (permutation test over accounts, {}).",
+            "Segments convert alike: win rates range from {} to {} and the best is within chance (held-out permutation test over accounts, {}).",
             pct(worst.outcomes.win_rate),
             pct(best.outcomes.win_rate),
             crate::report::markdown::p_text(p)

@@ -15,7 +15,8 @@
 //! fit score and the tiers. At most one condition per feature, and at most
 //! `max_qualifying`. Disqualifying criteria are single conditions whose win
 //! rate is clearly below half the overall rate (upper 95% Wilson bound under
-//! 0.5 × overall) with enough support. Numeric cut points are quantiles
+//! 0.5 × overall) with enough support, and whose z against the rest exceeds
+//! the 95th percentile of the worst candidate's over the same shuffles. Numeric cut points are quantiles
 //! snapped to readable values (1, 2, 2.5, 5 × 10^k).
 
 use serde::{Deserialize, Serialize};
@@ -388,9 +389,7 @@ impl Step {
         Some((z, w * (r.log2() - self.rate.log2())))
     }
 
-    /// The 95th percentile of the best candidate's z when the accounts'
-    /// (won, lost) deals are shuffled among the accounts in `inside`: the z
-    /// the best of these candidates reaches by chance one time in twenty.
+    /// The threshold of this step: see [`permuted_best`].
     fn null_best_z(
         &self,
         masks: &[Vec<bool>],
@@ -400,27 +399,42 @@ impl Step {
         lost: &[f64],
         rng: &mut rand_xoshiro::Xoshiro256Plus,
     ) -> f64 {
-        use rand::seq::SliceRandom;
-        let (mut pw, mut pl) = (won.to_vec(), lost.to_vec());
-        let mut order = inside.to_vec();
-        let mut best: Vec<f64> = (0..PERMUTATIONS)
-            .map(|_| {
-                order.shuffle(rng);
-                for (&a, &b) in inside.iter().zip(&order) {
-                    pw[a] = won[b];
-                    pl[a] = lost[b];
-                }
-                open.iter()
-                    .filter_map(|&k| {
-                        let (w, l) = sums(&masks[k], inside, &pw, &pl);
-                        self.score(w, l).map(|s| s.0)
-                    })
-                    .fold(f64::NEG_INFINITY, f64::max)
-            })
-            .collect();
-        best.sort_by(f64::total_cmp);
-        best[(PERMUTATIONS * 95).div_ceil(100) - 1]
+        let stat = |w: f64, l: f64| self.score(w, l).map(|s| s.0);
+        permuted_best(masks, open, inside, (won, lost), rng, &stat)
     }
+}
+
+/// The 95th percentile of the best candidate's statistic when the
+/// accounts' (won, lost) deals are shuffled among the accounts in `inside`:
+/// what the best of these candidates reaches by chance one time in twenty.
+fn permuted_best(
+    masks: &[Vec<bool>],
+    open: &[usize],
+    inside: &[usize],
+    (won, lost): (&[f64], &[f64]),
+    rng: &mut rand_xoshiro::Xoshiro256Plus,
+    stat: &dyn Fn(f64, f64) -> Option<f64>,
+) -> f64 {
+    use rand::seq::SliceRandom;
+    let (mut pw, mut pl) = (won.to_vec(), lost.to_vec());
+    let mut order = inside.to_vec();
+    let mut best: Vec<f64> = (0..PERMUTATIONS)
+        .map(|_| {
+            order.shuffle(rng);
+            for (&a, &b) in inside.iter().zip(&order) {
+                pw[a] = won[b];
+                pl[a] = lost[b];
+            }
+            open.iter()
+                .filter_map(|&k| {
+                    let (w, l) = sums(&masks[k], inside, &pw, &pl);
+                    stat(w, l)
+                })
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect();
+    best.sort_by(f64::total_cmp);
+    best[(PERMUTATIONS * 95).div_ceil(100) - 1]
 }
 
 /// Rules are learned on at most this many accounts with closed deals (a
@@ -500,11 +514,29 @@ pub fn learn(
         qualifying.push(cands[k].clone());
     }
 
-    // Disqualifying: clearly poor single conditions, worst first.
+    // Disqualifying: clearly poor single conditions, worst first, each also
+    // past the permutation threshold of the worst candidate's z.
+    let worse = |w: f64, l: f64| {
+        if w + l < min_support {
+            return None;
+        }
+        let z = proportions_ztest(
+            (tw - w) as u64,
+            (tw + tl - w - l) as u64,
+            w as u64,
+            (w + l) as u64,
+            Alternative::Greater,
+        )?;
+        Some(z.statistic)
+    };
+    let everyone: Vec<usize> = (0..n).collect();
+    let all_cands: Vec<usize> = (0..cands.len()).collect();
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED.wrapping_sub(1));
+    let worst_z = permuted_best(&masks, &all_cands, &everyone, (won, lost), &mut rng, &worse);
     let mut poor: Vec<(f64, usize)> = Vec::new();
     for (k, m) in masks.iter().enumerate() {
         let (w, l) = totals(m, won, lost);
-        if w + l < min_support {
+        if w + l < min_support || worse(w, l).is_none_or(|z| z <= worst_z) {
             continue;
         }
         if let Some(iv) = wilson_interval(w as u64, (w + l) as u64, 0.95) {
