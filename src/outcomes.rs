@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::config::OutcomeLabel;
+use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::stats::conversion::{wilson_interval, Interval};
 use crate::stats::descriptive::median_counts;

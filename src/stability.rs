@@ -6,8 +6,32 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::error::{Error, Location, Result};
-use crate::report::{Movement, TierMove};
+use crate::error::{Error, IoOp, Location, Result};
+use serde::Serialize;
+
+/// One account whose tier changed since the previous run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierMove {
+    pub account_id: String,
+    pub from: Option<u8>,
+    pub to: Option<u8>,
+    pub reason: String,
+}
+
+/// Tier changes since a previous run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Movement {
+    pub previous_run: String,
+    pub up: u64,
+    pub down: u64,
+    pub unchanged: u64,
+    /// Accounts that gained a tier (were untiered or absent).
+    pub entered: u64,
+    /// Accounts that lost their tier (now untiered or absent).
+    pub left: u64,
+    /// Every move, up to `MAX_MOVES_LISTED`, ordered by account id.
+    pub moves: Vec<TierMove>,
+}
 
 /// At most this many individual tier moves are listed.
 pub const MAX_MOVES_LISTED: usize = 200;
@@ -44,7 +68,7 @@ impl ScoredRow {
 /// `account_id` → its row in a run's `accounts_scored.parquet`.
 pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, ScoredRow>> {
     let file = scored_file(path);
-    let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
+    let f = std::fs::File::open(&file).map_err(|e| Error::io(IoOp::Reading, &file, e))?;
     let df = ParquetReader::new(f)
         .finish()
         .map_err(|e| crate::error::polars_input(&file, e))?;
@@ -89,39 +113,15 @@ pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, Scored
     }
     let current = tiers("current_tier")?;
     let recommended = tiers("recommended_tier").unwrap_or_else(|_| vec![None; df.height()]);
-    let fit: Vec<Option<f64>> = match df.column("fit_score") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::Float64)
-            .map_err(bad)?
-            .f64()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
-    let segment: Vec<Option<u32>> = match df.column("segment") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::UInt32)
-            .map_err(bad)?
-            .u32()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
-    let icp: Vec<Option<bool>> = match df.column("in_icp") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::Boolean)
-            .map_err(bad)?
-            .bool()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
+    let fit = optional(&df, "fit_score", DataType::Float64, &file, |s| {
+        Ok(s.f64()?.iter().collect())
+    })?;
+    let segment = optional(&df, "segment", DataType::UInt32, &file, |s| {
+        Ok(s.u32()?.iter().collect())
+    })?;
+    let icp = optional(&df, "in_icp", DataType::Boolean, &file, |s| {
+        Ok(s.bool()?.iter().collect())
+    })?;
     let mut out = HashMap::with_capacity(df.height());
     for (i, id) in ids.str().map_err(bad)?.iter().enumerate() {
         out.insert(
@@ -136,6 +136,22 @@ pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, Scored
         );
     }
     Ok(out)
+}
+
+/// An optional column of a run's table cast to `dtype`, all null where the
+/// run has no such column.
+fn optional<T: Clone>(
+    df: &DataFrame,
+    name: &str,
+    dtype: DataType,
+    file: &Path,
+    values: impl Fn(&Series) -> PolarsResult<Vec<Option<T>>>,
+) -> Result<Vec<Option<T>>> {
+    let bad = |e: PolarsError| crate::error::polars_input(file, e);
+    match df.column(name) {
+        Ok(c) => values(&c.as_materialized_series().cast(&dtype).map_err(bad)?).map_err(bad),
+        Err(_) => Ok(vec![None; df.height()]),
+    }
 }
 
 /// Why an account's tier changed, from what the two runs recorded.
@@ -264,7 +280,7 @@ pub struct SegmentMatching {
 /// Read `segments.parquet` of a run: id → name.
 pub fn segment_names(run: &Path) -> Result<HashMap<u32, String>> {
     let file = run.join("segments.parquet");
-    let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
+    let f = std::fs::File::open(&file).map_err(|e| Error::io(IoOp::Reading, &file, e))?;
     let df = ParquetReader::new(f)
         .finish()
         .map_err(|e| crate::error::polars_input(&file, e))?;

@@ -308,7 +308,7 @@ fn a_fifty_account_batch_from_the_training_distribution_is_rarely_flagged_and_a_
         "run1",
         "-q",
     ]);
-    let model = abm_segments::cmd::score::read_model(&wd.path("run1")).unwrap();
+    let model = abm_segments::pipeline::score::read_model(&wd.path("run1")).unwrap();
     let fresh = crate::util::generated(2000, 8);
     let features = abm_segments::features::infer::apply(
         &fresh.accounts.features,

@@ -3,7 +3,8 @@
 //! chance and no ICP criterion holds. Two generated structures, seeded;
 //! 100 draws of each run in about 25 s in the test profile.
 
-use abm_segments::config::ClusterConfig;
+use abm_segments::cluster::ClusterConfig;
+use abm_segments::domain::OutcomeLabel;
 use abm_segments::features::{encode::encode, encode::outcome_weights, FeatureColumn};
 use abm_segments::recommend::rules::{learn, RuleOptions};
 use polars::prelude::*;
@@ -81,7 +82,8 @@ fn random_effects_table(seed: u64) -> (Vec<FeatureColumn>, Vec<u32>, Vec<bool>) 
         .check(Default::default())
         .unwrap();
     let accounts =
-        abm_segments::io::contract::accounts(crate::util::table(df, "accounts"), &config).unwrap();
+        abm_segments::io::contract::accounts(crate::util::table(df, "accounts"), &config.input)
+            .unwrap();
     let kinds = std::collections::BTreeMap::new();
     let (features, _) = abm_segments::features::infer(
         &accounts.features,
@@ -116,10 +118,10 @@ fn on_pure_noise_no_segment_is_called_better_and_no_icp_criterion_holds() {
         let (mut acc, mut won) = (Vec::new(), Vec::new());
         for (&a, o) in g.deals.account.iter().zip(&g.deals.outcome) {
             match o {
-                abm_segments::config::OutcomeLabel::Open => {}
+                OutcomeLabel::Open => {}
                 o => {
                     acc.push(to[a as usize]);
-                    won.push(*o == abm_segments::config::OutcomeLabel::Won);
+                    won.push(*o == OutcomeLabel::Won);
                 }
             }
         }

@@ -177,55 +177,18 @@ fn candidates(
     lost: &[f64],
     min_support: f64,
 ) -> Vec<Condition> {
-    let n = won.len();
     let mut out = Vec::new();
     for f in features {
-        let name = f.spec.name.clone();
+        let name = &f.spec.name;
         match (&f.data, &f.spec.transform) {
-            (FeatureData::Numeric(v), _) => {
-                let mut present: Vec<f64> = (0..n)
-                    .filter(|&j| !v[active[j]].is_nan())
-                    .map(|j| v[active[j]])
-                    .collect();
-                present.sort_by(f64::total_cmp);
-                if present.len() < 10 {
-                    continue;
-                }
-                let mut cuts: Vec<f64> = (1..10)
-                    .map(|q| readable(present[q * present.len() / 10]))
-                    .collect();
-                cuts.dedup();
-                for &c in &cuts {
-                    out.push(Condition::Range {
-                        feature: name.clone(),
-                        min: Some(c),
-                        max: None,
-                    });
-                    out.push(Condition::Range {
-                        feature: name.clone(),
-                        min: None,
-                        max: Some(c),
-                    });
-                }
-                for (i, &a) in cuts.iter().enumerate() {
-                    for &b in &cuts[i + 1..] {
-                        out.push(Condition::Range {
-                            feature: name.clone(),
-                            min: Some(a),
-                            max: Some(b),
-                        });
-                    }
-                }
-            }
+            (FeatureData::Numeric(v), _) => range_candidates(name, v, active, &mut out),
             (FeatureData::Binary(_), _) => {
-                out.push(Condition::Has {
-                    feature: name.clone(),
-                    value: "true".into(),
-                });
-                out.push(Condition::Has {
-                    feature: name.clone(),
-                    value: "false".into(),
-                });
+                for value in ["true", "false"] {
+                    out.push(Condition::Has {
+                        feature: name.clone(),
+                        value: value.into(),
+                    });
+                }
             }
             (FeatureData::List { .. }, Transform::List { values, .. }) => {
                 for v in values {
@@ -236,45 +199,89 @@ fn candidates(
                 }
             }
             (FeatureData::Categorical(codes), Transform::Categorical { levels }) => {
-                // Levels by win rate, best first; sets are the best-first prefixes.
-                let mut stats = vec![(0.0, 0.0); levels.len()];
-                for j in 0..n {
-                    if let Some(s) = stats.get_mut(codes[active[j]] as usize) {
-                        s.0 += won[j];
-                        s.1 += won[j] + lost[j];
-                    }
-                }
-                let mut order: Vec<usize> = (0..levels.len())
-                    .filter(|&l| stats[l].1 >= min_support)
-                    .collect();
-                order.sort_by(|&a, &b| {
-                    (stats[b].0 / stats[b].1)
-                        .total_cmp(&(stats[a].0 / stats[a].1))
-                        .then(a.cmp(&b))
-                });
-                for k in 1..order.len() {
-                    let mut set: Vec<String> =
-                        order[..k].iter().map(|&l| levels[l].clone()).collect();
-                    set.sort();
-                    out.push(Condition::In {
-                        feature: name.clone(),
-                        levels: set,
-                    });
-                }
-                for &l in &order {
-                    let single = Condition::In {
-                        feature: name.clone(),
-                        levels: vec![levels[l].clone()],
-                    };
-                    if !out.contains(&single) {
-                        out.push(single);
-                    }
-                }
+                let rows = (active, won, lost);
+                level_set_candidates(name, codes, levels, rows, min_support, &mut out);
             }
             _ => {}
         }
     }
     out
+}
+
+/// Ranges of a numeric feature between readable deciles of its known values
+/// (at least ten of them): at least, at most, and between each pair.
+fn range_candidates(name: &str, v: &[f64], active: &[usize], out: &mut Vec<Condition>) {
+    let mut present: Vec<f64> = (active.iter())
+        .filter(|&&a| !v[a].is_nan())
+        .map(|&a| v[a])
+        .collect();
+    present.sort_by(f64::total_cmp);
+    if present.len() < 10 {
+        return;
+    }
+    let mut cuts: Vec<f64> = (1..10)
+        .map(|q| readable(present[q * present.len() / 10]))
+        .collect();
+    cuts.dedup();
+    let range = |min, max| Condition::Range {
+        feature: name.to_string(),
+        min,
+        max,
+    };
+    for &c in &cuts {
+        out.push(range(Some(c), None));
+        out.push(range(None, Some(c)));
+    }
+    for (i, &a) in cuts.iter().enumerate() {
+        for &b in &cuts[i + 1..] {
+            out.push(range(Some(a), Some(b)));
+        }
+    }
+}
+
+/// Sets of a categorical's levels: levels with `min_support` closed deals
+/// by win rate, best first; sets are the best-first prefixes, then each
+/// level alone.
+fn level_set_candidates(
+    name: &str,
+    codes: &[u32],
+    levels: &[String],
+    (active, won, lost): (&[usize], &[f64], &[f64]),
+    min_support: f64,
+    out: &mut Vec<Condition>,
+) {
+    let mut stats = vec![(0.0, 0.0); levels.len()];
+    for j in 0..won.len() {
+        if let Some(s) = stats.get_mut(codes[active[j]] as usize) {
+            s.0 += won[j];
+            s.1 += won[j] + lost[j];
+        }
+    }
+    let mut order: Vec<usize> = (0..levels.len())
+        .filter(|&l| stats[l].1 >= min_support)
+        .collect();
+    order.sort_by(|&a, &b| {
+        (stats[b].0 / stats[b].1)
+            .total_cmp(&(stats[a].0 / stats[a].1))
+            .then(a.cmp(&b))
+    });
+    for k in 1..order.len() {
+        let mut set: Vec<String> = order[..k].iter().map(|&l| levels[l].clone()).collect();
+        set.sort();
+        out.push(Condition::In {
+            feature: name.to_string(),
+            levels: set,
+        });
+    }
+    for &l in &order {
+        let single = Condition::In {
+            feature: name.to_string(),
+            levels: vec![levels[l].clone()],
+        };
+        if !out.contains(&single) {
+            out.push(single);
+        }
+    }
 }
 
 /// Rule-learning options.
@@ -449,53 +456,96 @@ pub fn learn(
     lost: &[f64],
     opts: &RuleOptions,
 ) -> Criteria {
-    use rand::SeedableRng;
-    let mut active: Vec<usize> = (0..won.len()).filter(|&i| won[i] + lost[i] > 0.0).collect();
-    if active.len() > MAX_RULE_ACCOUNTS {
-        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(42);
-        let mut picked =
-            rand::seq::index::sample(&mut rng, active.len(), MAX_RULE_ACCOUNTS).into_vec();
-        picked.sort_unstable();
-        active = picked.into_iter().map(|i| active[i]).collect();
-    }
+    let active = rule_accounts(won, lost);
     let won: Vec<f64> = active.iter().map(|&i| won[i]).collect();
     let lost: Vec<f64> = active.iter().map(|&i| lost[i]).collect();
-    let n = active.len();
     let min_support = opts.min_support as f64;
     let cands = candidates(features, &active, &won, &lost, min_support);
     let masks: Vec<Vec<bool>> = cands
         .iter()
         .map(|c| c.matches_rows(features, active.iter().copied()))
         .collect();
-    let (won, lost) = (&won[..], &lost[..]);
-    let (tw, tl) = totals(&vec![true; n], won, lost);
-    let overall = tw / (tw + tl).max(1.0);
+    let t = Table {
+        cands: &cands,
+        masks: &masks,
+        won: &won,
+        lost: &lost,
+        min_support,
+    };
+    Criteria {
+        qualifying: t.qualifying(opts.max_qualifying),
+        disqualifying: t.disqualifying(opts.max_disqualifying),
+    }
+}
 
-    // Qualifying: greedy FOIL.
-    let mut current = vec![true; n];
-    let mut qualifying = Vec::new();
-    let mut used: Vec<&str> = Vec::new();
-    while qualifying.len() < opts.max_qualifying {
-        let (cw, cl) = totals(&current, won, lost);
-        let rate = cw / (cw + cl).max(1.0);
-        let first = qualifying.is_empty();
+/// Accounts with closed deals, ascending; beyond [`MAX_RULE_ACCOUNTS`] a
+/// seeded sample of them.
+fn rule_accounts(won: &[f64], lost: &[f64]) -> Vec<usize> {
+    use rand::SeedableRng;
+    let active: Vec<usize> = (0..won.len()).filter(|&i| won[i] + lost[i] > 0.0).collect();
+    if active.len() <= MAX_RULE_ACCOUNTS {
+        return active;
+    }
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(42);
+    let mut picked = rand::seq::index::sample(&mut rng, active.len(), MAX_RULE_ACCOUNTS).into_vec();
+    picked.sort_unstable();
+    picked.into_iter().map(|i| active[i]).collect()
+}
+
+/// Candidates, which rows each matches, and the rows' won and lost counts.
+struct Table<'a> {
+    cands: &'a [Condition],
+    masks: &'a [Vec<bool>],
+    won: &'a [f64],
+    lost: &'a [f64],
+    min_support: f64,
+}
+
+impl Table<'_> {
+    /// Qualifying criteria by greedy FOIL.
+    fn qualifying(&self, max: usize) -> Vec<Condition> {
+        let mut current = vec![true; self.won.len()];
+        let mut qualifying = Vec::new();
+        let mut used: Vec<&str> = Vec::new();
+        while qualifying.len() < max {
+            let first = qualifying.is_empty();
+            let Some(k) = self.best_refinement(&current, &used, first) else {
+                break;
+            };
+            for (c, &m) in current.iter_mut().zip(&self.masks[k]) {
+                *c &= m;
+            }
+            used.push(self.cands[k].feature());
+            qualifying.push(self.cands[k].clone());
+        }
+        qualifying
+    }
+
+    /// The candidate on a feature not `used` with the most FOIL gain over
+    /// the rows in `current`, among those that raise the win rate, cover
+    /// `min_support` deals, and leave rows that win significantly less: a z
+    /// past both [`MIN_Z`] and the step's permutation threshold.
+    fn best_refinement(&self, current: &[bool], used: &[&str], first: bool) -> Option<usize> {
+        use rand::SeedableRng;
+        let (won, lost) = (self.won, self.lost);
+        let (cw, cl) = totals(current, won, lost);
         let step = Step {
             cw,
             cl,
-            rate,
+            rate: cw / (cw + cl).max(1.0),
             first,
-            min_support,
+            min_support: self.min_support,
         };
-        let open: Vec<usize> = (0..cands.len())
-            .filter(|&k| !used.contains(&cands[k].feature()))
+        let open: Vec<usize> = (0..self.cands.len())
+            .filter(|&k| !used.contains(&self.cands[k].feature()))
             .collect();
-        let inside: Vec<usize> = (0..n).filter(|&i| current[i]).collect();
+        let inside: Vec<usize> = (0..won.len()).filter(|&i| current[i]).collect();
         let mut rng =
             rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED + used.len() as u64);
-        let threshold = step.null_best_z(&masks, &open, &inside, won, lost, &mut rng);
+        let threshold = step.null_best_z(self.masks, &open, &inside, won, lost, &mut rng);
         let mut best: Option<(f64, usize)> = None;
         for &k in &open {
-            let (w, l) = sums(&masks[k], &inside, won, lost);
+            let (w, l) = sums(&self.masks[k], &inside, won, lost);
             let Some((z, gain)) = step.score(w, l) else {
                 continue;
             };
@@ -506,18 +556,50 @@ pub fn learn(
                 best = Some((gain, k));
             }
         }
-        let Some((_, k)) = best else { break };
-        for i in 0..n {
-            current[i] &= masks[k][i];
-        }
-        used.push(cands[k].feature());
-        qualifying.push(cands[k].clone());
+        best.map(|(_, k)| k)
     }
 
-    // Disqualifying: clearly poor single conditions, worst first, each also
-    // past the permutation threshold of the worst candidate's z.
-    let worse = |w: f64, l: f64| {
-        if w + l < min_support {
+    /// Disqualifying: clearly poor single conditions (95% Wilson upper bound
+    /// below half the overall win rate) whose z against the rest is past the
+    /// permutation threshold of the worst candidate's, worst first, one per
+    /// feature.
+    fn disqualifying(&self, max: usize) -> Vec<Condition> {
+        let (won, lost) = (self.won, self.lost);
+        let (tw, tl) = totals(&vec![true; won.len()], won, lost);
+        let overall = tw / (tw + tl).max(1.0);
+        let worse = |w: f64, l: f64| self.worse_z(tw, tl, w, l);
+        let worst_z = self.worst_null_z(&worse);
+        let mut poor: Vec<(f64, usize)> = Vec::new();
+        for (k, m) in self.masks.iter().enumerate() {
+            let (w, l) = totals(m, won, lost);
+            if w + l < self.min_support || worse(w, l).is_none_or(|z| z <= worst_z) {
+                continue;
+            }
+            if let Some(iv) = wilson_interval(w as u64, (w + l) as u64, 0.95) {
+                if iv.hi < 0.5 * overall {
+                    poor.push((w / (w + l), k));
+                }
+            }
+        }
+        poor.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut disqualifying: Vec<Condition> = Vec::new();
+        for (_, k) in poor {
+            if disqualifying.len() == max {
+                break;
+            }
+            let feature = self.cands[k].feature();
+            if disqualifying.iter().any(|d| d.feature() == feature) {
+                continue;
+            }
+            disqualifying.push(self.cands[k].clone());
+        }
+        disqualifying
+    }
+
+    /// One-sided z that the rows a condition leaves out (of `tw` won and
+    /// `tl` lost) win more than the `w` won and `l` lost it holds.
+    fn worse_z(&self, tw: f64, tl: f64, w: f64, l: f64) -> Option<f64> {
+        if w + l < self.min_support {
             return None;
         }
         let z = proportions_ztest(
@@ -528,41 +610,16 @@ pub fn learn(
             Alternative::Greater,
         )?;
         Some(z.statistic)
-    };
-    let everyone: Vec<usize> = (0..n).collect();
-    let all_cands: Vec<usize> = (0..cands.len()).collect();
-    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED.wrapping_sub(1));
-    let worst_z = permuted_best(&masks, &all_cands, &everyone, (won, lost), &mut rng, &worse);
-    let mut poor: Vec<(f64, usize)> = Vec::new();
-    for (k, m) in masks.iter().enumerate() {
-        let (w, l) = totals(m, won, lost);
-        if w + l < min_support || worse(w, l).is_none_or(|z| z <= worst_z) {
-            continue;
-        }
-        if let Some(iv) = wilson_interval(w as u64, (w + l) as u64, 0.95) {
-            if iv.hi < 0.5 * overall {
-                poor.push((w / (w + l), k));
-            }
-        }
     }
-    poor.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut disqualifying: Vec<Condition> = Vec::new();
-    for (_, k) in poor {
-        if disqualifying.len() == opts.max_disqualifying {
-            break;
-        }
-        // One disqualifier per feature, the worst.
-        if disqualifying
-            .iter()
-            .any(|d| d.feature() == cands[k].feature())
-        {
-            continue;
-        }
-        disqualifying.push(cands[k].clone());
-    }
-    Criteria {
-        qualifying,
-        disqualifying,
+
+    /// The permutation threshold of the worst candidate's z over all rows.
+    fn worst_null_z(&self, worse: &dyn Fn(f64, f64) -> Option<f64>) -> f64 {
+        use rand::SeedableRng;
+        let everyone: Vec<usize> = (0..self.won.len()).collect();
+        let all: Vec<usize> = (0..self.cands.len()).collect();
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED.wrapping_sub(1));
+        let rows = (self.won, self.lost);
+        permuted_best(self.masks, &all, &everyone, rows, &mut rng, worse)
     }
 }
 
