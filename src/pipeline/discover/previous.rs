@@ -159,7 +159,7 @@ struct PreviousOutcomes {
 }
 
 /// Each tier's deals closed by the previous run and since it: today's
-/// counts less the previous run's.
+/// counts less the previous run's; tiers with none closed since are left out.
 fn tier_rates(report: &Report, then_counts: &[(Option<u8>, u64, u64)]) -> Vec<TierRates> {
     let Some(ct) = report.current_tiers.computed() else {
         return vec![];
@@ -176,7 +176,8 @@ fn tier_rates(report: &Report, then_counts: &[(Option<u8>, u64, u64)]) -> Vec<Ti
                 then_won: won,
                 then_closed: won + lost,
                 new_won: w.checked_sub(won)?,
-                new_closed: c.checked_sub(won + lost)?,
+                // No deal closed since: no new win rate to compare.
+                new_closed: c.checked_sub(won + lost).filter(|&n| n > 0)?,
             })
         })
         .collect()
