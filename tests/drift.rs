@@ -285,3 +285,85 @@ fn doubled_company_sizes_are_flagged_as_drift_and_fail_on_drift_exits_3() {
         .sum();
     assert_eq!(cells, transitions);
 }
+
+/// `score`'s drift check on batches of 50 accounts drawn from the training
+/// distribution (a second generated population, seeded): at most 5% of 200
+/// batches may be flagged. Batches of 200 with company sizes doubled must be
+/// flagged, so the check can fail; at 50 accounts on 20 bins that shift is
+/// mostly within noise (the rate is printed). The PSI bands alone (any PSI
+/// > 0.25) flag nearly every clean batch of 50; that rate is printed too.
+#[test]
+fn a_fifty_account_batch_from_the_training_distribution_is_rarely_flagged_and_a_shift_is() {
+    use abm_segments::features::{FeatureColumn, FeatureData};
+    use rand::{seq::SliceRandom, SeedableRng};
+    let wd = Workdir::new("drift-noise");
+    wd.generate("in", 7, 2000, "csv");
+    wd.ok(&[
+        "discover",
+        "--accounts",
+        "in/accounts.csv",
+        "--deals",
+        "in/deals.csv",
+        "--out",
+        "run1",
+        "-q",
+    ]);
+    let model = abm_segments::pipeline::score::read_model(&wd.path("run1")).unwrap();
+    let fresh = crate::util::generated(2000, 8);
+    let features = abm_segments::features::infer::apply(
+        &fresh.accounts.features,
+        &model.features,
+        &fresh.accounts.path,
+    )
+    .unwrap();
+    // What `score` runs on a batch.
+    let check = |batch: &[FeatureColumn], n: usize| {
+        let p = model.apply(batch, n).probability;
+        abm_segments::drift::drift("training".into(), &model.baseline, batch, Some(&p), &[])
+    };
+    let double = |f: &FeatureColumn| match (&f.data, f.spec.name.as_str()) {
+        (FeatureData::Numeric(v), "employees") => FeatureColumn {
+            spec: f.spec.clone(),
+            data: FeatureData::Numeric(v.iter().map(|x| 2.0 * x).collect()),
+        },
+        _ => f.clone(),
+    };
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(20);
+    let all: Vec<usize> = (0..fresh.accounts.len()).collect();
+    let (mut flagged, mut by_band, mut shifted_50, mut shifted_200) = (0, 0, 0, 0);
+    let moved_flagged = |rows: &[usize]| {
+        let moved: Vec<FeatureColumn> = features.iter().map(|f| double(&f.take(rows))).collect();
+        usize::from(
+            check(&moved, rows.len())
+                .drifted
+                .iter()
+                .any(|n| n == "employees"),
+        )
+    };
+    for draw in 0..200 {
+        let rows: Vec<usize> = all.choose_multiple(&mut rng, 50).copied().collect();
+        let batch: Vec<FeatureColumn> = features.iter().map(|f| f.take(&rows)).collect();
+        let d = check(&batch, 50);
+        flagged += usize::from(!d.drifted.is_empty());
+        by_band += usize::from(
+            d.features
+                .iter()
+                .chain(&d.fit_score)
+                .any(|i| i.psi > abm_segments::drift::DRIFTED),
+        );
+        shifted_50 += moved_flagged(&rows);
+        if draw < 20 {
+            let rows: Vec<usize> = all.choose_multiple(&mut rng, 200).copied().collect();
+            shifted_200 += moved_flagged(&rows);
+        }
+    }
+    eprintln!(
+        "of 200 clean batches of 50: {flagged} flagged, {by_band} by the PSI bands alone; \
+         doubled company sizes flagged in {shifted_50} of 200 batches of 50, {shifted_200} of 20 of 200"
+    );
+    assert!(flagged <= 10, "{flagged} of 200 clean batches flagged");
+    assert!(
+        shifted_200 >= 18,
+        "only {shifted_200} of 20 shifted batches flagged"
+    );
+}

@@ -99,7 +99,7 @@ pub struct Inputs {
     pub features: Vec<abm_segments::features::FeatureColumn>,
 }
 
-fn table(df: polars::prelude::DataFrame, name: &str) -> abm_segments::io::read::Table {
+pub fn table(df: polars::prelude::DataFrame, name: &str) -> abm_segments::io::read::Table {
     use abm_segments::io::read::{Format, InputFile, Table};
     Table {
         file: InputFile {

@@ -25,7 +25,7 @@ pub struct Args {
     /// Replace an existing output file.
     #[arg(long)]
     pub force: bool,
-    /// Exit with status 3 when a feature or the fit score has drifted (PSI > 0.25) from the model's training accounts.
+    /// Exit with status 3 when a feature or the fit score has drifted (PSI > 0.25, beyond sampling noise at 5%, Holm) from the model's training accounts.
     #[arg(long)]
     pub fail_on_drift: bool,
 }

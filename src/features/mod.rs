@@ -116,6 +116,29 @@ pub struct FeatureColumn {
 }
 
 impl FeatureColumn {
+    /// The column for the given accounts, in that order.
+    pub fn take(&self, rows: &[usize]) -> FeatureColumn {
+        let data = match &self.data {
+            FeatureData::Numeric(v) => FeatureData::Numeric(rows.iter().map(|&i| v[i]).collect()),
+            FeatureData::Binary(v) => FeatureData::Binary(rows.iter().map(|&i| v[i]).collect()),
+            FeatureData::Categorical(c) => {
+                FeatureData::Categorical(rows.iter().map(|&i| c[i]).collect())
+            }
+            FeatureData::List { .. } => {
+                let (mut offsets, mut values) = (vec![0u32], Vec::new());
+                for &i in rows {
+                    values.extend_from_slice(self.list_values(i));
+                    offsets.push(values.len() as u32);
+                }
+                FeatureData::List { offsets, values }
+            }
+        };
+        FeatureColumn {
+            spec: self.spec.clone(),
+            data,
+        }
+    }
+
     /// The list values of account `i`.
     pub fn list_values(&self, i: usize) -> &[u32] {
         match &self.data {

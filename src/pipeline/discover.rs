@@ -121,9 +121,9 @@ fn enough_accounts(config: &Config, accounts: &Accounts) -> Result<()> {
     ))
 }
 
-/// Per encoded column, how much it separates won from lost deals.
-fn outcome_weights(matrix: &FeatureMatrix, deals: &Deals) -> Vec<f64> {
-    let won: Vec<Option<bool>> = deals
+/// Per deal, won (`true`), lost (`false`) or open (`None`).
+fn deal_won(deals: &Deals) -> Vec<Option<bool>> {
+    deals
         .outcome
         .iter()
         .map(|o| match o {
@@ -131,8 +131,12 @@ fn outcome_weights(matrix: &FeatureMatrix, deals: &Deals) -> Vec<f64> {
             OutcomeLabel::Lost => Some(false),
             OutcomeLabel::Open => None,
         })
-        .collect();
-    crate::features::encode::outcome_weights(&matrix.x, &deals.account, &won)
+        .collect()
+}
+
+/// Per encoded column, how much it separates won from lost deals.
+fn outcome_weights(matrix: &FeatureMatrix, deals: &Deals) -> Vec<f64> {
+    crate::features::encode::outcome_weights(&matrix.x, &deals.account, &deal_won(deals))
 }
 
 /// k-means on the outcome-weighted matrix, k chosen by silhouette.
@@ -207,6 +211,15 @@ impl Found<'_> {
         progress.begin("measuring outcomes and speed per segment", 2);
         progress.step("outcomes per segment");
         let segs = self.segments()?;
+        // Segments were drawn with these deals' outcomes: whether the best
+        // converts better than chance is judged on accounts held out of a refit.
+        let best_segment = crate::segments::held_out_best_segment_test(
+            &matrix.x,
+            &self.inputs.deals.account,
+            &deal_won(&self.inputs.deals),
+            self.clustering.k,
+            &self.config.cluster,
+        );
         clock.lap(progress, "segment outcomes");
         progress.step("speed: P(win within the horizon) compared between segments");
         let speed = sections::speed(
@@ -251,6 +264,7 @@ impl Found<'_> {
         report.speed = speed;
         report.correlations = correlations;
         report.current_tiers = current_tiers;
+        report.clustering.best_segment = best_segment;
         self.finish(report, segs, rec, progress, clock)
     }
 
@@ -451,6 +465,7 @@ impl Found<'_> {
             n_runs: p.n_runs,
             fit_sample: c.fit_sample,
             silhouette_sample: c.silhouette_sample,
+            best_segment: None,
         }
     }
 

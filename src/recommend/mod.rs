@@ -339,7 +339,8 @@ pub fn holdout_quarter(as_of: i32) -> (String, DayRange) {
     }
 }
 
-fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64>, Vec<f64>) {
+/// Per account, its won and lost deals among those `keep` accepts.
+pub fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64>, Vec<f64>) {
     let (mut won, mut lost) = (vec![0.0; n], vec![0.0; n]);
     for i in 0..deals.len() {
         if !keep(i) {
@@ -492,6 +493,7 @@ fn build_model(
                 labels: vec![],
                 shares: vec![],
             },
+            accounts: None,
         },
     };
     let scores = model.apply_encoded(features, matrix);

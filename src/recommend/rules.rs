@@ -4,14 +4,23 @@
 //! accounts with closed deals, add the condition with the largest FOIL gain
 //! `won' · (log2 rate' − log2 rate)` (won deals kept, times the information
 //! gained about winning), as long as the accounts it removes win
-//! significantly less often (one-sided z-test, p < 0.01), the win rate
+//! significantly less often — a one-sided z above both 2.326 (p < 0.01)
+//! and the 97.5th percentile of the best candidate's z over
+//! [`PERMUTATIONS`] seeded shuffles of the accounts' outcomes among the
+//! accounts still in, categorical level sets rebuilt in each shuffle as
+//! they are on the data (so trying hundreds of candidates, choosing level
+//! sets by win rate, and deals clustered in accounts keep the step's error
+//! rate at 2.5%) — the win rate
 //! rises by at least 3%, and (after the first criterion) at least 90% of the
 //! current wins are kept — so the ICP describes who belongs on the list,
 //! while buying signals that only pick the hottest accounts are left to the
 //! fit score and the tiers. At most one condition per feature, and at most
 //! `max_qualifying`. Disqualifying criteria are single conditions whose win
 //! rate is clearly below half the overall rate (upper 95% Wilson bound under
-//! 0.5 × overall) with enough support. Numeric cut points are quantiles
+//! 0.5 × overall) with enough support, and whose z against the rest exceeds
+//! the 97.5th percentile of the worst candidate's over the same shuffles.
+//! The two searches at 2.5% each keep the chance that pure noise yields any
+//! criterion at 5%. Numeric cut points are quantiles
 //! snapped to readable values (1, 2, 2.5, 5 × 10^k).
 
 use serde::{Deserialize, Serialize};
@@ -334,6 +343,70 @@ fn totals(mask: &[bool], won: &[f64], lost: &[f64]) -> (f64, f64) {
     (w, l)
 }
 
+/// Permutations of account outcomes behind each step's threshold.
+pub const PERMUTATIONS: usize = 200;
+/// Seed of the permutations; step `s` (0-based) uses `PERMUTATION_SEED + s`.
+pub const PERMUTATION_SEED: u64 = 42;
+/// Percentile (per mille) of the permuted best statistic a criterion must
+/// pass. The qualifying search and the disqualifying one are each held at
+/// 2.5%, so on outcomes unrelated to the features the chance that either
+/// keeps a criterion is at most 5% (later qualifying steps only follow a
+/// first one that held).
+const PERMILLE: usize = 975;
+/// One-sided z of p = 0.01, the least a criterion must reach whatever the permutations say.
+const MIN_Z: f64 = 2.326_347_874_040_841;
+
+/// Won and lost deals of the accounts in `inside` that `mask` holds.
+fn sums(mask: &[bool], inside: &[usize], won: &[f64], lost: &[f64]) -> (f64, f64) {
+    let (mut w, mut l) = (0.0, 0.0);
+    for &i in inside {
+        if mask[i] {
+            w += won[i];
+            l += lost[i];
+        }
+    }
+    (w, l)
+}
+
+/// One greedy step: the current rule set's won and lost deals and win rate.
+struct Step {
+    cw: f64,
+    cl: f64,
+    rate: f64,
+    first: bool,
+    min_support: f64,
+}
+
+impl Step {
+    /// A candidate keeping `w` won and `l` lost deals: its z (the accounts it
+    /// removes win less, one-sided) and FOIL gain, or `None` when it lacks
+    /// support, lift or (after the first criterion) win retention.
+    fn score(&self, w: f64, l: f64) -> Option<(f64, f64)> {
+        if w + l < self.min_support || w == 0.0 {
+            return None;
+        }
+        let r = w / (w + l);
+        if r < self.rate * 1.03 {
+            return None;
+        }
+        // After the first criterion, a refinement must keep most of the wins:
+        // the ICP says who belongs on the list, not who is already hot.
+        if !self.first && w < MIN_WIN_RETENTION * self.cw {
+            return None;
+        }
+        let (rw, rl) = (self.cw - w, self.cl - l);
+        let z = proportions_ztest(
+            w as u64,
+            (w + l) as u64,
+            rw as u64,
+            (rw + rl) as u64,
+            Alternative::Greater,
+        )?
+        .statistic;
+        Some((z, w * (r.log2() - self.rate.log2())))
+    }
+}
+
 /// Rules are learned on at most this many accounts with closed deals (a
 /// seeded sample beyond it), which bounds memory at one byte per account and
 /// candidate.
@@ -361,6 +434,7 @@ pub fn learn(
         won: &won,
         lost: &lost,
         min_support,
+        cats: levels_of(features, &active, &cands),
     };
     Criteria {
         qualifying: t.qualifying(opts.max_qualifying),
@@ -389,6 +463,40 @@ struct Table<'a> {
     won: &'a [f64],
     lost: &'a [f64],
     min_support: f64,
+    /// Categorical features, whose level sets are rebuilt under each shuffle.
+    cats: Vec<Levels>,
+}
+
+/// A categorical feature's level per row and its candidates' indices: its
+/// level sets are ordered by observed win rate, so under a shuffle of
+/// outcomes they are ordered afresh, as [`level_set_candidates`] would.
+struct Levels {
+    code: Vec<u32>,
+    n_levels: usize,
+    cands: Vec<usize>,
+}
+
+/// The categorical features' [`Levels`] over the rows `active`.
+fn levels_of(features: &[FeatureColumn], active: &[usize], cands: &[Condition]) -> Vec<Levels> {
+    let mut out = Vec::new();
+    for f in features {
+        let (FeatureData::Categorical(codes), Transform::Categorical { levels }) =
+            (&f.data, &f.spec.transform)
+        else {
+            continue;
+        };
+        let cands = (0..cands.len())
+            .filter(
+                |&k| matches!(&cands[k], Condition::In { feature, .. } if *feature == f.spec.name),
+            )
+            .collect();
+        out.push(Levels {
+            code: active.iter().map(|&a| codes[a]).collect(),
+            n_levels: levels.len(),
+            cands,
+        });
+    }
+    out
 }
 
 impl Table<'_> {
@@ -413,48 +521,36 @@ impl Table<'_> {
 
     /// The candidate on a feature not `used` with the most FOIL gain over
     /// the rows in `current`, among those that raise the win rate, cover
-    /// `min_support` deals, and leave rows that win significantly less.
+    /// `min_support` deals, and leave rows that win significantly less: a z
+    /// past both [`MIN_Z`] and the step's permutation threshold.
     fn best_refinement(&self, current: &[bool], used: &[&str], first: bool) -> Option<usize> {
+        use rand::SeedableRng;
         let (won, lost) = (self.won, self.lost);
         let (cw, cl) = totals(current, won, lost);
-        let rate = cw / (cw + cl).max(1.0);
+        let step = Step {
+            cw,
+            cl,
+            rate: cw / (cw + cl).max(1.0),
+            first,
+            min_support: self.min_support,
+        };
+        let open: Vec<usize> = (0..self.cands.len())
+            .filter(|&k| !used.contains(&self.cands[k].feature()))
+            .collect();
+        let inside: Vec<usize> = (0..won.len()).filter(|&i| current[i]).collect();
+        let mut rng =
+            rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED + used.len() as u64);
+        let stat = |w: f64, l: f64| step.score(w, l).map(|s| s.0);
+        let threshold = self.permuted_best(&open, &inside, &mut rng, &stat);
         let mut best: Option<(f64, usize)> = None;
-        for (k, c) in self.cands.iter().enumerate() {
-            if used.contains(&c.feature()) {
+        for &k in &open {
+            let (w, l) = sums(&self.masks[k], &inside, won, lost);
+            let Some((z, gain)) = step.score(w, l) else {
+                continue;
+            };
+            if z <= threshold.max(MIN_Z) {
                 continue;
             }
-            let (mut w, mut l) = (0.0, 0.0);
-            for i in 0..won.len() {
-                if current[i] && self.masks[k][i] {
-                    w += won[i];
-                    l += lost[i];
-                }
-            }
-            if w + l < self.min_support || w == 0.0 {
-                continue;
-            }
-            let r = w / (w + l);
-            if r < rate * 1.03 {
-                continue;
-            }
-            // After the first criterion, a refinement must keep most of the wins:
-            // the ICP says who belongs on the list, not who is already hot.
-            if !first && w < MIN_WIN_RETENTION * cw {
-                continue;
-            }
-            let (rw, rl) = (cw - w, cl - l);
-            let removed_worse = proportions_ztest(
-                w as u64,
-                (w + l) as u64,
-                rw as u64,
-                (rw + rl) as u64,
-                Alternative::Greater,
-            )
-            .is_some_and(|t| t.p_value < 0.01);
-            if !removed_worse {
-                continue;
-            }
-            let gain = w * (r.log2() - rate.log2());
             if best.is_none_or(|(g, _)| gain > g) {
                 best = Some((gain, k));
             }
@@ -463,15 +559,19 @@ impl Table<'_> {
     }
 
     /// Disqualifying: clearly poor single conditions (95% Wilson upper bound
-    /// below half the overall win rate), worst first, one per feature.
+    /// below half the overall win rate) whose z against the rest is past the
+    /// permutation threshold of the worst candidate's, worst first, one per
+    /// feature.
     fn disqualifying(&self, max: usize) -> Vec<Condition> {
         let (won, lost) = (self.won, self.lost);
         let (tw, tl) = totals(&vec![true; won.len()], won, lost);
         let overall = tw / (tw + tl).max(1.0);
+        let worse = |w: f64, l: f64| self.worse_z(tw, tl, w, l);
+        let worst_z = self.worst_null_z(&worse);
         let mut poor: Vec<(f64, usize)> = Vec::new();
         for (k, m) in self.masks.iter().enumerate() {
             let (w, l) = totals(m, won, lost);
-            if w + l < self.min_support {
+            if w + l < self.min_support || worse(w, l).is_none_or(|z| z <= worst_z) {
                 continue;
             }
             if let Some(iv) = wilson_interval(w as u64, (w + l) as u64, 0.95) {
@@ -493,6 +593,119 @@ impl Table<'_> {
             disqualifying.push(self.cands[k].clone());
         }
         disqualifying
+    }
+
+    /// One-sided z that the rows a condition leaves out (of `tw` won and
+    /// `tl` lost) win more than the `w` won and `l` lost it holds.
+    fn worse_z(&self, tw: f64, tl: f64, w: f64, l: f64) -> Option<f64> {
+        if w + l < self.min_support {
+            return None;
+        }
+        let z = proportions_ztest(
+            (tw - w) as u64,
+            (tw + tl - w - l) as u64,
+            w as u64,
+            (w + l) as u64,
+            Alternative::Greater,
+        )?;
+        Some(z.statistic)
+    }
+
+    /// The permutation threshold of the worst candidate's z over all rows.
+    fn worst_null_z(&self, worse: &dyn Fn(f64, f64) -> Option<f64>) -> f64 {
+        use rand::SeedableRng;
+        let everyone: Vec<usize> = (0..self.won.len()).collect();
+        let all: Vec<usize> = (0..self.cands.len()).collect();
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED.wrapping_sub(1));
+        self.permuted_best(&all, &everyone, &mut rng, worse)
+    }
+
+    /// The [`PERMILLE`] percentile of the best open candidate's statistic
+    /// when the accounts' (won, lost) deals are shuffled among the rows in
+    /// `inside`: what the best of these candidates reaches by chance one
+    /// time in forty. Categorical level sets are rebuilt under each shuffle.
+    fn permuted_best(
+        &self,
+        open: &[usize],
+        inside: &[usize],
+        rng: &mut rand_xoshiro::Xoshiro256Plus,
+        stat: &dyn Fn(f64, f64) -> Option<f64>,
+    ) -> f64 {
+        use rand::seq::SliceRandom;
+        let (won, lost) = (self.won, self.lost);
+        let is_open = |k: &usize| open.contains(k);
+        let open_cats: Vec<&Levels> = (self.cats.iter())
+            .filter(|c| c.cands.iter().any(is_open))
+            .collect();
+        let fixed: Vec<usize> = (open.iter().copied())
+            .filter(|k| !self.cats.iter().any(|c| c.cands.contains(k)))
+            .collect();
+        let (mut pw, mut pl) = (won.to_vec(), lost.to_vec());
+        let mut order = inside.to_vec();
+        let mut best: Vec<f64> = (0..PERMUTATIONS)
+            .map(|_| {
+                order.shuffle(rng);
+                for (&a, &b) in inside.iter().zip(&order) {
+                    pw[a] = won[b];
+                    pl[a] = lost[b];
+                }
+                let fixed_best = (fixed.iter())
+                    .filter_map(|&k| {
+                        let (w, l) = sums(&self.masks[k], inside, &pw, &pl);
+                        stat(w, l)
+                    })
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (open_cats.iter())
+                    .map(|c| c.best(inside, (&pw, &pl), self.min_support, stat))
+                    .fold(fixed_best, f64::max)
+            })
+            .collect();
+        best.sort_by(f64::total_cmp);
+        best[(PERMUTATIONS * PERMILLE).div_ceil(1000) - 1]
+    }
+}
+
+impl Levels {
+    /// The best statistic of this feature's level sets rebuilt on the rows'
+    /// outcomes `won`, `lost`: levels with `min_support` closed deals
+    /// ordered by win rate over all rows, best first; the best-first
+    /// prefixes and each level alone, counted over the rows in `inside`.
+    fn best(
+        &self,
+        inside: &[usize],
+        (won, lost): (&[f64], &[f64]),
+        min_support: f64,
+        stat: &dyn Fn(f64, f64) -> Option<f64>,
+    ) -> f64 {
+        let (mut all, mut ins) = (
+            vec![(0.0, 0.0); self.n_levels],
+            vec![(0.0, 0.0); self.n_levels],
+        );
+        for j in 0..won.len() {
+            if let Some(s) = all.get_mut(self.code[j] as usize) {
+                s.0 += won[j];
+                s.1 += won[j] + lost[j];
+            }
+        }
+        for &j in inside {
+            if let Some(s) = ins.get_mut(self.code[j] as usize) {
+                s.0 += won[j];
+                s.1 += lost[j];
+            }
+        }
+        let mut order: Vec<usize> = (0..self.n_levels)
+            .filter(|&l| all[l].1 >= min_support)
+            .collect();
+        order.sort_by(|&a, &b| (all[b].0 / all[b].1).total_cmp(&(all[a].0 / all[a].1)));
+        let (mut best, mut w, mut l) = (f64::NEG_INFINITY, 0.0, 0.0);
+        for (k, &lv) in order.iter().enumerate() {
+            best = stat(ins[lv].0, ins[lv].1).map_or(best, |z| best.max(z));
+            if k + 1 < order.len() {
+                (w, l) = (w + ins[lv].0, l + ins[lv].1);
+                best = stat(w, l).map_or(best, |z| best.max(z));
+            }
+        }
+        best
     }
 }
 

@@ -161,6 +161,11 @@ pub struct ClusteringReport {
     pub fit_sample: usize,
     /// Accounts the silhouette was computed on.
     pub silhouette_sample: usize,
+    /// Whether the best-converting segment beats chance out of sample: weights
+    /// and segments refit on a seeded half of the accounts, the best segment
+    /// tested by shuffling the other half's outcomes among fixed segments;
+    /// `null` when that could not be done.
+    pub best_segment: Option<crate::segments::BestSegmentTest>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -837,7 +837,7 @@ fn moves(m: &super::Movement, none: &str) -> Vec<Block> {
 
 fn drift_blocks(d: &crate::drift::Drift) -> Vec<Block> {
     use crate::drift::{DRIFTED, WATCH};
-    let mut t = Table::new(&["compared", "PSI", "band"]);
+    let mut t = Table::new(&["compared", "PSI", "band", "noise 95%", "p (Holm)"]);
     for item in d
         .features
         .iter()
@@ -848,12 +848,15 @@ fn drift_blocks(d: &crate::drift::Drift) -> Vec<Block> {
             item.name.clone(),
             format!("{:.3}", item.psi),
             item.band.name().into(),
+            item.noise_psi_95.map_or("–".into(), |q| format!("{q:.3}")),
+            item.p_holm.map_or("–".into(), crate::stats::format_p),
         ]);
     }
     let mut blocks = vec![
         Block::Para(format!(
-            "Today's accounts against {}, by population stability index (PSI): below {WATCH} stable, {WATCH}–{DRIFTED} worth watching, above {DRIFTED} drifted.",
-            d.against
+            "Today's accounts against {}, by population stability index (PSI): below {WATCH} stable, {WATCH}–{DRIFTED} worth watching, above {DRIFTED} drifted — each only where the change is beyond chance (Holm-adjusted p below {}; \"noise 95%\" is the PSI a sample of this size exceeds by chance one time in twenty; tiers: deals closed since against the previous run's, two-proportion test).",
+            d.against,
+            crate::drift::NOISE_ALPHA
         )),
         Block::Table(t),
     ];

@@ -26,4 +26,5 @@ pub use conversion::{
     wilson_interval, Alternative, FisherResult, Interval, TestResult, TestResultDf,
 };
 pub use error::StatsError;
+pub use multiple::holm;
 pub use survival::{aalen_johansen, logrank_test, CifPoint, CumulativeIncidence, Outcome};

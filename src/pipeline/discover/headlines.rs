@@ -4,17 +4,14 @@
 use crate::outcomes::OutcomeFigures;
 use crate::report::format::interval;
 use crate::report::{Report, Section, SegmentReport};
-use crate::stats::association::chi2_contingency;
 use crate::text::{p_text, pct};
 
 pub(super) fn headlines(r: &Report, overall: &OutcomeFigures) -> Vec<String> {
     let mut h = Vec::new();
-    let table: Vec<Vec<u64>> = r
-        .segments
-        .iter()
-        .map(|s| vec![s.outcomes.won, s.outcomes.lost])
-        .collect();
-    let differ = chi2_contingency(&table).map(|c| c.p_value);
+    // Whether any segment converts better than chance is judged out of
+    // sample (see `segments::held_out_best_segment_test`): these segments
+    // were drawn with these deals' outcomes.
+    let differ = r.clustering.best_segment.as_ref().map(|t| t.p_value);
     let closed = |s: &SegmentReport| s.outcomes.won + s.outcomes.lost;
     let ranked: Vec<&SegmentReport> = {
         let mut v: Vec<&SegmentReport> = r
@@ -46,7 +43,7 @@ pub(super) fn headlines(r: &Report, overall: &OutcomeFigures) -> Vec<String> {
             ));
         }
         (Some(p), Some(best), Some(worst)) => h.push(format!(
-            "Segments convert alike: win rates range from {} to {} and do not differ significantly (chi-square {}).",
+            "Segments convert alike: win rates range from {} to {} and the best is within chance (held-out permutation test over accounts, {}).",
             pct(worst.outcomes.win_rate),
             pct(best.outcomes.win_rate),
             p_text(p)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::drift::Drift;
+use crate::drift::{Drift, TierRates};
 use crate::error::Result;
 use crate::features::FeatureColumn;
 use crate::io::contract::Accounts;
@@ -111,34 +111,18 @@ impl Previous {
         let fit = crate::features::infer::apply(&accounts.features, &m.features, &accounts.path)
             .ok()
             .map(|f| m.apply(&f, accounts.len()).probability);
-        let then_rates: Vec<(Option<u8>, f64)> = self
+        let then_counts: Vec<(Option<u8>, u64, u64)> = self
             .report
             .as_ref()
             .and_then(|r| r.current_tiers.as_ref())
             .map(|ct| {
                 ct.tiers
                     .iter()
-                    .filter_map(|t| Some((t.tier, t.outcomes.win_rate?)))
+                    .filter_map(|t| Some((t.tier, t.outcomes.won?, t.outcomes.lost?)))
                     .collect()
             })
             .unwrap_or_default();
-        let tier_rates: Vec<(String, f64, f64)> = report
-            .current_tiers
-            .computed()
-            .map(|ct| {
-                ct.tiers
-                    .iter()
-                    .filter_map(|t| {
-                        let then = then_rates.iter().find(|x| x.0 == t.tier)?.1;
-                        let now = t.outcomes.win_rate?;
-                        let name = t.tier.map_or("untiered win rate".to_string(), |x| {
-                            format!("Tier {x} win rate")
-                        });
-                        Some((name, then, now))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let tier_rates = tier_rates(report, &then_counts);
         Section::Computed(crate::drift::drift(
             format!("{} (as of {})", self.dir.display(), m.as_of),
             &m.baseline,
@@ -149,7 +133,7 @@ impl Previous {
     }
 }
 
-/// What drift reads of the previous run's `report.json`: each tier's win rate.
+/// What drift reads of the previous run's `report.json`: each tier's won and lost deals.
 #[derive(Debug, Deserialize)]
 struct PreviousReport {
     current_tiers: Option<PreviousTiers>,
@@ -170,5 +154,31 @@ struct PreviousTier {
 
 #[derive(Debug, Deserialize)]
 struct PreviousOutcomes {
-    win_rate: Option<f64>,
+    won: Option<u64>,
+    lost: Option<u64>,
+}
+
+/// Each tier's deals closed by the previous run and since it: today's
+/// counts less the previous run's; tiers with none closed since are left out.
+fn tier_rates(report: &Report, then_counts: &[(Option<u8>, u64, u64)]) -> Vec<TierRates> {
+    let Some(ct) = report.current_tiers.computed() else {
+        return vec![];
+    };
+    ct.tiers
+        .iter()
+        .filter_map(|t| {
+            let &(_, won, lost) = then_counts.iter().find(|x| x.0 == t.tier)?;
+            let (w, c) = (t.outcomes.won, t.outcomes.won + t.outcomes.lost);
+            Some(TierRates {
+                name: t.tier.map_or("untiered win rate".to_string(), |x| {
+                    format!("Tier {x} win rate")
+                }),
+                then_won: won,
+                then_closed: won + lost,
+                new_won: w.checked_sub(won)?,
+                // No deal closed since: no new win rate to compare.
+                new_closed: c.checked_sub(won + lost).filter(|&n| n > 0)?,
+            })
+        })
+        .collect()
 }

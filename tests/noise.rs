@@ -1,0 +1,148 @@
+//! On pure noise — outcomes unrelated to the accounts' features — the
+//! stages that decide the findings find nothing: the best segment is within
+//! chance and no ICP criterion holds. Two generated structures, seeded;
+//! 100 draws of each run in about 35 s in the test profile.
+
+use abm_segments::cluster::ClusterConfig;
+use abm_segments::domain::OutcomeLabel;
+use abm_segments::features::{encode::encode, encode::outcome_weights, FeatureColumn};
+use abm_segments::recommend::rules::{learn, RuleOptions};
+use polars::prelude::*;
+use rand::{seq::SliceRandom, Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256Plus;
+
+/// Whether the best segment is called significant, and whether any ICP
+/// criterion was kept: clustering on outcome-weighted features (for k),
+/// the held-out best-segment test, and rule learning, as `discover` runs them.
+fn verdicts(features: &[FeatureColumn], deal_account: &[u32], deal_won: &[bool]) -> (bool, bool) {
+    let n = accounts_of(features);
+    let matrix = encode(features, n);
+    let won_opt: Vec<Option<bool>> = deal_won.iter().map(|&w| Some(w)).collect();
+    let weights = outcome_weights(&matrix.x, deal_account, &won_opt);
+    let weighted = &matrix.x * &ndarray::Array1::from(weights);
+    let params = ClusterConfig {
+        k_max: 5,
+        n_runs: 3,
+        ..ClusterConfig::default()
+    };
+    let clustering = abm_segments::cluster::cluster(weighted.view(), &params).unwrap();
+    let best = abm_segments::segments::held_out_best_segment_test(
+        &matrix.x,
+        deal_account,
+        &won_opt,
+        clustering.k,
+        &params,
+    );
+    let (mut won, mut lost) = (vec![0.0; n], vec![0.0; n]);
+    for (&a, &w) in deal_account.iter().zip(deal_won) {
+        if w {
+            won[a as usize] += 1.0;
+        } else {
+            lost[a as usize] += 1.0;
+        }
+    }
+    let significant = best.is_some_and(|t| t.p_value < 0.05);
+    let c = learn(features, &won, &lost, &RuleOptions::default());
+    (
+        significant,
+        !c.qualifying.is_empty() || !c.disqualifying.is_empty(),
+    )
+}
+
+fn accounts_of(features: &[FeatureColumn]) -> usize {
+    use abm_segments::features::FeatureData;
+    match features.first().map(|f| &f.data) {
+        Some(FeatureData::Numeric(v) | FeatureData::Binary(v)) => v.len(),
+        Some(FeatureData::Categorical(c)) => c.len(),
+        Some(FeatureData::List { offsets, .. }) => offsets.len() - 1,
+        None => 0,
+    }
+}
+
+/// A second structure: five industries, log-normal sizes, a flag, 1–12 deals
+/// an account, and an account-level win probability (logit-normal, sd 1)
+/// that has nothing to do with the features.
+fn random_effects_table(seed: u64) -> (Vec<FeatureColumn>, Vec<u32>, Vec<bool>) {
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    let n = 300;
+    let industries = ["Fintech", "SaaS", "Retail", "Health", "Energy"];
+    let normal = |rng: &mut Xoshiro256Plus| -> f64 {
+        // Box–Muller.
+        let (u, v): (f64, f64) = (rng.gen::<f64>().max(1e-12), rng.gen());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    };
+    let ids: Vec<String> = (0..n).map(|i| format!("A{i:04}")).collect();
+    let industry: Vec<&str> = (0..n).map(|_| industries[rng.gen_range(0..5)]).collect();
+    let employees: Vec<f64> = (0..n)
+        .map(|_| (5.0 + 1.5 * normal(&mut rng)).exp().round())
+        .collect();
+    let flag: Vec<bool> = (0..n).map(|_| rng.gen_bool(0.3)).collect();
+    let df = df!("account_id" => ids, "industry" => industry, "employees" => employees, "partner" => flag).unwrap();
+    let config = abm_segments::config::RawConfig::default()
+        .check(Default::default())
+        .unwrap();
+    let accounts =
+        abm_segments::io::contract::accounts(crate::util::table(df, "accounts"), &config.input)
+            .unwrap();
+    let kinds = std::collections::BTreeMap::new();
+    let (features, _) = abm_segments::features::infer(
+        &accounts.features,
+        &abm_segments::features::infer::InferOptions {
+            kinds: &kinds,
+            list_separator: ";",
+            file: &accounts.path,
+        },
+    )
+    .unwrap();
+    let (mut deal_account, mut deal_won) = (Vec::new(), Vec::new());
+    for a in 0..n as u32 {
+        let p = 1.0 / (1.0 + (-(-0.5 + normal(&mut rng))).exp());
+        for _ in 0..rng.gen_range(1..=12) {
+            deal_account.push(a);
+            deal_won.push(rng.gen_bool(p));
+        }
+    }
+    (features, deal_account, deal_won)
+}
+
+#[test]
+fn on_pure_noise_no_segment_is_called_better_and_no_icp_criterion_holds() {
+    let mut rng = Xoshiro256Plus::seed_from_u64(2020);
+    let (mut seg_a, mut icp_a, mut seg_b, mut icp_b) = (0, 0, 0, 0);
+    for draw in 0..100u64 {
+        // The generator's accounts, with whole deal histories moved between
+        // accounts at random: outcomes shuffled across accounts.
+        let g = crate::util::generated(300, 100 + draw);
+        let mut to: Vec<u32> = (0..g.accounts.len() as u32).collect();
+        to.shuffle(&mut rng);
+        let (mut acc, mut won) = (Vec::new(), Vec::new());
+        for (&a, o) in g.deals.account.iter().zip(&g.deals.outcome) {
+            match o {
+                OutcomeLabel::Open => {}
+                o => {
+                    acc.push(to[a as usize]);
+                    won.push(*o == OutcomeLabel::Won);
+                }
+            }
+        }
+        let (s, i) = verdicts(&g.features, &acc, &won);
+        seg_a += usize::from(s);
+        icp_a += usize::from(i);
+        let (f, acc, won) = random_effects_table(500 + draw);
+        let (s, i) = verdicts(&f, &acc, &won);
+        seg_b += usize::from(s);
+        icp_b += usize::from(i);
+    }
+    eprintln!(
+        "of 100 draws: best segment significant {seg_a} (generated, shuffled) and {seg_b} \
+         (random effects); ICP criteria kept {icp_a} and {icp_b}"
+    );
+    for (what, count) in [
+        ("a segment called better (generated, shuffled)", seg_a),
+        ("a segment called better (random effects)", seg_b),
+        ("an ICP criterion kept (generated, shuffled)", icp_a),
+        ("an ICP criterion kept (random effects)", icp_b),
+    ] {
+        assert!(count <= 5, "{what} in {count} of 100 draws");
+    }
+}
