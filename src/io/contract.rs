@@ -229,8 +229,18 @@ fn parse_tier(raw: &str, labels: &BTreeMap<String, u8>) -> Option<u8> {
         "1" => Some(1),
         "2" => Some(2),
         "3" => Some(3),
-        _ => None,
+        _ => integral_float_tier(digits),
     }
+}
+
+/// A tier written as an integral float (`3.0`), as pandas writes an integer
+/// column with nulls. Only 1.0, 2.0 and 3.0 are tiers; `2.5` is not.
+fn integral_float_tier(text: &str) -> Option<u8> {
+    if !text.contains('.') {
+        return None;
+    }
+    let v = text.parse::<f64>().ok()?;
+    [1u8, 2, 3].into_iter().find(|&t| v == f64::from(t))
 }
 
 /// Validate the accounts table: the key is present, non-null and unique; the
@@ -959,5 +969,18 @@ mod tests {
         assert_eq!(parse_tier("T2", &labels), Some(2));
         assert_eq!(parse_tier("Strategic account", &labels), Some(1));
         assert_eq!(parse_tier("Gold", &labels), None);
+    }
+
+    #[test]
+    fn integral_floats_are_tiers_and_other_floats_are_not() {
+        let labels = BTreeMap::new();
+        assert_eq!(parse_tier("1.0", &labels), Some(1));
+        assert_eq!(parse_tier("2.0", &labels), Some(2));
+        assert_eq!(parse_tier("3.0", &labels), Some(3));
+        assert_eq!(parse_tier("3.00", &labels), Some(3));
+        assert_eq!(parse_tier("2.5", &labels), None);
+        assert_eq!(parse_tier("4.0", &labels), None);
+        assert_eq!(parse_tier("0.0", &labels), None);
+        assert_eq!(parse_tier("NaN", &labels), None);
     }
 }
