@@ -87,8 +87,8 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     )?;
     run_dir::write_atomic(&out, &result.files, args.force, run_dir::Fault::from_env())?;
     let r = &result.report;
-    println!("{}", r.headlines.join("\n"));
-    println!("wrote {}", out.display());
+    log.output(r.headlines.join("\n"));
+    log.output(format!("wrote {}", out.display()));
     let inverted = r
         .current_tiers
         .computed()

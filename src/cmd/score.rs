@@ -143,20 +143,20 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         }
     }
     let tiers = |t: u8| scores.tier.iter().filter(|x| **x == Some(t)).count();
-    println!(
+    log.output(format!(
         "scored {n} accounts: {} in the ICP; Tier 1 {}, Tier 2 {}, Tier 3 {}; wrote {}",
         scores.in_icp.iter().filter(|&&x| x).count(),
         tiers(1),
         tiers(2),
         tiers(3),
         args.out.display()
-    );
+    ));
     if !drift.drifted.is_empty() {
-        println!(
+        log.output(format!(
             "drifted since {}: {}",
             drift.against,
             drift.drifted.join(", ")
-        );
+        ));
         if args.fail_on_drift {
             return Ok(exit::CHECK_FAILED);
         }
