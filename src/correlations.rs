@@ -540,7 +540,12 @@ fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f
     let mut neg: Vec<(f64, String)> = Vec::new();
     let mut fast: Vec<(f64, String)> = Vec::new();
     let mut slow: Vec<(f64, String)> = Vec::new();
-    for l in levels {
+    // The folded `other` level is tested (its accounts are evidence) but is
+    // no driver: nobody can act on it.
+    for l in levels
+        .iter()
+        .filter(|l| l.level != crate::features::infer::OTHER)
+    {
         if let (Some(w), Some(lift), Some(rate)) = (&l.win, l.lift, l.win_rate) {
             if w.material {
                 let text = format!(

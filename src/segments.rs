@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::features::infer::OTHER;
 use crate::features::{FeatureColumn, FeatureData};
 
 /// One way a segment differs from all accounts.
@@ -146,8 +147,58 @@ pub fn distinctions(
     per
 }
 
-/// A short name from the strongest over-represented traits, e.g.
-/// "Fintech, with Salesforce, high employees".
+/// Categoricals with at most this many levels are named with their field
+/// (`client = Current`): their levels alone rarely say what they are.
+pub const NAMED_FIELD_MAX_LEVELS: usize = 5;
+
+/// A categorical level as a name part: the level alone when it says what it
+/// is (`Fintech` among many industries), else with its field (`up_sale =
+/// Yes`, `client = Current`): yes/no-like levels and fields of few levels.
+fn level_part(feature: &str, level: &str, features: &[FeatureColumn]) -> String {
+    let yes_no = matches!(
+        level.to_ascii_lowercase().as_str(),
+        "yes" | "no" | "y" | "n" | "true" | "false" | "t" | "f" | "0" | "1"
+    );
+    let few = features
+        .iter()
+        .find(|f| f.spec.name == feature)
+        .is_some_and(|f| {
+            f.levels().iter().filter(|l| l.as_str() != OTHER).count() <= NAMED_FIELD_MAX_LEVELS
+        });
+    if yes_no || few || level.parse::<f64>().is_ok() {
+        format!("{feature} = {level}")
+    } else {
+        level.to_string()
+    }
+}
+
+/// Make segment names unique within a run: a name already taken by an
+/// earlier segment gets its segment id, `low intent_score (S3)`. Names kept
+/// from a previous run are earlier in the list only by position, so a
+/// persisting segment keeps its name unless another one had it first.
+pub fn make_names_unique(names: &mut [String], ids: &[u32]) {
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, id) in names.iter_mut().zip(ids) {
+        if !seen.insert(name.clone()) {
+            *name = format!("{name} (S{id})");
+            seen.insert(name.clone());
+        }
+    }
+}
+
+/// [`make_names_unique`] over a run's segments.
+pub fn make_segment_names_unique(segments: &mut [crate::report::SegmentReport]) {
+    let ids: Vec<u32> = segments.iter().map(|s| s.id).collect();
+    let mut names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+    make_names_unique(&mut names, &ids);
+    for (s, n) in segments.iter_mut().zip(names) {
+        s.name = n;
+    }
+}
+
+/// A short name from the strongest over-represented traits (at most three),
+/// e.g. "Fintech, with Salesforce, high employees"; the folded `other`
+/// level never names a segment.
 pub fn name(distinctions: &[Distinction], features: &[FeatureColumn]) -> String {
     let mut parts = Vec::new();
     for d in distinctions {
@@ -179,7 +230,10 @@ pub fn name(distinctions: &[Distinction], features: &[FeatureColumn]) -> String 
                     format!("no {}", d.feature)
                 }
             }
-            (_, Some(l)) if d.standardized_difference > 0.0 && d.segment_value >= 0.5 => l.clone(),
+            (_, Some(l)) if l == OTHER => continue,
+            (_, Some(l)) if d.standardized_difference > 0.0 && d.segment_value >= 0.5 => {
+                level_part(&d.feature, l, features)
+            }
             _ => continue,
         };
         if !parts.contains(&part) {

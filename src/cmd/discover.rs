@@ -229,7 +229,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
     let seg_ids: Vec<u32> = matching
         .as_ref()
         .map_or_else(|| (1..=k as u32).collect(), |m| m.ids.clone());
-    let segments: Vec<SegmentReport> = (0..k)
+    let mut segments: Vec<SegmentReport> = (0..k)
         .map(|s| {
             let o = figures(&deals, &seg_deals[s], seg_accounts[s], &opts);
             let lift = match (o.win_rate, overall.win_rate) {
@@ -249,6 +249,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             }
         })
         .collect();
+    crate::segments::make_segment_names_unique(&mut segments);
     drop(seg_deals);
     clock.lap("segment outcomes");
     stage.step("speed: log-rank test between segments");
