@@ -49,6 +49,10 @@ pub struct Args {
     pub fail_on_inversion: bool,
 }
 
+/// The window `--tiers-from RUN --tier-column recommended_tier` judges by
+/// default: the model never saw these deals.
+const AFTER_TRAINING: &str = "after the model's training window";
+
 /// Compute the verdict; the command prints it.
 pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
     let config = args.input.config(Default::default())?;
@@ -107,9 +111,18 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
             .map(|s| date_flag("--to", s))
             .transpose()?;
         // Without --from the window starts at the first deal created, as
-        // discover's current_tiers section does.
+        // discover's current_tiers section does; recommended tiers are
+        // judged after the window their model was fitted on.
+        let after_training = match (&args.tiers_from, from) {
+            (Some(run), None) if args.tier_column == "recommended_tier" => {
+                crate::stability::training_window_end(run)?
+            }
+            _ => None,
+        };
         let r = DayRange {
-            from: from.unwrap_or_else(|| deals.first_created()),
+            from: from
+                .or(after_training.map(|d| d + 1))
+                .unwrap_or_else(|| deals.first_created()),
             to: to.unwrap_or(as_of),
         };
         // A window emptied by the data (--to before the first deal) is
@@ -120,8 +133,9 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
                 "give --from on or before --to",
             ));
         }
-        let label = match (from, to) {
-            (None, None) => "all deals".to_string(),
+        let label = match (from, to, after_training) {
+            (None, _, Some(end)) => format!("{AFTER_TRAINING} (which ended {})", format_date(end)),
+            (None, None, None) => "all deals".to_string(),
             _ => format!("{} to {}", format_date(r.from), format_date(r.to)),
         };
         (label, r, vec![])
@@ -166,6 +180,13 @@ pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
                 .collect()
         });
     let mut ct = verdict::current_tiers(&tier, deals, range, &label, &opts, in_icp.as_deref());
+    if label.starts_with(AFTER_TRAINING) {
+        ct.verdict = format!(
+            "{}, on deals created {}",
+            ct.verdict,
+            window_text(&label, &format_date(range.from), &format_date(range.to))
+        );
+    }
     for (q, r) in &quarters {
         let qt = verdict::current_tiers(&tier, deals, *r, q, &opts, None);
         ct.by_quarter.push(QuarterVerdict {
