@@ -81,6 +81,9 @@ pub struct DealsSection {
     pub outcomes: BTreeMap<String, OutcomeLabel>,
     /// CSV field separator (default `,`).
     pub csv_separator: Option<String>,
+    /// An open deal older than this many days at the as-of date counts as
+    /// lost at creation + this many days (for CRMs that leave dead deals open).
+    pub stale_after_days: Option<u32>,
 }
 
 /// `[drops]`: turn any droppable row into a hard error.
@@ -283,6 +286,8 @@ pub struct Config {
     pub accounts_csv_separator: u8,
     pub deals_csv_separator: u8,
     pub outcomes: BTreeMap<String, OutcomeLabel>,
+    /// `[deals] stale_after_days`: open deals older than this are lost.
+    pub stale_after_days: Option<u32>,
     pub drops: DropsSection,
     pub cluster: ClusterConfig,
     pub horizons: Vec<u32>,
@@ -477,6 +482,7 @@ impl RawConfig {
             )?,
             deals_csv_separator: separator(de.csv_separator.as_deref(), "deals.csv_separator")?,
             outcomes,
+            stale_after_days: de.stale_after_days,
             drops: self.drops,
             cluster,
             horizons,

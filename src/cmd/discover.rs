@@ -261,10 +261,12 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         1,
     );
     stage.step("fit score, criteria, tier thresholds and out-of-time validation");
+    let learn_from = crate::outcomes::deals_to_learn_from(&deals, &overall);
+    let fit_deals = learn_from.as_ref().map_or(&deals, |(d, _)| d);
     let rec = crate::recommend::recommend(
         &features,
         &matrix,
-        &deals,
+        fit_deals,
         &crate::recommend::Context {
             labels: &clustering.labels,
             centroids: &clustering.centroids,
@@ -291,11 +293,15 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
     clock.lap("ICP, score, tiers and holdout");
     let current_tiers = current_tiers_section(&accounts, &deals, &opts, in_icp);
     stage.step("drivers of winning and of speed");
-    let correlations =
-        match crate::correlations::analyse(&features, accounts.len(), &deals, &config.thresholds) {
-            Some(c) => Section::Computed(c),
-            None => Section::not_computed("no closed deals"),
-        };
+    let correlations = match crate::correlations::analyse(
+        &features,
+        accounts.len(),
+        fit_deals,
+        &config.thresholds,
+    ) {
+        Some(c) => Section::Computed(c),
+        None => Section::not_computed("no closed deals"),
+    };
     stage.finish();
     let mut deals_with_account = vec![false; accounts.len()];
     for &a in &deals.account {
@@ -335,6 +341,7 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
             deals_used: deals.len() as u64,
             deals_dropped: drops.deals_dropped.clone(),
             deals_reopened_at_as_of: drops.deals_reopened_at_as_of,
+            deals_lost_as_stale: drops.deals_lost_as_stale,
             accounts_without_deals: deals_with_account.iter().filter(|&&d| !d).count() as u64,
             features_used: features
                 .iter()
@@ -389,6 +396,10 @@ pub fn pipeline(config: &Config, config_file: Option<String>, log: Log) -> Resul
         .warnings
         .extend(not_computed_warnings(&report));
     report.headlines = headlines(&report, &overall);
+    if let Some((_, note)) = &learn_from {
+        report.headlines.push(note.clone());
+        report.data_quality.warnings.push(note.clone());
+    }
     report.run.finished_at = rfc3339_now();
 
     let explain = rec

@@ -86,6 +86,8 @@ pub struct Drops {
     pub deals_dropped: BTreeMap<String, u64>,
     /// Won or lost deals closed after the as-of date, counted as open at the as-of date.
     pub deals_reopened_at_as_of: u64,
+    /// Open deals older than `[deals] stale_after_days`, counted as lost.
+    pub deals_lost_as_stale: u64,
 }
 
 impl Drops {
@@ -241,6 +243,13 @@ fn integral_float_tier(text: &str) -> Option<u8> {
     }
     let v = text.parse::<f64>().ok()?;
     [1u8, 2, 3].into_iter().find(|&t| v == f64::from(t))
+}
+
+/// With `[deals] stale_after_days = N`, an open deal created on day
+/// `created` and more than N days old at `as_of` is lost at `created + N`.
+pub fn stale_loss(created: i32, as_of: i32, stale_after_days: Option<u32>) -> Option<i32> {
+    let n = i32::try_from(stale_after_days?).ok()?;
+    (as_of - created > n).then_some(created + n)
 }
 
 /// Validate the accounts table: the key is present, non-null and unique; the
@@ -858,6 +867,11 @@ pub fn deals(
         }
         if o == OutcomeLabel::Open {
             close = as_of;
+            if let Some(lost_at) = stale_loss(cr, as_of, config.stale_after_days) {
+                drops.deals_lost_as_stale += 1;
+                o = OutcomeLabel::Lost;
+                close = lost_at;
+            }
         }
         out.account.push(acc);
         out.created.push(cr);
@@ -969,6 +983,15 @@ mod tests {
         assert_eq!(parse_tier("T2", &labels), Some(2));
         assert_eq!(parse_tier("Strategic account", &labels), Some(1));
         assert_eq!(parse_tier("Gold", &labels), None);
+    }
+
+    #[test]
+    fn an_open_deal_older_than_stale_after_days_is_lost_at_created_plus_n() {
+        assert_eq!(stale_loss(100, 200, Some(60)), Some(160));
+        // Exactly N days old is not yet stale.
+        assert_eq!(stale_loss(100, 160, Some(60)), None);
+        assert_eq!(stale_loss(100, 161, Some(60)), Some(160));
+        assert_eq!(stale_loss(100, 200, None), None);
     }
 
     #[test]
