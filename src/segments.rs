@@ -153,11 +153,27 @@ pub const NAMED_FIELD_MAX_LEVELS: usize = 5;
 
 /// A categorical level as a name part: the level alone when it says what it
 /// is (`Fintech` among many industries), else with its field (`up_sale =
-/// Yes`, `client = Current`): yes/no-like levels and fields of few levels.
+/// Yes`, `client = Current`, `origin = unknown`): yes/no-like and
+/// unknown-like levels, numbers, and fields of few levels.
 fn level_part(feature: &str, level: &str, features: &[FeatureColumn]) -> String {
     let yes_no = matches!(
         level.to_ascii_lowercase().as_str(),
-        "yes" | "no" | "y" | "n" | "true" | "false" | "t" | "f" | "0" | "1"
+        "yes"
+            | "no"
+            | "y"
+            | "n"
+            | "true"
+            | "false"
+            | "t"
+            | "f"
+            | "0"
+            | "1"
+            | "unknown"
+            | "none"
+            | "n/a"
+            | "na"
+            | "null"
+            | "-"
     );
     let few = features
         .iter()
