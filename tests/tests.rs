@@ -14,5 +14,6 @@ mod html_report;
 mod progress;
 mod properties;
 mod recommend;
+mod regression;
 mod speed;
 mod validate;
