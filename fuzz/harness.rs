@@ -105,7 +105,10 @@ pub fn table(scratch: &Scratch, data: &[u8], ext: &str) -> Verdict {
 
     let as_accounts = judge((|| {
         let config = scratch.config(input.clone(), good_deals.clone());
-        let accounts = contract::accounts(abm_segments::io::read_accounts(&config)?, &config)?;
+        let accounts = contract::accounts(
+            abm_segments::io::read_accounts(&config.input)?,
+            &config.input,
+        )?;
         abm_segments::features::infer(
             &accounts.features,
             &InferOptions {
@@ -116,21 +119,24 @@ pub fn table(scratch: &Scratch, data: &[u8], ext: &str) -> Verdict {
         )?;
         let mut drops = contract::Drops::default();
         contract::deals(
-            abm_segments::io::read_deals(&config)?,
+            abm_segments::io::read_deals(&config.input)?,
             &accounts,
-            &config,
+            &config.input,
             &mut drops,
         )?;
         Ok(())
     })());
     let as_deals = judge((|| {
         let config = scratch.config(good_accounts.clone(), input.clone());
-        let accounts = contract::accounts(abm_segments::io::read_accounts(&config)?, &config)?;
+        let accounts = contract::accounts(
+            abm_segments::io::read_accounts(&config.input)?,
+            &config.input,
+        )?;
         let mut drops = contract::Drops::default();
         contract::deals(
-            abm_segments::io::read_deals(&config)?,
+            abm_segments::io::read_deals(&config.input)?,
             &accounts,
-            &config,
+            &config.input,
             &mut drops,
         )?;
         Ok(())

@@ -9,39 +9,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-
-/// A feature kind a column can be forced to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KindOverride {
-    Numeric,
-    Categorical,
-    Binary,
-    List,
-    /// Not a feature: the column is read but not used.
-    Ignore,
-}
-
-/// What to do with a row that can be dropped without changing the run's meaning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum DropPolicy {
-    /// Drop the row, count it and report it.
-    #[default]
-    Drop,
-    /// Fail the run (exit status 2).
-    Error,
-}
-
-/// A deal outcome after mapping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum OutcomeLabel {
-    Won,
-    Lost,
-    Open,
-}
+use crate::cluster::ClusterConfig;
+use crate::domain::OutcomeLabel;
+use crate::error::{Error, IoOp, Result};
+pub use crate::features::KindOverride;
+pub use crate::io::spec::{AccountColumns, DealColumns, DropPolicy, DropsSection, InputSpec};
 
 /// `[accounts]` in the config file.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -84,20 +56,6 @@ pub struct DealsSection {
     /// An open deal older than this many days at the as-of date counts as
     /// lost at creation + this many days (for CRMs that leave dead deals open).
     pub stale_after_days: Option<u32>,
-}
-
-/// `[drops]`: turn any droppable row into a hard error.
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct DropsSection {
-    #[serde(default)]
-    pub unknown_account: DropPolicy,
-    #[serde(default)]
-    pub closed_before_created: DropPolicy,
-    #[serde(default)]
-    pub negative_amount: DropPolicy,
-    #[serde(default)]
-    pub missing_date: DropPolicy,
 }
 
 /// `[clustering]`.
@@ -176,7 +134,7 @@ impl RawConfig {
     /// against the file's directory.
     pub fn from_file(path: &Path) -> Result<RawConfig> {
         let text =
-            std::fs::read_to_string(path).map_err(|e| Error::io("reading config", path, e))?;
+            std::fs::read_to_string(path).map_err(|e| Error::io(IoOp::ReadingConfig, path, e))?;
         let mut raw = RawConfig::from_toml(&text, path)?;
         let base = path.parent().unwrap_or(Path::new("."));
         for p in [&mut raw.accounts.path, &mut raw.deals.path]
@@ -222,83 +180,31 @@ fn unknown_key_hint(message: &str) -> Option<String> {
         .step_by(2)
         .filter(|k| !k.is_empty())
         .collect();
-    Some(match nearest(unknown, expected.iter().copied()) {
-        Some(near) => format!("did you mean `{near}`?"),
-        None => format!("the keys here are {}", expected.join(", ")),
-    })
-}
-
-/// Column names after defaults are applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccountColumns {
-    pub id: String,
-    pub tier: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DealColumns {
-    pub id: String,
-    pub account_id: String,
-    pub created_at: String,
-    pub closed_at: String,
-    pub outcome: String,
-    pub amount: String,
-}
-
-/// Checked clustering parameters.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ClusterConfig {
-    pub k_min: usize,
-    pub k_max: usize,
-    pub seed: u64,
-    pub n_runs: usize,
-    pub silhouette_sample: usize,
-    pub fit_sample: usize,
-    pub min_segment_share: f64,
-    pub min_segment_accounts: usize,
-}
-
-impl Default for ClusterConfig {
-    fn default() -> Self {
-        ClusterConfig {
-            k_min: 2,
-            k_max: 8,
-            seed: 42,
-            n_runs: 10,
-            silhouette_sample: 2_000,
-            fit_sample: 25_000,
-            min_segment_share: 0.05,
-            min_segment_accounts: 30,
-        }
-    }
+    Some(
+        match crate::text::nearest(unknown, expected.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("the keys here are {}", expected.join(", ")),
+        },
+    )
 }
 
 /// The checked configuration of a `discover` run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
-    pub accounts_path: PathBuf,
-    pub deals_path: PathBuf,
-    pub account_columns: AccountColumns,
-    pub deal_columns: DealColumns,
-    pub tier_labels: BTreeMap<String, u8>,
+    /// The input tables and how to read them.
+    pub input: InputSpec,
     pub kinds: BTreeMap<String, KindOverride>,
     pub list_separator: String,
-    pub accounts_csv_separator: u8,
-    pub deals_csv_separator: u8,
-    pub outcomes: BTreeMap<String, OutcomeLabel>,
-    /// `[deals] stale_after_days`: open deals older than this are lost.
-    pub stale_after_days: Option<u32>,
-    pub drops: DropsSection,
     pub cluster: ClusterConfig,
     pub horizons: Vec<u32>,
     pub confidence: f64,
-    /// Fixed as-of date (days since 1970-01-01); `None` means the latest date in the deals.
-    pub as_of: Option<i32>,
     pub thresholds: crate::correlations::Thresholds,
     /// A previous run directory to keep segment ids stable against and measure drift from.
     pub previous: Option<PathBuf>,
     pub tier_sizes: crate::recommend::TierSizes,
     pub rules: crate::recommend::rules::RuleOptions,
+    /// The config file the run was given, recorded in the report.
+    pub config_file: Option<PathBuf>,
 }
 
 /// Values given on the command line, which win over the config file.
@@ -311,6 +217,7 @@ pub struct Overrides {
     pub seed: Option<u64>,
     pub as_of: Option<i32>,
     pub previous: Option<PathBuf>,
+    pub config_file: Option<PathBuf>,
 }
 
 fn separator(value: Option<&str>, key: &str) -> Result<u8> {
@@ -328,51 +235,7 @@ fn separator(value: Option<&str>, key: &str) -> Result<u8> {
 impl RawConfig {
     /// Apply command-line overrides and defaults, and check every value.
     pub fn check(self, o: Overrides) -> Result<Config> {
-        let d = ClusterConfig::default();
-        let c = &self.clustering;
-        let cluster = ClusterConfig {
-            k_min: o.k_min.or(c.k_min).unwrap_or(d.k_min),
-            k_max: o.k_max.or(c.k_max).unwrap_or(d.k_max),
-            seed: o.seed.or(c.seed).unwrap_or(d.seed),
-            n_runs: c.n_runs.unwrap_or(d.n_runs),
-            silhouette_sample: c.silhouette_sample.unwrap_or(d.silhouette_sample),
-            fit_sample: c.fit_sample.unwrap_or(d.fit_sample),
-            min_segment_share: c.min_segment_share.unwrap_or(d.min_segment_share),
-            min_segment_accounts: c.min_segment_accounts.unwrap_or(d.min_segment_accounts),
-        };
-        if cluster.k_min < 2 {
-            return Err(Error::config(
-                format!("k_min = {} is too small", cluster.k_min),
-                "segments need at least 2 clusters; use --k-min 2 or more",
-            ));
-        }
-        if cluster.k_max < cluster.k_min {
-            return Err(Error::config(
-                format!(
-                    "k_max = {} is below k_min = {}",
-                    cluster.k_max, cluster.k_min
-                ),
-                "give a range such as --k-min 2 --k-max 8",
-            ));
-        }
-        if cluster.n_runs == 0 {
-            return Err(Error::config("n_runs cannot be 0", "use n_runs = 10"));
-        }
-        if cluster.silhouette_sample < 10 || cluster.fit_sample < 10 {
-            return Err(Error::config(
-                "silhouette_sample and fit_sample must be at least 10",
-                "the defaults are 2000 and 25000",
-            ));
-        }
-        if !(0.0..0.5).contains(&cluster.min_segment_share) {
-            return Err(Error::config(
-                format!(
-                    "min_segment_share = {} is outside [0, 0.5)",
-                    cluster.min_segment_share
-                ),
-                "use a share such as 0.05",
-            ));
-        }
+        let cluster = cluster_params(&self.clustering, &o)?;
         let confidence = self.analysis.confidence.unwrap_or(0.95);
         if !(0.5..1.0).contains(&confidence) {
             return Err(Error::config(
@@ -380,115 +243,36 @@ impl RawConfig {
                 "use e.g. confidence = 0.95",
             ));
         }
-        let dt = crate::correlations::Thresholds::default();
-        let an = &self.analysis;
-        let thresholds = crate::correlations::Thresholds {
-            q_max: an.q_max.unwrap_or(dt.q_max),
-            min_support: an.min_support.unwrap_or(dt.min_support),
-            lift_high: an.lift_high.unwrap_or(dt.lift_high),
-            lift_low: an.lift_low.unwrap_or(dt.lift_low),
-            min_abs_r: an.min_abs_r.unwrap_or(dt.min_abs_r),
-        };
-        if !(0.0..1.0).contains(&thresholds.q_max)
-            || thresholds.lift_high < 1.0
-            || !(0.0..=1.0).contains(&thresholds.lift_low)
-            || !(0.0..1.0).contains(&thresholds.min_abs_r)
-        {
-            return Err(Error::config(
-                "[analysis] thresholds are out of range",
-                "q_max in (0, 1), lift_high >= 1, lift_low in [0, 1], min_abs_r in [0, 1)",
-            ));
-        }
-        let ds = crate::recommend::TierSizes::default();
-        let t = &self.tiers;
-        let tier_sizes = crate::recommend::TierSizes {
-            tier1_max_accounts: t.tier1_max_accounts.unwrap_or(ds.tier1_max_accounts),
-            tier1_max_share: t.tier1_max_share.unwrap_or(ds.tier1_max_share),
-            tier2_max_accounts: t.tier2_max_accounts.unwrap_or(ds.tier2_max_accounts),
-            tier2_max_share: t.tier2_max_share.unwrap_or(ds.tier2_max_share),
-        };
-        if !(0.0..=1.0).contains(&tier_sizes.tier1_max_share)
-            || !(0.0..=1.0).contains(&tier_sizes.tier2_max_share)
-            || tier_sizes.tier1_max_accounts == 0
-            || tier_sizes.tier2_max_accounts == 0
-        {
-            return Err(Error::config(
-                "[tiers] sizes are out of range",
-                "counts are at least 1 and shares in (0, 1], e.g. tier1_max_share = 0.01",
-            ));
-        }
+        let thresholds = thresholds(&self.analysis)?;
+        let tier_sizes = tier_sizes(&self.tiers)?;
         let dr = crate::recommend::rules::RuleOptions::default();
         let rules = crate::recommend::rules::RuleOptions {
             max_qualifying: self.icp.max_qualifying.unwrap_or(dr.max_qualifying),
             max_disqualifying: self.icp.max_disqualifying.unwrap_or(dr.max_disqualifying),
             min_support: thresholds.min_support,
         };
-        let mut horizons = self.analysis.horizons.unwrap_or_else(|| vec![30, 90, 180]);
-        horizons.sort_unstable();
-        horizons.dedup();
-        if horizons.is_empty() || horizons[0] == 0 {
-            return Err(Error::config(
-                "horizons must be a non-empty list of positive day counts",
-                "use e.g. horizons = [30, 90, 180]",
-            ));
-        }
-        let default_dir = Path::new("data/sample");
-        let a = self.accounts;
-        let de = self.deals;
-        let accounts_path = o
+        let horizons = horizons(self.analysis.horizons)?;
+        let list_separator = self
             .accounts
-            .or(a.path)
-            .unwrap_or_else(|| default_dir.join("accounts.parquet"));
-        let deals_path = o
-            .deals
-            .or(de.path)
-            .unwrap_or_else(|| default_dir.join("deals.parquet"));
-        let list_separator = a.list_separator.unwrap_or_else(|| ";".to_string());
+            .list_separator
+            .clone()
+            .unwrap_or_else(|| ";".to_string());
         if list_separator.is_empty() {
             return Err(Error::config(
                 "accounts.list_separator cannot be empty",
                 "use e.g. list_separator = \";\"",
             ));
         }
-        let mut outcomes = BTreeMap::new();
-        for (label, outcome) in de.outcomes {
-            outcomes.insert(label.trim().to_lowercase(), outcome);
-        }
+        let kinds = self.accounts.features.clone();
         Ok(Config {
-            accounts_path,
-            deals_path,
-            account_columns: AccountColumns {
-                id: a.id.unwrap_or_else(|| "account_id".into()),
-                tier: a.tier.unwrap_or_else(|| "tier".into()),
-            },
-            deal_columns: DealColumns {
-                id: de.id.unwrap_or_else(|| "deal_id".into()),
-                account_id: de.account_id.unwrap_or_else(|| "account_id".into()),
-                created_at: de.created_at.unwrap_or_else(|| "created_at".into()),
-                closed_at: de.closed_at.unwrap_or_else(|| "closed_at".into()),
-                outcome: de.outcome.unwrap_or_else(|| "outcome".into()),
-                amount: de.amount.unwrap_or_else(|| "amount".into()),
-            },
-            tier_labels: a
-                .tier_labels
-                .into_iter()
-                .map(|(k, v)| (k.trim().to_lowercase(), v))
-                .collect(),
-            kinds: a.features,
+            input: input_spec(self.accounts, self.deals, self.drops, &o)?,
+            kinds,
             list_separator,
-            accounts_csv_separator: separator(
-                a.csv_separator.as_deref(),
-                "accounts.csv_separator",
-            )?,
-            deals_csv_separator: separator(de.csv_separator.as_deref(), "deals.csv_separator")?,
-            outcomes,
-            stale_after_days: de.stale_after_days,
-            drops: self.drops,
             cluster,
             horizons,
             confidence,
-            as_of: o.as_of,
-            previous: o.previous,
+            previous: o.previous.clone(),
+            config_file: o.config_file.clone(),
             thresholds,
             tier_sizes,
             rules,
@@ -496,42 +280,168 @@ impl RawConfig {
     }
 }
 
-/// The closest name in `candidates` to `name`, for "did you mean" hints.
-pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+/// `[clustering]` and the k flags, checked.
+fn cluster_params(c: &ClusteringSection, o: &Overrides) -> Result<ClusterConfig> {
+    let d = ClusterConfig::default();
+    let cluster = ClusterConfig {
+        k_min: o.k_min.or(c.k_min).unwrap_or(d.k_min),
+        k_max: o.k_max.or(c.k_max).unwrap_or(d.k_max),
+        seed: o.seed.or(c.seed).unwrap_or(d.seed),
+        n_runs: c.n_runs.unwrap_or(d.n_runs),
+        silhouette_sample: c.silhouette_sample.unwrap_or(d.silhouette_sample),
+        fit_sample: c.fit_sample.unwrap_or(d.fit_sample),
+        min_segment_share: c.min_segment_share.unwrap_or(d.min_segment_share),
+        min_segment_accounts: c.min_segment_accounts.unwrap_or(d.min_segment_accounts),
+    };
+    if cluster.k_min < 2 {
+        return Err(Error::config(
+            format!("k_min = {} is too small", cluster.k_min),
+            "segments need at least 2 clusters; use --k-min 2 or more",
+        ));
+    }
+    if cluster.k_max < cluster.k_min {
+        return Err(Error::config(
+            format!(
+                "k_max = {} is below k_min = {}",
+                cluster.k_max, cluster.k_min
+            ),
+            "give a range such as --k-min 2 --k-max 8",
+        ));
+    }
+    if cluster.n_runs == 0 {
+        return Err(Error::config("n_runs cannot be 0", "use n_runs = 10"));
+    }
+    if cluster.silhouette_sample < 10 || cluster.fit_sample < 10 {
+        return Err(Error::config(
+            "silhouette_sample and fit_sample must be at least 10",
+            "the defaults are 2000 and 25000",
+        ));
+    }
+    if !(0.0..0.5).contains(&cluster.min_segment_share) {
+        return Err(Error::config(
+            format!(
+                "min_segment_share = {} is outside [0, 0.5)",
+                cluster.min_segment_share
+            ),
+            "use a share such as 0.05",
+        ));
+    }
+    Ok(cluster)
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+/// `[analysis]` significance and materiality thresholds, checked.
+fn thresholds(an: &AnalysisSection) -> Result<crate::correlations::Thresholds> {
+    let dt = crate::correlations::Thresholds::default();
+    let thresholds = crate::correlations::Thresholds {
+        q_max: an.q_max.unwrap_or(dt.q_max),
+        min_support: an.min_support.unwrap_or(dt.min_support),
+        lift_high: an.lift_high.unwrap_or(dt.lift_high),
+        lift_low: an.lift_low.unwrap_or(dt.lift_low),
+        min_abs_r: an.min_abs_r.unwrap_or(dt.min_abs_r),
+    };
+    if !(0.0..1.0).contains(&thresholds.q_max)
+        || thresholds.lift_high < 1.0
+        || !(0.0..=1.0).contains(&thresholds.lift_low)
+        || !(0.0..1.0).contains(&thresholds.min_abs_r)
+    {
+        return Err(Error::config(
+            "[analysis] thresholds are out of range",
+            "q_max in (0, 1), lift_high >= 1, lift_low in [0, 1], min_abs_r in [0, 1)",
+        ));
     }
-    prev[b.len()]
+    Ok(thresholds)
+}
+
+/// `[tiers]` sizes, checked.
+fn tier_sizes(t: &TiersSection) -> Result<crate::recommend::TierSizes> {
+    let ds = crate::recommend::TierSizes::default();
+    let tier_sizes = crate::recommend::TierSizes {
+        tier1_max_accounts: t.tier1_max_accounts.unwrap_or(ds.tier1_max_accounts),
+        tier1_max_share: t.tier1_max_share.unwrap_or(ds.tier1_max_share),
+        tier2_max_accounts: t.tier2_max_accounts.unwrap_or(ds.tier2_max_accounts),
+        tier2_max_share: t.tier2_max_share.unwrap_or(ds.tier2_max_share),
+    };
+    if !(0.0..=1.0).contains(&tier_sizes.tier1_max_share)
+        || !(0.0..=1.0).contains(&tier_sizes.tier2_max_share)
+        || tier_sizes.tier1_max_accounts == 0
+        || tier_sizes.tier2_max_accounts == 0
+    {
+        return Err(Error::config(
+            "[tiers] sizes are out of range",
+            "counts are at least 1 and shares in (0, 1], e.g. tier1_max_share = 0.01",
+        ));
+    }
+    Ok(tier_sizes)
+}
+
+/// Horizons in days, sorted and deduplicated.
+fn horizons(given: Option<Vec<u32>>) -> Result<Vec<u32>> {
+    let mut horizons = given.unwrap_or_else(|| vec![30, 90, 180]);
+    horizons.sort_unstable();
+    horizons.dedup();
+    if horizons.is_empty() || horizons[0] == 0 {
+        return Err(Error::config(
+            "horizons must be a non-empty list of positive day counts",
+            "use e.g. horizons = [30, 90, 180]",
+        ));
+    }
+    Ok(horizons)
+}
+
+/// The input tables: paths (flags win over the file), columns, labels and drop policies.
+fn input_spec(
+    a: AccountsSection,
+    de: DealsSection,
+    drops: DropsSection,
+    o: &Overrides,
+) -> Result<InputSpec> {
+    let default_dir = Path::new("data/sample");
+    let accounts_path = o
+        .accounts
+        .clone()
+        .or(a.path)
+        .unwrap_or_else(|| default_dir.join("accounts.parquet"));
+    let deals_path = o
+        .deals
+        .clone()
+        .or(de.path)
+        .unwrap_or_else(|| default_dir.join("deals.parquet"));
+    let mut outcomes = BTreeMap::new();
+    for (label, outcome) in de.outcomes {
+        outcomes.insert(label.trim().to_lowercase(), outcome);
+    }
+    Ok(InputSpec {
+        accounts_path,
+        deals_path,
+        account_columns: AccountColumns {
+            id: a.id.unwrap_or_else(|| "account_id".into()),
+            tier: a.tier.unwrap_or_else(|| "tier".into()),
+        },
+        deal_columns: DealColumns {
+            id: de.id.unwrap_or_else(|| "deal_id".into()),
+            account_id: de.account_id.unwrap_or_else(|| "account_id".into()),
+            created_at: de.created_at.unwrap_or_else(|| "created_at".into()),
+            closed_at: de.closed_at.unwrap_or_else(|| "closed_at".into()),
+            outcome: de.outcome.unwrap_or_else(|| "outcome".into()),
+            amount: de.amount.unwrap_or_else(|| "amount".into()),
+        },
+        tier_labels: a
+            .tier_labels
+            .into_iter()
+            .map(|(k, v)| (k.trim().to_lowercase(), v))
+            .collect(),
+        accounts_csv_separator: separator(a.csv_separator.as_deref(), "accounts.csv_separator")?,
+        deals_csv_separator: separator(de.csv_separator.as_deref(), "deals.csv_separator")?,
+        outcomes,
+        drops,
+        stale_after_days: de.stale_after_days,
+        as_of: o.as_of,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nearest_suggests_a_column_one_typo_away() {
-        let cols = ["account_id", "industry", "employees"];
-        assert_eq!(nearest("acount_id", cols), Some("account_id"));
-        assert_eq!(nearest("Industry", cols), Some("industry"));
-        assert_eq!(nearest("revenue", cols), None);
-    }
 
     #[test]
     fn unknown_config_key_is_rejected() {

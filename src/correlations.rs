@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 
-use crate::config::OutcomeLabel;
+use crate::domain::OutcomeLabel;
 use crate::features::{FeatureColumn, FeatureData, FeatureKind};
 use crate::io::contract::Deals;
 use crate::stats::association::{
@@ -51,16 +51,76 @@ impl Default for Thresholds {
     }
 }
 
+/// The statistical test behind a finding; `report.json` and
+/// `correlations.parquet` carry its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestName {
+    PointBiserial,
+    Spearman,
+    ChiSquare,
+    KruskalWallis,
+}
+
+impl TestName {
+    /// The name as written in the outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestName::PointBiserial => "point_biserial",
+            TestName::Spearman => "spearman",
+            TestName::ChiSquare => "chi_square",
+            TestName::KruskalWallis => "kruskal_wallis",
+        }
+    }
+}
+
+impl std::fmt::Display for TestName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The effect size a finding reports; written by its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EffectMeasure {
+    /// Pearson's r (point-biserial for a binary outcome).
+    R,
+    /// Spearman's rho.
+    Rho,
+    CramersV,
+    /// Kruskal–Wallis H over n − 1.
+    EpsilonSquared,
+}
+
+impl EffectMeasure {
+    /// The name as written in the outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EffectMeasure::R => "r",
+            EffectMeasure::Rho => "rho",
+            EffectMeasure::CramersV => "cramers_v",
+            EffectMeasure::EpsilonSquared => "epsilon_squared",
+        }
+    }
+}
+
+impl std::fmt::Display for EffectMeasure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One statistical test and what it means.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// `point_biserial`, `spearman`, `chi_square`, `kruskal_wallis`.
-    pub test: &'static str,
+    pub test: TestName,
     /// `deals` (closed deals) or `accounts` (accounts with a closed deal).
     pub view: &'static str,
     pub statistic: f64,
     /// `r`, `rho`, `cramers_v` or `epsilon_squared`.
-    pub effect_measure: &'static str,
+    pub effect_measure: EffectMeasure,
     pub effect: f64,
     pub n: u64,
     pub p_value: f64,
@@ -127,10 +187,10 @@ pub struct Correlations {
 }
 
 fn finding(
-    test: &'static str,
+    test: TestName,
     view: &'static str,
     statistic: f64,
-    effect_measure: &'static str,
+    effect_measure: EffectMeasure,
     effect: f64,
     n: u64,
     p: f64,
@@ -212,10 +272,10 @@ fn two_by_two(
     let t = vec![vec![a_won, a_closed - a_won], vec![b_won, b_closed - b_won]];
     let c = chi2_contingency(&t)?;
     Some(finding(
-        "chi_square",
+        TestName::ChiSquare,
         view,
         c.statistic,
-        "cramers_v",
+        EffectMeasure::CramersV,
         c.cramers_v,
         a_closed + b_closed,
         c.p_value,
@@ -230,41 +290,7 @@ pub fn analyse(
     deals: &Deals,
     th: &Thresholds,
 ) -> Option<Correlations> {
-    // Closed deals: account, won, whole days from creation to close.
-    let closed: Vec<(usize, bool, u32)> = (0..deals.len())
-        .filter(|&i| deals.outcome[i] != OutcomeLabel::Open)
-        .map(|i| {
-            (
-                deals.account[i] as usize,
-                deals.outcome[i] == OutcomeLabel::Won,
-                deals.days(i),
-            )
-        })
-        .collect();
-    if closed.is_empty() {
-        return None;
-    }
-    let days_len = closed.iter().map(|c| c.2 as usize + 1).max().unwrap_or(0);
-    let overall = closed.iter().filter(|c| c.1).count() as f64 / closed.len() as f64;
-    // Accounts with a closed deal, and whether they converted.
-    let mut acc_closed = vec![false; n_accounts];
-    let mut acc_won = vec![false; n_accounts];
-    for &(a, w, _) in &closed {
-        acc_closed[a] = true;
-        acc_won[a] |= w;
-    }
-    let accounts: Vec<usize> = (0..n_accounts).filter(|&a| acc_closed[a]).collect();
-    let (mut won_n, mut lost_n) = (vec![0u64; n_accounts], vec![0u64; n_accounts]);
-    for &(a, w, _) in &closed {
-        if w {
-            won_n[a] += 1;
-        } else {
-            lost_n[a] += 1;
-        }
-    }
-    let acc_overall =
-        accounts.iter().filter(|&&a| acc_won[a]).count() as f64 / accounts.len().max(1) as f64;
-
+    let c = Closed::new(deals, n_accounts)?;
     let mut feats = Vec::new();
     let mut levels = Vec::new();
     for f in features {
@@ -277,275 +303,398 @@ pub fn analyse(
         };
         match &f.data {
             FeatureData::Numeric(v) => {
-                // Deal-level tests from per-account counts: an account's value
-                // stands for each of its deals (see `pearson_counts`).
-                let known = |a: &usize| !v[*a].is_nan();
-                let with_closed = || accounts.iter().copied().filter(known);
-                let n_deals: u64 = with_closed().map(|a| won_n[a] + lost_n[a]).sum();
-                fa.win = pearson_counts(|| {
-                    with_closed().flat_map(|a| [(v[a], 1.0, won_n[a]), (v[a], 0.0, lost_n[a])])
-                })
-                .map(|c| finding("point_biserial", "deals", c.r, "r", c.r, n_deals, c.p_value));
-                let n_acc = with_closed().count() as u64;
-                fa.win_accounts = pearson_counts(|| {
-                    with_closed().map(|a| (v[a], f64::from(u8::from(acc_won[a])), 1))
-                })
-                .map(|c| {
-                    finding(
-                        "point_biserial",
-                        "accounts",
-                        c.r,
-                        "r",
-                        c.r,
-                        n_acc,
-                        c.p_value,
-                    )
-                });
-                // Spearman over won deals: x ranked through its accounts' won
-                // counts, days through their histogram.
-                let winners: Vec<usize> = with_closed().filter(|&a| won_n[a] > 0).collect();
-                let xs: Vec<f64> = winners.iter().map(|&a| v[a]).collect();
-                let ws: Vec<u64> = winners.iter().map(|&a| won_n[a]).collect();
-                let mut rank_x = vec![0.0; n_accounts];
-                for (&a, r) in winners.iter().zip(rank_counts(&xs, &ws)) {
-                    rank_x[a] = r;
-                }
-                let mut hist = vec![0u64; days_len];
-                let won_known = || closed.iter().filter(|c| c.1 && known(&c.0));
-                for c in won_known() {
-                    hist[c.2 as usize] += 1;
-                }
-                let day_values: Vec<f64> = (0..days_len).map(|d| d as f64).collect();
-                let rank_d = rank_counts(&day_values, &hist);
-                let n_won: u64 = ws.iter().sum();
-                fa.speed =
-                    pearson_counts(|| won_known().map(|c| (rank_x[c.0], rank_d[c.2 as usize], 1)))
-                        .map(|c| finding("spearman", "deals", c.r, "rho", c.r, n_won, c.p_value));
+                numeric_win_tests(&mut fa, v, &c);
+                fa.speed = numeric_speed_test(v, &c);
             }
-            _ => {
-                let names = f.levels();
-                let nl = names.len();
-                // One pass over the deals and one over the accounts count every
-                // level; a level's "rest" is the known total minus the level.
-                // Days to win are kept as histograms, so the rank tests and
-                // medians below sort nothing.
-                let mut deal_counts = LevelCounts::new(nl, days_len);
-                for &(a, w, d) in &closed {
-                    if let Some(ls) = f.levels_of(a) {
-                        deal_counts.add(ls, w, Some(d as usize));
-                    }
-                }
-                let mut acc_counts = LevelCounts::new(nl, 0);
-                for &a in &accounts {
-                    if let Some(ls) = f.levels_of(a) {
-                        acc_counts.add(ls, acc_won[a], None);
-                    }
-                }
-                // Categorical: one test across all levels.
-                if let FeatureData::Categorical(_) = &f.data {
-                    let table = |c: &LevelCounts| -> Vec<Vec<u64>> {
-                        (0..nl)
-                            .map(|l| vec![c.won[l], c.closed[l] - c.won[l]])
-                            .collect()
-                    };
-                    let n: u64 = deal_counts.closed.iter().sum();
-                    fa.win = chi2_contingency(&table(&deal_counts)).map(|c| {
-                        finding(
-                            "chi_square",
-                            "deals",
-                            c.statistic,
-                            "cramers_v",
-                            c.cramers_v,
-                            n,
-                            c.p_value,
-                        )
-                    });
-                    let na: u64 = acc_counts.closed.iter().sum();
-                    fa.win_accounts = chi2_contingency(&table(&acc_counts)).map(|c| {
-                        finding(
-                            "chi_square",
-                            "accounts",
-                            c.statistic,
-                            "cramers_v",
-                            c.cramers_v,
-                            na,
-                            c.p_value,
-                        )
-                    });
-                    let groups: Vec<&[u64]> = (0..nl)
-                        .filter(|&l| deal_counts.won[l] > 0)
-                        .map(|l| deal_counts.days_to_win(l))
-                        .collect();
-                    let nw: u64 = deal_counts.won.iter().sum();
-                    fa.speed = kruskal_counts(&groups).map(|t| {
-                        let eps2 = t.statistic / (nw as f64 - 1.0).max(1.0);
-                        finding(
-                            "kruskal_wallis",
-                            "deals",
-                            t.statistic,
-                            "epsilon_squared",
-                            eps2,
-                            nw,
-                            t.p_value,
-                        )
-                    });
-                }
-                let mut d_out = vec![0u64; days_len];
-                for (l, name) in names.iter().enumerate() {
-                    let (cl, won) = (deal_counts.closed[l], deal_counts.won[l]);
-                    let rest_cl = deal_counts.known_closed - cl;
-                    let rest_won = deal_counts.known_won - won;
-                    let (ac, aw) = (acc_counts.closed[l], acc_counts.won[l]);
-                    let rac = acc_counts.known_closed - ac;
-                    let raw = acc_counts.known_won - aw;
-                    let d_in = deal_counts.days_to_win(l);
-                    for ((o, &k), &i) in d_out.iter_mut().zip(&deal_counts.known_days).zip(d_in) {
-                        *o = k - i;
-                    }
-                    let win_rate = (cl > 0).then(|| won as f64 / cl as f64);
-                    let acc_rate = (ac > 0).then(|| aw as f64 / ac as f64);
-                    let speed = kruskal_counts(&[d_in, &d_out]).map(|t| {
-                        let n = (deal_counts.known_won) as f64;
-                        finding(
-                            "kruskal_wallis",
-                            "deals",
-                            t.statistic,
-                            "epsilon_squared",
-                            t.statistic / (n - 1.0).max(1.0),
-                            n as u64,
-                            t.p_value,
-                        )
-                    });
-                    levels.push(LevelAssociation {
-                        feature: f.spec.name.clone(),
-                        level: name.clone(),
-                        label: f.level_label(l),
-                        closed_deals: cl,
-                        won,
-                        win_rate,
-                        win_rate_interval: wilson_interval(won, cl, 0.95),
-                        lift: win_rate.map(|r| r / overall).filter(|l| l.is_finite()),
-                        win: if cl > 0 && rest_cl > 0 {
-                            two_by_two(won, cl, rest_won, rest_cl, "deals")
-                        } else {
-                            None
-                        },
-                        accounts_with_closed_deals: ac,
-                        account_conversion_rate: acc_rate,
-                        account_lift: acc_rate.map(|r| r / acc_overall).filter(|l| l.is_finite()),
-                        win_accounts: if ac > 0 && rac > 0 {
-                            two_by_two(aw, ac, raw, rac, "accounts")
-                        } else {
-                            None
-                        },
-                        median_days_to_win: median_counts(d_in),
-                        median_days_to_win_rest: median_counts(&d_out),
-                        speed,
-                    });
-                }
-                if f.spec.kind() == FeatureKind::Binary {
-                    if let Some(l) = levels.last() {
-                        fa.win = l.win.clone();
-                        fa.win_accounts = l.win_accounts.clone();
-                        fa.speed = l.speed.clone();
-                    }
-                }
-            }
+            _ => level_tests(&mut fa, f, &c, &mut levels),
         }
         feats.push(fa);
     }
-
-    // Benjamini–Hochberg over every test (binary features' tests are their level's, counted once).
-    let mut ps = Vec::new();
-    for fa in &feats {
-        if fa.kind == FeatureKind::Binary {
-            continue;
-        }
-        for x in [&fa.win, &fa.win_accounts, &fa.speed].into_iter().flatten() {
-            ps.push(x.p_value);
-        }
-    }
-    for l in &levels {
-        for x in [&l.win, &l.win_accounts, &l.speed].into_iter().flatten() {
-            ps.push(x.p_value);
-        }
-    }
-    let qs = benjamini_hochberg(&ps);
-    let mut it = qs.into_iter();
-    for fa in &mut feats {
-        if fa.kind == FeatureKind::Binary {
-            continue;
-        }
-        for x in [&mut fa.win, &mut fa.win_accounts, &mut fa.speed]
-            .into_iter()
-            .flatten()
-        {
-            x.q_value = it.next().unwrap_or(f64::NAN);
-            x.significant = x.q_value < th.q_max;
-            x.material = x.significant
-                && match x.effect_measure {
-                    "epsilon_squared" => x.effect >= th.min_abs_r * th.min_abs_r,
-                    _ => x.effect.abs() >= th.min_abs_r,
-                };
-        }
-    }
-    for l in &mut levels {
-        let supported = l.closed_deals >= th.min_support;
-        let big = |lift: Option<f64>| lift.is_some_and(|v| v >= th.lift_high || v <= th.lift_low);
-        let ratio = match (l.median_days_to_win, l.median_days_to_win_rest) {
-            (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-            _ => None,
-        };
-        let (lift, alift) = (l.lift, l.account_lift);
-        if let Some(x) = &mut l.win {
-            x.q_value = it.next().unwrap_or(f64::NAN);
-            x.significant = supported && x.q_value < th.q_max;
-            x.material = x.significant && big(lift);
-        }
-        if let Some(x) = &mut l.win_accounts {
-            x.q_value = it.next().unwrap_or(f64::NAN);
-            x.significant = supported && x.q_value < th.q_max;
-            x.material = x.significant && big(alift);
-        }
-        if let Some(x) = &mut l.speed {
-            x.q_value = it.next().unwrap_or(f64::NAN);
-            x.significant = supported && x.q_value < th.q_max;
-            x.material = x.significant && ratio.is_some_and(|r| r <= 0.8 || r >= 1.25);
-        }
-    }
+    let tests = assign_q_values(&mut feats, &mut levels, th);
     for fa in &mut feats {
         if fa.kind == FeatureKind::Binary {
             if let Some(l) = levels.iter().find(|l| l.feature == fa.feature) {
-                fa.win = l.win.clone();
-                fa.win_accounts = l.win_accounts.clone();
-                fa.speed = l.speed.clone();
+                copy_level_findings(fa, l);
             }
         }
     }
-    let drivers = drivers(&feats, &levels, overall);
+    let drivers = drivers(&feats, &levels, c.overall);
     Some(Correlations {
         thresholds: th.clone(),
-        overall_win_rate: overall,
-        overall_account_conversion_rate: acc_overall,
-        tests: ps.len(),
+        overall_win_rate: c.overall,
+        overall_account_conversion_rate: c.acc_overall,
+        tests,
         features: feats,
         levels,
         drivers,
     })
 }
 
+/// Closed deals and the per-account tallies every test reads.
+struct Closed {
+    /// Account, won, whole days from creation to close.
+    deals: Vec<(usize, bool, u32)>,
+    /// One past the longest days to close (histogram length).
+    days_len: usize,
+    /// Won over closed deals.
+    overall: f64,
+    n_accounts: usize,
+    /// Accounts with a closed deal, ascending.
+    accounts: Vec<usize>,
+    /// Per account: has a won deal.
+    acc_won: Vec<bool>,
+    won_n: Vec<u64>,
+    lost_n: Vec<u64>,
+    /// Share of `accounts` with a won deal.
+    acc_overall: f64,
+}
+
+impl Closed {
+    /// `None` when no deal is closed.
+    fn new(deals: &Deals, n_accounts: usize) -> Option<Closed> {
+        let closed: Vec<(usize, bool, u32)> = (0..deals.len())
+            .filter(|&i| deals.outcome[i] != OutcomeLabel::Open)
+            .map(|i| {
+                (
+                    deals.account[i] as usize,
+                    deals.outcome[i] == OutcomeLabel::Won,
+                    deals.days(i),
+                )
+            })
+            .collect();
+        if closed.is_empty() {
+            return None;
+        }
+        let days_len = closed.iter().map(|c| c.2 as usize + 1).max().unwrap_or(0);
+        let overall = closed.iter().filter(|c| c.1).count() as f64 / closed.len() as f64;
+        let mut acc_closed = vec![false; n_accounts];
+        let mut acc_won = vec![false; n_accounts];
+        let (mut won_n, mut lost_n) = (vec![0u64; n_accounts], vec![0u64; n_accounts]);
+        for &(a, w, _) in &closed {
+            acc_closed[a] = true;
+            acc_won[a] |= w;
+            if w {
+                won_n[a] += 1;
+            } else {
+                lost_n[a] += 1;
+            }
+        }
+        let accounts: Vec<usize> = (0..n_accounts).filter(|&a| acc_closed[a]).collect();
+        let acc_overall =
+            accounts.iter().filter(|&&a| acc_won[a]).count() as f64 / accounts.len().max(1) as f64;
+        Some(Closed {
+            deals: closed,
+            days_len,
+            overall,
+            n_accounts,
+            accounts,
+            acc_won,
+            won_n,
+            lost_n,
+            acc_overall,
+        })
+    }
+}
+
+/// A numeric feature's point-biserial correlation with winning, over deals
+/// and over accounts. Deal-level tests come from per-account counts: an
+/// account's value stands for each of its deals (see `pearson_counts`).
+fn numeric_win_tests(fa: &mut FeatureAssociation, v: &[f64], c: &Closed) {
+    let with_closed = || c.accounts.iter().copied().filter(|&a| !v[a].is_nan());
+    let n_deals: u64 = with_closed().map(|a| c.won_n[a] + c.lost_n[a]).sum();
+    fa.win = pearson_counts(|| {
+        with_closed().flat_map(|a| [(v[a], 1.0, c.won_n[a]), (v[a], 0.0, c.lost_n[a])])
+    })
+    .map(|p| {
+        let (t, m) = (TestName::PointBiserial, EffectMeasure::R);
+        finding(t, "deals", p.r, m, p.r, n_deals, p.p_value)
+    });
+    let n_acc = with_closed().count() as u64;
+    fa.win_accounts =
+        pearson_counts(|| with_closed().map(|a| (v[a], f64::from(u8::from(c.acc_won[a])), 1))).map(
+            |p| {
+                let (t, m) = (TestName::PointBiserial, EffectMeasure::R);
+                finding(t, "accounts", p.r, m, p.r, n_acc, p.p_value)
+            },
+        );
+}
+
+/// A numeric feature's Spearman correlation with days to win over won
+/// deals: x ranked through its accounts' won counts, days through their
+/// histogram.
+fn numeric_speed_test(v: &[f64], c: &Closed) -> Option<Finding> {
+    let known = |a: usize| !v[a].is_nan();
+    let winners: Vec<usize> = (c.accounts.iter().copied())
+        .filter(|&a| known(a) && c.won_n[a] > 0)
+        .collect();
+    let xs: Vec<f64> = winners.iter().map(|&a| v[a]).collect();
+    let ws: Vec<u64> = winners.iter().map(|&a| c.won_n[a]).collect();
+    let mut rank_x = vec![0.0; c.n_accounts];
+    for (&a, r) in winners.iter().zip(rank_counts(&xs, &ws)) {
+        rank_x[a] = r;
+    }
+    let mut hist = vec![0u64; c.days_len];
+    let won_known = || c.deals.iter().filter(|d| d.1 && known(d.0));
+    for d in won_known() {
+        hist[d.2 as usize] += 1;
+    }
+    let day_values: Vec<f64> = (0..c.days_len).map(|d| d as f64).collect();
+    let rank_d = rank_counts(&day_values, &hist);
+    let n_won: u64 = ws.iter().sum();
+    pearson_counts(|| won_known().map(|d| (rank_x[d.0], rank_d[d.2 as usize], 1))).map(|p| {
+        let (t, m) = (TestName::Spearman, EffectMeasure::Rho);
+        finding(t, "deals", p.r, m, p.r, n_won, p.p_value)
+    })
+}
+
+/// Tests of a categorical, list or binary feature: across all levels (a
+/// categorical only), and each level against the rest, appended to `levels`.
+/// A binary feature takes its `true` level's tests as its own.
+fn level_tests(
+    fa: &mut FeatureAssociation,
+    f: &FeatureColumn,
+    c: &Closed,
+    levels: &mut Vec<LevelAssociation>,
+) {
+    let (deal_counts, acc_counts) = count_levels(f, c);
+    if let FeatureData::Categorical(_) = &f.data {
+        categorical_tests(fa, &deal_counts, &acc_counts);
+    }
+    let mut d_out = vec![0u64; c.days_len];
+    for (l, name) in f.levels().iter().enumerate() {
+        let counts = (&deal_counts, &acc_counts);
+        levels.push(level_association(f, l, name, counts, c, &mut d_out));
+    }
+    if f.spec.kind() == FeatureKind::Binary {
+        if let Some(l) = levels.last() {
+            copy_level_findings(fa, l);
+        }
+    }
+}
+
+fn copy_level_findings(fa: &mut FeatureAssociation, l: &LevelAssociation) {
+    fa.win = l.win.clone();
+    fa.win_accounts = l.win_accounts.clone();
+    fa.speed = l.speed.clone();
+}
+
+/// One pass over the deals and one over the accounts count every level; a
+/// level's "rest" is the known total minus the level. Days to win are kept
+/// as histograms, so the rank tests and medians sort nothing.
+fn count_levels(f: &FeatureColumn, c: &Closed) -> (LevelCounts, LevelCounts) {
+    let nl = f.levels().len();
+    let mut deal_counts = LevelCounts::new(nl, c.days_len);
+    for &(a, w, d) in &c.deals {
+        if let Some(ls) = f.levels_of(a) {
+            deal_counts.add(ls, w, Some(d as usize));
+        }
+    }
+    let mut acc_counts = LevelCounts::new(nl, 0);
+    for &a in &c.accounts {
+        if let Some(ls) = f.levels_of(a) {
+            acc_counts.add(ls, c.acc_won[a], None);
+        }
+    }
+    (deal_counts, acc_counts)
+}
+
+/// A categorical's one test across all its levels: chi-square of winning
+/// (deals and accounts), Kruskal–Wallis of days to win.
+fn categorical_tests(fa: &mut FeatureAssociation, deals: &LevelCounts, accounts: &LevelCounts) {
+    let nl = deals.closed.len();
+    let table = |c: &LevelCounts| -> Vec<Vec<u64>> {
+        (0..nl)
+            .map(|l| vec![c.won[l], c.closed[l] - c.won[l]])
+            .collect()
+    };
+    let chi_square = |c: &LevelCounts, view| {
+        let n: u64 = c.closed.iter().sum();
+        chi2_contingency(&table(c)).map(|t| {
+            let (name, m) = (TestName::ChiSquare, EffectMeasure::CramersV);
+            finding(name, view, t.statistic, m, t.cramers_v, n, t.p_value)
+        })
+    };
+    fa.win = chi_square(deals, "deals");
+    fa.win_accounts = chi_square(accounts, "accounts");
+    let groups: Vec<&[u64]> = (0..nl)
+        .filter(|&l| deals.won[l] > 0)
+        .map(|l| deals.days_to_win(l))
+        .collect();
+    fa.speed = kruskal_finding(&groups, deals.won.iter().sum());
+}
+
+/// Kruskal–Wallis of days to win across `groups` (histograms) of `n_won`
+/// won deals, with epsilon² as its effect.
+fn kruskal_finding(groups: &[&[u64]], n_won: u64) -> Option<Finding> {
+    kruskal_counts(groups).map(|t| {
+        let eps2 = t.statistic / (n_won as f64 - 1.0).max(1.0);
+        let (name, m) = (TestName::KruskalWallis, EffectMeasure::EpsilonSquared);
+        finding(name, "deals", t.statistic, m, eps2, n_won, t.p_value)
+    })
+}
+
+/// Level `l` of `f` against the rest: win rate, lift and 2×2 tests over
+/// deals and accounts, and days to win. `d_out` is scratch for the rest's
+/// histogram.
+fn level_association(
+    f: &FeatureColumn,
+    l: usize,
+    name: &str,
+    (deals, accounts): (&LevelCounts, &LevelCounts),
+    c: &Closed,
+    d_out: &mut [u64],
+) -> LevelAssociation {
+    let (cl, won) = (deals.closed[l], deals.won[l]);
+    let rest_cl = deals.known_closed - cl;
+    let rest_won = deals.known_won - won;
+    let (ac, aw) = (accounts.closed[l], accounts.won[l]);
+    let rac = accounts.known_closed - ac;
+    let raw = accounts.known_won - aw;
+    let d_in = deals.days_to_win(l);
+    for ((o, &k), &i) in d_out.iter_mut().zip(&deals.known_days).zip(d_in) {
+        *o = k - i;
+    }
+    let win_rate = (cl > 0).then(|| won as f64 / cl as f64);
+    let acc_rate = (ac > 0).then(|| aw as f64 / ac as f64);
+    LevelAssociation {
+        feature: f.spec.name.clone(),
+        level: name.to_string(),
+        label: f.level_label(l),
+        closed_deals: cl,
+        won,
+        win_rate,
+        win_rate_interval: wilson_interval(won, cl, 0.95),
+        lift: win_rate.map(|r| r / c.overall).filter(|l| l.is_finite()),
+        win: if cl > 0 && rest_cl > 0 {
+            two_by_two(won, cl, rest_won, rest_cl, "deals")
+        } else {
+            None
+        },
+        accounts_with_closed_deals: ac,
+        account_conversion_rate: acc_rate,
+        account_lift: acc_rate
+            .map(|r| r / c.acc_overall)
+            .filter(|l| l.is_finite()),
+        win_accounts: if ac > 0 && rac > 0 {
+            two_by_two(aw, ac, raw, rac, "accounts")
+        } else {
+            None
+        },
+        median_days_to_win: median_counts(d_in),
+        median_days_to_win_rest: median_counts(d_out),
+        speed: kruskal_finding(&[d_in, d_out], deals.known_won),
+    }
+}
+
+/// Benjamini–Hochberg over every test (binary features' tests are their
+/// level's, counted once), then significance and materiality. Returns the
+/// number of tests corrected over.
+fn assign_q_values(
+    feats: &mut [FeatureAssociation],
+    levels: &mut [LevelAssociation],
+    th: &Thresholds,
+) -> usize {
+    let mut ps = Vec::new();
+    for fa in feats.iter().filter(|fa| fa.kind != FeatureKind::Binary) {
+        for x in [&fa.win, &fa.win_accounts, &fa.speed].into_iter().flatten() {
+            ps.push(x.p_value);
+        }
+    }
+    for l in levels.iter() {
+        for x in [&l.win, &l.win_accounts, &l.speed].into_iter().flatten() {
+            ps.push(x.p_value);
+        }
+    }
+    let mut qs = benjamini_hochberg(&ps).into_iter();
+    let mut next_q = move || qs.next().unwrap_or(f64::NAN);
+    for fa in feats.iter_mut().filter(|fa| fa.kind != FeatureKind::Binary) {
+        for x in [&mut fa.win, &mut fa.win_accounts, &mut fa.speed]
+            .into_iter()
+            .flatten()
+        {
+            x.q_value = next_q();
+            x.significant = x.q_value < th.q_max;
+            x.material = x.significant
+                && match x.effect_measure {
+                    EffectMeasure::EpsilonSquared => x.effect >= th.min_abs_r * th.min_abs_r,
+                    _ => x.effect.abs() >= th.min_abs_r,
+                };
+        }
+    }
+    for l in levels.iter_mut() {
+        judge_level(l, th, &mut next_q);
+    }
+    ps.len()
+}
+
+/// A level's findings are significant only with `min_support` closed deals,
+/// and material when its lift (or median days-to-win ratio) is large.
+fn judge_level(l: &mut LevelAssociation, th: &Thresholds, next_q: &mut impl FnMut() -> f64) {
+    let supported = l.closed_deals >= th.min_support;
+    let big = |lift: Option<f64>| lift.is_some_and(|v| v >= th.lift_high || v <= th.lift_low);
+    let ratio = match (l.median_days_to_win, l.median_days_to_win_rest) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    };
+    let material = [
+        big(l.lift),
+        big(l.account_lift),
+        ratio.is_some_and(|r| r <= 0.8 || r >= 1.25),
+    ];
+    for (x, material) in [&mut l.win, &mut l.win_accounts, &mut l.speed]
+        .into_iter()
+        .zip(material)
+    {
+        if let Some(x) = x {
+            x.q_value = next_q();
+            x.significant = supported && x.q_value < th.q_max;
+            x.material = x.significant && material;
+        }
+    }
+}
+
 fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f64) -> Drivers {
-    use crate::report::markdown::p_text;
-    let mut pos: Vec<(f64, String)> = Vec::new();
-    let mut neg: Vec<(f64, String)> = Vec::new();
-    let mut fast: Vec<(f64, String)> = Vec::new();
-    let mut slow: Vec<(f64, String)> = Vec::new();
+    let mut found = Found::default();
     // The folded `other` level is tested (its accounts are evidence) but is
     // no driver: nobody can act on it.
     for l in levels
         .iter()
         .filter(|l| l.level != crate::features::infer::OTHER)
     {
+        found.level(l, overall);
+    }
+    for f in feats.iter().filter(|f| f.kind == FeatureKind::Numeric) {
+        found.numeric(f);
+    }
+    let top = |mut v: Vec<(f64, String)>| -> Vec<String> {
+        v.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        v.into_iter().take(8).map(|x| x.1).collect()
+    };
+    Drivers {
+        winning_positive: top(found.pos),
+        winning_negative: top(found.neg),
+        faster: top(found.fast),
+        slower: top(found.slow),
+    }
+}
+
+/// Material findings in words, each with a strength to rank by.
+#[derive(Default)]
+struct Found {
+    pos: Vec<(f64, String)>,
+    neg: Vec<(f64, String)>,
+    fast: Vec<(f64, String)>,
+    slow: Vec<(f64, String)>,
+}
+
+fn q_text(q: f64) -> String {
+    crate::text::p_text(q).trim_start_matches('p').to_string()
+}
+
+impl Found {
+    /// A level's material win and speed findings, ranked by lift and by the
+    /// ratio of median days to win.
+    fn level(&mut self, l: &LevelAssociation, overall: f64) {
         if let (Some(w), Some(lift), Some(rate)) = (&l.win, l.lift, l.win_rate) {
             if w.material {
                 let text = format!(
@@ -555,12 +704,12 @@ fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f
                     l.closed_deals,
                     100.0 * overall,
                     lift,
-                    p_text(w.q_value).trim_start_matches('p')
+                    q_text(w.q_value)
                 );
                 if lift > 1.0 {
-                    pos.push((lift, text));
+                    self.pos.push((lift, text));
                 } else {
-                    neg.push((1.0 / lift.max(1e-9), text));
+                    self.neg.push((1.0 / lift.max(1e-9), text));
                 }
             }
         }
@@ -571,28 +720,30 @@ fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f
                 let text = format!(
                     "{}: median {a:.0} days to win vs {b:.0} for the rest (q{})",
                     l.label,
-                    p_text(s.q_value).trim_start_matches('p')
+                    q_text(s.q_value)
                 );
                 if a < b {
-                    fast.push((b / a.max(1.0), text));
+                    self.fast.push((b / a.max(1.0), text));
                 } else {
-                    slow.push((a / b.max(1.0), text));
+                    self.slow.push((a / b.max(1.0), text));
                 }
             }
         }
     }
-    for f in feats.iter().filter(|f| f.kind == FeatureKind::Numeric) {
+
+    /// A numeric feature's material correlations, ranked as 1 + 4|r|.
+    fn numeric(&mut self, f: &FeatureAssociation) {
         if let Some(w) = f.win.as_ref().filter(|w| w.material) {
             let text = format!(
                 "{}: r = {:.2} with winning (q{})",
                 f.feature,
                 w.effect,
-                p_text(w.q_value).trim_start_matches('p')
+                q_text(w.q_value)
             );
             if w.effect > 0.0 {
-                pos.push((1.0 + w.effect.abs() * 4.0, text));
+                self.pos.push((1.0 + w.effect.abs() * 4.0, text));
             } else {
-                neg.push((1.0 + w.effect.abs() * 4.0, text));
+                self.neg.push((1.0 + w.effect.abs() * 4.0, text));
             }
         }
         if let Some(s) = f.speed.as_ref().filter(|s| s.material) {
@@ -600,24 +751,14 @@ fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f
                 "{}: rho = {:.2} with days to win (q{})",
                 f.feature,
                 s.effect,
-                p_text(s.q_value).trim_start_matches('p')
+                q_text(s.q_value)
             );
             if s.effect < 0.0 {
-                fast.push((1.0 + s.effect.abs() * 4.0, text));
+                self.fast.push((1.0 + s.effect.abs() * 4.0, text));
             } else {
-                slow.push((1.0 + s.effect.abs() * 4.0, text));
+                self.slow.push((1.0 + s.effect.abs() * 4.0, text));
             }
         }
-    }
-    let top = |mut v: Vec<(f64, String)>| -> Vec<String> {
-        v.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        v.into_iter().take(8).map(|x| x.1).collect()
-    };
-    Drivers {
-        winning_positive: top(pos),
-        winning_negative: top(neg),
-        faster: top(fast),
-        slower: top(slow),
     }
 }
 
@@ -639,14 +780,36 @@ mod tests {
         }
     }
 
-    /// Level tests computed from histograms equal the same tests run the
-    /// plain way: days to win split into two vectors, ranked by sorting
-    /// (`kruskal`, matched to scipy), medians by sorting.
-    #[test]
-    fn tests_from_counts_and_histograms_equal_the_row_per_deal_computation() {
+    /// Seeded features of `n` accounts (categorical with unseen codes,
+    /// binary and numeric with nulls, a list) and 400 deals whose few
+    /// distinct durations make ranks tie heavily.
+    struct Fixture {
+        n: usize,
+        features: [FeatureColumn; 4],
+        deals: Deals,
+        result: Correlations,
+    }
+
+    fn fixture() -> Fixture {
         let mut rng = Xoshiro256Plus::seed_from_u64(5);
         let n = 80;
-        let cat = FeatureColumn {
+        let cat = categorical_column(&mut rng, n);
+        let bin = binary_column(&mut rng, n);
+        let list = list_column(&mut rng, n);
+        let deals = random_deals(&mut rng, n, 400);
+        let employees = numeric_column(&mut rng, n);
+        let features = [cat, bin, list, employees];
+        let result = analyse(&features, n, &deals, &Thresholds::default()).unwrap();
+        Fixture {
+            n,
+            features,
+            deals,
+            result,
+        }
+    }
+
+    fn categorical_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
+        FeatureColumn {
             spec: spec(
                 "industry",
                 Transform::Categorical {
@@ -661,8 +824,11 @@ mod tests {
                     })
                     .collect(),
             ),
-        };
-        let bin = FeatureColumn {
+        }
+    }
+
+    fn binary_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
+        FeatureColumn {
             spec: spec(
                 "uses_crm",
                 Transform::Binary {
@@ -678,7 +844,10 @@ mod tests {
                     })
                     .collect(),
             ),
-        };
+        }
+    }
+
+    fn list_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
         let mut offsets = vec![0u32];
         let mut values = Vec::new();
         for _ in 0..n {
@@ -689,7 +858,7 @@ mod tests {
             }
             offsets.push(values.len() as u32);
         }
-        let list = FeatureColumn {
+        FeatureColumn {
             spec: spec(
                 "tech",
                 Transform::List {
@@ -698,37 +867,11 @@ mod tests {
                 },
             ),
             data: FeatureData::List { offsets, values },
-        };
-        let m = 400;
-        let mut deals = Deals {
-            account: Vec::new(),
-            created: Vec::new(),
-            closed: Vec::new(),
-            outcome: Vec::new(),
-            amount: Vec::new(),
-            as_of: 1000,
-            file: InputFile {
-                path: "deals".into(),
-                format: Format::Csv,
-                rows: m,
-                sha256: String::new(),
-                bytes: 0,
-            },
-        };
-        for _ in 0..m {
-            deals.account.push(rng.gen_range(0..n) as u32);
-            let created = rng.gen_range(0..500);
-            deals.created.push(created);
-            // Few distinct durations, so ranks tie heavily.
-            deals.closed.push(created + 10 * rng.gen_range(0..12));
-            deals.outcome.push(match rng.gen_range(0..5) {
-                0 => OutcomeLabel::Open,
-                1 | 2 => OutcomeLabel::Won,
-                _ => OutcomeLabel::Lost,
-            });
-            deals.amount.push(f64::NAN);
         }
-        let employees = FeatureColumn {
+    }
+
+    fn numeric_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
+        FeatureColumn {
             spec: spec(
                 "employees",
                 Transform::Numeric {
@@ -748,10 +891,56 @@ mod tests {
                     })
                     .collect(),
             ),
+        }
+    }
+
+    fn random_deals(rng: &mut Xoshiro256Plus, n: usize, m: usize) -> Deals {
+        let mut deals = Deals {
+            account: Vec::new(),
+            created: Vec::new(),
+            closed: Vec::new(),
+            outcome: Vec::new(),
+            amount: Vec::new(),
+            as_of: 1000,
+            file: InputFile {
+                path: "deals".into(),
+                format: Format::Csv,
+                rows: m as u64,
+                sha256: String::new(),
+                bytes: 0,
+            },
         };
-        let features = [cat, bin, list, employees];
-        let c = analyse(&features, n, &deals, &Thresholds::default()).unwrap();
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(1.0);
+        for _ in 0..m {
+            deals.account.push(rng.gen_range(0..n) as u32);
+            let created = rng.gen_range(0..500);
+            deals.created.push(created);
+            // Few distinct durations, so ranks tie heavily.
+            deals.closed.push(created + 10 * rng.gen_range(0..12));
+            deals.outcome.push(match rng.gen_range(0..5) {
+                0 => OutcomeLabel::Open,
+                1 | 2 => OutcomeLabel::Won,
+                _ => OutcomeLabel::Lost,
+            });
+            deals.amount.push(f64::NAN);
+        }
+        deals
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * a.abs().max(1.0)
+    }
+
+    /// Level tests computed from histograms equal the same tests run the
+    /// plain way: days to win split into two vectors, ranked by sorting
+    /// (`kruskal`, matched to scipy), medians by sorting.
+    #[test]
+    fn level_tests_from_histograms_equal_the_row_per_deal_computation() {
+        let Fixture {
+            features,
+            deals,
+            result: c,
+            ..
+        } = fixture();
         let mut checked = 0;
         for l in &c.levels {
             let f = features.iter().find(|f| f.spec.name == l.feature).unwrap();
@@ -787,7 +976,18 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 3 + 1 + 4);
-        // The categorical's test across its levels.
+    }
+
+    /// The categorical's Kruskal–Wallis across its levels, from histograms,
+    /// equals the test on one row per won deal.
+    #[test]
+    fn categorical_test_across_levels_equals_the_row_per_deal_computation() {
+        let Fixture {
+            features,
+            deals,
+            result: c,
+            ..
+        } = fixture();
         let FeatureData::Categorical(codes) = &features[0].data else {
             unreachable!()
         };
@@ -801,10 +1001,20 @@ mod tests {
         let refs: Vec<&[f64]> = by_level.iter().map(|v| v.as_slice()).collect();
         let want = kruskal(&refs).unwrap();
         let got = c.features[0].speed.as_ref().unwrap();
+        assert_eq!(got.test, TestName::KruskalWallis);
         assert!(close(got.statistic, want.statistic) && close(got.p_value, want.p_value));
+    }
 
-        // The numeric feature's tests from per-account counts equal scipy's
-        // point-biserial and Spearman (as matched in stats) on one row per deal.
+    /// The numeric feature's tests from per-account counts equal scipy's
+    /// point-biserial and Spearman (as matched in stats) on one row per deal.
+    #[test]
+    fn numeric_tests_from_counts_equal_the_row_per_deal_computation() {
+        let Fixture {
+            n,
+            features,
+            deals,
+            result: c,
+        } = fixture();
         let FeatureData::Numeric(v) = &features[3].data else {
             unreachable!()
         };
@@ -850,6 +1060,32 @@ mod tests {
                 got.test
             );
             assert_eq!(got.n, len as u64, "{}", got.test);
+        }
+    }
+
+    /// The enums write the names `report.json` and the Parquet output have
+    /// always carried.
+    #[test]
+    fn test_and_effect_names_serialise_as_before() {
+        let names = [
+            (TestName::PointBiserial, "point_biserial"),
+            (TestName::Spearman, "spearman"),
+            (TestName::ChiSquare, "chi_square"),
+            (TestName::KruskalWallis, "kruskal_wallis"),
+        ];
+        for (t, s) in names {
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{s}\""));
+            assert_eq!(t.to_string(), s);
+        }
+        let measures = [
+            (EffectMeasure::R, "r"),
+            (EffectMeasure::Rho, "rho"),
+            (EffectMeasure::CramersV, "cramers_v"),
+            (EffectMeasure::EpsilonSquared, "epsilon_squared"),
+        ];
+        for (m, s) in measures {
+            assert_eq!(serde_json::to_string(&m).unwrap(), format!("\"{s}\""));
+            assert_eq!(m.to_string(), s);
         }
     }
 }

@@ -127,6 +127,10 @@ fn level_bins(labels: Vec<String>, counts: Vec<u64>) -> Bins {
 
 /// The distribution of one feature on `like`'s bins (or new bins when `None`).
 fn feature_bins(f: &FeatureColumn, like: Option<&Bins>) -> Bins {
+    let like_labels = match like {
+        Some(Bins::Levels { labels, .. }) => Some(labels),
+        _ => None,
+    };
     match (&f.data, &f.spec.transform) {
         (FeatureData::Numeric(v), _) => {
             let edges = match like {
@@ -143,73 +147,83 @@ fn feature_bins(f: &FeatureColumn, like: Option<&Bins>) -> Bins {
             level_bins(vec!["no".into(), "yes".into(), "(missing)".into()], c)
         }
         (FeatureData::Categorical(codes), Transform::Categorical { levels }) => {
-            let labels: Vec<String> = match like {
-                Some(Bins::Levels { labels, .. }) => labels.clone(),
-                _ => levels
-                    .iter()
-                    .cloned()
-                    .chain(["(unseen)".to_string()])
-                    .collect(),
-            };
-            let index: std::collections::HashMap<&str, usize> = labels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.as_str(), i))
-                .collect();
-            let unseen = labels.len() - 1;
-            let map: Vec<usize> = levels
-                .iter()
-                .map(|l| index.get(l.as_str()).copied().unwrap_or(unseen))
-                .collect();
-            let mut c = vec![0u64; labels.len()];
-            for &code in codes {
-                c[if code == UNSEEN {
-                    unseen
-                } else {
-                    map[code as usize]
-                }] += 1;
-            }
-            level_bins(labels, c)
+            categorical_bins(codes, levels, like_labels)
         }
-        (FeatureData::List { .. }, Transform::List { values, .. }) => {
-            let labels: Vec<String> = match like {
-                Some(Bins::Levels { labels, .. }) => labels.clone(),
-                _ => values
-                    .iter()
-                    .cloned()
-                    .chain(["(none)".to_string()])
-                    .collect(),
-            };
-            let none = labels.len() - 1;
-            let index: std::collections::HashMap<&str, usize> = labels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (l.as_str(), i))
-                .collect();
-            let map: Vec<Option<usize>> = values
-                .iter()
-                .map(|v| index.get(v.as_str()).copied())
-                .collect();
-            let mut c = vec![0u64; labels.len()];
-            let n = match &f.data {
-                FeatureData::List { offsets, .. } => offsets.len() - 1,
-                _ => 0,
-            };
-            for i in 0..n {
-                let vals = f.list_values(i);
-                if vals.is_empty() {
-                    c[none] += 1;
-                }
-                for &v in vals {
-                    if let Some(b) = map[v as usize] {
-                        c[b] += 1;
-                    }
-                }
-            }
-            level_bins(labels, c)
+        (FeatureData::List { offsets, .. }, Transform::List { values, .. }) => {
+            list_bins(f, offsets.len() - 1, values, like_labels)
         }
         _ => level_bins(vec![], vec![]),
     }
+}
+
+/// Each label's index.
+fn label_index(labels: &[String]) -> std::collections::HashMap<&str, usize> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect()
+}
+
+/// A categorical's shares on `like` (whose last label takes unseen levels),
+/// or on its levels and `(unseen)`.
+fn categorical_bins(codes: &[u32], levels: &[String], like: Option<&Vec<String>>) -> Bins {
+    let labels: Vec<String> = match like {
+        Some(labels) => labels.clone(),
+        None => levels
+            .iter()
+            .cloned()
+            .chain(["(unseen)".to_string()])
+            .collect(),
+    };
+    let index = label_index(&labels);
+    let unseen = labels.len() - 1;
+    let map: Vec<usize> = levels
+        .iter()
+        .map(|l| index.get(l.as_str()).copied().unwrap_or(unseen))
+        .collect();
+    let mut c = vec![0u64; labels.len()];
+    for &code in codes {
+        c[if code == UNSEEN {
+            unseen
+        } else {
+            map[code as usize]
+        }] += 1;
+    }
+    level_bins(labels, c)
+}
+
+/// A list feature's shares of `n` accounts having each value on `like`
+/// (values it lacks are not counted), or on its values; the last label
+/// counts accounts with no value.
+fn list_bins(f: &FeatureColumn, n: usize, values: &[String], like: Option<&Vec<String>>) -> Bins {
+    let labels: Vec<String> = match like {
+        Some(labels) => labels.clone(),
+        None => values
+            .iter()
+            .cloned()
+            .chain(["(none)".to_string()])
+            .collect(),
+    };
+    let none = labels.len() - 1;
+    let index = label_index(&labels);
+    let map: Vec<Option<usize>> = values
+        .iter()
+        .map(|v| index.get(v.as_str()).copied())
+        .collect();
+    let mut c = vec![0u64; labels.len()];
+    for i in 0..n {
+        let vals = f.list_values(i);
+        if vals.is_empty() {
+            c[none] += 1;
+        }
+        for &v in vals {
+            if let Some(b) = map[v as usize] {
+                c[b] += 1;
+            }
+        }
+    }
+    level_bins(labels, c)
 }
 
 /// The baseline of a model's training accounts.

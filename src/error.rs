@@ -20,6 +20,46 @@ pub mod exit {
     pub const INTERNAL: u8 = 70;
 }
 
+/// What was being done to a file when an I/O error struck. Reading an
+/// input is the user's to fix (exit status 2); failing to write is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IoOp {
+    Reading,
+    ReadingConfig,
+    ReadingDirectory,
+    Writing,
+    Creating,
+    CreatingOutputParent,
+    MovingAside,
+    RenamingIntoPlace,
+}
+
+impl IoOp {
+    /// Whether the file was an input being read.
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            IoOp::Reading | IoOp::ReadingConfig | IoOp::ReadingDirectory
+        )
+    }
+}
+
+impl fmt::Display for IoOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            IoOp::Reading => "reading",
+            IoOp::ReadingConfig => "reading config",
+            IoOp::ReadingDirectory => "reading directory",
+            IoOp::Writing => "writing",
+            IoOp::Creating => "creating",
+            IoOp::CreatingOutputParent => "creating output parent",
+            IoOp::MovingAside => "moving aside",
+            IoOp::RenamingIntoPlace => "renaming into place",
+        })
+    }
+}
+
 /// Where in the input a problem was found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
@@ -84,7 +124,7 @@ pub enum Error {
     /// A file could not be read or written.
     #[error("{what} {}: {source}", path.display())]
     Io {
-        what: &'static str,
+        what: IoOp,
         path: PathBuf,
         #[source]
         source: std::io::Error,
@@ -113,7 +153,7 @@ impl Error {
         }
     }
 
-    pub fn io(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(what: IoOp, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             what,
             path: path.into(),
@@ -126,7 +166,7 @@ impl Error {
         match self {
             Error::Input { .. } | Error::Config { .. } => exit::BAD_INPUT,
             // A missing or unreadable input is the user's to fix, like bad input.
-            Error::Io { what, .. } if what.starts_with("reading") => exit::BAD_INPUT,
+            Error::Io { what, .. } if what.is_read() => exit::BAD_INPUT,
             Error::Io { .. } => exit::INTERNAL,
             Error::CheckFailed(_) => exit::CHECK_FAILED,
             Error::Internal(_) => exit::INTERNAL,
@@ -143,4 +183,30 @@ pub fn polars_input(file: &std::path::Path, err: polars::prelude::PolarsError) -
         Location::file(file),
         "check that the file is a complete Parquet file or a CSV with a header row",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_status_follows_the_kind_of_io_not_its_wording() {
+        let e = || std::io::Error::from(std::io::ErrorKind::NotFound);
+        for op in [IoOp::Reading, IoOp::ReadingConfig, IoOp::ReadingDirectory] {
+            assert_eq!(Error::io(op, "f", e()).exit_code(), exit::BAD_INPUT, "{op}");
+        }
+        for op in [
+            IoOp::Writing,
+            IoOp::Creating,
+            IoOp::CreatingOutputParent,
+            IoOp::MovingAside,
+            IoOp::RenamingIntoPlace,
+        ] {
+            assert_eq!(Error::io(op, "f", e()).exit_code(), exit::INTERNAL, "{op}");
+        }
+        assert_eq!(
+            Error::io(IoOp::ReadingConfig, "a.toml", e()).to_string(),
+            "reading config a.toml: entity not found"
+        );
+    }
 }

@@ -32,8 +32,8 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
-use crate::error::{Error, Result};
-use crate::io::contract::parse_date;
+use crate::dates::parse_date;
+use crate::error::{Error, IoOp, Result};
 
 /// Generator parameters.
 #[derive(Debug, Clone)]
@@ -150,21 +150,66 @@ pub fn generate(p: &GenerateParams) -> Result<Generated> {
     }
     let n = p.accounts;
     let mut rng = Xoshiro256Plus::seed_from_u64(p.seed);
-    let mut ids = Vec::with_capacity(n);
-    let mut industry = Vec::with_capacity(n);
-    let mut employees = Vec::with_capacity(n);
-    let mut revenue: Vec<Option<f64>> = Vec::with_capacity(n);
-    let mut region: Vec<Option<&str>> = Vec::with_capacity(n);
-    let mut tech = ListStringChunkedBuilder::new("technologies".into(), n, n * 2);
-    let mut intent = Vec::with_capacity(n);
-    let mut visits = Vec::with_capacity(n);
-    let mut exec = Vec::with_capacity(n);
-    let mut contacts: Vec<Option<i64>> = Vec::with_capacity(n);
-    let mut noise = Vec::with_capacity(n);
-    let mut archetype = Vec::with_capacity(n);
-    let mut p_win = Vec::with_capacity(n);
-    let mut techs: Vec<&str> = Vec::with_capacity(6);
+    let mut accounts = AccountRows::new(n);
     for i in 0..n {
+        accounts.push_random(&mut rng, i);
+    }
+    let deals = DealRows::random(&mut rng, p, as_of, &accounts).into_frame()?;
+    let tier = current_tiers(&accounts.employees);
+    let archetype = accounts.archetype.clone();
+    Ok(Generated {
+        accounts: accounts.into_frame(tier)?,
+        deals,
+        archetype,
+    })
+}
+
+fn polars_error(e: PolarsError) -> Error {
+    Error::Internal(format!("building generated tables: {e}"))
+}
+
+/// The accounts' columns, filled one random account at a time.
+struct AccountRows {
+    ids: Vec<String>,
+    industry: Vec<&'static str>,
+    employees: Vec<i64>,
+    revenue: Vec<Option<f64>>,
+    region: Vec<Option<&'static str>>,
+    tech: ListStringChunkedBuilder,
+    intent: Vec<f64>,
+    visits: Vec<i64>,
+    exec: Vec<bool>,
+    contacts: Vec<Option<i64>>,
+    noise: Vec<f64>,
+    archetype: Vec<u8>,
+    p_win: Vec<f64>,
+    /// Scratch: one account's technologies.
+    techs: Vec<&'static str>,
+}
+
+impl AccountRows {
+    fn new(n: usize) -> AccountRows {
+        AccountRows {
+            ids: Vec::with_capacity(n),
+            industry: Vec::with_capacity(n),
+            employees: Vec::with_capacity(n),
+            revenue: Vec::with_capacity(n),
+            region: Vec::with_capacity(n),
+            tech: ListStringChunkedBuilder::new("technologies".into(), n, n * 2),
+            intent: Vec::with_capacity(n),
+            visits: Vec::with_capacity(n),
+            exec: Vec::with_capacity(n),
+            contacts: Vec::with_capacity(n),
+            noise: Vec::with_capacity(n),
+            archetype: Vec::with_capacity(n),
+            p_win: Vec::with_capacity(n),
+            techs: Vec::with_capacity(6),
+        }
+    }
+
+    /// Account `i` (0-based) drawn from its archetype, as the module docs
+    /// describe. The draws' order is part of what a seed reproduces.
+    fn push_random(&mut self, rng: &mut Xoshiro256Plus, i: usize) {
         let u: f64 = rng.gen();
         let a: u8 = match u {
             u if u < 0.18 => 0,
@@ -186,59 +231,91 @@ pub fn generate(p: &GenerateParams) -> Result<Generated> {
             _ => INDUSTRIES[rng.gen_range(0..7)],
         };
         let emp = match a {
-            0 | 1 => log_uniform(&mut rng, 200.0, 2000.0),
-            2 => log_uniform(&mut rng, 10.0, 200.0),
-            3 => log_uniform(&mut rng, 2500.0, 25_000.0),
-            _ => log_uniform(&mut rng, 30_000.0, 200_000.0),
+            0 | 1 => log_uniform(rng, 200.0, 2000.0),
+            2 => log_uniform(rng, 10.0, 200.0),
+            3 => log_uniform(rng, 2500.0, 25_000.0),
+            _ => log_uniform(rng, 30_000.0, 200_000.0),
         }
         .round();
-        techs.clear();
-        // Adoption probability of Salesforce, HubSpot, Snowflake, AWS, SAP, Marketo.
-        let adoption: [f64; 6] = match a {
-            0 => [0.95, 0.05, 0.10, 0.30, 0.02, 0.70],
-            1 => [0.05, 0.30, 0.10, 0.80, 0.10, 0.05],
-            2 => [0.05, 0.85, 0.03, 0.30, 0.02, 0.05],
-            3 => [0.10, 0.05, 0.80, 0.50, 0.80, 0.05],
-            _ => [0.10, 0.02, 0.10, 0.20, 0.90, 0.05],
-        };
-        for (t, pr) in TECHNOLOGIES.iter().zip(adoption) {
-            if rng.gen_bool(pr) {
-                techs.push(t);
-            }
-        }
+        technologies(rng, a, &mut self.techs);
         let intent_mean = match a {
             0 => 72.0,
             1 => 45.0,
             2 => 40.0,
             _ => 50.0,
         };
-        let it = (intent_mean + 12.0 * normal(&mut rng))
-            .clamp(0.0, 100.0)
-            .round();
+        let it = (intent_mean + 12.0 * normal(rng)).clamp(0.0, 100.0).round();
         let ex = rng.gen_bool(match a {
             0 => 0.5,
             3 | 4 => 0.3,
             _ => 0.1,
         });
-        let icp = in_planted_icp(ind, emp, &techs);
-        ids.push(format!("A{:07}", i + 1));
-        industry.push(ind);
-        employees.push(emp as i64);
-        revenue.push(
-            (!rng.gen_bool(0.02))
-                .then(|| (emp * 150_000.0 * (0.5 * normal(&mut rng)).exp()).round()),
+        let icp = in_planted_icp(ind, emp, &self.techs);
+        self.ids.push(format!("A{:07}", i + 1));
+        self.industry.push(ind);
+        self.employees.push(emp as i64);
+        self.revenue.push(
+            (!rng.gen_bool(0.02)).then(|| (emp * 150_000.0 * (0.5 * normal(rng)).exp()).round()),
         );
-        region.push((!rng.gen_bool(0.01)).then(|| REGIONS[rng.gen_range(0..4)]));
-        tech.append_values_iter(techs.iter().copied());
-        intent.push(it);
-        visits.push((2.0 * (1.2 * normal(&mut rng)).exp() * (1.0 + it / 25.0)).round() as i64);
-        exec.push(ex);
-        contacts.push((!rng.gen_bool(0.01)).then(|| 1 + poisson(&mut rng, 2.0 + emp.ln()) as i64));
-        noise.push((rng.gen::<f64>() * 100.0).round());
-        archetype.push(a);
-        p_win.push(win_probability(icp, it, ex, a == 4));
+        self.region
+            .push((!rng.gen_bool(0.01)).then(|| REGIONS[rng.gen_range(0..4)]));
+        self.tech.append_values_iter(self.techs.iter().copied());
+        self.intent.push(it);
+        self.visits
+            .push((2.0 * (1.2 * normal(rng)).exp() * (1.0 + it / 25.0)).round() as i64);
+        self.exec.push(ex);
+        self.contacts
+            .push((!rng.gen_bool(0.01)).then(|| 1 + poisson(rng, 2.0 + emp.ln()) as i64));
+        self.noise.push((rng.gen::<f64>() * 100.0).round());
+        self.archetype.push(a);
+        self.p_win.push(win_probability(icp, it, ex, a == 4));
     }
-    // Current tier by size: rank accounts by employees (ties by id order).
+
+    fn into_frame(mut self, tier: Vec<Option<&str>>) -> Result<DataFrame> {
+        let n = self.ids.len();
+        DataFrame::new(
+            n,
+            vec![
+                Column::new("account_id".into(), &self.ids),
+                Column::new("tier".into(), tier),
+                Column::new("industry".into(), self.industry),
+                Column::new("employees".into(), self.employees),
+                Column::new("annual_revenue".into(), self.revenue),
+                Column::new("region".into(), self.region),
+                self.tech.finish().into_series().into_column(),
+                Column::new("intent_score".into(), self.intent),
+                Column::new("web_visits_90d".into(), self.visits),
+                Column::new("exec_relationship".into(), self.exec),
+                Column::new("known_contacts".into(), self.contacts),
+                Column::new("noise_score".into(), self.noise),
+            ],
+        )
+        .map_err(polars_error)
+    }
+}
+
+/// The technologies of an account of archetype `a`, into `techs`.
+fn technologies(rng: &mut Xoshiro256Plus, a: u8, techs: &mut Vec<&'static str>) {
+    techs.clear();
+    // Adoption probability of Salesforce, HubSpot, Snowflake, AWS, SAP, Marketo.
+    let adoption: [f64; 6] = match a {
+        0 => [0.95, 0.05, 0.10, 0.30, 0.02, 0.70],
+        1 => [0.05, 0.30, 0.10, 0.80, 0.10, 0.05],
+        2 => [0.05, 0.85, 0.03, 0.30, 0.02, 0.05],
+        3 => [0.10, 0.05, 0.80, 0.50, 0.80, 0.05],
+        _ => [0.10, 0.02, 0.10, 0.20, 0.90, 0.05],
+    };
+    for (t, pr) in TECHNOLOGIES.iter().zip(adoption) {
+        if rng.gen_bool(pr) {
+            techs.push(t);
+        }
+    }
+}
+
+/// Current tier by size: rank accounts by employees (ties by id order);
+/// the largest 1% are Tier 1, the next 5% Tier 2, the next 24% Tier 3.
+fn current_tiers(employees: &[i64]) -> Vec<Option<&'static str>> {
+    let n = employees.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&x, &y| employees[y].cmp(&employees[x]).then(x.cmp(&y)));
     let mut tier: Vec<Option<&str>> = vec![None; n];
@@ -253,81 +330,79 @@ pub fn generate(p: &GenerateParams) -> Result<Generated> {
             _ => None,
         };
     }
+    tier
+}
 
-    // Deals.
-    let window = 730;
-    let mut deal_id = Vec::new();
-    let mut deal_acc = Vec::new();
-    let mut created = Vec::new();
-    let mut closed: Vec<Option<i32>> = Vec::new();
-    let mut outcome = Vec::new();
-    let mut amount: Vec<Option<f64>> = Vec::new();
-    for i in 0..n {
-        let k = poisson(&mut rng, p.deals_per_account);
-        for _ in 0..k {
-            let c = as_of - rng.gen_range(0..window);
-            let mean = CYCLE_MEAN_DAYS[archetype[i] as usize];
-            let t = -mean / 2.0
-                * (rng.gen_range(f64::MIN_POSITIVE..1.0f64).ln()
-                    + rng.gen_range(f64::MIN_POSITIVE..1.0f64).ln());
-            let won = rng.gen_bool(p_win[i]);
-            let close = c + t.round() as i32;
-            let size = (employees[i] as f64).powf(0.3) * 4_000.0 * (0.4 * normal(&mut rng)).exp();
-            deal_id.push(format!("D{:08}", deal_id.len() + 1));
-            deal_acc.push(ids[i].as_str());
-            created.push(c);
-            if close > as_of {
-                closed.push(None);
-                outcome.push("open");
-            } else {
-                closed.push(Some(close));
-                outcome.push(if won { "won" } else { "lost" });
+/// The deals' columns.
+#[derive(Default)]
+struct DealRows<'a> {
+    deal_id: Vec<String>,
+    account: Vec<&'a str>,
+    created: Vec<i32>,
+    closed: Vec<Option<i32>>,
+    outcome: Vec<&'static str>,
+    amount: Vec<Option<f64>>,
+}
+
+impl<'a> DealRows<'a> {
+    /// A Poisson number of deals per account, created uniformly over the two
+    /// years before `as_of`; a deal closing after `as_of` is open.
+    fn random(
+        rng: &mut Xoshiro256Plus,
+        p: &GenerateParams,
+        as_of: i32,
+        accounts: &'a AccountRows,
+    ) -> DealRows<'a> {
+        let window = 730;
+        let mut d = DealRows::default();
+        for i in 0..accounts.ids.len() {
+            let k = poisson(rng, p.deals_per_account);
+            for _ in 0..k {
+                let c = as_of - rng.gen_range(0..window);
+                let mean = CYCLE_MEAN_DAYS[accounts.archetype[i] as usize];
+                let t = -mean / 2.0
+                    * (rng.gen_range(f64::MIN_POSITIVE..1.0f64).ln()
+                        + rng.gen_range(f64::MIN_POSITIVE..1.0f64).ln());
+                let won = rng.gen_bool(accounts.p_win[i]);
+                let close = c + t.round() as i32;
+                let size =
+                    (accounts.employees[i] as f64).powf(0.3) * 4_000.0 * (0.4 * normal(rng)).exp();
+                d.deal_id.push(format!("D{:08}", d.deal_id.len() + 1));
+                d.account.push(accounts.ids[i].as_str());
+                d.created.push(c);
+                if close > as_of {
+                    d.closed.push(None);
+                    d.outcome.push("open");
+                } else {
+                    d.closed.push(Some(close));
+                    d.outcome.push(if won { "won" } else { "lost" });
+                }
+                d.amount.push((!rng.gen_bool(0.01)).then_some(size.round()));
             }
-            amount.push((!rng.gen_bool(0.01)).then_some(size.round()));
         }
+        d
     }
-    let err = |e: PolarsError| Error::Internal(format!("building generated tables: {e}"));
-    let date = |name: &str, v: Vec<Option<i32>>| -> Result<Column> {
-        Column::new(name.into(), v)
-            .cast(&DataType::Date)
-            .map_err(err)
-    };
-    let accounts = DataFrame::new(
-        n,
-        vec![
-            Column::new("account_id".into(), &ids),
-            Column::new("tier".into(), tier),
-            Column::new("industry".into(), industry),
-            Column::new("employees".into(), employees),
-            Column::new("annual_revenue".into(), revenue),
-            Column::new("region".into(), region),
-            tech.finish().into_series().into_column(),
-            Column::new("intent_score".into(), intent),
-            Column::new("web_visits_90d".into(), visits),
-            Column::new("exec_relationship".into(), exec),
-            Column::new("known_contacts".into(), contacts),
-            Column::new("noise_score".into(), noise),
-        ],
-    )
-    .map_err(err)?;
-    let m = deal_id.len();
-    let deals = DataFrame::new(
-        m,
-        vec![
-            Column::new("deal_id".into(), deal_id),
-            Column::new("account_id".into(), deal_acc),
-            date("created_at", created.into_iter().map(Some).collect())?,
-            date("closed_at", closed)?,
-            Column::new("outcome".into(), outcome),
-            Column::new("amount".into(), amount),
-        ],
-    )
-    .map_err(err)?;
-    Ok(Generated {
-        accounts,
-        deals,
-        archetype,
-    })
+
+    fn into_frame(self) -> Result<DataFrame> {
+        let date = |name: &str, v: Vec<Option<i32>>| -> Result<Column> {
+            Column::new(name.into(), v)
+                .cast(&DataType::Date)
+                .map_err(polars_error)
+        };
+        let m = self.deal_id.len();
+        DataFrame::new(
+            m,
+            vec![
+                Column::new("deal_id".into(), self.deal_id),
+                Column::new("account_id".into(), self.account),
+                date("created_at", self.created.into_iter().map(Some).collect())?,
+                date("closed_at", self.closed)?,
+                Column::new("outcome".into(), self.outcome),
+                Column::new("amount".into(), self.amount),
+            ],
+        )
+        .map_err(polars_error)
+    }
 }
 
 /// Output format for generated tables.
@@ -339,7 +414,7 @@ pub enum OutFormat {
 
 /// Write a generated table. CSV joins list values with `;`.
 pub fn write_table(df: &mut DataFrame, path: &std::path::Path, format: OutFormat) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|e| Error::io("writing", path, e))?;
+    let file = std::fs::File::create(path).map_err(|e| Error::io(IoOp::Writing, path, e))?;
     let err = |e: PolarsError| Error::Internal(format!("writing {}: {e}", path.display()));
     match format {
         OutFormat::Parquet => {

@@ -10,12 +10,22 @@
 //! out of time ([`recommend`]), judges the company's current tiers ([`verdict`]),
 //! and renders one [`report::Report`] to JSON, Markdown and Parquet.
 //!
-//! The binary is a thin wrapper over [`cmd::run`].
+//! [`pipeline`] runs the reviews as library calls ([`pipeline::discover`],
+//! [`pipeline::validate`], [`pipeline::score`]), reporting through a
+//! [`progress::Progress`]; the binary is a thin wrapper over [`cmd::run`],
+//! which only parses arguments into those calls, prints and picks the exit
+//! status.
+//!
+//! The modules form layers, each importing only from the layers below it;
+//! `ARCHITECTURE.md` at the top of the repository lists them, one line per
+//! module, and `tests/architecture.rs` checks the source against it.
 
 pub mod cluster;
 pub mod cmd;
 pub mod config;
 pub mod correlations;
+pub mod dates;
+pub mod domain;
 pub mod drift;
 pub mod error;
 pub mod features;
@@ -23,9 +33,12 @@ pub mod generate;
 pub mod io;
 pub mod memory;
 pub mod outcomes;
+pub mod pipeline;
+pub mod progress;
 pub mod recommend;
 pub mod report;
 pub mod segments;
 pub mod stability;
 pub mod stats;
+pub mod text;
 pub mod verdict;

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::config::OutcomeLabel;
+use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::stats::conversion::{wilson_interval, Interval};
 use crate::stats::descriptive::median_counts;
@@ -191,32 +191,7 @@ pub fn figures(
         (Some(d), Some(p), Some(a)) => Some(d * p * a),
         _ => None,
     };
-    let time_to_win = match cif {
-        Some(cif) => TimeToWin {
-            horizons: opts
-                .horizons
-                .iter()
-                .map(|&h| {
-                    let p = cif.at_with(f64::from(h), opts.confidence);
-                    HorizonPoint {
-                        days: h,
-                        probability: p.estimate,
-                        interval: Some(p.interval),
-                        at_risk: p.at_risk,
-                    }
-                })
-                .collect(),
-            curve: curve(&cif),
-            median_days_to_win: cif.median_time(),
-            eventual_win_probability: Some(cif.at(f64::MAX).estimate),
-        },
-        None => TimeToWin {
-            horizons: vec![],
-            curve: vec![],
-            median_days_to_win: None,
-            eventual_win_probability: None,
-        },
-    };
+    let time_to_win = time_to_win(cif.as_ref(), opts);
     OutcomeFigures {
         accounts,
         deals: idx.len() as u64,
@@ -239,6 +214,37 @@ pub fn figures(
             deals_per_account_per_quarter: per_quarter,
             win_probability_90d,
             value_per_account_per_quarter,
+        },
+    }
+}
+
+/// P(win ≤ h days) per horizon, the curve, the median and the eventual win
+/// probability of a group's cumulative incidence (`None`: no deals).
+fn time_to_win(cif: Option<&CumulativeIncidence>, opts: &FigureOptions) -> TimeToWin {
+    match cif {
+        Some(cif) => TimeToWin {
+            horizons: opts
+                .horizons
+                .iter()
+                .map(|&h| {
+                    let p = cif.at_with(f64::from(h), opts.confidence);
+                    HorizonPoint {
+                        days: h,
+                        probability: p.estimate,
+                        interval: Some(p.interval),
+                        at_risk: p.at_risk,
+                    }
+                })
+                .collect(),
+            curve: curve(cif),
+            median_days_to_win: cif.median_time(),
+            eventual_win_probability: Some(cif.at(f64::MAX).estimate),
+        },
+        None => TimeToWin {
+            horizons: vec![],
+            curve: vec![],
+            median_days_to_win: None,
+            eventual_win_probability: None,
         },
     }
 }

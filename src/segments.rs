@@ -47,90 +47,10 @@ pub fn distinctions(
     let mut per: Vec<Vec<Distinction>> = vec![Vec::new(); k];
     for f in features {
         match &f.data {
-            FeatureData::Numeric(v) => {
-                let (mut sum, mut sq, mut cnt) = (0.0, 0.0, 0.0);
-                let mut seg = vec![(0.0, 0.0); k];
-                for (&x, &l) in v.iter().zip(labels) {
-                    if x.is_nan() {
-                        continue;
-                    }
-                    sum += x;
-                    sq += x * x;
-                    cnt += 1.0;
-                    seg[l].0 += x;
-                    seg[l].1 += 1.0;
-                }
-                if cnt < 2.0 {
-                    continue;
-                }
-                let mean = sum / cnt;
-                let sd = (sq / cnt - mean * mean).max(0.0).sqrt();
-                if sd == 0.0 {
-                    continue;
-                }
-                for (s, &(ss, sc)) in seg.iter().enumerate() {
-                    if sc == 0.0 {
-                        continue;
-                    }
-                    let m = ss / sc;
-                    per[s].push(Distinction {
-                        feature: f.spec.name.clone(),
-                        level: None,
-                        measure: "mean",
-                        segment_value: m,
-                        overall_value: mean,
-                        standardized_difference: (m - mean) / sd,
-                        text: format!(
-                            "{}: mean {} vs {} overall",
-                            f.spec.name,
-                            fmt_num(m),
-                            fmt_num(mean)
-                        ),
-                    });
-                }
-            }
+            FeatureData::Numeric(v) => mean_distinctions(f, v, labels, &mut per),
             _ => {
-                let levels = f.levels();
-                for (li, level) in levels.iter().enumerate() {
-                    let mut seg = vec![(0.0, 0.0); k];
-                    let (mut has, mut cnt) = (0.0, 0.0);
-                    for (i, &l) in labels.iter().enumerate() {
-                        if let Some(h) = f.has_level(i, li) {
-                            let h = f64::from(u8::from(h));
-                            has += h;
-                            cnt += 1.0;
-                            seg[l].0 += h;
-                            seg[l].1 += 1.0;
-                        }
-                    }
-                    if cnt == 0.0 {
-                        continue;
-                    }
-                    let p = has / cnt;
-                    let sd = (p * (1.0 - p)).sqrt();
-                    if sd == 0.0 {
-                        continue;
-                    }
-                    let label = f.level_label(li);
-                    for (s, &(sh, sc)) in seg.iter().enumerate() {
-                        if sc == 0.0 {
-                            continue;
-                        }
-                        let ps = sh / sc;
-                        per[s].push(Distinction {
-                            feature: f.spec.name.clone(),
-                            level: Some(level.clone()),
-                            measure: "share",
-                            segment_value: ps,
-                            overall_value: p,
-                            standardized_difference: (ps - p) / sd,
-                            text: format!(
-                                "{label}: {:.0}% vs {:.0}% overall",
-                                100.0 * ps,
-                                100.0 * p
-                            ),
-                        });
-                    }
+                for (li, level) in f.levels().iter().enumerate() {
+                    share_distinctions(f, (li, level), labels, &mut per);
                 }
             }
         }
@@ -145,6 +65,97 @@ pub fn distinctions(
         d.truncate(TOP_DISTINCTIONS);
     }
     per
+}
+
+/// Each segment's mean of numeric feature `f` against the overall mean,
+/// pushed onto `per[segment]`. Nothing for fewer than two known values or
+/// none that differ.
+fn mean_distinctions(f: &FeatureColumn, v: &[f64], labels: &[usize], per: &mut [Vec<Distinction>]) {
+    let (mut sum, mut sq, mut cnt) = (0.0, 0.0, 0.0);
+    let mut seg = vec![(0.0, 0.0); per.len()];
+    for (&x, &l) in v.iter().zip(labels) {
+        if x.is_nan() {
+            continue;
+        }
+        sum += x;
+        sq += x * x;
+        cnt += 1.0;
+        seg[l].0 += x;
+        seg[l].1 += 1.0;
+    }
+    if cnt < 2.0 {
+        return;
+    }
+    let mean = sum / cnt;
+    let sd = (sq / cnt - mean * mean).max(0.0).sqrt();
+    if sd == 0.0 {
+        return;
+    }
+    for (s, &(ss, sc)) in seg.iter().enumerate() {
+        if sc == 0.0 {
+            continue;
+        }
+        let m = ss / sc;
+        per[s].push(Distinction {
+            feature: f.spec.name.clone(),
+            level: None,
+            measure: "mean",
+            segment_value: m,
+            overall_value: mean,
+            standardized_difference: (m - mean) / sd,
+            text: format!(
+                "{}: mean {} vs {} overall",
+                f.spec.name,
+                fmt_num(m),
+                fmt_num(mean)
+            ),
+        });
+    }
+}
+
+/// Each segment's share of accounts with level `li` (named `level`) of `f`
+/// against the overall share, pushed onto `per[segment]`.
+fn share_distinctions(
+    f: &FeatureColumn,
+    (li, level): (usize, &str),
+    labels: &[usize],
+    per: &mut [Vec<Distinction>],
+) {
+    let mut seg = vec![(0.0, 0.0); per.len()];
+    let (mut has, mut cnt) = (0.0, 0.0);
+    for (i, &l) in labels.iter().enumerate() {
+        if let Some(h) = f.has_level(i, li) {
+            let h = f64::from(u8::from(h));
+            has += h;
+            cnt += 1.0;
+            seg[l].0 += h;
+            seg[l].1 += 1.0;
+        }
+    }
+    if cnt == 0.0 {
+        return;
+    }
+    let p = has / cnt;
+    let sd = (p * (1.0 - p)).sqrt();
+    if sd == 0.0 {
+        return;
+    }
+    let label = f.level_label(li);
+    for (s, &(sh, sc)) in seg.iter().enumerate() {
+        if sc == 0.0 {
+            continue;
+        }
+        let ps = sh / sc;
+        per[s].push(Distinction {
+            feature: f.spec.name.clone(),
+            level: Some(level.to_string()),
+            measure: "share",
+            segment_value: ps,
+            overall_value: p,
+            standardized_difference: (ps - p) / sd,
+            text: format!("{label}: {:.0}% vs {:.0}% overall", 100.0 * ps, 100.0 * p),
+        });
+    }
 }
 
 /// Categoricals with at most this many levels are named with their field
@@ -199,16 +210,6 @@ pub fn make_names_unique(names: &mut [String], ids: &[u32]) {
             *name = format!("{name} (S{id})");
             seen.insert(name.clone());
         }
-    }
-}
-
-/// [`make_names_unique`] over a run's segments.
-pub fn make_segment_names_unique(segments: &mut [crate::report::SegmentReport]) {
-    let ids: Vec<u32> = segments.iter().map(|s| s.id).collect();
-    let mut names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
-    make_names_unique(&mut names, &ids);
-    for (s, n) in segments.iter_mut().zip(names) {
-        s.name = n;
     }
 }
 

@@ -6,8 +6,32 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::error::{Error, Location, Result};
-use crate::report::{Movement, TierMove};
+use crate::error::{Error, IoOp, Location, Result};
+use serde::Serialize;
+
+/// One account whose tier changed since the previous run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierMove {
+    pub account_id: String,
+    pub from: Option<u8>,
+    pub to: Option<u8>,
+    pub reason: String,
+}
+
+/// Tier changes since a previous run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Movement {
+    pub previous_run: String,
+    pub up: u64,
+    pub down: u64,
+    pub unchanged: u64,
+    /// Accounts that gained a tier (were untiered or absent).
+    pub entered: u64,
+    /// Accounts that lost their tier (now untiered or absent).
+    pub left: u64,
+    /// Every move, up to `MAX_MOVES_LISTED`, ordered by account id.
+    pub moves: Vec<TierMove>,
+}
 
 /// At most this many individual tier moves are listed.
 pub const MAX_MOVES_LISTED: usize = 200;
@@ -18,30 +42,6 @@ pub fn scored_file(p: &Path) -> PathBuf {
     } else {
         p.to_path_buf()
     }
-}
-
-/// The last day (days since 1970-01-01) of the window a run's model was
-/// fitted on, from its `model.json` (beside `accounts_scored.parquet`);
-/// `None` when the run has no model.
-pub fn training_window_end(p: &Path) -> Result<Option<i32>> {
-    let dir = if p.is_dir() {
-        p.to_path_buf()
-    } else {
-        p.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
-    let file = dir.join("model.json");
-    if !file.exists() {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(&file).map_err(|e| Error::io("reading", &file, e))?;
-    let model: crate::recommend::Model = serde_json::from_str(&text).map_err(|e| {
-        Error::input(
-            format!("model.json cannot be read: {e}"),
-            Location::file(&file),
-            "pass a run directory written by discover",
-        )
-    })?;
-    Ok(crate::io::contract::parse_date(&model.trained_on.to))
 }
 
 /// One account in a run's `accounts_scored.parquet`.
@@ -68,7 +68,7 @@ impl ScoredRow {
 /// `account_id` → its row in a run's `accounts_scored.parquet`.
 pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, ScoredRow>> {
     let file = scored_file(path);
-    let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
+    let f = std::fs::File::open(&file).map_err(|e| Error::io(IoOp::Reading, &file, e))?;
     let df = ParquetReader::new(f)
         .finish()
         .map_err(|e| crate::error::polars_input(&file, e))?;
@@ -113,39 +113,15 @@ pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, Scored
     }
     let current = tiers("current_tier")?;
     let recommended = tiers("recommended_tier").unwrap_or_else(|_| vec![None; df.height()]);
-    let fit: Vec<Option<f64>> = match df.column("fit_score") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::Float64)
-            .map_err(bad)?
-            .f64()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
-    let segment: Vec<Option<u32>> = match df.column("segment") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::UInt32)
-            .map_err(bad)?
-            .u32()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
-    let icp: Vec<Option<bool>> = match df.column("in_icp") {
-        Ok(c) => c
-            .as_materialized_series()
-            .cast(&DataType::Boolean)
-            .map_err(bad)?
-            .bool()
-            .map_err(bad)?
-            .iter()
-            .collect(),
-        Err(_) => vec![None; df.height()],
-    };
+    let fit = optional(&df, "fit_score", DataType::Float64, &file, |s| {
+        Ok(s.f64()?.iter().collect())
+    })?;
+    let segment = optional(&df, "segment", DataType::UInt32, &file, |s| {
+        Ok(s.u32()?.iter().collect())
+    })?;
+    let icp = optional(&df, "in_icp", DataType::Boolean, &file, |s| {
+        Ok(s.bool()?.iter().collect())
+    })?;
     let mut out = HashMap::with_capacity(df.height());
     for (i, id) in ids.str().map_err(bad)?.iter().enumerate() {
         out.insert(
@@ -207,6 +183,22 @@ fn threshold_text(
             Some(format!("Tier {tier} now starts at {now:.1}, was {was:.1}"))
         }
         _ => None,
+    }
+}
+
+/// An optional column of a run's table cast to `dtype`, all null where the
+/// run has no such column.
+fn optional<T: Clone>(
+    df: &DataFrame,
+    name: &str,
+    dtype: DataType,
+    file: &Path,
+    values: impl Fn(&Series) -> PolarsResult<Vec<Option<T>>>,
+) -> Result<Vec<Option<T>>> {
+    let bad = |e: PolarsError| crate::error::polars_input(file, e);
+    match df.column(name) {
+        Ok(c) => values(&c.as_materialized_series().cast(&dtype).map_err(bad)?).map_err(bad),
+        Err(_) => Ok(vec![None; df.height()]),
     }
 }
 
@@ -353,7 +345,7 @@ pub struct SegmentMatching {
 /// Read `segments.parquet` of a run: id → name.
 pub fn segment_names(run: &Path) -> Result<HashMap<u32, String>> {
     let file = run.join("segments.parquet");
-    let f = std::fs::File::open(&file).map_err(|e| Error::io("reading", &file, e))?;
+    let f = std::fs::File::open(&file).map_err(|e| Error::io(IoOp::Reading, &file, e))?;
     let df = ParquetReader::new(f)
         .finish()
         .map_err(|e| crate::error::polars_input(&file, e))?;

@@ -7,11 +7,118 @@
 //! how many more closed deals per tier would be needed to tell, at 80% power.
 
 use crate::outcomes::OutcomeFigures;
-use crate::report::{CurrentTiers, TierComparison};
+use serde::Serialize;
+
+use crate::stability::Movement;
 use crate::stats::conversion::{
     fisher_exact, newcombe_diff_interval, proportions_ztest, samplesize_two_proportions,
     Alternative,
 };
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierFigures {
+    /// 1, 2, 3, or null for accounts without a tier.
+    pub tier: Option<u8>,
+    pub outcomes: OutcomeFigures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierComparison {
+    pub higher: u8,
+    pub lower: u8,
+    /// Win rate of the higher tier minus the lower tier.
+    pub difference: Option<f64>,
+    pub difference_interval: Option<crate::stats::conversion::Interval>,
+    /// `two_proportion_z` or `fisher_exact`, one-sided (higher tier converts better).
+    pub test: ComparisonTest,
+    pub p_value: Option<f64>,
+    /// One-sided p-value for the inversion (higher tier converts worse).
+    pub p_value_inversion: Option<f64>,
+    /// `in_order`, `inverted` or `no_significant_difference`.
+    pub verdict: PairVerdict,
+    pub verdict_text: String,
+    /// For `no_significant_difference`: closed deals per tier needed to tell.
+    pub deals_needed_per_tier: Option<f64>,
+}
+
+/// The deals a verdict is about, by creation date (inclusive, YYYY-MM-DD).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Window {
+    pub label: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// Won business from accounts outside the target list.
+#[derive(Debug, Clone, Serialize)]
+pub struct IcpGap {
+    /// Share (0–1) of won deals and of won value from accounts with no tier.
+    pub untiered_won_deal_share: Option<f64>,
+    pub untiered_won_value_share: Option<f64>,
+    pub untiered_win_rate: Option<f64>,
+    pub tier3_win_rate: Option<f64>,
+    /// One-sided p-value that untiered accounts win more often than Tier 3.
+    pub untiered_beats_tier3_p_value: Option<f64>,
+    /// Share of won deals and won value from accounts outside the recommended
+    /// ICP (null until a recommended ICP exists).
+    pub outside_icp_won_deal_share: Option<f64>,
+    pub outside_icp_won_value_share: Option<f64>,
+    pub text: String,
+}
+
+/// The verdict for one quarter of a multi-quarter window.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuarterVerdict {
+    pub window: Window,
+    pub verdict: String,
+    pub comparisons: Vec<TierComparison>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentTiers {
+    pub verdict: String,
+    pub window: Window,
+    pub tiers: Vec<TierFigures>,
+    pub comparisons: Vec<TierComparison>,
+    pub icp_gap: IcpGap,
+    /// Per quarter, when the window spans several.
+    pub by_quarter: Vec<QuarterVerdict>,
+    pub movement: Option<Movement>,
+}
+
+/// The one-sided test a tier comparison used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonTest {
+    /// Not run: a tier has no closed deals (serialised as `""`).
+    #[serde(rename = "")]
+    None,
+    TwoProportionZ,
+    FisherExact,
+}
+
+impl ComparisonTest {
+    /// The test's name in a verdict sentence.
+    pub fn words(self) -> &'static str {
+        match self {
+            ComparisonTest::FisherExact => "Fisher's exact test",
+            _ => "one-sided z-test",
+        }
+    }
+}
+
+/// How a higher tier converts against the tier below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairVerdict {
+    /// A tier has no closed deals.
+    NotComputed,
+    /// The higher tier converts significantly better.
+    InOrder,
+    /// The higher tier converts significantly worse.
+    Inverted,
+    NoSignificantDifference,
+}
 
 /// Power used for the "need about M more deals" estimate.
 pub const POWER: f64 = 0.8;
@@ -37,10 +144,10 @@ pub fn compare(
         lower,
         difference: None,
         difference_interval: None,
-        test: String::new(),
+        test: ComparisonTest::None,
         p_value: None,
         p_value_inversion: None,
-        verdict: "not_computed".into(),
+        verdict: PairVerdict::NotComputed,
         verdict_text: String::new(),
         deals_needed_per_tier: None,
     };
@@ -54,29 +161,8 @@ pub fn compare(
     let (p1, p2) = (c1 as f64 / n1 as f64, c2 as f64 / n2 as f64);
     out.difference = Some(p1 - p2);
     out.difference_interval = newcombe_diff_interval(c1, n1, c2, n2, confidence);
-    let n = (n1 + n2) as f64;
-    let wins = (c1 + c2) as f64;
-    let min_expected = [
-        n1 as f64 * wins / n,
-        n1 as f64 * (n - wins) / n,
-        n2 as f64 * wins / n,
-        n2 as f64 * (n - wins) / n,
-    ]
-    .into_iter()
-    .fold(f64::INFINITY, f64::min);
-    let (p_better, p_worse) = if min_expected < MIN_EXPECTED || c1 + c2 == 0 || c1 + c2 == n1 + n2 {
-        out.test = "fisher_exact".into();
-        let table = [[c1, n1 - c1], [c2, n2 - c2]];
-        (
-            fisher_exact(table, Alternative::Greater).p_value,
-            fisher_exact(table, Alternative::Less).p_value,
-        )
-    } else {
-        out.test = "two_proportion_z".into();
-        let g = proportions_ztest(c1, n1, c2, n2, Alternative::Greater).map(|t| t.p_value);
-        let l = proportions_ztest(c1, n1, c2, n2, Alternative::Less).map(|t| t.p_value);
-        (g.unwrap_or(1.0), l.unwrap_or(1.0))
-    };
+    let (test, p_better, p_worse) = one_sided_tests(c1, n1, c2, n2);
+    out.test = test;
     out.p_value = Some(p_better);
     out.p_value_inversion = Some(p_worse);
     let rates = format!(
@@ -86,25 +172,21 @@ pub fn compare(
         n1,
         n2
     );
-    let test = if out.test == "fisher_exact" {
-        "Fisher's exact test"
-    } else {
-        "one-sided z-test"
-    };
+    let test = out.test.words();
     if p_better < alpha {
-        out.verdict = "in_order".into();
+        out.verdict = PairVerdict::InOrder;
         out.verdict_text = format!(
             "Tier {higher} out-converts Tier {lower}: {rates} ({test}, {})",
-            crate::report::markdown::p_text(p_better)
+            crate::text::p_text(p_better)
         );
     } else if p_worse < alpha {
-        out.verdict = "inverted".into();
+        out.verdict = PairVerdict::Inverted;
         out.verdict_text = format!(
             "Tier {higher} converts worse than Tier {lower}: {rates} ({test}, {})",
-            crate::report::markdown::p_text(p_worse)
+            crate::text::p_text(p_worse)
         );
     } else {
-        out.verdict = "no_significant_difference".into();
+        out.verdict = PairVerdict::NoSignificantDifference;
         let direction = if p1 >= p2 {
             Alternative::Greater
         } else {
@@ -126,6 +208,38 @@ pub fn compare(
         };
     }
     out
+}
+
+/// Both one-sided p-values (the higher tier converts better; worse), by
+/// Fisher's exact test where an expected cell count is under
+/// [`MIN_EXPECTED`] or every deal has one outcome, else the z-test.
+fn one_sided_tests(c1: u64, n1: u64, c2: u64, n2: u64) -> (ComparisonTest, f64, f64) {
+    let n = (n1 + n2) as f64;
+    let wins = (c1 + c2) as f64;
+    let min_expected = [
+        n1 as f64 * wins / n,
+        n1 as f64 * (n - wins) / n,
+        n2 as f64 * wins / n,
+        n2 as f64 * (n - wins) / n,
+    ]
+    .into_iter()
+    .fold(f64::INFINITY, f64::min);
+    if min_expected < MIN_EXPECTED || c1 + c2 == 0 || c1 + c2 == n1 + n2 {
+        let table = [[c1, n1 - c1], [c2, n2 - c2]];
+        (
+            ComparisonTest::FisherExact,
+            fisher_exact(table, Alternative::Greater).p_value,
+            fisher_exact(table, Alternative::Less).p_value,
+        )
+    } else {
+        let g = proportions_ztest(c1, n1, c2, n2, Alternative::Greater).map(|t| t.p_value);
+        let l = proportions_ztest(c1, n1, c2, n2, Alternative::Less).map(|t| t.p_value);
+        (
+            ComparisonTest::TwoProportionZ,
+            g.unwrap_or(1.0),
+            l.unwrap_or(1.0),
+        )
+    }
 }
 
 /// Tier 1 vs 2 and Tier 2 vs 3, and the verdict in words (its first comparison).
@@ -175,7 +289,9 @@ pub fn current_tiers(
 
 /// Whether any comparison is a significant inversion.
 pub fn inverted(ct: &CurrentTiers) -> bool {
-    ct.comparisons.iter().any(|c| c.verdict == "inverted")
+    ct.comparisons
+        .iter()
+        .any(|c| c.verdict == PairVerdict::Inverted)
 }
 
 /// A window of deal creation dates, inclusive, as days since 1970-01-01.
@@ -239,10 +355,10 @@ pub fn trailing_quarters(day: i32, n: usize) -> Vec<(String, DayRange)> {
 
 use chrono::Datelike;
 
-use crate::config::OutcomeLabel;
-use crate::io::contract::{format_date, Deals};
+use crate::dates::format_date;
+use crate::domain::OutcomeLabel;
+use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions};
-use crate::report::{IcpGap, TierFigures, Window};
 
 /// Figures per tier (1, 2, 3, then untiered) for the deals `in_window` selects.
 pub fn tier_figures(
@@ -316,7 +432,7 @@ pub fn icp_gap(
             "Accounts with no tier win more often than Tier 3 ({:.1}% vs {:.1}%, {}): the target list is missing accounts that convert",
             100.0 * u,
             100.0 * t,
-            crate::report::markdown::p_text(p)
+            crate::text::p_text(p)
         ),
         (Some(u), Some(t), _) => format!(
             "Accounts with no tier win {:.1}% of closed deals, Tier 3 {:.1}%; untiered accounts bring {:.0}% of won deals",
@@ -380,14 +496,14 @@ mod tests {
     #[test]
     fn z_test_verdict_matches_the_hand_computation() {
         let c = compare(1, &fig(30, 70), 2, &fig(20, 80), 0.95);
-        assert_eq!(c.test, "two_proportion_z");
+        assert_eq!(c.test, ComparisonTest::TwoProportionZ);
         assert!(
             (c.p_value.unwrap() - 0.051_235_217).abs() < 1e-6,
             "{:?}",
             c.p_value
         );
         assert!((c.difference.unwrap() - 0.1).abs() < 1e-12);
-        assert_eq!(c.verdict, "no_significant_difference");
+        assert_eq!(c.verdict, PairVerdict::NoSignificantDifference);
     }
 
     /// 2/5 vs 0/5 has expected counts of 1 win per tier: Fisher's exact test.
@@ -396,7 +512,7 @@ mod tests {
     #[test]
     fn small_counts_switch_to_fishers_exact_test() {
         let c = compare(1, &fig(2, 3), 2, &fig(0, 5), 0.95);
-        assert_eq!(c.test, "fisher_exact");
+        assert_eq!(c.test, ComparisonTest::FisherExact);
         assert!(
             (c.p_value.unwrap() - 10.0 / 45.0).abs() < 1e-12,
             "{:?}",
@@ -413,7 +529,7 @@ mod tests {
     #[test]
     fn need_about_m_more_deals_matches_the_hand_computation() {
         let c = compare(1, &fig(120, 280), 2, &fig(100, 300), 0.95);
-        assert_eq!(c.verdict, "no_significant_difference");
+        assert_eq!(c.verdict, PairVerdict::NoSignificantDifference);
         assert!(
             (c.deals_needed_per_tier.unwrap() - 985.071).abs() < 1e-3,
             "{:?}",
@@ -437,7 +553,7 @@ mod tests {
     #[test]
     fn a_significant_inversion_is_called_one() {
         let c = compare(1, &fig(5, 95), 2, &fig(40, 60), 0.95);
-        assert_eq!(c.verdict, "inverted");
+        assert_eq!(c.verdict, PairVerdict::Inverted);
         assert!(c
             .verdict_text
             .starts_with("Tier 1 converts worse than Tier 2"));

@@ -8,10 +8,10 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use abm_segments::cmd::discover::{pipeline, Outcome};
-use abm_segments::cmd::Log;
 use abm_segments::config::{Overrides, RawConfig};
 use abm_segments::error::exit;
+use abm_segments::pipeline::discover::{discover, render, Rendered};
+use abm_segments::progress::Silent;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::test_runner::{Config, TestRunner};
@@ -334,7 +334,7 @@ fn csv(t: &[Vec<String>]) -> Vec<u8> {
         .collect()
 }
 
-fn run(dir: &Path, accounts: &[u8], deals: &[u8]) -> abm_segments::error::Result<Outcome> {
+fn run(dir: &Path, accounts: &[u8], deals: &[u8]) -> abm_segments::error::Result<Rendered> {
     let (a, d) = (dir.join("accounts.csv"), dir.join("deals.csv"));
     std::fs::write(&a, accounts).unwrap();
     std::fs::write(&d, deals).unwrap();
@@ -343,11 +343,11 @@ fn run(dir: &Path, accounts: &[u8], deals: &[u8]) -> abm_segments::error::Result
         deals: Some(d),
         ..Default::default()
     })?;
-    pipeline(&config, None, Log::new(true, 0))
+    render(discover(&config, &mut Silent)?, &mut Silent)
 }
 
 /// won + lost + open = deals, segment sizes sum to accounts, rates in [0, 1].
-fn consistent(o: &Outcome, n_accounts: usize) -> Result<(), TestCaseError> {
+fn consistent(o: &Rendered, n_accounts: usize) -> Result<(), TestCaseError> {
     let r = &o.report;
     let dq = &r.data_quality;
     prop_assert_eq!(dq.accounts_read as usize, n_accounts);

@@ -131,7 +131,12 @@ fn held_out_recommended_tiers_convert_in_order_and_significantly() {
     assert_eq!(v.holdout.from, "2026-07-01");
     assert!(v.monotone, "{}", v.text);
     for c in &v.comparisons {
-        assert_eq!(c.verdict, "in_order", "{}", c.verdict_text);
+        assert_eq!(
+            c.verdict,
+            abm_segments::verdict::PairVerdict::InOrder,
+            "{}",
+            c.verdict_text
+        );
         assert!(c.p_value.unwrap() < 0.05);
     }
     assert_eq!(v.comparisons.len(), 2);

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod architecture;
 mod atomicity;
 mod bad_input;
 mod correlations;

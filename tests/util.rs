@@ -135,11 +135,11 @@ pub fn generated(accounts: usize, seed: u64) -> Inputs {
     let config = abm_segments::config::RawConfig::default()
         .check(Default::default())
         .unwrap();
-    let accounts = contract::accounts(table(g.accounts, "accounts"), &config).unwrap();
+    let accounts = contract::accounts(table(g.accounts, "accounts"), &config.input).unwrap();
     let deals = contract::deals(
         table(g.deals, "deals"),
         &accounts,
-        &config,
+        &config.input,
         &mut Drops::default(),
     )
     .unwrap();

@@ -21,7 +21,7 @@ use rand_xoshiro::Xoshiro256Plus;
 use serde::Serialize;
 
 use super::silhouette::Distances;
-use crate::config::ClusterConfig;
+use super::ClusterConfig;
 use crate::error::{Error, Result};
 
 /// Restarts per k while screening the range: enough to rank k by silhouette.
@@ -215,54 +215,139 @@ pub fn cluster_with_progress(
         ));
     }
     let mut rng = Xoshiro256Plus::seed_from_u64(params.seed);
-    let fit_idx: Vec<usize> = if n > params.fit_sample {
-        let mut v = sample(&mut rng, n, params.fit_sample).into_vec();
+    let fit_idx = sorted_sample(&mut rng, n, params.fit_sample);
+    let xs = x.select(Axis(0), &fit_idx);
+    let m = xs.nrows();
+    let sil_idx = sorted_sample(&mut rng, m, params.silhouette_sample);
+    let screen = Screen {
+        xs: xs.view(),
+        n,
+        sil_distances: Distances::new(xs.select(Axis(0), &sil_idx).view()),
+        sil_idx: &sil_idx,
+        tolerance: tolerance(xs.view()),
+    };
+    // A k above n / 2 can never meet a minimum size of 2; cap the range.
+    let k_max = params.k_max.min(n / 2).max(params.k_min);
+    let steps = k_max - params.k_min + 1 + usize::from(m < n);
+    let mut candidates = Vec::new();
+    for k in params.k_min..=k_max {
+        on_step(Step::Fit(k), steps);
+        candidates.push(screen.candidate(k, params)?);
+    }
+    let (chosen, reason) = choose(&candidates, params, k_max, n);
+    let k = candidates[chosen].k;
+    let model = screen.fit_chosen(x, k, params, &mut || on_step(Step::Refine(k), steps))?;
+    let raw_labels = model.predict(&x).to_vec();
+    let (labels, centroids) = canonical(&raw_labels, model.centroids(), k);
+    Ok(Clustering {
+        k,
+        labels,
+        centroids,
+        candidates,
+        reason,
+        fit_sample: m,
+        silhouette_sample: sil_idx.len(),
+    })
+}
+
+/// `size` of `0..n` drawn without replacement, ascending; all of them when
+/// there are no more than `size`.
+fn sorted_sample(rng: &mut Xoshiro256Plus, n: usize, size: usize) -> Vec<usize> {
+    if n > size {
+        let mut v = sample(rng, n, size).into_vec();
         v.sort_unstable();
         v
     } else {
         (0..n).collect()
-    };
-    let xs = x.select(Axis(0), &fit_idx);
-    let m = xs.nrows();
-    let sil_idx: Vec<usize> = if m > params.silhouette_sample {
-        let mut v = sample(&mut rng, m, params.silhouette_sample).into_vec();
-        v.sort_unstable();
-        v
-    } else {
-        (0..m).collect()
-    };
-    let sil_distances = Distances::new(xs.select(Axis(0), &sil_idx).view());
-    let sample_tolerance = tolerance(xs.view());
+    }
+}
 
-    // A k above n / 2 can never meet a minimum size of 2; cap the range.
-    let k_max = params.k_max.min(n / 2).max(params.k_min);
-    let min_count = params.min_segment_accounts as f64;
-    let mut candidates = Vec::new();
-    let steps = k_max - params.k_min + 1 + usize::from(m < n);
-    for k in params.k_min..=k_max {
-        on_step(Step::Fit(k), steps);
+/// The fit sample and the silhouette sample within it, where each k is screened.
+struct Screen<'a> {
+    xs: ArrayView2<'a, f64>,
+    /// Accounts in all (the sample is `xs.nrows()`).
+    n: usize,
+    sil_distances: Distances,
+    sil_idx: &'a [usize],
+    /// Full k-means tolerance on the sample.
+    tolerance: f64,
+}
+
+impl Screen<'_> {
+    /// A quick fit of `k` segments on the sample: its silhouette, inertia and
+    /// smallest segment.
+    fn candidate(&self, k: usize, params: &ClusterConfig) -> Result<KCandidate> {
+        let (xs, m, n) = (self.xs, self.xs.nrows(), self.n);
         let model = fit_kmeans(
-            xs.view(),
+            xs,
             k,
             KMeansInit::KMeansPlusPlus,
             params.n_runs.min(SCREEN_RUNS),
             params.seed,
-            SCREEN_TOLERANCE_FACTOR * sample_tolerance,
+            SCREEN_TOLERANCE_FACTOR * self.tolerance,
             SCREEN_MAX_ITERATIONS,
         )?;
         let labels = model.predict(&xs).to_vec();
         let sz = sizes(&labels, k);
         let smallest = *sz.iter().min().unwrap_or(&0) as f64 / m as f64;
+        let min_count = params.min_segment_accounts as f64;
         let meets = smallest >= params.min_segment_share && smallest * n as f64 >= min_count;
-        let sil_labels: Vec<usize> = sil_idx.iter().map(|&i| labels[i]).collect();
-        candidates.push(KCandidate {
+        let sil_labels: Vec<usize> = self.sil_idx.iter().map(|&i| labels[i]).collect();
+        Ok(KCandidate {
             k,
-            silhouette: sil_distances.silhouette(&sil_labels, k),
-            inertia_per_account: sq_dist_sum(xs.view(), model.centroids(), &labels) / m as f64,
+            silhouette: self.sil_distances.silhouette(&sil_labels, k),
+            inertia_per_account: sq_dist_sum(xs, model.centroids(), &labels) / m as f64,
             smallest_segment_share: smallest,
             meets_min_size: meets,
-        });
+        })
     }
+
+    /// The chosen `k` fitted again: the screening fits stopped early, so it
+    /// is fitted to the full tolerance with every restart (the same seed
+    /// starts the first restarts where screening did), then, when the sample
+    /// is not every account, refined on all `x` from those centroids
+    /// (`on_refine` is called first).
+    fn fit_chosen(
+        &self,
+        x: ArrayView2<'_, f64>,
+        k: usize,
+        params: &ClusterConfig,
+        on_refine: &mut dyn FnMut(),
+    ) -> Result<KMeans<f64, SqEuclidean>> {
+        let model = fit_kmeans(
+            self.xs,
+            k,
+            KMeansInit::KMeansPlusPlus,
+            params.n_runs,
+            params.seed,
+            self.tolerance,
+            MAX_ITERATIONS,
+        )?;
+        if self.xs.nrows() == self.n {
+            return Ok(model);
+        }
+        on_refine();
+        fit_kmeans(
+            x,
+            k,
+            KMeansInit::Precomputed(model.centroids().clone()),
+            1,
+            params.seed,
+            tolerance(x),
+            MAX_ITERATIONS,
+        )
+    }
+}
+
+/// The candidate with the highest silhouette among those meeting the
+/// minimum size (ties to the smaller k), else the smallest k; with the
+/// reason in words.
+fn choose(
+    candidates: &[KCandidate],
+    params: &ClusterConfig,
+    k_max: usize,
+    n: usize,
+) -> (usize, String) {
     let best = candidates
         .iter()
         .enumerate()
@@ -298,52 +383,15 @@ pub fn cluster_with_progress(
             ),
         ),
     };
-    let reason = if k_max < params.k_max {
-        format!(
+    if k_max < params.k_max {
+        let reason = format!(
             "{reason} (k_max = {} was capped at {k_max}: {n} accounts allow at most {k_max} segments of two accounts)",
             params.k_max
-        )
+        );
+        (chosen, reason)
     } else {
-        reason
-    };
-    let k = candidates[chosen].k;
-    // The screening fits stopped early; the chosen k is fitted again to the
-    // full tolerance, with every restart (the same seed starts the first
-    // restarts where screening did).
-    let model = fit_kmeans(
-        xs.view(),
-        k,
-        KMeansInit::KMeansPlusPlus,
-        params.n_runs,
-        params.seed,
-        sample_tolerance,
-        MAX_ITERATIONS,
-    )?;
-    let model = if m < n {
-        on_step(Step::Refine(k), steps);
-        fit_kmeans(
-            x,
-            k,
-            KMeansInit::Precomputed(model.centroids().clone()),
-            1,
-            params.seed,
-            tolerance(x),
-            MAX_ITERATIONS,
-        )?
-    } else {
-        model
-    };
-    let raw_labels = model.predict(&x).to_vec();
-    let (labels, centroids) = canonical(&raw_labels, model.centroids(), k);
-    Ok(Clustering {
-        k,
-        labels,
-        centroids,
-        candidates,
-        reason,
-        fit_sample: m,
-        silhouette_sample: sil_idx.len(),
-    })
+        (chosen, reason)
+    }
 }
 
 /// Renumber segments by size (largest first; ties by centroid coordinates),

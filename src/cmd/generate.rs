@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::cmd::Log;
-use crate::error::{exit, Error, Result};
+use crate::error::{exit, Error, IoOp, Result};
 use crate::generate::{generate, write_table, GenerateParams, OutFormat};
 
 #[derive(Debug, clap::Args)]
@@ -45,7 +45,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         as_of: args.as_of,
     };
     let mut g = generate(&params)?;
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::io("creating", &args.out, e))?;
+    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(IoOp::Creating, &args.out, e))?;
     let ext = match args.format {
         OutFormat::Parquet => "parquet",
         OutFormat::Csv => "csv",

@@ -10,8 +10,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Overrides, RawConfig};
+use crate::dates::parse_date;
 use crate::error::{Error, Result};
-use crate::io::contract::parse_date;
+use crate::progress::Progress;
 
 /// The inputs every subcommand that reads accounts and deals takes.
 #[derive(Debug, clap::Args)]
@@ -56,6 +57,7 @@ impl InputArgs {
             accounts: self.accounts.clone(),
             deals: self.deals.clone(),
             as_of,
+            config_file: self.config.clone(),
             ..extra
         })
     }
@@ -161,23 +163,6 @@ impl Log {
     }
 }
 
-/// Read and validate the accounts and deals of `config`, logged as one
-/// stage with a step per table (a bar on a terminal: reading is most of
-/// `validate`'s time, and a large part of `discover`'s).
-pub fn load(config: &Config, log: Log) -> Result<crate::io::Inputs> {
-    let mut stage = log.stage(
-        format!(
-            "reading accounts from {} and deals from {}",
-            config.accounts_path.display(),
-            config.deals_path.display()
-        ),
-        2,
-    );
-    let inputs = crate::io::load(config, |m| stage.step(m))?;
-    stage.finish();
-    Ok(inputs)
-}
-
 /// A long stage in progress; see [`Log::stage`].
 pub struct Stage {
     log: Log,
@@ -222,6 +207,51 @@ impl Drop for Stage {
     fn drop(&mut self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// [`Progress`] on the terminal: log lines, and a bar per long stage.
+pub struct Console {
+    log: Log,
+    stage: Option<Stage>,
+}
+
+impl Console {
+    pub fn new(log: Log) -> Console {
+        Console { log, stage: None }
+    }
+}
+
+impl Progress for Console {
+    fn info(&mut self, msg: &str) {
+        self.log.info(msg);
+    }
+
+    fn detail(&mut self, msg: &str) {
+        self.log.detail(msg);
+    }
+
+    fn begin(&mut self, msg: &str, steps: u64) {
+        self.stage = Some(self.log.stage(msg, steps));
+    }
+
+    fn set_steps(&mut self, steps: u64) {
+        if let Some(stage) = &self.stage {
+            stage.set_steps(steps);
+        }
+    }
+
+    fn step(&mut self, msg: &str) {
+        match &mut self.stage {
+            Some(stage) => stage.step(msg),
+            None => self.log.detail(msg),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(stage) = self.stage.take() {
+            stage.finish();
         }
     }
 }

@@ -7,14 +7,11 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::{date_flag, InputArgs, Log};
-use crate::error::{exit, Error, Location, Result};
-use crate::io::contract::format_date;
-use crate::outcomes::FigureOptions;
-use crate::report::markdown::{interval, money, pct};
-use crate::report::{CurrentTiers, QuarterVerdict};
-use crate::stability::{movement, read_run};
-use crate::verdict::{self, parse_quarter, trailing_quarters, DayRange};
+use crate::cmd::{date_flag, Console, InputArgs, Log};
+use crate::error::{exit, Error, IoOp, Result};
+use crate::pipeline::validate::{validate, window_text, ValidateParams, WindowChoice};
+use crate::report::format::{interval, money, pct};
+use crate::verdict::{self, CurrentTiers};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -49,183 +46,26 @@ pub struct Args {
     pub fail_on_inversion: bool,
 }
 
-/// The window `--tiers-from RUN --tier-column recommended_tier` judges by
-/// default: the model never saw these deals.
-const AFTER_TRAINING: &str = "after the model's training window";
-
-/// Compute the verdict; the command prints it.
-pub fn validate(args: &Args, log: Log) -> Result<CurrentTiers> {
-    let config = args.input.config(Default::default())?;
-    let inputs = crate::cmd::load(&config, log)?;
-    let (accounts, deals) = (&inputs.accounts, &inputs.deals);
-    let run_rows = args
-        .tiers_from
-        .as_deref()
-        .map(|p| read_run(p, &args.tier_column))
-        .transpose()?;
-    let tier: Vec<Option<u8>> = match &run_rows {
-        Some(map) => accounts
-            .ids
-            .iter()
-            .map(|id| map.get(id).and_then(|r| r.tier(&args.tier_column)))
-            .collect(),
-        None => accounts.tier.clone().ok_or_else(|| {
-            Error::input(
-                format!("the accounts have no tier column '{}'", config.account_columns.tier),
-                Location::file(&accounts.path).column(config.account_columns.tier.as_str()),
-                "name the tier column in the config ([accounts] tier = \"...\") or pass --tiers-from RUN_DIR",
-            )
-        })?,
-    };
-    let as_of = deals.as_of;
-    let (label, range, quarters) = if let Some(q) = &args.quarter {
-        let r = parse_quarter(q).ok_or_else(|| {
-            Error::config(
-                format!("--quarter '{q}' is not a quarter"),
-                "use e.g. --quarter 2026Q3",
-            )
-        })?;
-        (q.to_uppercase(), r, vec![])
+/// The window and tier sources of the arguments.
+fn params(args: &Args) -> Result<ValidateParams> {
+    let window = if let Some(q) = &args.quarter {
+        WindowChoice::Quarter(q.clone())
     } else if let Some(n) = args.quarters {
-        if n == 0 {
-            return Err(Error::config(
-                "--quarters 0 selects nothing",
-                "use --quarters 4 for the last four quarters",
-            ));
-        }
-        let qs = trailing_quarters(as_of, n);
-        let r = DayRange {
-            from: qs[0].1.from,
-            to: qs[qs.len() - 1].1.to.min(as_of),
-        };
-        (format!("{} to {}", qs[0].0, qs[qs.len() - 1].0), r, qs)
+        WindowChoice::Trailing(n)
     } else {
-        let from = args
-            .from
-            .as_deref()
-            .map(|s| date_flag("--from", s))
-            .transpose()?;
-        let to = args
-            .to
-            .as_deref()
-            .map(|s| date_flag("--to", s))
-            .transpose()?;
-        // Without --from the window starts at the first deal created, as
-        // discover's current_tiers section does; recommended tiers are
-        // judged after the window their model was fitted on.
-        let after_training = match (&args.tiers_from, from) {
-            (Some(run), None) if args.tier_column == "recommended_tier" => {
-                crate::stability::training_window_end(run)?
-            }
-            _ => None,
-        };
-        let r = DayRange {
-            from: from
-                .or(after_training.map(|d| d + 1))
-                .unwrap_or_else(|| deals.first_created()),
-            to: to.unwrap_or(as_of),
-        };
-        // A window emptied by the data (--to before the first deal) is
-        // reported below as a window without closed deals.
-        if from.zip(to).is_some_and(|(f, t)| f > t) {
-            return Err(Error::config(
-                "--from is after --to",
-                "give --from on or before --to",
-            ));
+        let date =
+            |flag: &str, v: &Option<String>| v.as_deref().map(|s| date_flag(flag, s)).transpose();
+        WindowChoice::Dates {
+            from: date("--from", &args.from)?,
+            to: date("--to", &args.to)?,
         }
-        let label = match (from, to, after_training) {
-            (None, _, Some(end)) => format!("{AFTER_TRAINING} (which ended {})", format_date(end)),
-            (None, None, None) => "all deals".to_string(),
-            _ => format!("{} to {}", format_date(r.from), format_date(r.to)),
-        };
-        (label, r, vec![])
     };
-    let opts = FigureOptions {
-        horizons: config.horizons.clone(),
-        confidence: config.confidence,
-    };
-    let closed_in = |r: DayRange| {
-        (0..deals.len()).any(|i| {
-            (r.from..=r.to).contains(&deals.created[i])
-                && deals.outcome[i] != crate::config::OutcomeLabel::Open
-        })
-    };
-    if !closed_in(range) {
-        return Err(Error::input(
-            format!(
-                "no closed deal was created in the window {}",
-                window_text(&label, &format_date(range.from), &format_date(range.to))
-            ),
-            Location::file(&deals.file.path).column(config.deal_columns.created_at.as_str()),
-            format!(
-                "the deals run from {} to {}; choose a window inside them",
-                format_date(deals.first_created()),
-                format_date(as_of)
-            ),
-        ));
-    }
-    // The recommended ICP, from --tiers-from or else --previous, when that run has one.
-    let previous_rows = match (&run_rows, &args.previous) {
-        (None, Some(p)) => Some(read_run(p, "current_tier")?),
-        _ => None,
-    };
-    let icp_rows = run_rows.as_ref().or(previous_rows.as_ref());
-    let in_icp: Option<Vec<bool>> = icp_rows
-        .filter(|rows| rows.values().any(|r| r.in_icp.is_some()))
-        .map(|rows| {
-            accounts
-                .ids
-                .iter()
-                .map(|id| rows.get(id).and_then(|r| r.in_icp).unwrap_or(false))
-                .collect()
-        });
-    let mut ct = verdict::current_tiers(&tier, deals, range, &label, &opts, in_icp.as_deref());
-    if label.starts_with(AFTER_TRAINING) {
-        ct.verdict = format!(
-            "{}, on deals created {}",
-            ct.verdict,
-            window_text(&label, &format_date(range.from), &format_date(range.to))
-        );
-    }
-    for (q, r) in &quarters {
-        let qt = verdict::current_tiers(&tier, deals, *r, q, &opts, None);
-        ct.by_quarter.push(QuarterVerdict {
-            window: qt.window,
-            verdict: qt.verdict,
-            comparisons: qt.comparisons,
-        });
-    }
-    if let Some(prev) = &args.previous {
-        let column = if args.tiers_from.is_some() {
-            args.tier_column.as_str()
-        } else {
-            "current_tier"
-        };
-        let before = match &previous_rows {
-            Some(rows) => rows.clone(),
-            None => read_run(prev, column)?,
-        };
-        ct.movement = Some(movement(
-            prev,
-            &before,
-            column,
-            &accounts.ids,
-            &tier,
-            run_rows.as_ref(),
-        )?);
-    }
-    Ok(ct)
-}
-
-/// "2026-07-01 to 2026-09-30 (2026Q3)"; the label is left out when it only
-/// repeats the dates.
-fn window_text(label: &str, from: &str, to: &str) -> String {
-    let dates = format!("{from} to {to}");
-    if label == dates {
-        dates
-    } else {
-        format!("{dates} ({label})")
-    }
+    Ok(ValidateParams {
+        window,
+        tiers_from: args.tiers_from.clone(),
+        tier_column: args.tier_column.clone(),
+        previous: args.previous.clone(),
+    })
 }
 
 fn render(ct: &CurrentTiers) -> String {
@@ -298,7 +138,9 @@ fn render(ct: &CurrentTiers) -> String {
 }
 
 pub fn run(args: Args, log: Log) -> Result<u8> {
-    let ct = validate(&args, log)?;
+    let config = args.input.config(Default::default())?;
+    let params = params(&args)?;
+    let ct = validate(&config, &params, &mut Console::new(log))?;
     let out = if args.json {
         let mut v = serde_json::to_string_pretty(&ct)
             .map_err(|e| Error::Internal(format!("serialising: {e}")))?;
@@ -312,7 +154,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     use std::io::Write;
     std::io::stdout()
         .write_all(out.as_bytes())
-        .map_err(|e| Error::io("writing", "stdout", e))?;
+        .map_err(|e| Error::io(IoOp::Writing, "stdout", e))?;
     if args.fail_on_inversion && verdict::inverted(&ct) {
         return Ok(exit::CHECK_FAILED);
     }

@@ -23,6 +23,23 @@ const ONE_HOT: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
 /// Encode features for clustering. Rows are accounts, in input order.
 pub fn encode(features: &[FeatureColumn], n_accounts: usize) -> FeatureMatrix {
+    let (columns, feature_of) = encoded_columns(features);
+    let mut x = Array2::<f64>::zeros((n_accounts, columns.len()));
+    // Row by row: the matrix is row-major, and filling it a feature at a time
+    // would stride across every row once per feature.
+    for (i, mut row) in x.rows_mut().into_iter().enumerate() {
+        let j = encode_row(features, i, &mut row);
+        debug_assert!(j == columns.len());
+    }
+    FeatureMatrix {
+        x,
+        columns,
+        feature_of,
+    }
+}
+
+/// The encoded columns' names, and the feature each encodes.
+fn encoded_columns(features: &[FeatureColumn]) -> (Vec<String>, Vec<usize>) {
     let mut columns = Vec::new();
     let mut feature_of = Vec::new();
     for (fi, f) in features.iter().enumerate() {
@@ -44,70 +61,68 @@ pub fn encode(features: &[FeatureColumn], n_accounts: usize) -> FeatureMatrix {
         }
         feature_of.extend(std::iter::repeat_n(fi, columns.len() - before));
     }
-    let mut x = Array2::<f64>::zeros((n_accounts, columns.len()));
-    // Row by row: the matrix is row-major, and filling it a feature at a time
-    // would stride across every row once per feature.
+    (columns, feature_of)
+}
+
+/// Account `i`'s encoded values into `row` (zeros); returns the columns filled.
+fn encode_row(
+    features: &[FeatureColumn],
+    i: usize,
+    row: &mut ndarray::ArrayViewMut1<f64>,
+) -> usize {
     let mut j = 0;
-    for (i, mut row) in x.rows_mut().into_iter().enumerate() {
-        j = 0;
-        for f in features {
-            match (&f.spec.transform, &f.data) {
-                (
-                    Transform::Numeric {
-                        log,
-                        impute,
-                        center,
-                        scale,
-                        missing_flag,
-                    },
-                    FeatureData::Numeric(v),
-                ) => {
-                    let raw = v[i];
-                    let value = if raw.is_nan() { *impute } else { raw };
-                    let t = if *log { value.max(0.0).ln_1p() } else { value };
-                    row[j] = (t - center) / scale;
-                    if *missing_flag && raw.is_nan() {
-                        row[j + 1] = 1.0;
-                    }
-                    j += 1 + usize::from(*missing_flag);
+    for f in features {
+        match (&f.spec.transform, &f.data) {
+            (
+                Transform::Numeric {
+                    log,
+                    impute,
+                    center,
+                    scale,
+                    missing_flag,
+                },
+                FeatureData::Numeric(v),
+            ) => {
+                let raw = v[i];
+                let value = if raw.is_nan() { *impute } else { raw };
+                let t = if *log { value.max(0.0).ln_1p() } else { value };
+                row[j] = (t - center) / scale;
+                if *missing_flag && raw.is_nan() {
+                    row[j + 1] = 1.0;
                 }
-                (
-                    Transform::Binary {
-                        impute,
-                        missing_flag,
-                    },
-                    FeatureData::Binary(v),
-                ) => {
-                    let raw = v[i];
-                    row[j] = if raw.is_nan() { *impute } else { raw };
-                    if *missing_flag && raw.is_nan() {
-                        row[j + 1] = 1.0;
-                    }
-                    j += 1 + usize::from(*missing_flag);
-                }
-                (Transform::Categorical { levels }, FeatureData::Categorical(codes)) => {
-                    let c = codes[i];
-                    if (c as usize) < levels.len() {
-                        row[j + c as usize] = ONE_HOT;
-                    }
-                    j += levels.len();
-                }
-                (Transform::List { values, .. }, FeatureData::List { .. }) => {
-                    for &c in f.list_values(i) {
-                        row[j + c as usize] = 1.0;
-                    }
-                    j += values.len();
-                }
-                _ => unreachable!("feature data always matches its transform"),
+                j += 1 + usize::from(*missing_flag);
             }
+            (
+                Transform::Binary {
+                    impute,
+                    missing_flag,
+                },
+                FeatureData::Binary(v),
+            ) => {
+                let raw = v[i];
+                row[j] = if raw.is_nan() { *impute } else { raw };
+                if *missing_flag && raw.is_nan() {
+                    row[j + 1] = 1.0;
+                }
+                j += 1 + usize::from(*missing_flag);
+            }
+            (Transform::Categorical { levels }, FeatureData::Categorical(codes)) => {
+                let c = codes[i];
+                if (c as usize) < levels.len() {
+                    row[j + c as usize] = ONE_HOT;
+                }
+                j += levels.len();
+            }
+            (Transform::List { values, .. }, FeatureData::List { .. }) => {
+                for &c in f.list_values(i) {
+                    row[j + c as usize] = 1.0;
+                }
+                j += values.len();
+            }
+            _ => unreachable!("feature data always matches its transform"),
         }
     }
-    debug_assert!(n_accounts == 0 || j == columns.len());
-    FeatureMatrix {
-        x,
-        columns,
-        feature_of,
-    }
+    j
 }
 
 /// Outcome weights: each encoded column's absolute Pearson correlation with

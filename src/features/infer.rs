@@ -7,8 +7,8 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::KindOverride;
 use super::{FeatureColumn, FeatureData, FeatureSpec, Transform, UNSEEN};
-use crate::config::KindOverride;
 use crate::error::{Error, Location, Result};
 
 /// A column that is not used as a feature, and why.
@@ -334,27 +334,9 @@ pub fn infer(
     df: &DataFrame,
     opts: &InferOptions<'_>,
 ) -> Result<(Vec<FeatureColumn>, Vec<Skipped>)> {
+    check_named_columns(df, opts)?;
     let mut out = Vec::new();
     let mut skipped = Vec::new();
-    let n = df.height();
-    for name in opts.kinds.keys() {
-        if df.column(name).is_err() {
-            let names: Vec<&str> = df
-                .get_column_names()
-                .into_iter()
-                .map(|s| s.as_str())
-                .collect();
-            let hint = match crate::config::nearest(name, names.iter().copied()) {
-                Some(near) => format!("did you mean '{near}'?"),
-                None => "remove it from [accounts.features]".into(),
-            };
-            return Err(Error::input(
-                "[accounts.features] names a column the accounts file does not have",
-                Location::file(opts.file).column(name.as_str()),
-                hint,
-            ));
-        }
-    }
     for col in df.columns() {
         let name = col.name().to_string();
         let plan = match plan(&name, col, opts) {
@@ -367,70 +349,8 @@ pub fn infer(
                 continue;
             }
         };
-        let nulls = col.null_count() as u64;
-        let fitted = match plan {
-            Plan::Numeric => {
-                let values = numeric_values(opts.file, &name, col)?;
-                let transform = fit_numeric(&values);
-                FeatureColumn {
-                    spec: FeatureSpec {
-                        name: name.clone(),
-                        transform,
-                        nulls,
-                    },
-                    data: FeatureData::Numeric(values),
-                }
-            }
-            Plan::Binary => {
-                let values = binary_values(opts.file, &name, col)?;
-                let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-                let impute = present.iter().sum::<f64>() / present.len().max(1) as f64;
-                FeatureColumn {
-                    spec: FeatureSpec {
-                        name: name.clone(),
-                        transform: Transform::Binary {
-                            impute,
-                            missing_flag: present.len() < values.len(),
-                        },
-                        nulls,
-                    },
-                    data: FeatureData::Binary(values),
-                }
-            }
-            Plan::Categorical => {
-                let values = categories(col).map_err(|e| col_err(opts.file, &name, e))?;
-                let (mut levels, folded) = frequent_levels(&values.values, &values.counts(), n);
-                if folded && !levels.iter().any(|l| l == OTHER) {
-                    levels.push(OTHER.to_string());
-                }
-                let spec = FeatureSpec {
-                    name: name.clone(),
-                    transform: Transform::Categorical { levels },
-                    nulls,
-                };
-                let data = categorical_codes(&spec, &values);
-                FeatureColumn { spec, data }
-            }
-            Plan::List { separator } => {
-                let tokens = list_tokens(col, separator.as_deref())
-                    .map_err(|e| col_err(opts.file, &name, e))?;
-                let (values, _) = frequent_levels(&tokens.values, &tokens.counts(), n);
-                let spec = FeatureSpec {
-                    name: name.clone(),
-                    transform: Transform::List { values, separator },
-                    nulls,
-                };
-                let data = list_codes(&spec, &tokens);
-                FeatureColumn { spec, data }
-            }
-        };
-        let constant = match &fitted.spec.transform {
-            Transform::Numeric { scale, .. } => *scale == 1.0 && is_constant(&fitted.data),
-            Transform::Categorical { levels } => levels.len() < 2,
-            Transform::List { values, .. } => values.is_empty(),
-            Transform::Binary { .. } => is_constant(&fitted.data),
-        };
-        if constant {
+        let fitted = fit(col, plan, df.height(), opts.file)?;
+        if is_constant_feature(&fitted) {
             skipped.push(Skipped {
                 column: name,
                 reason: "has a single value (or no value frequent enough to use)".into(),
@@ -454,6 +374,90 @@ pub fn infer(
         ));
     }
     Ok((out, skipped))
+}
+
+/// Every column `[accounts.features]` names is in the accounts table.
+fn check_named_columns(df: &DataFrame, opts: &InferOptions<'_>) -> Result<()> {
+    for name in opts.kinds.keys() {
+        if df.column(name).is_err() {
+            let names: Vec<&str> = df
+                .get_column_names()
+                .into_iter()
+                .map(|s| s.as_str())
+                .collect();
+            let hint = match crate::text::nearest(name, names.iter().copied()) {
+                Some(near) => format!("did you mean '{near}'?"),
+                None => "remove it from [accounts.features]".into(),
+            };
+            return Err(Error::input(
+                "[accounts.features] names a column the accounts file does not have",
+                Location::file(opts.file).column(name.as_str()),
+                hint,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Read column `col` of `n` accounts as its planned kind and fit its transform.
+fn fit(col: &Column, plan: Plan, n: usize, file: &Path) -> Result<FeatureColumn> {
+    let name = col.name().to_string();
+    let nulls = col.null_count() as u64;
+    let spec = |transform| FeatureSpec {
+        name: name.clone(),
+        transform,
+        nulls,
+    };
+    Ok(match plan {
+        Plan::Numeric => {
+            let values = numeric_values(file, &name, col)?;
+            let transform = fit_numeric(&values);
+            FeatureColumn {
+                spec: spec(transform),
+                data: FeatureData::Numeric(values),
+            }
+        }
+        Plan::Binary => {
+            let values = binary_values(file, &name, col)?;
+            let present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+            let impute = present.iter().sum::<f64>() / present.len().max(1) as f64;
+            FeatureColumn {
+                spec: spec(Transform::Binary {
+                    impute,
+                    missing_flag: present.len() < values.len(),
+                }),
+                data: FeatureData::Binary(values),
+            }
+        }
+        Plan::Categorical => {
+            let values = categories(col).map_err(|e| col_err(file, &name, e))?;
+            let (mut levels, folded) = frequent_levels(&values.values, &values.counts(), n);
+            if folded && !levels.iter().any(|l| l == OTHER) {
+                levels.push(OTHER.to_string());
+            }
+            let spec = spec(Transform::Categorical { levels });
+            let data = categorical_codes(&spec, &values);
+            FeatureColumn { spec, data }
+        }
+        Plan::List { separator } => {
+            let tokens =
+                list_tokens(col, separator.as_deref()).map_err(|e| col_err(file, &name, e))?;
+            let (values, _) = frequent_levels(&tokens.values, &tokens.counts(), n);
+            let spec = spec(Transform::List { values, separator });
+            let data = list_codes(&spec, &tokens);
+            FeatureColumn { spec, data }
+        }
+    })
+}
+
+/// A fitted feature that cannot tell accounts apart.
+fn is_constant_feature(fitted: &FeatureColumn) -> bool {
+    match &fitted.spec.transform {
+        Transform::Numeric { scale, .. } => *scale == 1.0 && is_constant(&fitted.data),
+        Transform::Categorical { levels } => levels.len() < 2,
+        Transform::List { values, .. } => values.is_empty(),
+        Transform::Binary { .. } => is_constant(&fitted.data),
+    }
 }
 
 fn is_constant(data: &FeatureData) -> bool {
@@ -548,7 +552,7 @@ pub fn apply(df: &DataFrame, specs: &[FeatureSpec], file: &Path) -> Result<Vec<F
             Error::input(
                 "the model needs a feature column the accounts file does not have",
                 Location::file(file).column(spec.name.as_str()),
-                match crate::config::nearest(&spec.name, names.iter().copied()) {
+                match crate::text::nearest(&spec.name, names.iter().copied()) {
                     Some(near) => format!("did you mean '{near}'? rename it to '{}'", spec.name),
                     None => {
                         let unknown: Vec<String> = names

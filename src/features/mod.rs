@@ -13,6 +13,18 @@ use serde::{Deserialize, Serialize};
 pub use encode::{encode, FeatureMatrix};
 pub use infer::{infer, Skipped};
 
+/// A feature kind a column can be forced to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KindOverride {
+    Numeric,
+    Categorical,
+    Binary,
+    List,
+    /// Not a feature: the column is read but not used.
+    Ignore,
+}
+
 /// The kind of a feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -8,13 +8,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{NaiveDate, NaiveDateTime};
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::config::{Config, DropPolicy, OutcomeLabel};
+use crate::dates::{format_date, parse_date};
+use crate::domain::OutcomeLabel;
 use crate::error::{Error, Location, Result};
 use crate::io::read::{InputFile, Table};
+use crate::io::spec::{DealColumns, DropPolicy, DropReason, InputSpec};
 
 /// Accounts after key and tier validation. Feature columns stay in `features`
 /// (a `DataFrame` without the key and tier) for `features::infer`.
@@ -83,7 +84,7 @@ impl Deals {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Drops {
     /// Reason → rows dropped.
-    pub deals_dropped: BTreeMap<String, u64>,
+    pub deals_dropped: BTreeMap<DropReason, u64>,
     /// Won or lost deals closed after the as-of date, counted as open at the as-of date.
     pub deals_reopened_at_as_of: u64,
     /// Open deals older than `[deals] stale_after_days`, counted as lost.
@@ -91,14 +92,14 @@ pub struct Drops {
 }
 
 impl Drops {
-    fn count(&mut self, reason: &str) {
-        *self.deals_dropped.entry(reason.to_string()).or_default() += 1;
+    fn count(&mut self, reason: DropReason) {
+        *self.deals_dropped.entry(reason).or_default() += 1;
     }
 }
 
 fn missing_column(file: &Path, columns: &[String], wanted: &str, role: &str, key: &str) -> Error {
     let names: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let hint = match crate::config::nearest(wanted, names.iter().copied()) {
+    let hint = match crate::text::nearest(wanted, names.iter().copied()) {
         Some(near) => {
             format!("did you mean '{near}'? map it in the config file with {key} = \"{near}\"")
         }
@@ -257,14 +258,14 @@ pub fn stale_loss(created: i32, as_of: i32, stale_after_days: Option<u32>) -> Op
 ///
 /// Rows are put in account-key order, so that the order of the input file
 /// changes no figure (k-means seeding and sampling work by row).
-pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
+pub fn accounts(table: Table, spec: &InputSpec) -> Result<Accounts> {
     let Table {
         df,
         columns,
         file,
         path,
     } = table;
-    let cols = &config.account_columns;
+    let cols = &spec.account_columns;
     if df.height() == 0 {
         return Err(Error::input(
             "the accounts table has no rows",
@@ -300,7 +301,7 @@ pub fn accounts(table: Table, config: &Config) -> Result<Accounts> {
 
     let tier = match df.column(&cols.tier) {
         Err(_) => None,
-        Ok(col) => Some(tiers(&path, &cols.tier, col, &config.tier_labels)?),
+        Ok(col) => Some(tiers(&path, &cols.tier, col, &spec.tier_labels)?),
     };
     let mut features = df.clone();
     features = features
@@ -428,107 +429,6 @@ pub fn date_days(path: &Path, name: &str, col: &Column) -> Result<Vec<Option<i32
     Ok(days)
 }
 
-fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
-}
-
-/// Parse an ISO 8601 date or datetime into days since 1970-01-01.
-///
-/// The common shapes (`2026-03-31`, `2026-03-31 14:00:00`,
-/// `2026-03-31T14:00:00.123Z`) are read byte by byte: chrono's format
-/// parser costs microseconds a value, which at ten million deals is most
-/// of a CSV read. Anything else goes through chrono, so both paths accept
-/// exactly the same text (a test checks this on generated strings).
-pub fn parse_date(raw: &str) -> Option<i32> {
-    match simple_iso_date(raw.as_bytes()) {
-        Some(date) => i32::try_from((date - epoch()).num_days()).ok(),
-        None => parse_date_chrono(raw),
-    }
-}
-
-/// The number an all-digit byte string spells; `None` for any other byte.
-fn digits(d: &[u8]) -> Option<u32> {
-    d.iter().try_fold(0u32, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-    })
-}
-
-/// `YYYY-MM-DD`, optionally followed by `[ T]HH:MM:SS`, a fraction of 1–9
-/// digits, and `Z` or an offset (`+02:00`, `+0200`); `None` for any other
-/// text, valid or not.
-fn simple_iso_date(b: &[u8]) -> Option<NaiveDate> {
-    let num = |from: usize, to: usize| digits(b.get(from..to)?);
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
-        return None;
-    }
-    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
-    let rest = &b[10..];
-    if rest.is_empty() {
-        return Some(date);
-    }
-    let time_ok = matches!(rest.first(), Some(b' ' | b'T'))
-        && rest.get(3) == Some(&b':')
-        && rest.get(6) == Some(&b':')
-        && num(11, 13)? < 24
-        && num(14, 16)? < 60
-        && num(17, 19)? < 60;
-    let mut tail = b.get(19..)?;
-    if let Some((b'.', after)) = tail.split_first() {
-        let fraction = after.iter().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=9).contains(&fraction) {
-            return None;
-        }
-        tail = &after[fraction..];
-    }
-    let zone_ok = match tail {
-        [] | [b'Z'] => true,
-        [b'+' | b'-', h @ .., b':', m1, m2] | [b'+' | b'-', h @ .., m1, m2] if h.len() == 2 => {
-            digits(h).is_some_and(|h| h < 24) && digits(&[*m1, *m2]).is_some_and(|m| m < 60)
-        }
-        _ => false,
-    };
-    (time_ok && zone_ok).then_some(date)
-}
-
-fn parse_date_chrono(raw: &str) -> Option<i32> {
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .or_else(|| {
-            [
-                "%Y-%m-%d %H:%M:%S",
-                "%Y-%m-%dT%H:%M:%S",
-                "%Y-%m-%d %H:%M:%S%.f",
-                "%Y-%m-%dT%H:%M:%S%.f",
-            ]
-            .iter()
-            .find_map(|f| NaiveDateTime::parse_from_str(raw.trim_end_matches('Z'), f).ok())
-            .map(|dt| dt.date())
-        })
-        .or_else(|| {
-            // With an offset, `+02:00` or `+0200` (Salesforce writes the
-            // latter): the date as written, not moved to UTC.
-            chrono::DateTime::parse_from_rfc3339(raw)
-                .ok()
-                .or_else(|| {
-                    ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z"]
-                        .iter()
-                        .find_map(|f| chrono::DateTime::parse_from_str(raw, f).ok())
-                })
-                .map(|d| d.date_naive())
-        })?;
-    i32::try_from((date - epoch()).num_days()).ok()
-}
-
-/// Format days since 1970-01-01 as `YYYY-MM-DD`.
-pub fn format_date(days: i32) -> String {
-    epoch()
-        .checked_add_signed(chrono::Duration::days(i64::from(days)))
-        .map_or_else(
-            || format!("{days} days from 1970-01-01"),
-            |d| d.format("%Y-%m-%d").to_string(),
-        )
-}
-
 fn outcome_of(raw: &str, map: &BTreeMap<String, OutcomeLabel>) -> Option<OutcomeLabel> {
     let t = raw.trim().to_lowercase();
     if let Some(o) = map.get(&t) {
@@ -547,7 +447,7 @@ fn outcome_of(raw: &str, map: &BTreeMap<String, OutcomeLabel>) -> Option<Outcome
 pub fn deals(
     table: Table,
     accounts: &Accounts,
-    config: &Config,
+    spec: &InputSpec,
     drops: &mut Drops,
 ) -> Result<Deals> {
     let Table {
@@ -556,45 +456,11 @@ pub fn deals(
         file,
         path,
     } = table;
-    let c = &config.deal_columns;
-    let col = |name: &str, role: &str, key: &str| {
-        df.column(name)
-            .map_err(|_| missing_column(&path, &columns, name, role, key))
-    };
-    let id_col = col(&c.id, "the deal key", "deals.id")?;
-    let acc_col = col(&c.account_id, "the deal's account", "deals.account_id")?;
-    let created_col = col(
-        &c.created_at,
-        "when the deal was opened",
-        "deals.created_at",
-    )?;
-    let closed_col = col(
-        &c.closed_at,
-        "when the deal was won or lost",
-        "deals.closed_at",
-    )?;
-    let outcome_col = col(&c.outcome, "won, lost or open", "deals.outcome")?;
-    let amount_col = df.column(&c.amount).ok();
-    if df.height() == 0 {
-        return Err(Error::input(
-            "the deals table has no rows",
-            Location::file(&path).column(&c.id),
-            "export the deals again; a file with only a header usually means the export failed",
-        ));
-    }
-    entirely_null(&path, &c.id, id_col, "the deal key")?;
-    entirely_null(&path, &c.account_id, acc_col, "the deal's account")?;
-    entirely_null(
-        &path,
-        &c.created_at,
-        created_col,
-        "when the deal was opened",
-    )?;
-    entirely_null(&path, &c.outcome, outcome_col, "won, lost or open")?;
-
+    let c = &spec.deal_columns;
+    let cols = DealCols::find(&df, &columns, &path, c)?;
     // Deal keys: non-null and unique; rows are taken in key order below, so
     // that the order of the input file changes no figure.
-    let ids = key_strings(&path, &c.id, id_col)?;
+    let ids = key_strings(&path, &c.id, cols.id)?;
     let order = sorted_keys(&ids, &path, &c.id, "deal")?;
     if let Some(dup) = first_duplicate(&order) {
         return Err(Error::input(
@@ -603,208 +469,20 @@ pub fn deals(
             "keep one row per opportunity; deduplicate the export",
         ));
     }
-
-    // Outcomes: every label must map.
-    let outcome_s = outcome_col
-        .as_materialized_series()
-        .cast(&DataType::String)
-        .map_err(|e| polars_err(&path, &c.outcome, e))?;
-    let outcome_ca = outcome_s
-        .str()
-        .map_err(|e| polars_err(&path, &c.outcome, e))?;
-    let mut outcomes = Vec::with_capacity(outcome_ca.len());
-    // Exports use a handful of labels: a short list beats hashing every row.
-    let mut label_cache: Vec<(&str, OutcomeLabel)> = Vec::new();
-    for (row, v) in outcome_ca.iter().enumerate() {
-        let Some(v) = v else {
-            return Err(Error::input(
-                format!("outcome is null in row {}", row + 1),
-                Location::file(&path).column(&c.outcome).value("null"),
-                "every deal needs an outcome: won, lost or open",
-            ));
-        };
-        let o = match label_cache.iter().find(|(l, _)| *l == v) {
-            Some((_, o)) => *o,
-            None => {
-                let o = outcome_of(v, &config.outcomes).ok_or_else(|| {
-                    Error::input(
-                        "outcome value is not mapped to won, lost or open",
-                        Location::file(&path).column(&c.outcome).value(v),
-                        format!("map it in the config file: [deals.outcomes] \"{v}\" = \"open\" (or \"won\" / \"lost\")"),
-                    )
-                })?;
-                label_cache.push((v, o));
-                o
-            }
-        };
-        outcomes.push(o);
-    }
-
-    let created = date_days(&path, &c.created_at, created_col)?;
-    if closed_col.null_count() == closed_col.len() {
-        if let Some(o) = outcomes.iter().find(|o| **o != OutcomeLabel::Open) {
-            return Err(Error::input(
-                format!(
-                    "the column (when the deal was won or lost) is entirely null, yet deals are {}",
-                    if *o == OutcomeLabel::Won { "won" } else { "lost" }
-                ),
-                Location::file(&path).column(&c.closed_at).value("null"),
-                format!(
-                    "check that the export filled '{}', or map the close-date column in the config file",
-                    c.closed_at
-                ),
-            ));
-        }
-    }
-    let closed = date_days(&path, &c.closed_at, closed_col)?;
-    let amount: Vec<f64> = match amount_col {
-        // No amount column, or one left empty (which a CSV reader types as text).
-        None => vec![f64::NAN; df.height()],
-        Some(a) if a.null_count() == a.len() => vec![f64::NAN; df.height()],
-        Some(a) => {
-            let s = a.as_materialized_series();
-            if !s.dtype().is_primitive_numeric() && !matches!(s.dtype(), DataType::Null) {
-                let mut at = Location::file(&path).column(&c.amount);
-                if let Ok(text) = s.cast(&DataType::String) {
-                    if let Some(v) = text.str().ok().and_then(|ca| {
-                        ca.iter()
-                            .flatten()
-                            .find(|v| v.trim().parse::<f64>().is_err())
-                            .map(str::to_string)
-                    }) {
-                        at = at.value(v);
-                    }
-                }
-                return Err(Error::input(
-                    format!(
-                        "the amount column has type {}, expected a number",
-                        s.dtype()
-                    ),
-                    at,
-                    "export amounts as numbers without currency symbols",
-                ));
-            }
-            let f = s
-                .cast(&DataType::Float64)
-                .map_err(|e| polars_err(&path, &c.amount, e))?;
-            let ca = f.f64().map_err(|e| polars_err(&path, &c.amount, e))?;
-            let v: Vec<f64> = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
-            if let Some(bad) = ca.iter().flatten().find(|v| !v.is_finite()) {
-                return Err(Error::input(
-                    "an amount is not a finite number",
-                    Location::file(&path).column(&c.amount).value(bad),
-                    "write unknown amounts as empty / null, not NaN or infinity",
-                ));
-            }
-            if let Some(bad) = ca.iter().flatten().find(|v| v.abs() > MAX_ABS_NUMBER) {
-                return Err(Error::input(
-                    "an amount is larger than 10^15",
-                    Location::file(&path).column(&c.amount).value(bad),
-                    "check for placeholder values or a unit error in the export",
-                ));
-            }
-            v
-        }
+    let outcome = outcome_labels(&path, &c.outcome, cols.outcome, &spec.outcomes)?;
+    let created = date_days(&path, &c.created_at, cols.created)?;
+    close_dates_exist(&path, &c.closed_at, cols.closed, &outcome)?;
+    let closed = date_days(&path, &c.closed_at, cols.closed)?;
+    let amount = amounts(&path, &c.amount, cols.amount, df.height())?;
+    let acc_ids = key_strings(&path, &c.account_id, cols.account)?;
+    let rows = DealRows {
+        account: account_rows(accounts, &acc_ids),
+        created,
+        closed,
+        outcome,
+        amount,
     };
-
-    let acc_ids = key_strings(&path, &c.account_id, acc_col)?;
-    let index: PlHashMap<&str, u32> = accounts
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i as u32))
-        .collect();
-    // Each row's account, looked up in file order (sequential reads of the
-    // column); `u32::MAX` for a null or unknown account.
-    let account_of: Vec<u32> = acc_ids
-        .iter()
-        .map(|a| {
-            a.and_then(|a| index.get(a.trim()).copied())
-                .unwrap_or(u32::MAX)
-        })
-        .collect();
-    drop(index);
-
-    let policy_fail =
-        |policy: DropPolicy, reason: &str, column: &str, value: String| -> Result<()> {
-            if policy == DropPolicy::Error {
-                Err(Error::input(
-                    format!("a deal is {reason}, and the config makes this an error"),
-                    Location::file(&path).column(column).value(value),
-                    "fix the export, or set the [drops] policy to \"drop\"",
-                ))
-            } else {
-                Ok(())
-            }
-        };
-
-    // First pass, in key order: rows that survive validation, before the
-    // as-of date is known.
-    let n = df.height();
-    let mut keep = Vec::with_capacity(n);
-    for &(_, i) in &order {
-        let i = i as usize;
-        let acc = account_of[i];
-        if acc == u32::MAX {
-            let v = acc_ids.get(i).unwrap_or("null").to_string();
-            policy_fail(
-                config.drops.unknown_account,
-                "for an account not in the accounts table",
-                &c.account_id,
-                v,
-            )?;
-            drops.count("unknown_account");
-            continue;
-        }
-        let Some(cr) = created[i] else {
-            policy_fail(
-                config.drops.missing_date,
-                "missing its creation date",
-                &c.created_at,
-                "null".into(),
-            )?;
-            drops.count("missing_created_at");
-            continue;
-        };
-        let o = outcomes[i];
-        let cl = closed[i];
-        if o != OutcomeLabel::Open {
-            match cl {
-                None => {
-                    policy_fail(
-                        config.drops.missing_date,
-                        "closed but has no close date",
-                        &c.closed_at,
-                        "null".into(),
-                    )?;
-                    drops.count("missing_closed_at");
-                    continue;
-                }
-                Some(cl) if cl < cr => {
-                    policy_fail(
-                        config.drops.closed_before_created,
-                        "closed before it was created",
-                        &c.closed_at,
-                        format_date(cl),
-                    )?;
-                    drops.count("closed_before_created");
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        if amount[i] < 0.0 {
-            policy_fail(
-                config.drops.negative_amount,
-                "of negative amount",
-                &c.amount,
-                amount[i].to_string(),
-            )?;
-            drops.count("negative_amount");
-            continue;
-        }
-        keep.push(i as u32);
-    }
+    let keep = rows.valid(&order, &acc_ids, spec, &path, drops)?;
     // Only our own columns are read from here on: free the table (at ten
     // million deals, about a gigabyte of text and dates) before building
     // the deals.
@@ -812,73 +490,17 @@ pub fn deals(
     drop(ids);
     drop(acc_ids);
     drop(df);
-    // A kept row has its account and creation date.
-    let row = |i: u32| {
-        let i = i as usize;
-        (
-            i,
-            account_of[i],
-            created[i].unwrap_or_default(),
-            closed[i],
-            outcomes[i],
-        )
-    };
-
-    let as_of = match config.as_of {
+    let as_of = match spec.as_of {
         Some(d) => d,
-        None => keep
-            .iter()
-            .map(|&i| row(i))
-            .map(|(_, _, cr, cl, o)| {
-                if o == OutcomeLabel::Open {
-                    cr
-                } else {
-                    cl.unwrap_or(cr).max(cr)
-                }
-            })
-            .max()
-            .ok_or_else(|| {
-                Error::input(
-                    "no deal remains after validation",
-                    Location::file(&path),
-                    "see the counts above: check the account keys and dates",
-                )
-            })?,
+        None => rows.latest_date(&keep).ok_or_else(|| {
+            Error::input(
+                "no deal remains after validation",
+                Location::file(&path),
+                "see the counts above: check the account keys and dates",
+            )
+        })?,
     };
-
-    let mut out = Deals {
-        account: Vec::with_capacity(keep.len()),
-        created: Vec::with_capacity(keep.len()),
-        closed: Vec::with_capacity(keep.len()),
-        outcome: Vec::with_capacity(keep.len()),
-        amount: Vec::with_capacity(keep.len()),
-        as_of,
-        file,
-    };
-    for (i, acc, cr, cl, mut o) in keep.into_iter().map(row) {
-        if cr > as_of {
-            drops.count("created_after_as_of");
-            continue;
-        }
-        let mut close = cl.unwrap_or(as_of);
-        if o != OutcomeLabel::Open && close > as_of {
-            drops.deals_reopened_at_as_of += 1;
-            o = OutcomeLabel::Open;
-        }
-        if o == OutcomeLabel::Open {
-            close = as_of;
-            if let Some(lost_at) = stale_loss(cr, as_of, config.stale_after_days) {
-                drops.deals_lost_as_stale += 1;
-                o = OutcomeLabel::Lost;
-                close = lost_at;
-            }
-        }
-        out.account.push(acc);
-        out.created.push(cr);
-        out.closed.push(close);
-        out.outcome.push(o);
-        out.amount.push(amount[i]);
-    }
+    let out = rows.as_of(&keep, as_of, spec.stale_after_days, file, drops);
     if !out.outcome.iter().any(|o| *o != OutcomeLabel::Open) {
         return Err(Error::input(
             format!("no closed (won or lost) deal remains as of {}", format_date(as_of)),
@@ -889,89 +511,367 @@ pub fn deals(
     Ok(out)
 }
 
+/// The deals table's columns the contract reads.
+struct DealCols<'a> {
+    id: &'a Column,
+    account: &'a Column,
+    created: &'a Column,
+    closed: &'a Column,
+    outcome: &'a Column,
+    amount: Option<&'a Column>,
+}
+
+impl<'a> DealCols<'a> {
+    /// Every required column, present and not entirely null, in a table with rows.
+    fn find(
+        df: &'a DataFrame,
+        columns: &[String],
+        path: &Path,
+        c: &DealColumns,
+    ) -> Result<DealCols<'a>> {
+        let col = |name: &str, role: &str, key: &str| {
+            df.column(name)
+                .map_err(|_| missing_column(path, columns, name, role, key))
+        };
+        let cols = DealCols {
+            id: col(&c.id, "the deal key", "deals.id")?,
+            account: col(&c.account_id, "the deal's account", "deals.account_id")?,
+            created: col(
+                &c.created_at,
+                "when the deal was opened",
+                "deals.created_at",
+            )?,
+            closed: col(
+                &c.closed_at,
+                "when the deal was won or lost",
+                "deals.closed_at",
+            )?,
+            outcome: col(&c.outcome, "won, lost or open", "deals.outcome")?,
+            amount: df.column(&c.amount).ok(),
+        };
+        if df.height() == 0 {
+            return Err(Error::input(
+                "the deals table has no rows",
+                Location::file(path).column(&c.id),
+                "export the deals again; a file with only a header usually means the export failed",
+            ));
+        }
+        entirely_null(path, &c.id, cols.id, "the deal key")?;
+        entirely_null(path, &c.account_id, cols.account, "the deal's account")?;
+        entirely_null(
+            path,
+            &c.created_at,
+            cols.created,
+            "when the deal was opened",
+        )?;
+        entirely_null(path, &c.outcome, cols.outcome, "won, lost or open")?;
+        Ok(cols)
+    }
+}
+
+/// Each row's outcome; every label must map.
+fn outcome_labels(
+    path: &Path,
+    name: &str,
+    col: &Column,
+    map: &BTreeMap<String, OutcomeLabel>,
+) -> Result<Vec<OutcomeLabel>> {
+    let outcome_s = col
+        .as_materialized_series()
+        .cast(&DataType::String)
+        .map_err(|e| polars_err(path, name, e))?;
+    let outcome_ca = outcome_s.str().map_err(|e| polars_err(path, name, e))?;
+    let mut outcomes = Vec::with_capacity(outcome_ca.len());
+    // Exports use a handful of labels: a short list beats hashing every row.
+    let mut label_cache: Vec<(&str, OutcomeLabel)> = Vec::new();
+    for (row, v) in outcome_ca.iter().enumerate() {
+        let Some(v) = v else {
+            return Err(Error::input(
+                format!("outcome is null in row {}", row + 1),
+                Location::file(path).column(name).value("null"),
+                "every deal needs an outcome: won, lost or open",
+            ));
+        };
+        let o = match label_cache.iter().find(|(l, _)| *l == v) {
+            Some((_, o)) => *o,
+            None => {
+                let o = outcome_of(v, map).ok_or_else(|| {
+                    Error::input(
+                        "outcome value is not mapped to won, lost or open",
+                        Location::file(path).column(name).value(v),
+                        format!("map it in the config file: [deals.outcomes] \"{v}\" = \"open\" (or \"won\" / \"lost\")"),
+                    )
+                })?;
+                label_cache.push((v, o));
+                o
+            }
+        };
+        outcomes.push(o);
+    }
+    Ok(outcomes)
+}
+
+/// A close-date column left entirely empty while deals are won or lost
+/// is a mapping or export fault, not a table of missing dates.
+fn close_dates_exist(
+    path: &Path,
+    name: &str,
+    col: &Column,
+    outcomes: &[OutcomeLabel],
+) -> Result<()> {
+    if col.null_count() != col.len() {
+        return Ok(());
+    }
+    match outcomes.iter().find(|o| **o != OutcomeLabel::Open) {
+        None => Ok(()),
+        Some(o) => Err(Error::input(
+            format!(
+                "the column (when the deal was won or lost) is entirely null, yet deals are {}",
+                if *o == OutcomeLabel::Won { "won" } else { "lost" }
+            ),
+            Location::file(path).column(name).value("null"),
+            format!(
+                "check that the export filled '{name}', or map the close-date column in the config file"
+            ),
+        )),
+    }
+}
+
+/// Deal amounts; NaN where unknown (no column, an empty one, or a null).
+fn amounts(path: &Path, name: &str, col: Option<&Column>, height: usize) -> Result<Vec<f64>> {
+    let a = match col {
+        // No amount column, or one left empty (which a CSV reader types as text).
+        None => return Ok(vec![f64::NAN; height]),
+        Some(a) if a.null_count() == a.len() => return Ok(vec![f64::NAN; height]),
+        Some(a) => a,
+    };
+    let s = a.as_materialized_series();
+    if !s.dtype().is_primitive_numeric() && !matches!(s.dtype(), DataType::Null) {
+        let mut at = Location::file(path).column(name);
+        if let Ok(text) = s.cast(&DataType::String) {
+            if let Some(v) = text.str().ok().and_then(|ca| {
+                ca.iter()
+                    .flatten()
+                    .find(|v| v.trim().parse::<f64>().is_err())
+                    .map(str::to_string)
+            }) {
+                at = at.value(v);
+            }
+        }
+        return Err(Error::input(
+            format!(
+                "the amount column has type {}, expected a number",
+                s.dtype()
+            ),
+            at,
+            "export amounts as numbers without currency symbols",
+        ));
+    }
+    let f = s
+        .cast(&DataType::Float64)
+        .map_err(|e| polars_err(path, name, e))?;
+    let ca = f.f64().map_err(|e| polars_err(path, name, e))?;
+    let v: Vec<f64> = ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+    if let Some(bad) = ca.iter().flatten().find(|v| !v.is_finite()) {
+        return Err(Error::input(
+            "an amount is not a finite number",
+            Location::file(path).column(name).value(bad),
+            "write unknown amounts as empty / null, not NaN or infinity",
+        ));
+    }
+    if let Some(bad) = ca.iter().flatten().find(|v| v.abs() > MAX_ABS_NUMBER) {
+        return Err(Error::input(
+            "an amount is larger than 10^15",
+            Location::file(path).column(name).value(bad),
+            "check for placeholder values or a unit error in the export",
+        ));
+    }
+    Ok(v)
+}
+
+/// Each row's account, looked up in file order (sequential reads of the
+/// column); `u32::MAX` for a null or unknown account.
+fn account_rows(accounts: &Accounts, acc_ids: &StringChunked) -> Vec<u32> {
+    let index: PlHashMap<&str, u32> = accounts
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i as u32))
+        .collect();
+    acc_ids
+        .iter()
+        .map(|a| {
+            a.and_then(|a| index.get(a.trim()).copied())
+                .unwrap_or(u32::MAX)
+        })
+        .collect()
+}
+
+/// The deals' columns as read, per row in file order.
+struct DealRows {
+    account: Vec<u32>,
+    created: Vec<Option<i32>>,
+    closed: Vec<Option<i32>>,
+    outcome: Vec<OutcomeLabel>,
+    amount: Vec<f64>,
+}
+
+impl DealRows {
+    /// Rows, in key order, that survive validation before the as-of date is
+    /// known; the others are counted as dropped, or fail the run where the
+    /// config's drop policy says so.
+    fn valid(
+        &self,
+        order: &[(&str, u32)],
+        acc_ids: &StringChunked,
+        spec: &InputSpec,
+        path: &Path,
+        drops: &mut Drops,
+    ) -> Result<Vec<u32>> {
+        let c = &spec.deal_columns;
+        let policy_fail =
+            |policy: DropPolicy, reason: &str, column: &str, value: String| -> Result<()> {
+                if policy == DropPolicy::Error {
+                    Err(Error::input(
+                        format!("a deal is {reason}, and the config makes this an error"),
+                        Location::file(path).column(column).value(value),
+                        "fix the export, or set the [drops] policy to \"drop\"",
+                    ))
+                } else {
+                    Ok(())
+                }
+            };
+        let mut keep = Vec::with_capacity(self.account.len());
+        for &(_, i) in order {
+            let i = i as usize;
+            let fault = if self.account[i] == u32::MAX {
+                let v = acc_ids.get(i).unwrap_or("null").to_string();
+                let why = "for an account not in the accounts table";
+                Some((
+                    spec.drops.unknown_account,
+                    why,
+                    &c.account_id,
+                    v,
+                    DropReason::UnknownAccount,
+                ))
+            } else if let Some(cr) = self.created[i] {
+                let closed = self.outcome[i] != OutcomeLabel::Open;
+                match self.closed[i] {
+                    None if closed => Some((
+                        spec.drops.missing_date,
+                        "closed but has no close date",
+                        &c.closed_at,
+                        "null".into(),
+                        DropReason::MissingClosedAt,
+                    )),
+                    Some(cl) if closed && cl < cr => Some((
+                        spec.drops.closed_before_created,
+                        "closed before it was created",
+                        &c.closed_at,
+                        format_date(cl),
+                        DropReason::ClosedBeforeCreated,
+                    )),
+                    _ if self.amount[i] < 0.0 => Some((
+                        spec.drops.negative_amount,
+                        "of negative amount",
+                        &c.amount,
+                        self.amount[i].to_string(),
+                        DropReason::NegativeAmount,
+                    )),
+                    _ => None,
+                }
+            } else {
+                let why = "missing its creation date";
+                Some((
+                    spec.drops.missing_date,
+                    why,
+                    &c.created_at,
+                    "null".into(),
+                    DropReason::MissingCreatedAt,
+                ))
+            };
+            match fault {
+                Some((policy, why, column, value, reason)) => {
+                    policy_fail(policy, why, column, value)?;
+                    drops.count(reason);
+                }
+                None => keep.push(i as u32),
+            }
+        }
+        Ok(keep)
+    }
+
+    /// The latest date among the kept rows: a creation date, or a close
+    /// date of a closed deal (`None` when no row is kept).
+    fn latest_date(&self, keep: &[u32]) -> Option<i32> {
+        keep.iter()
+            .map(|&i| {
+                let i = i as usize;
+                let cr = self.created[i].unwrap_or_default();
+                if self.outcome[i] == OutcomeLabel::Open {
+                    cr
+                } else {
+                    self.closed[i].unwrap_or(cr).max(cr)
+                }
+            })
+            .max()
+    }
+
+    /// The kept deals as of `as_of`: later deals are dropped, deals closed
+    /// after it are open at it, and open deals older than
+    /// `stale_after_days` are lost (see [`stale_loss`]).
+    fn as_of(
+        &self,
+        keep: &[u32],
+        as_of: i32,
+        stale_after_days: Option<u32>,
+        file: InputFile,
+        drops: &mut Drops,
+    ) -> Deals {
+        let mut out = Deals {
+            account: Vec::with_capacity(keep.len()),
+            created: Vec::with_capacity(keep.len()),
+            closed: Vec::with_capacity(keep.len()),
+            outcome: Vec::with_capacity(keep.len()),
+            amount: Vec::with_capacity(keep.len()),
+            as_of,
+            file,
+        };
+        for &i in keep {
+            let i = i as usize;
+            // A kept row has its account and creation date.
+            let cr = self.created[i].unwrap_or_default();
+            if cr > as_of {
+                drops.count(DropReason::CreatedAfterAsOf);
+                continue;
+            }
+            let mut o = self.outcome[i];
+            let mut close = self.closed[i].unwrap_or(as_of);
+            if o != OutcomeLabel::Open && close > as_of {
+                drops.deals_reopened_at_as_of += 1;
+                o = OutcomeLabel::Open;
+            }
+            if o == OutcomeLabel::Open {
+                close = as_of;
+                if let Some(lost_at) = stale_loss(cr, as_of, stale_after_days) {
+                    drops.deals_lost_as_stale += 1;
+                    o = OutcomeLabel::Lost;
+                    close = lost_at;
+                }
+            }
+            out.account.push(self.account[i]);
+            out.created.push(cr);
+            out.closed.push(close);
+            out.outcome.push(o);
+            out.amount.push(self.amount[i]);
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_dates_and_datetimes_parse_to_days_since_epoch() {
-        assert_eq!(parse_date("1970-01-02"), Some(1));
-        assert_eq!(parse_date("2026-01-01"), Some(20_454));
-        assert_eq!(parse_date("2026-01-01 23:59:59"), Some(20_454));
-        assert_eq!(parse_date("2026-01-01T10:00:00Z"), Some(20_454));
-        assert_eq!(parse_date("2026-01-01T23:30:00.000+0000"), Some(20_454));
-        assert_eq!(parse_date("2026-01-01T23:30:00-05:00"), Some(20_454));
-        assert_eq!(parse_date("2026-01-01 01:30:00+0530"), Some(20_454));
-        assert_eq!(parse_date("01/02/2026"), None);
-        assert_eq!(format_date(20_454), "2026-01-01");
-    }
-
-    #[test]
-    fn the_byte_parser_accepts_what_chrono_accepts_and_nothing_else() {
-        // Strings near the shapes the byte parser takes, with each position
-        // varied: wrong digits, wrong separators, out-of-range fields,
-        // fractions of every length, stray suffixes.
-        let bases = [
-            "2026-03-31",
-            "2024-02-29",
-            "2023-02-29",
-            "2026-13-01",
-            "2026-00-10",
-            "2026-04-31",
-            "0000-01-01",
-            "1969-12-31",
-            "2026-03-31 23:59:59",
-            "2026-03-31T00:00:00",
-            "2026-03-31T24:00:00",
-            "2026-03-31 12:60:00",
-            "2026-03-31 12:00:60",
-            "2026-03-31T10:00:00Z",
-            "2026-03-31T10:00:00ZZ",
-            "2026-03-31T10:00:00.5",
-            "2026-03-31T10:00:00.123456789Z",
-            "2026-03-31T10:00:00.1234567890",
-            "2026-03-31T10:00:00.",
-            "2026-03-31T10:00:00+02:00",
-            "2026-03-31T10:00:00.25-05:30",
-            "2026-03-31T10:00:00.000+0000",
-            "2026-03-31 10:00:00-0830",
-            "2026-03-31T10:00:00+23:59",
-            "2026-03-31T10:00:00+02",
-            "2026-03-31T10:00:00.5Z+02:00",
-            "2026-03-31 10:00",
-            "2026-3-31",
-            "2026-03-3",
-            "+2026-03-31",
-            "20260331",
-        ];
-        let alphabet = b"0123456789-: TZ.+x";
-        let mut checked = 0;
-        for base in bases {
-            let mut variants = vec![base.to_string(), format!("{base} "), format!("{base}Z")];
-            variants.push(base[..base.len() - 1].to_string());
-            for i in 0..base.len() {
-                for &c in alphabet {
-                    let mut v = base.as_bytes().to_vec();
-                    v[i] = c;
-                    variants.push(String::from_utf8(v).unwrap());
-                }
-            }
-            for v in variants {
-                assert_eq!(
-                    parse_date(&v),
-                    parse_date_chrono(&v),
-                    "the byte parser and chrono disagree on {v:?}"
-                );
-                checked += 1;
-            }
-        }
-        assert!(checked > 7000, "{checked} strings checked");
-        // The fast path is taken, not only the fallback.
-        assert!(simple_iso_date(b"2026-03-31T10:00:00.123Z").is_some());
-        assert!(simple_iso_date(b"2026-03-31").is_some());
-        assert!(simple_iso_date(b"2026-03-31T10:00:00.000+0000").is_some());
-        assert!(simple_iso_date(b"2026-03-31 10:00:00-05:30").is_some());
-    }
 
     #[test]
     fn tier_labels_accept_numbers_and_tier_words() {

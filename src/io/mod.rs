@@ -3,10 +3,11 @@
 pub mod contract;
 pub mod read;
 pub mod run_dir;
+pub mod spec;
 
-use crate::config::Config;
 use crate::error::Result;
 use contract::{Accounts, Deals, Drops};
+use spec::InputSpec;
 
 /// Accounts and deals read and checked against the data contract.
 pub struct Inputs {
@@ -17,24 +18,21 @@ pub struct Inputs {
     pub deals_read: u64,
 }
 
-/// Read both tables named in `config` and apply the data contract.
-pub fn load(config: &Config, mut log: impl FnMut(String)) -> Result<Inputs> {
+/// Read both tables named in `spec` and apply the data contract.
+pub fn load(spec: &InputSpec, mut log: impl FnMut(String)) -> Result<Inputs> {
     log(format!(
         "reading accounts from {}",
-        config.accounts_path.display()
+        spec.accounts_path.display()
     ));
-    let accounts = contract::accounts(read_accounts(config)?, config)?;
+    let accounts = contract::accounts(read_accounts(spec)?, spec)?;
     // The accounts table's polars buffers are freed; give them back before
     // the deals table, the largest read, is decoded on other threads.
     crate::memory::release_freed();
-    log(format!(
-        "reading deals from {}",
-        config.deals_path.display()
-    ));
-    let table = read_deals(config)?;
+    log(format!("reading deals from {}", spec.deals_path.display()));
+    let table = read_deals(spec)?;
     let deals_read = table.file.rows;
     let mut drops = Drops::default();
-    let deals = contract::deals(table, &accounts, config, &mut drops)?;
+    let deals = contract::deals(table, &accounts, spec, &mut drops)?;
     Ok(Inputs {
         accounts,
         deals,
@@ -44,16 +42,16 @@ pub fn load(config: &Config, mut log: impl FnMut(String)) -> Result<Inputs> {
 }
 
 /// The accounts table, every column: any may be a feature.
-pub fn read_accounts(config: &Config) -> Result<read::Table> {
-    read::read_table(&config.accounts_path, config.accounts_csv_separator, None)
+pub fn read_accounts(spec: &InputSpec) -> Result<read::Table> {
+    read::read_table(&spec.accounts_path, spec.accounts_csv_separator, None)
 }
 
 /// The deals table, only the columns the contract uses.
-pub fn read_deals(config: &Config) -> Result<read::Table> {
-    let c = &config.deal_columns;
+pub fn read_deals(spec: &InputSpec) -> Result<read::Table> {
+    let c = &spec.deal_columns;
     read::read_table(
-        &config.deals_path,
-        config.deals_csv_separator,
+        &spec.deals_path,
+        spec.deals_csv_separator,
         Some(&[
             c.id.as_str(),
             &c.account_id,

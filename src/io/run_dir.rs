@@ -15,7 +15,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoOp, Result};
 
 /// Files to write, by name, with their bytes.
 pub type Files = Vec<(&'static str, Vec<u8>)>;
@@ -52,7 +52,8 @@ pub fn preflight(target: &Path, force: bool) -> Result<()> {
     }
     let parent = parent_of(target);
     if !parent.exists() {
-        fs::create_dir_all(&parent).map_err(|e| Error::io("creating output parent", &parent, e))?;
+        fs::create_dir_all(&parent)
+            .map_err(|e| Error::io(IoOp::CreatingOutputParent, &parent, e))?;
     }
     Ok(())
 }
@@ -80,7 +81,7 @@ pub fn write_atomic(target: &Path, files: &Files, force: bool, fault: Fault) -> 
     if tmp.exists() {
         let _ = fs::remove_dir_all(&tmp);
     }
-    fs::create_dir(&tmp).map_err(|e| Error::io("creating", &tmp, e))?;
+    fs::create_dir(&tmp).map_err(|e| Error::io(IoOp::Creating, &tmp, e))?;
     let result = (|| {
         for (i, (file, bytes)) in files.iter().enumerate() {
             if fault.fail_after == Some(i) {
@@ -92,7 +93,7 @@ pub fn write_atomic(target: &Path, files: &Files, force: bool, fault: Fault) -> 
                 std::thread::sleep(std::time::Duration::from_secs(60));
             }
             let p = tmp.join(file);
-            fs::write(&p, bytes).map_err(|e| Error::io("writing", &p, e))?;
+            fs::write(&p, bytes).map_err(|e| Error::io(IoOp::Writing, &p, e))?;
         }
         // Make the file contents durable before the rename publishes them.
         for (file, _) in files {
@@ -114,17 +115,17 @@ pub fn write_atomic(target: &Path, files: &Files, force: bool, fault: Fault) -> 
             let _ = fs::remove_dir_all(&tmp);
         } else {
             let old = parent.join(format!(".abm-old-{name}-{}", std::process::id()));
-            fs::rename(target, &old).map_err(|e| Error::io("moving aside", target, e))?;
+            fs::rename(target, &old).map_err(|e| Error::io(IoOp::MovingAside, target, e))?;
             if let Err(e) = fs::rename(&tmp, target) {
                 let _ = fs::rename(&old, target);
                 let _ = fs::remove_dir_all(&tmp);
-                return Err(Error::io("renaming into place", target, e));
+                return Err(Error::io(IoOp::RenamingIntoPlace, target, e));
             }
             sync_dir(&parent);
             let _ = fs::remove_dir_all(&old);
         }
     } else {
-        fs::rename(&tmp, target).map_err(|e| Error::io("renaming into place", target, e))?;
+        fs::rename(&tmp, target).map_err(|e| Error::io(IoOp::RenamingIntoPlace, target, e))?;
         sync_dir(&parent);
     }
     remove_stale(&parent, &name);

@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use polars::prelude::{StringChunked, StringChunkedBuilder};
 
+use super::rules::Criteria;
 use super::{Model, Scores};
 use crate::features::{FeatureColumn, FeatureData, Transform, UNSEEN};
 
@@ -26,6 +27,31 @@ pub struct Explanations {
     pub rules_met: StringChunked,
     pub rules_failed: StringChunked,
     pub reasons: StringChunked,
+}
+
+/// The reason columns of `accounts_scored.parquet`.
+pub struct Explain {
+    pub log_odds: Vec<f64>,
+    pub baseline_log_odds: f64,
+    pub feature_names: Vec<String>,
+    /// Per feature, each account's contribution to its log-odds.
+    pub contributions: Vec<Vec<f64>>,
+    pub text: Explanations,
+}
+
+impl Explain {
+    /// Reasons for `scores`, moving its log-odds and contributions into the
+    /// columns (a million accounts' contributions are not copied).
+    pub fn take(model: &Model, features: &[FeatureColumn], scores: &mut Scores) -> Explain {
+        let text = explain(model, features, scores);
+        Explain {
+            log_odds: std::mem::take(&mut scores.log_odds),
+            baseline_log_odds: scores.baseline_log_odds,
+            feature_names: features.iter().map(|f| f.spec.name.clone()).collect(),
+            contributions: std::mem::take(&mut scores.contributions),
+            text,
+        }
+    }
 }
 
 /// Append how account `i`'s value of `f` reads, e.g. `industry = Fintech`.
@@ -142,120 +168,24 @@ fn top(
 /// Reasons for every account, from a model's scores.
 pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Explanations {
     let n = scores.probability.len();
-    let c = &model.criteria;
-    let qualifying: Vec<Vec<bool>> = c
-        .qualifying
-        .iter()
-        .map(|c| c.matches(features, n))
-        .collect();
-    let disqualifying: Vec<Vec<bool>> = c
-        .disqualifying
-        .iter()
-        .map(|c| c.matches(features, n))
-        .collect();
-    let qualifying_text: Vec<String> = c.qualifying.iter().map(|c| c.text()).collect();
-    let disqualifying_text: Vec<String> = c
-        .disqualifying
-        .iter()
-        .map(|c| format!("{} (disqualifying)", c.text()))
-        .collect();
+    let mut criteria = CriteriaTexts::new(&model.criteria, features, n);
     let column = |name: &str| StringChunkedBuilder::new(name.into(), n);
     let mut top_positive = column("top_positive");
     let mut top_negative = column("top_negative");
     let mut rules_met = column("rules_met");
     let mut rules_failed = column("rules_failed");
     let mut reasons = column("reasons");
-    let (mut up_idx, mut down_idx) = (Vec::new(), Vec::new());
-    // Each named reason is formatted once into `parts` and copied into the
-    // texts that show it.
-    let (mut parts, mut part_ends) = (String::new(), Vec::new());
+    let mut named = NamedReasons::default();
     let (mut pos, mut text) = (String::new(), String::new());
-    // The met and failed texts depend only on which criteria an account
-    // meets: a handful of combinations among a million accounts.
-    let mut criteria_texts: HashMap<Vec<bool>, (String, String)> = HashMap::new();
-    let mut meets: Vec<bool> = Vec::new();
     for i in 0..n {
-        let c = |fi: usize| scores.contributions[fi][i];
-        // Strongest first; ties by feature order (up) or reverse order (down).
-        top(
-            (0..features.len()).filter(|&fi| c(fi) >= MIN_REASON_LOG_ODDS),
-            |a, b| c(b).total_cmp(&c(a)).then(a.cmp(&b)),
-            &mut up_idx,
-        );
-        top(
-            (0..features.len()).filter(|&fi| c(fi) <= -MIN_REASON_LOG_ODDS),
-            |a, b| c(a).total_cmp(&c(b)).then(b.cmp(&a)),
-            &mut down_idx,
-        );
-        parts.clear();
-        part_ends.clear();
-        for &fi in up_idx.iter().chain(&down_idx) {
-            value_text(&mut parts, &features[fi], i);
-            parts.push_str(" (");
-            write_fixed(&mut parts, c(fi), 2, true);
-            parts.push(')');
-            part_ends.push(parts.len());
-        }
-        let part = |k: usize| &parts[if k == 0 { 0 } else { part_ends[k - 1] }..part_ends[k]];
-        let join = |out: &mut String, ks: std::ops::Range<usize>, sep: &str| {
-            out.clear();
-            for k in ks {
-                if !out.is_empty() {
-                    out.push_str(sep);
-                }
-                out.push_str(part(k));
-            }
-        };
-        let (ups, downs) = (0..up_idx.len(), up_idx.len()..part_ends.len());
-
-        meets.clear();
-        meets.extend(qualifying.iter().chain(&disqualifying).map(|m| m[i]));
-        if !criteria_texts.contains_key(meets.as_slice()) {
-            let (mut met, mut failed) = (String::new(), String::new());
-            let add = |to: &mut String, t: &str| {
-                if !to.is_empty() {
-                    to.push_str("; ");
-                }
-                to.push_str(t);
-            };
-            let (q, d) = meets.split_at(qualifying.len());
-            for (&m, t) in q.iter().zip(&qualifying_text) {
-                add(if m { &mut met } else { &mut failed }, t);
-            }
-            for (&m, t) in d.iter().zip(&disqualifying_text) {
-                if m {
-                    add(&mut failed, t);
-                }
-            }
-            criteria_texts.insert(meets.clone(), (met, failed));
-        }
-        let (met, failed) = &criteria_texts[meets.as_slice()];
-
-        text.clear();
-        text.push_str("fit ");
-        write_fixed(&mut text, 100.0 * scores.probability[i], 0, false);
-        join(&mut pos, ups.clone(), ", ");
-        if !pos.is_empty() {
-            text.push_str(": + ");
-            text.push_str(&pos);
-        }
-        join(&mut pos, downs.clone(), ", ");
-        if !pos.is_empty() {
-            text.push_str("; − ");
-            text.push_str(&pos);
-        }
-        if scores.in_icp[i] {
-            text.push_str(" | in ICP");
-        } else {
-            text.push_str(" | outside ICP, fails: ");
-            text.push_str(failed);
-        }
-        truncate(&mut text);
+        named.fill(features, scores, i);
+        let (met, failed) = criteria.of(i);
+        reason_text(&mut text, &mut pos, &named, scores, i, failed);
         reasons.append_value(&text);
         // The per-direction columns separate reasons with "; ".
-        join(&mut pos, ups, "; ");
+        named.join(&mut pos, named.ups(), "; ");
         top_positive.append_value(&pos);
-        join(&mut pos, downs, "; ");
+        named.join(&mut pos, named.downs(), "; ");
         top_negative.append_value(&pos);
         rules_met.append_value(met);
         rules_failed.append_value(failed);
@@ -266,6 +196,154 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
         rules_met: rules_met.finish(),
         rules_failed: rules_failed.finish(),
         reasons: reasons.finish(),
+    }
+}
+
+/// `fit 72: + a, b; − c | in ICP` (or `| outside ICP, fails: …`), cut to
+/// [`MAX_REASON_CHARS`]. `pos` is scratch.
+fn reason_text(
+    text: &mut String,
+    pos: &mut String,
+    named: &NamedReasons,
+    scores: &Scores,
+    i: usize,
+    failed: &str,
+) {
+    text.clear();
+    text.push_str("fit ");
+    write_fixed(text, 100.0 * scores.probability[i], 0, false);
+    named.join(pos, named.ups(), ", ");
+    if !pos.is_empty() {
+        text.push_str(": + ");
+        text.push_str(pos);
+    }
+    named.join(pos, named.downs(), ", ");
+    if !pos.is_empty() {
+        text.push_str("; − ");
+        text.push_str(pos);
+    }
+    if scores.in_icp[i] {
+        text.push_str(" | in ICP");
+    } else {
+        text.push_str(" | outside ICP, fails: ");
+        text.push_str(failed);
+    }
+    truncate(text);
+}
+
+/// One account's named reasons: the strongest features up and down, each
+/// formatted once into `parts` and copied into the texts that show it.
+#[derive(Default)]
+struct NamedReasons {
+    up: Vec<usize>,
+    down: Vec<usize>,
+    parts: String,
+    /// Where each reason ends in `parts`: ups first, then downs.
+    ends: Vec<usize>,
+}
+
+impl NamedReasons {
+    fn fill(&mut self, features: &[FeatureColumn], scores: &Scores, i: usize) {
+        let c = |fi: usize| scores.contributions[fi][i];
+        // Strongest first; ties by feature order (up) or reverse order (down).
+        top(
+            (0..features.len()).filter(|&fi| c(fi) >= MIN_REASON_LOG_ODDS),
+            |a, b| c(b).total_cmp(&c(a)).then(a.cmp(&b)),
+            &mut self.up,
+        );
+        top(
+            (0..features.len()).filter(|&fi| c(fi) <= -MIN_REASON_LOG_ODDS),
+            |a, b| c(a).total_cmp(&c(b)).then(b.cmp(&a)),
+            &mut self.down,
+        );
+        self.parts.clear();
+        self.ends.clear();
+        for &fi in self.up.iter().chain(&self.down) {
+            value_text(&mut self.parts, &features[fi], i);
+            self.parts.push_str(" (");
+            write_fixed(&mut self.parts, c(fi), 2, true);
+            self.parts.push(')');
+            self.ends.push(self.parts.len());
+        }
+    }
+
+    fn ups(&self) -> std::ops::Range<usize> {
+        0..self.up.len()
+    }
+
+    fn downs(&self) -> std::ops::Range<usize> {
+        self.up.len()..self.ends.len()
+    }
+
+    fn part(&self, k: usize) -> &str {
+        &self.parts[if k == 0 { 0 } else { self.ends[k - 1] }..self.ends[k]]
+    }
+
+    /// The reasons `ks` into `out`, separated by `sep`.
+    fn join(&self, out: &mut String, ks: std::ops::Range<usize>, sep: &str) {
+        out.clear();
+        for k in ks {
+            if !out.is_empty() {
+                out.push_str(sep);
+            }
+            out.push_str(self.part(k));
+        }
+    }
+}
+
+/// The met and failed criteria texts. They depend only on which criteria an
+/// account meets: a handful of combinations among a million accounts, so
+/// each is composed once.
+struct CriteriaTexts {
+    /// Per criterion (qualifying, then disqualifying), who meets it.
+    matches: Vec<Vec<bool>>,
+    qualifying: Vec<String>,
+    disqualifying: Vec<String>,
+    cache: HashMap<Vec<bool>, (String, String)>,
+    meets: Vec<bool>,
+}
+
+impl CriteriaTexts {
+    fn new(c: &Criteria, features: &[FeatureColumn], n: usize) -> CriteriaTexts {
+        CriteriaTexts {
+            matches: (c.qualifying.iter().chain(&c.disqualifying))
+                .map(|c| c.matches(features, n))
+                .collect(),
+            qualifying: c.qualifying.iter().map(|c| c.text()).collect(),
+            disqualifying: c
+                .disqualifying
+                .iter()
+                .map(|c| format!("{} (disqualifying)", c.text()))
+                .collect(),
+            cache: HashMap::new(),
+            meets: Vec::new(),
+        }
+    }
+
+    /// Account `i`'s (met, failed) texts.
+    fn of(&mut self, i: usize) -> &(String, String) {
+        self.meets.clear();
+        self.meets.extend(self.matches.iter().map(|m| m[i]));
+        if !self.cache.contains_key(self.meets.as_slice()) {
+            let (mut met, mut failed) = (String::new(), String::new());
+            let add = |to: &mut String, t: &str| {
+                if !to.is_empty() {
+                    to.push_str("; ");
+                }
+                to.push_str(t);
+            };
+            let (q, d) = self.meets.split_at(self.qualifying.len());
+            for (&m, t) in q.iter().zip(&self.qualifying) {
+                add(if m { &mut met } else { &mut failed }, t);
+            }
+            for (&m, t) in d.iter().zip(&self.disqualifying) {
+                if m {
+                    add(&mut failed, t);
+                }
+            }
+            self.cache.insert(self.meets.clone(), (met, failed));
+        }
+        &self.cache[self.meets.as_slice()]
     }
 }
 

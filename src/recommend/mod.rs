@@ -20,13 +20,13 @@ pub mod rules;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::OutcomeLabel;
+use crate::domain::OutcomeLabel;
 use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
-use crate::report::{TierComparison, TierFigures, Window};
 use crate::stats::conversion::{roc_auc, Interval};
 use crate::verdict::{parse_quarter, quarter_of, DayRange};
+use crate::verdict::{TierComparison, TierFigures, Window};
 use logistic::Logistic;
 use rules::{Condition, Criteria, RuleOptions};
 
@@ -417,36 +417,8 @@ pub fn recommend(
     ctx: &Context<'_>,
 ) -> Option<Recommendation> {
     let n = matrix.x.nrows();
-    let (hq, holdout) = holdout_quarter(deals.as_of);
-    let closed = |i: usize| deals.outcome[i] != OutcomeLabel::Open;
-    let train_closed = (0..deals.len())
-        .filter(|&i| closed(i) && deals.created[i] < holdout.from)
-        .count();
-    let hold_closed = (0..deals.len())
-        .filter(|&i| {
-            closed(i) && deals.created[i] >= holdout.from && deals.created[i] <= holdout.to
-        })
-        .count();
-    let first = deals.created.iter().copied().min()?;
-    let validated = train_closed >= 100 && hold_closed >= 20 && first < holdout.from;
-    let (train_range, note) = if validated {
-        (
-            DayRange {
-                from: first,
-                to: holdout.from - 1,
-            },
-            None,
-        )
-    } else {
-        (
-            DayRange { from: first, to: deals.as_of },
-            Some(format!(
-                "not validated: {train_closed} closed deals before {hq} and {hold_closed} in it (need 100 and 20); fitted on all deals"
-            )),
-        )
-    };
-    let in_train =
-        |i: usize| deals.created[i] >= train_range.from && deals.created[i] <= train_range.to;
+    let split = Split::new(deals)?;
+    let in_train = |i: usize| split.in_train(deals, i);
     let (won, lost) = counts(deals, n, &in_train);
     let (tw, tl): (f64, f64) = (won.iter().sum(), lost.iter().sum());
     if tw == 0.0 || tl == 0.0 {
@@ -454,43 +426,205 @@ pub fn recommend(
         return None;
     }
     let overall = tw / (tw + tl);
-
-    // Score.
-    let score = {
-        // Beyond MAX_SCORE_ACCOUNTS accounts with closed deals, fit on a seeded sample.
-        let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
-        if active.len() > MAX_SCORE_ACCOUNTS {
-            use rand::SeedableRng;
-            let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(42);
-            let (mut w, mut l) = (vec![0.0; n], vec![0.0; n]);
-            for j in rand::seq::index::sample(&mut rng, active.len(), MAX_SCORE_ACCOUNTS) {
-                w[active[j]] = won[active[j]];
-                l[active[j]] = lost[active[j]];
-            }
-            Logistic::fit(matrix.x.view(), &w, &l, RIDGE_LAMBDA)?
-        } else {
-            Logistic::fit(matrix.x.view(), &won, &lost, RIDGE_LAMBDA)?
-        }
-    };
-    // Criteria.
+    let score = fit_score(matrix, &won, &lost)?;
     let criteria = rules::learn(features, &won, &lost, ctx.rules);
+    let segments = segment_model(deals, &in_train, ctx);
+    let in_icp = criteria.in_icp(features, n);
+    let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
+    let fitted = Fitted {
+        score,
+        criteria,
+        thresholds,
+        segments,
+    };
+    let (model, scores) = build_model(features, matrix, deals, ctx, &split, fitted);
+    let train = Training {
+        deals,
+        split: &split,
+        overall,
+        opts: ctx.opts,
+    };
+    let icp = icp_section(features, &train, &model, &scores);
+    let tiers = tiers_section(
+        &train,
+        &scores,
+        model.thresholds,
+        ctx.sizes,
+        split.note.clone(),
+    );
+    Some(Recommendation {
+        icp,
+        tiers,
+        model,
+        scores,
+    })
+}
 
-    // Expected won amount per segment, from training wins.
+/// What was fitted on the training deals.
+struct Fitted {
+    score: Logistic,
+    criteria: Criteria,
+    thresholds: TierThresholds,
+    segments: SegmentModel,
+}
+
+/// The model `score` applies, and its scores of these accounts, whose
+/// distributions are the model's drift baseline.
+fn build_model(
+    features: &[FeatureColumn],
+    matrix: &FeatureMatrix,
+    deals: &Deals,
+    ctx: &Context<'_>,
+    split: &Split,
+    fitted: Fitted,
+) -> (Model, Scores) {
+    let model = Model {
+        model_version: MODEL_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: crate::dates::format_date(deals.as_of),
+        trained_on: split.train_range.window(if split.validated {
+            format!("deals created before {}", split.label)
+        } else {
+            "all deals".into()
+        }),
+        accounts_sha256: ctx.accounts_sha256.to_string(),
+        deals_sha256: deals.file.sha256.clone(),
+        account_id_column: ctx.account_id_column.to_string(),
+        features: features.iter().map(|f| f.spec.clone()).collect(),
+        encoded_columns: matrix.columns.clone(),
+        score_baseline: matrix
+            .x
+            .mean_axis(ndarray::Axis(0))
+            .map_or_else(|| vec![0.0; matrix.columns.len()], |m| m.to_vec()),
+        score: fitted.score,
+        criteria: fitted.criteria,
+        thresholds: fitted.thresholds,
+        segments: fitted.segments,
+        baseline: crate::drift::Baseline {
+            features: vec![],
+            fit_score: crate::drift::Bins::Levels {
+                labels: vec![],
+                shares: vec![],
+            },
+        },
+    };
+    let scores = model.apply_encoded(features, matrix);
+    let mut model = model;
+    model.baseline = crate::drift::baseline(features, &scores.probability);
+    (model, scores)
+}
+
+/// Where training ends and validation begins: deals created before the
+/// held-out quarter train the model when there are enough closed deals on
+/// both sides; otherwise it is fitted on all deals and not validated.
+struct Split {
+    /// The held-out quarter's label, e.g. `2024Q4`.
+    label: String,
+    holdout: DayRange,
+    validated: bool,
+    train_range: DayRange,
+    /// Why the model was not validated.
+    note: Option<String>,
+}
+
+impl Split {
+    /// `None` when there are no deals.
+    fn new(deals: &Deals) -> Option<Split> {
+        let (hq, holdout) = holdout_quarter(deals.as_of);
+        let closed = |i: usize| deals.outcome[i] != OutcomeLabel::Open;
+        let train_closed = (0..deals.len())
+            .filter(|&i| closed(i) && deals.created[i] < holdout.from)
+            .count();
+        let hold_closed = (0..deals.len())
+            .filter(|&i| {
+                closed(i) && deals.created[i] >= holdout.from && deals.created[i] <= holdout.to
+            })
+            .count();
+        let first = deals.created.iter().copied().min()?;
+        let validated = train_closed >= 100 && hold_closed >= 20 && first < holdout.from;
+        let (train_range, note) = if validated {
+            (
+                DayRange {
+                    from: first,
+                    to: holdout.from - 1,
+                },
+                None,
+            )
+        } else {
+            (
+                DayRange { from: first, to: deals.as_of },
+                Some(format!(
+                    "not validated: {train_closed} closed deals before {hq} and {hold_closed} in it (need 100 and 20); fitted on all deals"
+                )),
+            )
+        };
+        Some(Split {
+            label: hq,
+            holdout,
+            validated,
+            train_range,
+            note,
+        })
+    }
+
+    fn in_train(&self, deals: &Deals, i: usize) -> bool {
+        deals.created[i] >= self.train_range.from && deals.created[i] <= self.train_range.to
+    }
+}
+
+/// The training deals and what the sections read from them.
+struct Training<'a> {
+    deals: &'a Deals,
+    split: &'a Split,
+    /// Won over closed training deals.
+    overall: f64,
+    opts: &'a FigureOptions,
+}
+
+/// The fit score on won/lost counts per account. Beyond
+/// `MAX_SCORE_ACCOUNTS` accounts with closed deals, fit on a seeded sample.
+fn fit_score(matrix: &FeatureMatrix, won: &[f64], lost: &[f64]) -> Option<Logistic> {
+    let n = won.len();
+    let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
+    if active.len() > MAX_SCORE_ACCOUNTS {
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(42);
+        let (mut w, mut l) = (vec![0.0; n], vec![0.0; n]);
+        for j in rand::seq::index::sample(&mut rng, active.len(), MAX_SCORE_ACCOUNTS) {
+            w[active[j]] = won[active[j]];
+            l[active[j]] = lost[active[j]];
+        }
+        Logistic::fit(matrix.x.view(), &w, &l, RIDGE_LAMBDA)
+    } else {
+        Logistic::fit(matrix.x.view(), won, lost, RIDGE_LAMBDA)
+    }
+}
+
+/// Segment centroids and the mean won amount per segment, from training wins.
+fn segment_model(deals: &Deals, in_train: &dyn Fn(usize) -> bool, ctx: &Context) -> SegmentModel {
     let k = ctx.centroids.nrows();
     let wins = (0..deals.len())
         .filter(|&i| in_train(i) && deals.outcome[i] == OutcomeLabel::Won)
         .map(|i| (ctx.labels[deals.account[i] as usize], deals.amount[i]));
     let (expected_won_amount, overall_expected_won_amount) = mean_won_amounts(wins, k);
-    let segments = SegmentModel {
+    SegmentModel {
         ids: (1..=k as u32).collect(),
         centroids: ctx.centroids.outer_iter().map(|r| r.to_vec()).collect(),
         column_weights: ctx.column_weights.to_vec(),
         expected_won_amount,
         overall_expected_won_amount,
-    };
+    }
+}
 
-    // Thresholds from the ranking of in-ICP accounts.
-    let in_icp = criteria.in_icp(features, n);
+/// Tier thresholds from the ranking of in-ICP accounts by fit score: the
+/// score of the last account that fits in Tier 1, and in Tiers 1–2.
+fn tier_thresholds(
+    matrix: &FeatureMatrix,
+    score: &Logistic,
+    in_icp: &[bool],
+    sizes: &TierSizes,
+) -> TierThresholds {
+    let n = matrix.x.nrows();
     let mut icp_p: Vec<f64> = (0..n)
         .filter(|&i| in_icp[i])
         .map(|i| {
@@ -506,56 +640,32 @@ pub fn recommend(
         })
         .collect();
     icp_p.sort_by(|a, b| b.total_cmp(a));
-    let (t1, t2) = ctx.sizes.sizes(n);
+    let (t1, t2) = sizes.sizes(n);
     let at = |rank: usize| {
         icp_p
             .get(rank.saturating_sub(1))
             .copied()
             .unwrap_or(f64::INFINITY)
     };
-    let thresholds = TierThresholds {
+    TierThresholds {
         tier1_min_probability: at(t1.min(icp_p.len())),
         tier2_min_probability: at((t1 + t2).min(icp_p.len())),
-    };
-    let model = Model {
-        model_version: MODEL_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        as_of: crate::io::contract::format_date(deals.as_of),
-        trained_on: train_range.window(if validated {
-            format!("deals created before {hq}")
-        } else {
-            "all deals".into()
-        }),
-        accounts_sha256: ctx.accounts_sha256.to_string(),
-        deals_sha256: deals.file.sha256.clone(),
-        account_id_column: ctx.account_id_column.to_string(),
-        features: features.iter().map(|f| f.spec.clone()).collect(),
-        encoded_columns: matrix.columns.clone(),
-        score_baseline: matrix
-            .x
-            .mean_axis(ndarray::Axis(0))
-            .map_or_else(|| vec![0.0; matrix.columns.len()], |m| m.to_vec()),
-        score,
-        criteria,
-        thresholds,
-        segments,
-        baseline: crate::drift::Baseline {
-            features: vec![],
-            fit_score: crate::drift::Bins::Levels {
-                labels: vec![],
-                shares: vec![],
-            },
-        },
-    };
-    let scores = model.apply_encoded(features, matrix);
-    let mut model = model;
-    model.baseline = crate::drift::baseline(features, &scores.probability);
+    }
+}
 
-    // ICP section.
-    let opts = ctx.opts;
-    let ev = |c: &Condition| evidence(c, features, n, deals, &in_train, overall, opts);
+/// The ICP section: each criterion's evidence, and outcomes in and outside
+/// the ICP, on training deals.
+fn icp_section(
+    features: &[FeatureColumn],
+    t: &Training,
+    model: &Model,
+    scores: &Scores,
+) -> IcpSection {
+    let (deals, opts, n) = (t.deals, t.opts, scores.in_icp.len());
+    let in_train = |i: usize| t.split.in_train(deals, i);
+    let ev = |c: &Condition| evidence(c, features, n, deals, &in_train, t.overall, opts);
     let outside: Vec<bool> = scores.in_icp.iter().map(|x| !x).collect();
-    let icp = IcpSection {
+    IcpSection {
         method: "greedy FOIL rules on won/lost closed deals (qualifying) and clearly poor single conditions (disqualifying)".into(),
         trained_on: model.trained_on.clone(),
         qualifying: model.criteria.qualifying.iter().map(ev).collect(),
@@ -563,11 +673,22 @@ pub fn recommend(
         in_icp_accounts: scores.in_icp.iter().filter(|&&x| x).count() as u64,
         in_icp: figures(deals, &deal_idx(deals, &in_train, &scores.in_icp), scores.in_icp.iter().filter(|&&x| x).count() as u64, opts),
         outside_icp: figures(deals, &deal_idx(deals, &in_train, &outside), outside.iter().filter(|&&x| x).count() as u64, opts),
-    };
+    }
+}
 
-    // Tiers section.
-    // Tiers 1..3 then outside the ICP.
-    let train_tiers = crate::verdict::tier_figures(&scores.tier, deals, &in_train, opts);
+/// The tiers section: Tiers 1..3 then outside the ICP on training deals,
+/// and the held-out validation when there is one.
+fn tiers_section(
+    t: &Training,
+    scores: &Scores,
+    thresholds: TierThresholds,
+    sizes: &TierSizes,
+    note: Option<String>,
+) -> TiersSection {
+    let (deals, split) = (t.deals, t.split);
+    let in_train = |i: usize| split.in_train(deals, i);
+    let train_tiers = crate::verdict::tier_figures(&scores.tier, deals, &in_train, t.opts);
+    let n = scores.tier.len();
     let rec_tiers: Vec<RecommendedTier> = train_tiers
         .into_iter()
         .map(|t| {
@@ -595,9 +716,10 @@ pub fn recommend(
             .and_then(|x| x.outcomes.win_rate)
     };
     let monotone_in_training = monotone(rate(1), rate(2), rate(3));
-    let validation = validated.then(|| validate(&scores, deals, holdout, &hq, opts));
-    let tiers = TiersSection {
-        sizes: ctx.sizes.clone(),
+    let validation =
+        (split.validated).then(|| validate(scores, deals, split.holdout, &split.label, t.opts));
+    TiersSection {
+        sizes: sizes.clone(),
         tier1_min_score: 100.0 * thresholds.tier1_min_probability,
         tier2_min_score: 100.0 * thresholds.tier2_min_probability,
         score_method: format!("L2-regularised logistic regression (lambda = {RIDGE_LAMBDA}) of won vs lost on the encoded features; fit score = 100 × win probability"),
@@ -605,13 +727,7 @@ pub fn recommend(
         monotone_in_training,
         validation,
         validation_note: note,
-    };
-    Some(Recommendation {
-        icp,
-        tiers,
-        model,
-        scores,
-    })
+    }
 }
 
 fn monotone(r1: Option<f64>, r2: Option<f64>, r3: Option<f64>) -> bool {
@@ -639,7 +755,7 @@ fn validation_text(
     let rates = tiers
         .iter()
         .enumerate()
-        .map(|(i, &(r, n))| format!("Tier {} {} of {n}", i + 1, crate::report::markdown::pct(r)))
+        .map(|(i, &(r, n))| format!("Tier {} {} of {n}", i + 1, crate::text::pct(r)))
         .collect::<Vec<_>>()
         .join(", ");
     if significant_inversion {
@@ -702,7 +818,9 @@ fn validate(
         label,
         auc,
         [1, 2, 3].map(|t| (rate(t), closed_in(t))),
-        comparisons.iter().any(|c| c.verdict == "inverted"),
+        comparisons
+            .iter()
+            .any(|c| c.verdict == crate::verdict::PairVerdict::Inverted),
     );
     Validation {
         holdout: holdout.window(label),

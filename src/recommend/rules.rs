@@ -175,55 +175,18 @@ fn candidates(
     lost: &[f64],
     min_support: f64,
 ) -> Vec<Condition> {
-    let n = won.len();
     let mut out = Vec::new();
     for f in features {
-        let name = f.spec.name.clone();
+        let name = &f.spec.name;
         match (&f.data, &f.spec.transform) {
-            (FeatureData::Numeric(v), _) => {
-                let mut present: Vec<f64> = (0..n)
-                    .filter(|&j| !v[active[j]].is_nan())
-                    .map(|j| v[active[j]])
-                    .collect();
-                present.sort_by(f64::total_cmp);
-                if present.len() < 10 {
-                    continue;
-                }
-                let mut cuts: Vec<f64> = (1..10)
-                    .map(|q| readable(present[q * present.len() / 10]))
-                    .collect();
-                cuts.dedup();
-                for &c in &cuts {
-                    out.push(Condition::Range {
-                        feature: name.clone(),
-                        min: Some(c),
-                        max: None,
-                    });
-                    out.push(Condition::Range {
-                        feature: name.clone(),
-                        min: None,
-                        max: Some(c),
-                    });
-                }
-                for (i, &a) in cuts.iter().enumerate() {
-                    for &b in &cuts[i + 1..] {
-                        out.push(Condition::Range {
-                            feature: name.clone(),
-                            min: Some(a),
-                            max: Some(b),
-                        });
-                    }
-                }
-            }
+            (FeatureData::Numeric(v), _) => range_candidates(name, v, active, &mut out),
             (FeatureData::Binary(_), _) => {
-                out.push(Condition::Has {
-                    feature: name.clone(),
-                    value: "true".into(),
-                });
-                out.push(Condition::Has {
-                    feature: name.clone(),
-                    value: "false".into(),
-                });
+                for value in ["true", "false"] {
+                    out.push(Condition::Has {
+                        feature: name.clone(),
+                        value: value.into(),
+                    });
+                }
             }
             (FeatureData::List { .. }, Transform::List { values, .. }) => {
                 for v in values {
@@ -234,46 +197,90 @@ fn candidates(
                 }
             }
             (FeatureData::Categorical(codes), Transform::Categorical { levels }) => {
-                // Levels by win rate, best first; sets are the best-first prefixes.
-                let mut stats = vec![(0.0, 0.0); levels.len()];
-                for j in 0..n {
-                    if let Some(s) = stats.get_mut(codes[active[j]] as usize) {
-                        s.0 += won[j];
-                        s.1 += won[j] + lost[j];
-                    }
-                }
-                // The folded `other` level is no criterion: nobody can filter on it.
-                let mut order: Vec<usize> = (0..levels.len())
-                    .filter(|&l| stats[l].1 >= min_support && levels[l] != OTHER)
-                    .collect();
-                order.sort_by(|&a, &b| {
-                    (stats[b].0 / stats[b].1)
-                        .total_cmp(&(stats[a].0 / stats[a].1))
-                        .then(a.cmp(&b))
-                });
-                for k in 1..order.len() {
-                    let mut set: Vec<String> =
-                        order[..k].iter().map(|&l| levels[l].clone()).collect();
-                    set.sort();
-                    out.push(Condition::In {
-                        feature: name.clone(),
-                        levels: set,
-                    });
-                }
-                for &l in &order {
-                    let single = Condition::In {
-                        feature: name.clone(),
-                        levels: vec![levels[l].clone()],
-                    };
-                    if !out.contains(&single) {
-                        out.push(single);
-                    }
-                }
+                let rows = (active, won, lost);
+                level_set_candidates(name, codes, levels, rows, min_support, &mut out);
             }
             _ => {}
         }
     }
     out
+}
+
+/// Ranges of a numeric feature between readable deciles of its known values
+/// (at least ten of them): at least, at most, and between each pair.
+fn range_candidates(name: &str, v: &[f64], active: &[usize], out: &mut Vec<Condition>) {
+    let mut present: Vec<f64> = (active.iter())
+        .filter(|&&a| !v[a].is_nan())
+        .map(|&a| v[a])
+        .collect();
+    present.sort_by(f64::total_cmp);
+    if present.len() < 10 {
+        return;
+    }
+    let mut cuts: Vec<f64> = (1..10)
+        .map(|q| readable(present[q * present.len() / 10]))
+        .collect();
+    cuts.dedup();
+    let range = |min, max| Condition::Range {
+        feature: name.to_string(),
+        min,
+        max,
+    };
+    for &c in &cuts {
+        out.push(range(Some(c), None));
+        out.push(range(None, Some(c)));
+    }
+    for (i, &a) in cuts.iter().enumerate() {
+        for &b in &cuts[i + 1..] {
+            out.push(range(Some(a), Some(b)));
+        }
+    }
+}
+
+/// Sets of a categorical's levels: levels with `min_support` closed deals
+/// by win rate, best first; sets are the best-first prefixes, then each
+/// level alone.
+fn level_set_candidates(
+    name: &str,
+    codes: &[u32],
+    levels: &[String],
+    (active, won, lost): (&[usize], &[f64], &[f64]),
+    min_support: f64,
+    out: &mut Vec<Condition>,
+) {
+    let mut stats = vec![(0.0, 0.0); levels.len()];
+    for j in 0..won.len() {
+        if let Some(s) = stats.get_mut(codes[active[j]] as usize) {
+            s.0 += won[j];
+            s.1 += won[j] + lost[j];
+        }
+    }
+    // The folded `other` level is no criterion: nobody can filter on it.
+    let mut order: Vec<usize> = (0..levels.len())
+        .filter(|&l| stats[l].1 >= min_support && levels[l] != OTHER)
+        .collect();
+    order.sort_by(|&a, &b| {
+        (stats[b].0 / stats[b].1)
+            .total_cmp(&(stats[a].0 / stats[a].1))
+            .then(a.cmp(&b))
+    });
+    for k in 1..order.len() {
+        let mut set: Vec<String> = order[..k].iter().map(|&l| levels[l].clone()).collect();
+        set.sort();
+        out.push(Condition::In {
+            feature: name.to_string(),
+            levels: set,
+        });
+    }
+    for &l in &order {
+        let single = Condition::In {
+            feature: name.to_string(),
+            levels: vec![levels[l].clone()],
+        };
+        if !out.contains(&single) {
+            out.push(single);
+        }
+    }
 }
 
 /// Rule-learning options.
@@ -343,48 +350,91 @@ pub fn learn(
     lost: &[f64],
     opts: &RuleOptions,
 ) -> Criteria {
-    use rand::SeedableRng;
-    let mut active: Vec<usize> = (0..won.len()).filter(|&i| won[i] + lost[i] > 0.0).collect();
-    if active.len() > MAX_RULE_ACCOUNTS {
-        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(42);
-        let mut picked =
-            rand::seq::index::sample(&mut rng, active.len(), MAX_RULE_ACCOUNTS).into_vec();
-        picked.sort_unstable();
-        active = picked.into_iter().map(|i| active[i]).collect();
-    }
+    let active = rule_accounts(won, lost);
     let won: Vec<f64> = active.iter().map(|&i| won[i]).collect();
     let lost: Vec<f64> = active.iter().map(|&i| lost[i]).collect();
-    let n = active.len();
     let min_support = opts.min_support as f64;
     let cands = candidates(features, &active, &won, &lost, min_support);
     let masks: Vec<Vec<bool>> = cands
         .iter()
         .map(|c| c.matches_rows(features, active.iter().copied()))
         .collect();
-    let (won, lost) = (&won[..], &lost[..]);
-    let (tw, tl) = totals(&vec![true; n], won, lost);
-    let overall = tw / (tw + tl).max(1.0);
+    let t = Table {
+        cands: &cands,
+        masks: &masks,
+        won: &won,
+        lost: &lost,
+        min_support,
+    };
+    Criteria {
+        qualifying: t.qualifying(opts.max_qualifying),
+        disqualifying: t.disqualifying(opts.max_disqualifying),
+    }
+}
 
-    // Qualifying: greedy FOIL.
-    let mut current = vec![true; n];
-    let mut qualifying = Vec::new();
-    let mut used: Vec<&str> = Vec::new();
-    while qualifying.len() < opts.max_qualifying {
-        let (cw, cl) = totals(&current, won, lost);
+/// Accounts with closed deals, ascending; beyond [`MAX_RULE_ACCOUNTS`] a
+/// seeded sample of them.
+fn rule_accounts(won: &[f64], lost: &[f64]) -> Vec<usize> {
+    use rand::SeedableRng;
+    let active: Vec<usize> = (0..won.len()).filter(|&i| won[i] + lost[i] > 0.0).collect();
+    if active.len() <= MAX_RULE_ACCOUNTS {
+        return active;
+    }
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(42);
+    let mut picked = rand::seq::index::sample(&mut rng, active.len(), MAX_RULE_ACCOUNTS).into_vec();
+    picked.sort_unstable();
+    picked.into_iter().map(|i| active[i]).collect()
+}
+
+/// Candidates, which rows each matches, and the rows' won and lost counts.
+struct Table<'a> {
+    cands: &'a [Condition],
+    masks: &'a [Vec<bool>],
+    won: &'a [f64],
+    lost: &'a [f64],
+    min_support: f64,
+}
+
+impl Table<'_> {
+    /// Qualifying criteria by greedy FOIL.
+    fn qualifying(&self, max: usize) -> Vec<Condition> {
+        let mut current = vec![true; self.won.len()];
+        let mut qualifying = Vec::new();
+        let mut used: Vec<&str> = Vec::new();
+        while qualifying.len() < max {
+            let first = qualifying.is_empty();
+            let Some(k) = self.best_refinement(&current, &used, first) else {
+                break;
+            };
+            for (c, &m) in current.iter_mut().zip(&self.masks[k]) {
+                *c &= m;
+            }
+            used.push(self.cands[k].feature());
+            qualifying.push(self.cands[k].clone());
+        }
+        qualifying
+    }
+
+    /// The candidate on a feature not `used` with the most FOIL gain over
+    /// the rows in `current`, among those that raise the win rate, cover
+    /// `min_support` deals, and leave rows that win significantly less.
+    fn best_refinement(&self, current: &[bool], used: &[&str], first: bool) -> Option<usize> {
+        let (won, lost) = (self.won, self.lost);
+        let (cw, cl) = totals(current, won, lost);
         let rate = cw / (cw + cl).max(1.0);
         let mut best: Option<(f64, usize)> = None;
-        for (k, c) in cands.iter().enumerate() {
+        for (k, c) in self.cands.iter().enumerate() {
             if used.contains(&c.feature()) {
                 continue;
             }
             let (mut w, mut l) = (0.0, 0.0);
-            for i in 0..n {
-                if current[i] && masks[k][i] {
+            for i in 0..won.len() {
+                if current[i] && self.masks[k][i] {
                     w += won[i];
                     l += lost[i];
                 }
             }
-            if w + l < min_support || w == 0.0 {
+            if w + l < self.min_support || w == 0.0 {
                 continue;
             }
             let r = w / (w + l);
@@ -393,7 +443,7 @@ pub fn learn(
             }
             // After the first criterion, a refinement must keep most of the wins:
             // the ICP says who belongs on the list, not who is already hot.
-            if !qualifying.is_empty() && w < MIN_WIN_RETENTION * cw {
+            if !first && w < MIN_WIN_RETENTION * cw {
                 continue;
             }
             let (rw, rl) = (cw - w, cl - l);
@@ -413,45 +463,40 @@ pub fn learn(
                 best = Some((gain, k));
             }
         }
-        let Some((_, k)) = best else { break };
-        for i in 0..n {
-            current[i] &= masks[k][i];
-        }
-        used.push(cands[k].feature());
-        qualifying.push(cands[k].clone());
+        best.map(|(_, k)| k)
     }
 
-    // Disqualifying: clearly poor single conditions, worst first.
-    let mut poor: Vec<(f64, usize)> = Vec::new();
-    for (k, m) in masks.iter().enumerate() {
-        let (w, l) = totals(m, won, lost);
-        if w + l < min_support {
-            continue;
-        }
-        if let Some(iv) = wilson_interval(w as u64, (w + l) as u64, 0.95) {
-            if iv.hi < 0.5 * overall {
-                poor.push((w / (w + l), k));
+    /// Disqualifying: clearly poor single conditions (95% Wilson upper bound
+    /// below half the overall win rate), worst first, one per feature.
+    fn disqualifying(&self, max: usize) -> Vec<Condition> {
+        let (won, lost) = (self.won, self.lost);
+        let (tw, tl) = totals(&vec![true; won.len()], won, lost);
+        let overall = tw / (tw + tl).max(1.0);
+        let mut poor: Vec<(f64, usize)> = Vec::new();
+        for (k, m) in self.masks.iter().enumerate() {
+            let (w, l) = totals(m, won, lost);
+            if w + l < self.min_support {
+                continue;
+            }
+            if let Some(iv) = wilson_interval(w as u64, (w + l) as u64, 0.95) {
+                if iv.hi < 0.5 * overall {
+                    poor.push((w / (w + l), k));
+                }
             }
         }
-    }
-    poor.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut disqualifying: Vec<Condition> = Vec::new();
-    for (_, k) in poor {
-        if disqualifying.len() == opts.max_disqualifying {
-            break;
+        poor.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut disqualifying: Vec<Condition> = Vec::new();
+        for (_, k) in poor {
+            if disqualifying.len() == max {
+                break;
+            }
+            let feature = self.cands[k].feature();
+            if disqualifying.iter().any(|d| d.feature() == feature) {
+                continue;
+            }
+            disqualifying.push(self.cands[k].clone());
         }
-        // One disqualifier per feature, the worst.
-        if disqualifying
-            .iter()
-            .any(|d| d.feature() == cands[k].feature())
-        {
-            continue;
-        }
-        disqualifying.push(cands[k].clone());
-    }
-    Criteria {
-        qualifying,
-        disqualifying,
+        disqualifying
     }
 }
 

@@ -3,14 +3,7 @@
 
 use crate::outcomes::OutcomeFigures;
 use crate::stats::conversion::Interval;
-
-/// A dash for a figure that could not be computed.
-pub const NONE: &str = "–";
-
-/// A rate (0–1) as a percentage with one decimal, e.g. "63.5%".
-pub fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| NONE.to_string(), |v| format!("{:.1}%", 100.0 * v))
-}
+pub use crate::text::{p_text, pct, NONE};
 
 /// An interval of rates as percentages, e.g. "61.6–65.4%".
 pub fn interval(i: Option<Interval>) -> String {
@@ -18,16 +11,6 @@ pub fn interval(i: Option<Interval>) -> String {
         || NONE.to_string(),
         |i| format!("{:.1}–{:.1}%", 100.0 * i.lo, 100.0 * i.hi),
     )
-}
-
-/// "p = 0.031" or "p < 1e-12".
-pub fn p_text(p: f64) -> String {
-    let s = crate::stats::association::format_p(p);
-    if s.starts_with('<') {
-        format!("p {s}")
-    } else {
-        format!("p = {s}")
-    }
 }
 
 /// Days, rounded, e.g. "39 d".

@@ -26,6 +26,10 @@ use crate::features::Skipped;
 use crate::io::read::InputFile;
 use crate::outcomes::OutcomeFigures;
 use crate::segments::Distinction;
+pub use crate::stability::{Movement, TierMove};
+pub use crate::verdict::{
+    CurrentTiers, IcpGap, QuarterVerdict, TierComparison, TierFigures, Window,
+};
 
 /// Bumped on any breaking change to `report.json`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -131,7 +135,7 @@ pub struct DataQuality {
     /// Deals kept for the analysis.
     pub deals_used: u64,
     /// Reason → deals dropped.
-    pub deals_dropped: BTreeMap<String, u64>,
+    pub deals_dropped: BTreeMap<crate::io::spec::DropReason, u64>,
     /// Won or lost deals closed after the as-of date, counted as open.
     pub deals_reopened_at_as_of: u64,
     /// Open deals older than `[deals] stale_after_days`, counted as lost at
@@ -194,99 +198,4 @@ pub struct SpeedReport {
     /// Horizon the ranking uses, days.
     pub ranking_horizon_days: u32,
     pub ranking: Vec<RankedSegment>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TierFigures {
-    /// 1, 2, 3, or null for accounts without a tier.
-    pub tier: Option<u8>,
-    pub outcomes: OutcomeFigures,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TierComparison {
-    pub higher: u8,
-    pub lower: u8,
-    /// Win rate of the higher tier minus the lower tier.
-    pub difference: Option<f64>,
-    pub difference_interval: Option<crate::stats::conversion::Interval>,
-    /// `two_proportion_z` or `fisher_exact`, one-sided (higher tier converts better).
-    pub test: String,
-    pub p_value: Option<f64>,
-    /// One-sided p-value for the inversion (higher tier converts worse).
-    pub p_value_inversion: Option<f64>,
-    /// `in_order`, `inverted` or `no_significant_difference`.
-    pub verdict: String,
-    pub verdict_text: String,
-    /// For `no_significant_difference`: closed deals per tier needed to tell.
-    pub deals_needed_per_tier: Option<f64>,
-}
-
-/// The deals a verdict is about, by creation date (inclusive, YYYY-MM-DD).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct Window {
-    pub label: String,
-    pub from: String,
-    pub to: String,
-}
-
-/// Won business from accounts outside the target list.
-#[derive(Debug, Clone, Serialize)]
-pub struct IcpGap {
-    /// Share (0–1) of won deals and of won value from accounts with no tier.
-    pub untiered_won_deal_share: Option<f64>,
-    pub untiered_won_value_share: Option<f64>,
-    pub untiered_win_rate: Option<f64>,
-    pub tier3_win_rate: Option<f64>,
-    /// One-sided p-value that untiered accounts win more often than Tier 3.
-    pub untiered_beats_tier3_p_value: Option<f64>,
-    /// Share of won deals and won value from accounts outside the recommended
-    /// ICP (null until a recommended ICP exists).
-    pub outside_icp_won_deal_share: Option<f64>,
-    pub outside_icp_won_value_share: Option<f64>,
-    pub text: String,
-}
-
-/// The verdict for one quarter of a multi-quarter window.
-#[derive(Debug, Clone, Serialize)]
-pub struct QuarterVerdict {
-    pub window: Window,
-    pub verdict: String,
-    pub comparisons: Vec<TierComparison>,
-}
-
-/// One account whose tier changed since the previous run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TierMove {
-    pub account_id: String,
-    pub from: Option<u8>,
-    pub to: Option<u8>,
-    pub reason: String,
-}
-
-/// Tier changes since a previous run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Movement {
-    pub previous_run: String,
-    pub up: u64,
-    pub down: u64,
-    pub unchanged: u64,
-    /// Accounts that gained a tier (were untiered or absent).
-    pub entered: u64,
-    /// Accounts that lost their tier (now untiered or absent).
-    pub left: u64,
-    /// Every move, up to `MAX_MOVES_LISTED`, ordered by account id.
-    pub moves: Vec<TierMove>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CurrentTiers {
-    pub verdict: String,
-    pub window: Window,
-    pub tiers: Vec<TierFigures>,
-    pub comparisons: Vec<TierComparison>,
-    pub icp_gap: IcpGap,
-    /// Per quarter, when the window spans several.
-    pub by_quarter: Vec<QuarterVerdict>,
-    pub movement: Option<Movement>,
 }

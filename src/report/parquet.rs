@@ -9,10 +9,11 @@ use polars::prelude::*;
 
 use super::Report;
 use crate::error::{Error, Result};
+use crate::recommend::explain::Explain;
 
 /// Per-account columns of `accounts_scored.parquet`.
-pub struct ScoredAccounts<'a> {
-    pub account_id: &'a [String],
+pub struct ScoredAccounts {
+    pub account_id: Vec<String>,
     /// 1-based segment id.
     pub segment: Vec<u32>,
     /// 0–100; null until a score model is fitted.
@@ -25,35 +26,6 @@ pub struct ScoredAccounts<'a> {
     pub expected_value: Option<Vec<Option<f64>>>,
     /// Why each account scored as it did (with a model).
     pub explain: Option<Explain>,
-}
-
-/// The reason columns of `accounts_scored.parquet`.
-pub struct Explain {
-    pub log_odds: Vec<f64>,
-    pub baseline_log_odds: f64,
-    pub feature_names: Vec<String>,
-    /// Per feature, each account's contribution to its log-odds.
-    pub contributions: Vec<Vec<f64>>,
-    pub text: crate::recommend::explain::Explanations,
-}
-
-impl Explain {
-    /// Reasons for `scores`, moving its log-odds and contributions into the
-    /// columns (a million accounts' contributions are not copied).
-    pub fn take(
-        model: &crate::recommend::Model,
-        features: &[crate::features::FeatureColumn],
-        scores: &mut crate::recommend::Scores,
-    ) -> Explain {
-        let text = crate::recommend::explain::explain(model, features, scores);
-        Explain {
-            log_odds: std::mem::take(&mut scores.log_odds),
-            baseline_log_odds: scores.baseline_log_odds,
-            feature_names: features.iter().map(|f| f.spec.name.clone()).collect(),
-            contributions: std::mem::take(&mut scores.contributions),
-            text,
-        }
-    }
 }
 
 /// Key-value metadata naming the run a file came from.
@@ -104,7 +76,7 @@ fn tier_col(name: &str, v: &[Option<u8>]) -> Column {
     Column::new(name.into(), v)
 }
 
-pub fn accounts_scored(a: ScoredAccounts<'_>, kv: Metadata) -> Result<Vec<u8>> {
+pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
     let n = a.account_id.len();
     let mut df = DataFrame::new(
         n,

@@ -328,6 +328,13 @@ fn time_to_win(r: &Report) -> Vec<Block> {
             table: t,
         });
     }
+    blocks.extend(speed_ranking(r));
+    blocks
+}
+
+/// The log-rank test between segments and the ranking by P(win) at a horizon.
+fn speed_ranking(r: &Report) -> Vec<Block> {
+    let mut blocks = Vec::new();
     match &r.speed {
         Computed::Computed(sp) => {
             blocks.push(Block::Para(format!(
@@ -1020,7 +1027,7 @@ fn data_quality(r: &Report) -> Vec<Block> {
         items.push("No deal was dropped".into());
     }
     for (key, n) in &dq.deals_dropped {
-        items.push(format!("{n} deals dropped: {}", reason(key)));
+        items.push(format!("{n} deals dropped: {}", reason(key.key())));
     }
     if dq.deals_reopened_at_as_of > 0 {
         items.push(format!(

@@ -456,20 +456,7 @@ pub fn psi_from_shares(expected: &[f64], actual: &[f64]) -> f64 {
         .sum()
 }
 
-/// Format a p-value for reports: `"< 1e-12"` below `1e-12`, scientific with
-/// three significant digits below `0.001` (e.g. `"3.20e-7"`), four decimals
-/// otherwise (e.g. `"0.0420"`), and `"NaN"` for NaN.
-pub fn format_p(p: f64) -> String {
-    if p.is_nan() {
-        "NaN".to_string()
-    } else if p < 1e-12 {
-        "< 1e-12".to_string()
-    } else if p < 1e-3 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.4}")
-    }
-}
+pub use crate::text::format_p;
 
 #[cfg(test)]
 mod tests {
@@ -792,15 +779,5 @@ mod tests {
                 c["name"]
             );
         }
-    }
-
-    #[test]
-    fn format_p_prints_tiny_values_as_a_bound() {
-        assert_eq!(format_p(1e-30), "< 1e-12");
-        assert_eq!(format_p(0.0), "< 1e-12");
-        assert_eq!(format_p(3.2e-7), "3.20e-7");
-        assert_eq!(format_p(0.042), "0.0420");
-        assert_eq!(format_p(1.0), "1.0000");
-        assert_eq!(format_p(f64::NAN), "NaN");
     }
 }

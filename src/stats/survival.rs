@@ -370,6 +370,25 @@ pub fn logrank_test(durations: &[f64], won: &[bool], groups: &[u32]) -> Option<T
     if durations.iter().any(|d| !d.is_finite()) {
         return None;
     }
+    let (rows, at_risk) = group_rows(durations, won, groups)?;
+    let m = at_risk.len() - 1;
+    let (z, mut cov) = logrank_sums(&rows, at_risk)?;
+    let statistic = quadratic_form_inverse(&mut cov, &z, m)?.max(0.0);
+    let df = m as u64;
+    Some(TestResultDf {
+        statistic,
+        df,
+        p_value: chi2_sf(statistic, df as f64),
+    })
+}
+
+/// A deal in the log-rank test: duration, group index, won.
+type Row = (f64, u32, bool);
+
+/// Rows sorted by duration, with groups
+/// indexed in label order, and each group's size. `None` for fewer than two
+/// groups.
+fn group_rows(durations: &[f64], won: &[bool], groups: &[u32]) -> Option<(Vec<Row>, Vec<f64>)> {
     let mut labels: Vec<u32> = groups.to_vec();
     labels.sort_unstable();
     labels.dedup();
@@ -377,7 +396,7 @@ pub fn logrank_test(durations: &[f64], won: &[bool], groups: &[u32]) -> Option<T
     if k < 2 {
         return None;
     }
-    let mut rows: Vec<(f64, u32, bool)> = Vec::with_capacity(durations.len());
+    let mut rows: Vec<Row> = Vec::with_capacity(durations.len());
     let mut at_risk = vec![0f64; k];
     for ((&t, &g), &e) in durations.iter().zip(groups).zip(won) {
         let j = labels.binary_search(&g).ok()?;
@@ -385,7 +404,14 @@ pub fn logrank_test(durations: &[f64], won: &[bool], groups: &[u32]) -> Option<T
         rows.push((t, j as u32, e));
     }
     rows.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    Some((rows, at_risk))
+}
 
+/// Over the first `k-1` groups, observed minus expected wins and their
+/// hypergeometric covariance (row-major), walking the sorted `rows` from
+/// `at_risk` group sizes. `None` when no deal was won.
+fn logrank_sums(rows: &[Row], mut at_risk: Vec<f64>) -> Option<(Vec<f64>, Vec<f64>)> {
+    let k = at_risk.len();
     let m = k - 1;
     let mut observed = vec![0f64; k];
     let mut expected = vec![0f64; k];
@@ -439,13 +465,7 @@ pub fn logrank_test(durations: &[f64], won: &[bool], groups: &[u32]) -> Option<T
         return None;
     }
     let z: Vec<f64> = (0..m).map(|j| observed[j] - expected[j]).collect();
-    let statistic = quadratic_form_inverse(&mut cov, &z, m)?.max(0.0);
-    let df = m as u64;
-    Some(TestResultDf {
-        statistic,
-        df,
-        p_value: chi2_sf(statistic, df as f64),
-    })
+    Some((z, cov))
 }
 
 /// `zᵀ A⁻¹ z` for a symmetric positive-definite `m×m` matrix `a` (row-major,

@@ -14,11 +14,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-use abm_segments::cmd::discover::Lap;
-use abm_segments::cmd::{Cli, Log};
 use abm_segments::config::{Overrides, RawConfig};
 use abm_segments::generate::{generate, write_table, GenerateParams, OutFormat};
-use clap::Parser;
+use abm_segments::pipeline::Lap;
+use abm_segments::progress::Silent;
 
 fn peak_rss_mib() -> f64 {
     abm_segments::memory::resident().map_or(f64::NAN, |m| m.peak_mib)
@@ -70,18 +69,24 @@ fn result(what: &str, size: &str, seconds: f64) {
     println!("RESULT {what} {size} {seconds:.3} {:.0}", peak_rss_mib());
 }
 
-/// Child: `discover` in this process, every stage timed, outputs written.
-fn discover_one(size: &str) {
-    let data = ensure_data(size);
-    let config = RawConfig::default()
+/// The default configuration over one generated data set.
+fn config_for(data: &std::path::Path) -> abm_segments::config::Config {
+    RawConfig::default()
         .check(Overrides {
             accounts: Some(data.join("accounts.parquet")),
             deals: Some(data.join("deals.parquet")),
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+}
+
+/// Child: `discover` in this process, every stage timed, outputs written.
+fn discover_one(size: &str) {
+    let data = ensure_data(size);
+    let config = config_for(&data);
     let t = Instant::now();
-    let out = abm_segments::cmd::discover::pipeline(&config, None, Log::new(true, 0)).unwrap();
+    let found = abm_segments::pipeline::discover(&config, &mut Silent).unwrap();
+    let out = abm_segments::pipeline::discover::render(found, &mut Silent).unwrap();
     let mut timings = out.timings.clone();
     let w = Instant::now();
     let run = target_dir("bench-runs", size);
@@ -117,35 +122,34 @@ fn discover_one(size: &str) {
     result("discover", size, total);
 }
 
-/// Child: one command line, timed as a whole.
+/// Child: `validate` or `score` through the library, timed as a whole.
 fn command_one(what: &str, size: &str) {
+    use abm_segments::pipeline::{score, validate};
     let data = ensure_data(size);
     let run = target_dir("bench-runs", size);
-    let accounts = data.join("accounts.parquet");
-    let mut args: Vec<String> = vec!["abm-segments".into(), "-q".into(), what.into()];
-    let path = |p: PathBuf| p.display().to_string();
+    let config = config_for(&data);
+    let t = Instant::now();
     match what {
-        "validate" => args.extend([
-            "--accounts".into(),
-            path(accounts),
-            "--deals".into(),
-            path(data.join("deals.parquet")),
-        ]),
-        "score" => args.extend([
-            "--model".into(),
-            path(run.clone()),
-            "--accounts".into(),
-            path(accounts),
-            "--out".into(),
-            path(run.with_extension("scored.parquet")),
-            "--force".into(),
-        ]),
+        "validate" => {
+            let params = validate::ValidateParams {
+                window: validate::WindowChoice::Dates {
+                    from: None,
+                    to: None,
+                },
+                tiers_from: None,
+                tier_column: "current_tier".into(),
+                previous: None,
+            };
+            validate::validate(&config, &params, &mut Silent).unwrap();
+        }
+        "score" => {
+            let model = score::read_model(&run).unwrap();
+            let s = score::score(&config, &model, &mut Silent).unwrap();
+            score::write(s.scored, s.metadata, &run.with_extension("scored.parquet")).unwrap();
+        }
         _ => panic!("unknown command {what}"),
     }
-    let t = Instant::now();
-    let code = abm_segments::cmd::run(Cli::parse_from(&args)).unwrap();
     let secs = t.elapsed().as_secs_f64();
-    assert!(code <= 3, "{what} exited with {code}");
     result(what, size, secs);
 }
 

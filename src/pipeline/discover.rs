@@ -1,0 +1,588 @@
+//! `discover`: read, validate, segment and measure, then judge the current
+//! tiers; one function per stage.
+//!
+//! [`discover`] returns a [`Discovery`] (the finished [`Report`], the score
+//! model and the per-account table); [`render`] turns it into the run
+//! directory's files and [`write`] writes them. A caller that wants only the
+//! figures stops after [`discover`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::{Lap, Stopwatch};
+use crate::cluster::{cluster_with_progress, Clustering, Step};
+use crate::config::Config;
+use crate::dates::format_date;
+use crate::domain::OutcomeLabel;
+use crate::error::{Error, Location, Result};
+use crate::features::{encode, infer::InferOptions, FeatureColumn, FeatureMatrix, Skipped};
+use crate::io::contract::{Accounts, Deals};
+use crate::io::run_dir::{self, Files};
+use crate::io::Inputs;
+use crate::outcomes::{figures, group_deals, FigureOptions, OutcomeFigures};
+use crate::progress::Progress;
+use crate::recommend::explain::Explain;
+use crate::recommend::{Model, Recommendation};
+use crate::report::parquet::ScoredAccounts;
+use crate::report::{
+    self, ClusteringReport, DataQuality, FeatureUsed, Parameters, Report, RunInfo, Section,
+    SegmentReport,
+};
+use crate::stability::SegmentMatching;
+
+mod headlines;
+mod previous;
+mod sections;
+
+use previous::Previous;
+
+/// Everything a run found, before it is rendered.
+pub struct Discovery {
+    pub report: Report,
+    /// The fitted score model (`model.json`), when one could be fitted.
+    pub model: Option<Model>,
+    /// The per-account columns of `accounts_scored.parquet`.
+    pub scored: ScoredAccounts,
+    /// Wall time and memory per stage, in pipeline order (not part of the
+    /// report: outputs stay byte-identical between runs).
+    pub timings: Vec<Lap>,
+}
+
+/// A rendered run: the report and the files of its run directory.
+pub struct Rendered {
+    pub report: Report,
+    pub files: Files,
+    pub timings: Vec<Lap>,
+}
+
+fn rfc3339_now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Read, validate, segment and measure; the whole review as a [`Discovery`].
+pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discovery> {
+    let started_at = rfc3339_now();
+    let mut clock = Stopwatch::new();
+    let inputs = super::load(&config.input, progress)?;
+    clock.lap(progress, "read and validate");
+    progress.detail(&format!(
+        "{} accounts, {} deals kept, as of {}",
+        inputs.accounts.len(),
+        inputs.deals.len(),
+        format_date(inputs.deals.as_of)
+    ));
+    enough_accounts(config, &inputs.accounts)?;
+    let (features, skipped) = crate::features::infer(
+        &inputs.accounts.features,
+        &InferOptions {
+            kinds: &config.kinds,
+            list_separator: &config.list_separator,
+            file: &inputs.accounts.path,
+        },
+    )?;
+    clock.lap(progress, "features");
+    let matrix = encode(&features, inputs.accounts.len());
+    let weights = outcome_weights(&matrix, &inputs.deals);
+    clock.lap(progress, "encode");
+    let clustering = clusters(config, &features, &matrix, &weights, progress)?;
+    clock.lap(progress, "clustering (k selection and fit)");
+    progress.detail(&clustering.reason);
+    let found = Found {
+        config,
+        inputs,
+        features,
+        skipped,
+        clustering,
+        started_at,
+    };
+    found.measure(matrix, &weights, progress, clock)
+}
+
+/// Before feature inference: with too few accounts every feature looks constant.
+fn enough_accounts(config: &Config, accounts: &Accounts) -> Result<()> {
+    let n = accounts.len();
+    if n >= 2 * config.cluster.k_min {
+        return Ok(());
+    }
+    Err(Error::input(
+        format!(
+            "{n} account{} {} too few for {} segments: each segment needs at least two accounts",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" },
+            config.cluster.k_min
+        ),
+        Location::file(&accounts.path)
+            .column(&config.input.account_columns.id)
+            .value(&accounts.ids[0]),
+        format!(
+            "give at least {} accounts, or lower --k-min (or [clustering] k_min; the least is 2)",
+            2 * config.cluster.k_min
+        ),
+    ))
+}
+
+/// Per encoded column, how much it separates won from lost deals.
+fn outcome_weights(matrix: &FeatureMatrix, deals: &Deals) -> Vec<f64> {
+    let won: Vec<Option<bool>> = deals
+        .outcome
+        .iter()
+        .map(|o| match o {
+            OutcomeLabel::Won => Some(true),
+            OutcomeLabel::Lost => Some(false),
+            OutcomeLabel::Open => None,
+        })
+        .collect();
+    crate::features::encode::outcome_weights(&matrix.x, &deals.account, &won)
+}
+
+/// k-means on the outcome-weighted matrix, k chosen by silhouette.
+fn clusters(
+    config: &Config,
+    features: &[FeatureColumn],
+    matrix: &FeatureMatrix,
+    weights: &[f64],
+    progress: &mut dyn Progress,
+) -> Result<Clustering> {
+    // Clustering works on the weighted copy; the score model on the matrix
+    // as encoded. Broadcast along rows: the matrix is row-major.
+    let weighted = &matrix.x * &ndarray::Array1::from(weights.to_vec());
+    progress.begin(
+        &format!(
+            "clustering {} accounts on {} features ({} encoded columns), k = {}..={}",
+            matrix.x.nrows(),
+            features.len(),
+            matrix.columns.len(),
+            config.cluster.k_min,
+            config.cluster.k_max
+        ),
+        (config.cluster.k_max + 1 - config.cluster.k_min) as u64,
+    );
+    let clustering =
+        cluster_with_progress(weighted.view(), &config.cluster, &mut |step, steps| {
+            progress.set_steps(steps as u64);
+            progress.step(&match step {
+                Step::Fit(k) => format!("k = {k}: k-means and silhouette on the sample"),
+                Step::Refine(k) => format!("k = {k}: refining on all accounts"),
+            });
+        })?;
+    progress.finish();
+    Ok(clustering)
+}
+
+/// The run so far: inputs read, features inferred, accounts clustered.
+struct Found<'a> {
+    config: &'a Config,
+    inputs: Inputs,
+    features: Vec<FeatureColumn>,
+    skipped: Vec<Skipped>,
+    clustering: Clustering,
+    started_at: String,
+}
+
+/// Segments with their figures and ids (kept from `--previous` where it matches).
+struct Segments {
+    overall: OutcomeFigures,
+    segments: Vec<SegmentReport>,
+    ids: Vec<u32>,
+    previous: Option<Previous>,
+    matching: Option<SegmentMatching>,
+    /// Without lost deals, the sentence that says the ICP, fit score and
+    /// drivers were learned on "won within H days".
+    learned_on: Option<String>,
+}
+
+impl Found<'_> {
+    fn opts(&self) -> FigureOptions {
+        FigureOptions {
+            horizons: self.config.horizons.clone(),
+            confidence: self.config.confidence,
+        }
+    }
+
+    /// Outcomes, speed, the score model, the current tiers and the drivers.
+    fn measure(
+        self,
+        matrix: FeatureMatrix,
+        weights: &[f64],
+        progress: &mut dyn Progress,
+        mut clock: Stopwatch,
+    ) -> Result<Discovery> {
+        progress.begin("measuring outcomes and speed per segment", 2);
+        progress.step("outcomes per segment");
+        let mut segs = self.segments()?;
+        clock.lap(progress, "segment outcomes");
+        progress.step("speed: log-rank test between segments");
+        let speed = sections::speed(
+            &self.inputs.deals,
+            &self.clustering.labels,
+            &segs.segments,
+            &self.config.horizons,
+        );
+        progress.finish();
+        clock.lap(progress, "speed test");
+        let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &segs.overall);
+        let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
+        let mut rec = self.recommend(&matrix, weights, fit_deals, progress);
+        // The encoded matrix is the largest account-level table; nothing
+        // after the score model reads it.
+        let encoded_columns = matrix.columns.len();
+        drop(matrix);
+        if let Some(r) = &mut rec {
+            r.model.segments.ids = segs.ids.clone();
+        }
+        progress.begin("judging the current tiers and finding drivers", 2);
+        progress.step("current tiers");
+        clock.lap(progress, "ICP, score, tiers and holdout");
+        let in_icp = rec.as_ref().map(|r| r.scores.in_icp.as_slice());
+        let current_tiers = sections::current_tiers(
+            &self.inputs.accounts,
+            &self.inputs.deals,
+            &self.opts(),
+            in_icp,
+        );
+        progress.step("drivers of winning and of speed");
+        let correlations = match crate::correlations::analyse(
+            &self.features,
+            self.inputs.accounts.len(),
+            fit_deals,
+            &self.config.thresholds,
+        ) {
+            Some(c) => Section::Computed(c),
+            None => Section::not_computed("no closed deals"),
+        };
+        progress.finish();
+        segs.learned_on = learn_from.map(|(_, note)| note);
+        let mut report = self.report(&segs, rec.as_ref(), encoded_columns);
+        report.speed = speed;
+        report.correlations = correlations;
+        report.current_tiers = current_tiers;
+        self.finish(report, segs, rec, progress, clock)
+    }
+
+    /// Figures per segment, with ids and names kept from `--previous`.
+    fn segments(&self) -> Result<Segments> {
+        let (accounts, deals) = (&self.inputs.accounts, &self.inputs.deals);
+        let opts = self.opts();
+        let overall = {
+            let all: Vec<usize> = (0..deals.len()).collect();
+            figures(deals, &all, accounts.len() as u64, &opts)
+        };
+        let k = self.clustering.k;
+        let labels = &self.clustering.labels;
+        let seg_of: Vec<Option<usize>> = labels.iter().map(|&l| Some(l)).collect();
+        let seg_deals = group_deals(deals, &seg_of, k);
+        let mut seg_accounts = vec![0u64; k];
+        for &l in labels {
+            seg_accounts[l] += 1;
+        }
+        let distinctions = crate::segments::distinctions(&self.features, labels, k);
+        let previous = self
+            .config
+            .previous
+            .as_deref()
+            .map(Previous::load)
+            .transpose()?;
+        let matching = previous
+            .as_ref()
+            .map(|p| p.match_segments(&accounts.ids, labels, k));
+        let ids: Vec<u32> = matching
+            .as_ref()
+            .map_or_else(|| (1..=k as u32).collect(), |m| m.ids.clone());
+        let mut names: Vec<String> = (0..k)
+            .map(|s| {
+                matching
+                    .as_ref()
+                    .and_then(|m| m.names[s].clone())
+                    .unwrap_or_else(|| crate::segments::name(&distinctions[s], &self.features))
+            })
+            .collect();
+        crate::segments::make_names_unique(&mut names, &ids);
+        let segments = (0..k)
+            .zip(names)
+            .map(|(s, name)| {
+                let o = figures(deals, &seg_deals[s], seg_accounts[s], &opts);
+                let lift = match (o.win_rate, overall.win_rate) {
+                    (Some(w), Some(all)) if all > 0.0 => Some(w / all),
+                    _ => None,
+                };
+                SegmentReport {
+                    id: ids[s],
+                    name,
+                    share: seg_accounts[s] as f64 / accounts.len() as f64,
+                    outcomes: o,
+                    lift,
+                    distinguishing: distinctions[s].clone(),
+                }
+            })
+            .collect();
+        Ok(Segments {
+            overall,
+            segments,
+            ids,
+            previous,
+            matching,
+            learned_on: None,
+        })
+    }
+
+    /// ICP criteria, fit score, tiers and their out-of-time validation.
+    fn recommend(
+        &self,
+        matrix: &FeatureMatrix,
+        weights: &[f64],
+        deals: &Deals,
+        progress: &mut dyn Progress,
+    ) -> Option<Recommendation> {
+        progress.begin(
+            "fitting ICP criteria, fit scores and tiers, validating on the last full quarter",
+            1,
+        );
+        progress.step("fit score, criteria, tier thresholds and out-of-time validation");
+        let opts = self.opts();
+        let rec = crate::recommend::recommend(
+            &self.features,
+            matrix,
+            deals,
+            &crate::recommend::Context {
+                labels: &self.clustering.labels,
+                centroids: &self.clustering.centroids,
+                column_weights: weights,
+                opts: &opts,
+                sizes: &self.config.tier_sizes,
+                rules: &self.config.rules,
+                account_id_column: &self.config.input.account_columns.id,
+                accounts_sha256: &self.inputs.accounts.file.sha256,
+            },
+        );
+        progress.finish();
+        rec
+    }
+
+    /// The report with every section this run computes in one place;
+    /// speed, correlations and current tiers are filled in by the caller.
+    fn report(
+        &self,
+        segs: &Segments,
+        rec: Option<&Recommendation>,
+        encoded_columns: usize,
+    ) -> Report {
+        let no_model = sections::no_model_reason(&segs.overall);
+        Report {
+            schema_version: report::SCHEMA_VERSION,
+            run: self.run_info(),
+            headlines: vec![],
+            data_quality: self.data_quality(&segs.overall, encoded_columns),
+            clustering: self.clustering_report(),
+            segments: segs.segments.clone(),
+            speed: Section::not_computed(""),
+            correlations: Section::not_computed(""),
+            icp: rec.map_or_else(
+                || Section::not_computed(no_model.clone()),
+                |r| Section::Computed(r.icp.clone()),
+            ),
+            tiers: rec.map_or_else(
+                || Section::not_computed(no_model.clone()),
+                |r| Section::Computed(r.tiers.clone()),
+            ),
+            current_tiers: Section::not_computed(""),
+            stability: Section::not_computed("no --previous run given"),
+            drift: Section::not_computed("no --previous run given"),
+        }
+    }
+
+    fn run_info(&self) -> RunInfo {
+        let config = self.config;
+        RunInfo {
+            tool: "abm-segments",
+            tool_version: env!("CARGO_PKG_VERSION"),
+            started_at: self.started_at.clone(),
+            finished_at: String::new(),
+            as_of: format_date(self.inputs.deals.as_of),
+            seed: config.cluster.seed,
+            parameters: Parameters {
+                k_min: config.cluster.k_min,
+                k_max: config.cluster.k_max,
+                n_runs: config.cluster.n_runs,
+                fit_sample: config.cluster.fit_sample,
+                silhouette_sample: config.cluster.silhouette_sample,
+                min_segment_share: config.cluster.min_segment_share,
+                min_segment_accounts: config.cluster.min_segment_accounts,
+                horizons_days: config.horizons.clone(),
+                confidence: config.confidence,
+                config_file: config.config_file.as_ref().map(|p| p.display().to_string()),
+            },
+            inputs: BTreeMap::from([
+                ("accounts", self.inputs.accounts.file.clone()),
+                ("deals", self.inputs.deals.file.clone()),
+            ]),
+        }
+    }
+
+    fn data_quality(&self, overall: &OutcomeFigures, encoded_columns: usize) -> DataQuality {
+        let Inputs {
+            accounts,
+            deals,
+            drops,
+            deals_read,
+        } = &self.inputs;
+        let mut deals_with_account = vec![false; accounts.len()];
+        for &a in &deals.account {
+            deals_with_account[a as usize] = true;
+        }
+        DataQuality {
+            accounts_read: accounts.file.rows,
+            deals_read: *deals_read,
+            deals_used: deals.len() as u64,
+            deals_dropped: drops.deals_dropped.clone(),
+            deals_reopened_at_as_of: drops.deals_reopened_at_as_of,
+            deals_lost_as_stale: drops.deals_lost_as_stale,
+            accounts_without_deals: deals_with_account.iter().filter(|&&d| !d).count() as u64,
+            features_used: self
+                .features
+                .iter()
+                .map(|f| FeatureUsed {
+                    name: f.spec.name.clone(),
+                    kind: f.spec.kind(),
+                    nulls: f.spec.nulls,
+                    null_share: f.spec.nulls as f64 / accounts.len() as f64,
+                    transform: f.spec.transform.clone(),
+                })
+                .collect(),
+            features_skipped: self.skipped.clone(),
+            encoded_columns,
+            warnings: sections::data_warnings(drops, deals, overall),
+        }
+    }
+
+    fn clustering_report(&self) -> ClusteringReport {
+        let (c, p) = (&self.clustering, &self.config.cluster);
+        ClusteringReport {
+            method: "k-means (linfa), k-means++ init; k by silhouette on a seeded sample",
+            k_considered: c.candidates.iter().map(|c| c.k).collect(),
+            candidates: c.candidates.clone(),
+            k_chosen: c.k,
+            reason: c.reason.clone(),
+            seed: p.seed,
+            n_runs: p.n_runs,
+            fit_sample: c.fit_sample,
+            silhouette_sample: c.silhouette_sample,
+        }
+    }
+
+    /// Compare with `--previous`, write the headlines and warnings, and
+    /// build the per-account table.
+    fn finish(
+        self,
+        mut report: Report,
+        segs: Segments,
+        mut rec: Option<Recommendation>,
+        progress: &mut dyn Progress,
+        mut clock: Stopwatch,
+    ) -> Result<Discovery> {
+        let Found {
+            inputs,
+            features,
+            clustering,
+            ..
+        } = self;
+        // Every deal-level figure is in the report now.
+        drop(inputs.deals);
+        let accounts = inputs.accounts;
+        if let (Some(p), Some(m)) = (&segs.previous, segs.matching) {
+            let (stability, drift) = p.compare(m, &report, &accounts, &features, rec.as_ref())?;
+            report.stability = Section::Computed(stability);
+            report.drift = drift;
+        }
+        clock.lap(
+            progress,
+            "correlations, current tiers, comparison with --previous",
+        );
+        report
+            .data_quality
+            .warnings
+            .extend(sections::not_computed_warnings(&report));
+        report.headlines = headlines::headlines(&report, &segs.overall);
+        if let Some(note) = &segs.learned_on {
+            report.headlines.push(note.clone());
+            report.data_quality.warnings.push(note.clone());
+        }
+        report.run.finished_at = rfc3339_now();
+        let explain = rec
+            .as_mut()
+            .map(|r| Explain::take(&r.model, &features, &mut r.scores));
+        let n = accounts.len();
+        let scored = ScoredAccounts {
+            segment: clustering.labels.iter().map(|&l| segs.ids[l]).collect(),
+            fit_score: match &rec {
+                Some(r) => r
+                    .scores
+                    .probability
+                    .iter()
+                    .map(|p| Some(100.0 * p))
+                    .collect(),
+                None => vec![None; n],
+            },
+            recommended_tier: match &rec {
+                Some(r) => r.scores.tier.clone(),
+                None => vec![None; n],
+            },
+            in_icp: rec.as_ref().map(|r| r.scores.in_icp.clone()),
+            expected_value: rec.as_ref().map(|r| r.scores.expected_value.clone()),
+            explain,
+            current_tier: accounts.tier.unwrap_or_else(|| vec![None; n]),
+            account_id: accounts.ids,
+        };
+        Ok(Discovery {
+            report,
+            model: rec.map(|r| r.model),
+            scored,
+            timings: clock.laps,
+        })
+    }
+}
+
+/// The run directory's files: `report.json`, `report.md`, `report.html`,
+/// the Parquet tables and `model.json`.
+pub fn render(d: Discovery, progress: &mut dyn Progress) -> Result<Rendered> {
+    let mut clock = Stopwatch {
+        last: std::time::Instant::now(),
+        laps: d.timings,
+    };
+    let report = d.report;
+    let mut files: Files = vec![
+        ("report.json", report::json::render(&report)?),
+        ("report.md", report::markdown::render(&report).into_bytes()),
+        ("report.html", report::html::render(&report).into_bytes()),
+        ("segments.parquet", report::parquet::segments(&report)?),
+        (
+            "accounts_scored.parquet",
+            report::parquet::accounts_scored(d.scored, report::parquet::run_metadata(&report))?,
+        ),
+        (
+            "correlations.parquet",
+            report::parquet::correlations(&report)?,
+        ),
+    ];
+    if let Some(model) = &d.model {
+        let mut json = serde_json::to_vec_pretty(model)
+            .map_err(|e| Error::Internal(format!("serialising model.json: {e}")))?;
+        json.push(b'\n');
+        files.push(("model.json", json));
+    }
+    clock.lap(progress, "render reports");
+    Ok(Rendered {
+        report,
+        files,
+        timings: clock.laps,
+    })
+}
+
+/// Fail early, before the long work, when the run directory cannot be written.
+pub fn preflight(out: &Path, force: bool) -> Result<()> {
+    run_dir::preflight(out, force)
+}
+
+/// Write the run directory atomically (replacing it only with `force`).
+pub fn write(out: &Path, files: &Files, force: bool) -> Result<()> {
+    run_dir::write_atomic(out, files, force, run_dir::Fault::from_env())
+}

@@ -1,0 +1,170 @@
+//! Sections of the discover report built from finished figures: speed
+//! ranking, current tiers, warnings.
+
+use crate::domain::OutcomeLabel;
+use crate::io::contract::{Accounts, Deals, Drops};
+use crate::outcomes::{FigureOptions, OutcomeFigures};
+use crate::report::{RankedSegment, Report, Section, SegmentReport, SpeedReport};
+use crate::stats::conversion::Interval;
+use crate::stats::survival::logrank_test;
+
+/// Why the ICP and tiers could not be fitted.
+pub(super) fn no_model_reason(overall: &OutcomeFigures) -> String {
+    if overall.lost == 0 {
+        format!(
+            "every closed deal is won ({}): with no lost deal there is nothing to tell winners from losers",
+            overall.won
+        )
+    } else if overall.won == 0 {
+        format!(
+            "every closed deal is lost ({}): with no won deal there is nothing to tell winners from losers",
+            overall.lost
+        )
+    } else {
+        "the score model could not be fitted (too few closed deals, or data that separates winners from losers perfectly)".into()
+    }
+}
+
+/// One warning per section a degenerate input left uncomputed, with the reason.
+pub(super) fn not_computed_warnings(r: &Report) -> Vec<String> {
+    fn reason<T>(s: &Section<T>) -> Option<&str> {
+        match s {
+            Section::NotComputed { reason, .. } => Some(reason),
+            Section::Computed(_) => None,
+        }
+    }
+    [
+        ("speed", reason(&r.speed)),
+        ("correlations", reason(&r.correlations)),
+        ("icp", reason(&r.icp)),
+        ("tiers", reason(&r.tiers)),
+        ("current_tiers", reason(&r.current_tiers)),
+    ]
+    .into_iter()
+    .filter_map(|(name, why)| why.map(|w| format!("{name}: not computed — {w}")))
+    .collect()
+}
+
+pub(super) fn data_warnings(drops: &Drops, deals: &Deals, overall: &OutcomeFigures) -> Vec<String> {
+    let mut w = Vec::new();
+    let dropped: u64 = drops.deals_dropped.values().sum();
+    if dropped > 0 {
+        w.push(format!(
+            "{dropped} deals were dropped ({}); see deals_dropped",
+            drops
+                .deals_dropped
+                .iter()
+                .map(|(k, v)| format!("{v} {}", k.key().replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if deals.outcome.iter().all(|o| *o != OutcomeLabel::Open) {
+        w.push("no open deals: time to win is measured on closed deals only".into());
+    }
+    if overall.lost == 0 {
+        w.push(format!(
+            "every closed deal is won ({} won, no lost deal): win rates are all 100% and cannot rank segments or criteria",
+            overall.won
+        ));
+    } else if overall.won == 0 {
+        w.push(format!(
+            "every closed deal is lost ({} lost, no won deal): win rates are all 0% and there is no time to win",
+            overall.lost
+        ));
+    }
+    w
+}
+
+pub(super) fn speed(
+    deals: &Deals,
+    labels: &[usize],
+    segments: &[SegmentReport],
+    horizons: &[u32],
+) -> Section<SpeedReport> {
+    let durations: Vec<f64> = (0..deals.len()).map(|i| deals.duration(i)).collect();
+    let won: Vec<bool> = deals
+        .outcome
+        .iter()
+        .map(|o| *o == OutcomeLabel::Won)
+        .collect();
+    let groups: Vec<u32> = deals
+        .account
+        .iter()
+        .map(|&a| labels[a as usize] as u32)
+        .collect();
+    let Some(test) = logrank_test(&durations, &won, &groups) else {
+        return Section::not_computed(
+            "the log-rank test needs at least two segments with won deals",
+        );
+    };
+    let horizon = if horizons.contains(&90) {
+        90
+    } else {
+        horizons[horizons.len() / 2]
+    };
+    let mut points: Vec<(u32, f64, Option<Interval>)> = segments
+        .iter()
+        .filter_map(|s| {
+            s.outcomes
+                .time_to_win
+                .horizons
+                .iter()
+                .find(|h| h.days == horizon)
+                .map(|h| (s.id, h.probability, h.interval))
+        })
+        .collect();
+    points.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let overlaps = |a: Option<Interval>, b: Option<Interval>| match (a, b) {
+        (Some(a), Some(b)) => a.lo <= b.hi && b.lo <= a.hi,
+        _ => true,
+    };
+    let ranking = points
+        .iter()
+        .enumerate()
+        .map(|(r, &(id, p, iv))| RankedSegment {
+            segment: id,
+            rank: r + 1,
+            probability: p,
+            interval: iv,
+            not_distinguishable_from: points
+                .iter()
+                .filter(|o| o.0 != id && overlaps(iv, o.2))
+                .map(|o| o.0)
+                .collect(),
+        })
+        .collect();
+    Section::Computed(SpeedReport {
+        test:
+            "log-rank test on the cause-specific hazard of winning (losses and open deals censored)"
+                .into(),
+        statistic: test.statistic,
+        df: test.df as f64,
+        p_value: test.p_value,
+        ranking_horizon_days: horizon,
+        ranking,
+    })
+}
+
+pub(super) fn current_tiers(
+    accounts: &Accounts,
+    deals: &Deals,
+    opts: &FigureOptions,
+    in_icp: Option<&[bool]>,
+) -> Section<crate::verdict::CurrentTiers> {
+    let Some(tier) = &accounts.tier else {
+        return Section::not_computed("the accounts have no tier column");
+    };
+    let range = crate::verdict::DayRange {
+        from: deals.first_created(),
+        to: deals.as_of,
+    };
+    Section::Computed(crate::verdict::current_tiers(
+        tier,
+        deals,
+        range,
+        "all deals",
+        opts,
+        in_icp,
+    ))
+}
