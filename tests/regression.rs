@@ -291,6 +291,12 @@ fn a_funnel_that_never_marks_a_deal_lost_still_gets_an_icp() {
         .find(|h| h.contains("won within 90 days"))
         .unwrap_or_else(|| panic!("no headline says what was learned on: {}", r["headlines"]));
     assert!(note.starts_with("No deal is marked lost"), "{note}");
+    // The old warning that nothing can be ranked contradicts the note.
+    for text in [&r["headlines"], &r["data_quality"]["warnings"]] {
+        let text = text.to_string();
+        assert!(!text.contains("cannot rank"), "{text}");
+        assert!(!text.contains("every closed deal is won"), "{text}");
+    }
     let icp = &r["icp"];
     assert!(icp["qualifying"].is_array(), "ICP not computed: {icp}");
     assert!(

@@ -371,7 +371,7 @@ impl Found<'_> {
             schema_version: report::SCHEMA_VERSION,
             run: self.run_info(),
             headlines: vec![],
-            data_quality: self.data_quality(&segs.overall, encoded_columns),
+            data_quality: self.data_quality(segs, encoded_columns),
             clustering: self.clustering_report(),
             segments: segs.segments.clone(),
             speed: Section::not_computed(""),
@@ -418,7 +418,7 @@ impl Found<'_> {
         }
     }
 
-    fn data_quality(&self, overall: &OutcomeFigures, encoded_columns: usize) -> DataQuality {
+    fn data_quality(&self, segs: &Segments, encoded_columns: usize) -> DataQuality {
         let Inputs {
             accounts,
             deals,
@@ -450,7 +450,12 @@ impl Found<'_> {
                 .collect(),
             features_skipped: self.skipped.clone(),
             encoded_columns,
-            warnings: sections::data_warnings(drops, deals, overall),
+            warnings: sections::data_warnings(
+                drops,
+                deals,
+                &segs.overall,
+                segs.learned_on.is_some(),
+            ),
         }
     }
 
