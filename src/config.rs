@@ -53,6 +53,9 @@ pub struct DealsSection {
     pub outcomes: BTreeMap<String, OutcomeLabel>,
     /// CSV field separator (default `,`).
     pub csv_separator: Option<String>,
+    /// An open deal older than this many days at the as-of date counts as
+    /// lost at creation + this many days (for CRMs that leave dead deals open).
+    pub stale_after_days: Option<u32>,
 }
 
 /// `[clustering]`.
@@ -431,6 +434,7 @@ fn input_spec(
         deals_csv_separator: separator(de.csv_separator.as_deref(), "deals.csv_separator")?,
         outcomes,
         drops,
+        stale_after_days: de.stale_after_days,
         as_of: o.as_of,
     })
 }

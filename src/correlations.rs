@@ -655,7 +655,12 @@ fn judge_level(l: &mut LevelAssociation, th: &Thresholds, next_q: &mut impl FnMu
 
 fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f64) -> Drivers {
     let mut found = Found::default();
-    for l in levels {
+    // The folded `other` level is tested (its accounts are evidence) but is
+    // no driver: nobody can act on it.
+    for l in levels
+        .iter()
+        .filter(|l| l.level != crate::features::infer::OTHER)
+    {
         found.level(l, overall);
     }
     for f in feats.iter().filter(|f| f.kind == FeatureKind::Numeric) {

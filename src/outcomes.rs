@@ -60,7 +60,9 @@ pub struct TimeToWin {
     pub eventual_win_probability: Option<f64>,
 }
 
-/// Sales velocity: value won per day of sales cycle, with its factors.
+/// Sales velocity: value won per account per quarter, with its factors.
+/// Unlike value per day of sales cycle, it does not grow with the size of
+/// the group or with how many years of deals are read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Velocity {
     /// Closed deals (won + lost).
@@ -68,10 +70,34 @@ pub struct Velocity {
     pub win_rate: Option<f64>,
     /// Mean amount of won deals, in currency units.
     pub avg_won_amount: Option<f64>,
-    /// Mean days from creation to win, over won deals.
+    /// Mean days from creation to win, over won deals (for reference; not a factor).
     pub avg_cycle_days: Option<f64>,
-    /// closed_deals × win_rate × avg_won_amount / avg_cycle_days, currency units per day.
-    pub value_per_day: Option<f64>,
+    /// Deals created per account of the group per quarter (91.3 days) of
+    /// the window from the first deal created to the as-of date.
+    pub deals_per_account_per_quarter: Option<f64>,
+    /// P(win ≤ 90 days), the Aalen–Johansen cumulative incidence (0–1).
+    pub win_probability_90d: Option<f64>,
+    /// deals_per_account_per_quarter × win_probability_90d × avg_won_amount,
+    /// currency units per account per quarter.
+    pub value_per_account_per_quarter: Option<f64>,
+}
+
+/// Days in a quarter, on average.
+pub const QUARTER_DAYS: f64 = 365.25 / 4.0;
+
+/// Velocity's horizon: a win counts when it comes within this many days.
+pub const VELOCITY_HORIZON_DAYS: f64 = 90.0;
+
+/// Deals per account per quarter of the window from `first` to `as_of`
+/// (days, inclusive); `None` without accounts.
+pub fn deals_per_account_per_quarter(
+    deals: u64,
+    accounts: u64,
+    first: i32,
+    as_of: i32,
+) -> Option<f64> {
+    let quarters = f64::from((as_of - first).max(0) + 1) / QUARTER_DAYS;
+    (accounts > 0).then(|| deals as f64 / accounts as f64 / quarters)
 }
 
 /// Everything reported about a group of deals.
@@ -167,11 +193,19 @@ pub fn figures(
     let clustered = clustered_rate(deals, idx);
     let avg_won_amount = (won_amounts > 0).then(|| won_value / won_amounts as f64);
     let avg_cycle_days = (won > 0).then(|| won_days_sum / won as f64);
-    let value_per_day = match (win_rate, avg_won_amount, avg_cycle_days) {
-        (Some(w), Some(a), Some(c)) => Some(closed as f64 * w * a / c.max(1.0)),
+    let cif = (!idx.is_empty()).then(|| aalen_johansen_counts(&by_day));
+    let win_probability_90d = cif.as_ref().map(|c| c.at(VELOCITY_HORIZON_DAYS).estimate);
+    let per_quarter = deals_per_account_per_quarter(
+        idx.len() as u64,
+        accounts,
+        deals.first_created(),
+        deals.as_of,
+    );
+    let value_per_account_per_quarter = match (per_quarter, win_probability_90d, avg_won_amount) {
+        (Some(d), Some(p), Some(a)) => Some(d * p * a),
         _ => None,
     };
-    let time_to_win = time_to_win(deals, idx, &by_day, opts);
+    let time_to_win = time_to_win(cif.as_ref(), deals, idx, opts);
     OutcomeFigures {
         accounts,
         deals: idx.len() as u64,
@@ -192,28 +226,30 @@ pub fn figures(
             win_rate,
             avg_won_amount,
             avg_cycle_days,
-            value_per_day,
+            deals_per_account_per_quarter: per_quarter,
+            win_probability_90d,
+            value_per_account_per_quarter,
         },
     }
 }
 
-/// P(won within each horizon) with account-clustered intervals, and the
-/// curve, of the deals `idx` whose per-day counts are `by_day`.
+/// P(won within each horizon) with account-clustered intervals, the curve,
+/// the median and the eventual win probability of the deals `idx`, from
+/// their cumulative incidence `cif` (`None`: no deals).
 fn time_to_win(
+    cif: Option<&CumulativeIncidence>,
     deals: &Deals,
     idx: &[usize],
-    by_day: &[TimeCounts],
     opts: &FigureOptions,
 ) -> TimeToWin {
-    if idx.is_empty() {
+    let Some(cif) = cif else {
         return TimeToWin {
             horizons: vec![],
             curve: vec![],
             median_days_to_win: None,
             eventual_win_probability: None,
         };
-    }
-    let cif = aalen_johansen_counts(by_day);
+    };
     let t: Vec<f64> = idx.iter().map(|&i| deals.duration(i)).collect();
     let o: Vec<Outcome> = idx.iter().map(|&i| outcome(deals.outcome[i])).collect();
     let a: Vec<u32> = idx.iter().map(|&i| deals.account[i]).collect();
@@ -222,7 +258,7 @@ fn time_to_win(
         .iter()
         .map(|&h| {
             let p = cif.at(f64::from(h));
-            let c = clustered_point(&cif, &t, &o, &a, f64::from(h), opts.confidence);
+            let c = clustered_point(cif, &t, &o, &a, f64::from(h), opts.confidence);
             HorizonPoint {
                 days: h,
                 probability: p.estimate,
@@ -234,7 +270,7 @@ fn time_to_win(
         .collect();
     TimeToWin {
         horizons,
-        curve: curve(&cif),
+        curve: curve(cif),
         median_days_to_win: cif.median_time(),
         eventual_win_probability: Some(cif.at(f64::MAX).estimate),
     }
@@ -302,6 +338,68 @@ pub fn curve(cif: &CumulativeIncidence) -> Vec<CurvePoint> {
     steps
 }
 
+/// Days within which a deal counts as won when no deal is ever marked lost
+/// (see [`won_within`]); the horizon segments are ranked on.
+pub const WON_WITHIN_DAYS: u32 = 90;
+
+/// The deals relabelled as "won within `h` days", among deals that have had
+/// `h` days to close by the as-of date: a deal won within `h` days is won,
+/// any other is lost at creation + `h` days. Deals younger than `h` days are
+/// left out. For funnels that never mark a deal lost, where won / closed is
+/// 100% everywhere but P(win ≤ h days) still tells accounts apart.
+pub fn won_within(deals: &Deals, h: u32) -> Deals {
+    let h = h as i32;
+    let mut out = Deals {
+        account: vec![],
+        created: vec![],
+        closed: vec![],
+        outcome: vec![],
+        amount: vec![],
+        as_of: deals.as_of,
+        file: deals.file.clone(),
+    };
+    for i in (0..deals.len()).filter(|&i| deals.as_of - deals.created[i] >= h) {
+        let won = deals.outcome[i] == OutcomeLabel::Won && deals.days(i) as i32 <= h;
+        out.account.push(deals.account[i]);
+        out.created.push(deals.created[i]);
+        out.closed.push(if won {
+            deals.closed[i]
+        } else {
+            deals.created[i] + h
+        });
+        out.outcome.push(if won {
+            OutcomeLabel::Won
+        } else {
+            OutcomeLabel::Lost
+        });
+        out.amount.push(deals.amount[i]);
+    }
+    out
+}
+
+/// The deals the ICP, fit score and drivers learn from: `None` (all deals
+/// as they are) unless some deals are won and open but none lost; then
+/// [`won_within`] [`WON_WITHIN_DAYS`] days, with a sentence that says so.
+pub fn deals_to_learn_from(deals: &Deals, overall: &OutcomeFigures) -> Option<(Deals, String)> {
+    if overall.lost > 0 || overall.won == 0 || overall.open == 0 {
+        return None;
+    }
+    let relabelled = won_within(deals, WON_WITHIN_DAYS);
+    let won = relabelled
+        .outcome
+        .iter()
+        .filter(|o| **o == OutcomeLabel::Won)
+        .count();
+    let note = format!(
+        "No deal is marked lost, so the ICP, fit score and drivers are learned on \
+         \"won within {WON_WITHIN_DAYS} days\": {won} of the {} deals created at least \
+         {WON_WITHIN_DAYS} days before the as-of date (the rest count as lost; \
+         [deals] stale_after_days sets when an open deal counts as lost).",
+        relabelled.len()
+    );
+    Some((relabelled, note))
+}
+
 /// Deal indices per group, given a group per account (`None`: in no group).
 pub fn group_deals(
     deals: &Deals,
@@ -349,6 +447,53 @@ mod tests {
             &[point(0, 0.0), point(1, 0.2), point(2, 0.4), point(5, 0.8)],
             &curve(&c),
         );
+    }
+
+    /// Worked by hand, as of day 200: deal 0 (created day 0, won day 30) is
+    /// won within 90 days; deal 1 (created 10, won day 150) is lost at day
+    /// 100; deal 2 (created 50, open) is lost at 140; deal 3 (created 150,
+    /// open) has had only 50 days and is left out.
+    #[test]
+    fn won_within_relabels_late_wins_and_old_open_deals_as_lost() {
+        let deals = Deals {
+            account: vec![0, 1, 2, 3],
+            created: vec![0, 10, 50, 150],
+            closed: vec![30, 150, 200, 200],
+            outcome: vec![
+                OutcomeLabel::Won,
+                OutcomeLabel::Won,
+                OutcomeLabel::Open,
+                OutcomeLabel::Open,
+            ],
+            amount: vec![1.0; 4],
+            as_of: 200,
+            file: crate::io::read::InputFile {
+                path: "deals".into(),
+                format: crate::io::read::Format::Parquet,
+                rows: 4,
+                sha256: String::new(),
+                bytes: 0,
+            },
+        };
+        let r = won_within(&deals, 90);
+        assert_eq!(r.account, vec![0, 1, 2]);
+        assert_eq!(
+            r.outcome,
+            vec![OutcomeLabel::Won, OutcomeLabel::Lost, OutcomeLabel::Lost]
+        );
+        assert_eq!(r.closed, vec![30, 100, 140]);
+    }
+
+    /// Worked by hand: 120 deals for 10 accounts over 1461 days (four
+    /// years, 16 quarters of 91.3125 days) is 0.75 deals per account per
+    /// quarter; a window of one day is 1/91.3125 of a quarter.
+    #[test]
+    fn deals_per_account_per_quarter_divides_by_accounts_and_quarters() {
+        let v = deals_per_account_per_quarter(120, 10, 0, 1460).unwrap();
+        assert!((v - 0.75).abs() < 1e-12, "{v}");
+        let one_day = deals_per_account_per_quarter(1, 1, 5, 5).unwrap();
+        assert!((one_day - QUARTER_DAYS).abs() < 1e-12);
+        assert_eq!(deals_per_account_per_quarter(3, 0, 0, 10), None);
     }
 
     #[test]

@@ -138,6 +138,54 @@ pub fn read_run(path: &Path, tier_column: &str) -> Result<HashMap<String, Scored
     Ok(out)
 }
 
+/// The fit score where each recommended tier starts in a run: the lowest
+/// score among its Tier 1, 2 and 3 accounts (tiers are cut from the ranking
+/// by fit score, so this is the run's threshold as its accounts show it).
+pub fn tier_starts(rows: &HashMap<String, ScoredRow>) -> [Option<f64>; 3] {
+    let mut starts = [None; 3];
+    for r in rows.values() {
+        if let (Some(t @ 1..=3), Some(f)) = (r.recommended_tier, r.fit_score) {
+            let s: &mut Option<f64> = &mut starts[t as usize - 1];
+            *s = Some(s.map_or(f, |x: f64| x.min(f)));
+        }
+    }
+    starts
+}
+
+/// The tier starts of the previous and of this run.
+pub type StartsBeforeNow = ([Option<f64>; 3], [Option<f64>; 3]);
+
+/// "Tier 2 now starts at 61.8, was 63.0", when a move from tier `from` to
+/// `to` is not explained by the fit score's direction: up with a lower (or
+/// the same) score, down with a higher one. The tier named is the one the
+/// account entered (moving up) or fell out of (moving down).
+fn threshold_text(
+    from: Option<u8>,
+    to: Option<u8>,
+    scores: (Option<f64>, Option<f64>),
+    starts: &StartsBeforeNow,
+) -> Option<String> {
+    let (Some(x), Some(y)) = (from, to) else {
+        return None;
+    };
+    let delta = match scores {
+        (Some(a), Some(b)) => b - a,
+        _ => 0.0,
+    };
+    let tier = match y.cmp(&x) {
+        std::cmp::Ordering::Less if delta <= 0.0 => y,
+        std::cmp::Ordering::Greater if delta >= 0.0 => x,
+        _ => return None,
+    };
+    let i = tier as usize - 1;
+    match (starts.0[i], starts.1[i]) {
+        (Some(was), Some(now)) if (was - now).abs() >= 0.05 => {
+            Some(format!("Tier {tier} now starts at {now:.1}, was {was:.1}"))
+        }
+        _ => None,
+    }
+}
+
 /// An optional column of a run's table cast to `dtype`, all null where the
 /// run has no such column.
 fn optional<T: Clone>(
@@ -155,7 +203,12 @@ fn optional<T: Clone>(
 }
 
 /// Why an account's tier changed, from what the two runs recorded.
-fn why(before: Option<&ScoredRow>, now: Option<&ScoredRow>, column: &str) -> String {
+fn why(
+    before: Option<&ScoredRow>,
+    now: Option<&ScoredRow>,
+    column: &str,
+    starts: Option<&StartsBeforeNow>,
+) -> String {
     if column != "recommended_tier" {
         return "the tier column changed between runs".into();
     }
@@ -171,6 +224,12 @@ fn why(before: Option<&ScoredRow>, now: Option<&ScoredRow>, column: &str) -> Str
             if (x - y).abs() >= 0.05 {
                 parts.push(format!("fit score {x:.1} → {y:.1}"));
             }
+        }
+        let tiers = (b.recommended_tier, n.recommended_tier);
+        if let Some(t) =
+            starts.and_then(|st| threshold_text(tiers.0, tiers.1, (b.fit_score, n.fit_score), st))
+        {
+            parts.push(t);
         }
     }
     if parts.is_empty() {
@@ -198,6 +257,7 @@ pub fn movement(
         moves: vec![],
     };
     let mut moves = Vec::new();
+    let starts = now_rows.map(|r| (tier_starts(before), tier_starts(r)));
     for (id, &t) in ids.iter().zip(now) {
         let b_row = before.get(id);
         let b = b_row.and_then(|r| r.tier(column));
@@ -230,7 +290,12 @@ pub fn movement(
             to: t,
             reason: format!(
                 "{what}: {}",
-                why(b_row, now_rows.and_then(|r| r.get(id)), column)
+                why(
+                    b_row,
+                    now_rows.and_then(|r| r.get(id)),
+                    column,
+                    starts.as_ref()
+                )
             ),
         });
     }
@@ -507,4 +572,62 @@ pub fn tier_stability(
             Some(now_rows),
         )?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(tier: Option<u8>, fit: f64) -> ScoredRow {
+        ScoredRow {
+            current_tier: None,
+            recommended_tier: tier,
+            fit_score: Some(fit),
+            in_icp: Some(true),
+            segment: Some(1),
+        }
+    }
+
+    /// Account b moves up from Tier 3 to Tier 2 while its fit score falls
+    /// from 62.5 to 62.1: Tier 2 started at 63.0 (account a) and now starts
+    /// at 61.8 (account a again), and the reason says so. Account c moves
+    /// up with a higher score: the score explains it, no threshold is named.
+    #[test]
+    fn a_move_against_the_score_names_the_moved_threshold() {
+        let before: HashMap<String, ScoredRow> = [
+            ("a".to_string(), row(Some(2), 63.0)),
+            ("b".to_string(), row(Some(3), 62.5)),
+            ("c".to_string(), row(Some(3), 50.0)),
+            ("d".to_string(), row(Some(1), 90.0)),
+        ]
+        .into();
+        let now: HashMap<String, ScoredRow> = [
+            ("a".to_string(), row(Some(2), 61.8)),
+            ("b".to_string(), row(Some(2), 62.1)),
+            ("c".to_string(), row(Some(2), 70.0)),
+            ("d".to_string(), row(Some(1), 90.0)),
+        ]
+        .into();
+        assert_eq!(tier_starts(&now), [Some(90.0), Some(61.8), None]);
+        let ids: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+        let tiers: Vec<Option<u8>> = ids.iter().map(|i| now[i].recommended_tier).collect();
+        let m = movement(
+            Path::new("prev"),
+            &before,
+            "recommended_tier",
+            &ids,
+            &tiers,
+            Some(&now),
+        )
+        .unwrap();
+        assert_eq!(m.up, 2);
+        assert_eq!(
+            m.moves[0].reason,
+            "moved up from Tier 3 to Tier 2: fit score 62.5 → 62.1; Tier 2 now starts at 61.8, was 63.0"
+        );
+        assert_eq!(
+            m.moves[1].reason,
+            "moved up from Tier 3 to Tier 2: fit score 50.0 → 70.0"
+        );
+    }
 }

@@ -539,7 +539,9 @@ mod tests {
                 win_rate: None,
                 avg_won_amount: None,
                 avg_cycle_days: None,
-                value_per_day: None,
+                deals_per_account_per_quarter: None,
+                win_probability_90d: None,
+                value_per_account_per_quarter: None,
             },
         }
     }

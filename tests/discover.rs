@@ -316,7 +316,6 @@ fn the_sample_tiers_are_inverted_and_fail_on_inversion_exits_3() {
         "in/deals.parquet",
         "--out",
         "run",
-        "-q",
         "--fail-on-inversion",
     ]);
     assert_eq!(

@@ -775,3 +775,47 @@ fn a_config_that_is_not_toml_is_rejected_with_its_line() {
     );
     assert_rejected(&wd, &out, "config.toml, line 2", None, None);
 }
+
+/// Issue 17: a tier column of 1/2/3 with nulls, as pandas writes it
+/// (`float64`), holds tiers 1–3; another float is still an error naming it.
+#[test]
+fn tiers_written_by_pandas_as_floats_are_read() {
+    let wd = Workdir::new("float-tiers");
+    let n = 40;
+    let write = |tier_of: &dyn Fn(usize) -> Option<f64>| {
+        let ids: Vec<String> = (0..n).map(|i| format!("a{i:03}")).collect();
+        let industry: Vec<&str> = (0..n).map(|i| INDUSTRIES[i % 4]).collect();
+        let employees: Vec<f64> = (0..n).map(|i| 50.0 + ((i * 37) % 900) as f64).collect();
+        let tier: Vec<Option<f64>> = (0..n).map(tier_of).collect();
+        let mut df = df!(
+            "account_id" => ids,
+            "industry" => industry,
+            "employees" => employees,
+            "tier" => tier,
+        )
+        .unwrap();
+        let f = std::fs::File::create(wd.path("accounts.parquet")).unwrap();
+        ParquetWriter::new(f).finish(&mut df).unwrap();
+    };
+    write(&|i| match i % 10 {
+        0 => Some(1.0),
+        1 | 2 => Some(2.0),
+        3..=5 => Some(3.0),
+        _ => None,
+    });
+    wd.write("deals.csv", &deals_csv(n));
+    let out = discover_in(&wd, "accounts.parquet", "deals.csv", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = wd.read_json("run/report.json");
+    let tiers = report["current_tiers"]["tiers"].as_array().unwrap();
+    let accounts: Vec<(u64, u64)> = tiers
+        .iter()
+        .filter_map(|t| Some((t["tier"].as_u64()?, t["outcomes"]["accounts"].as_u64()?)))
+        .collect();
+    crate::eqnice!(vec![(1u64, 4u64), (2, 8), (3, 12)], accounts);
+
+    write(&|i| if i == 3 { Some(2.5) } else { Some(1.0) });
+    std::fs::remove_dir_all(wd.path("run")).unwrap();
+    let out = discover_in(&wd, "accounts.parquet", "deals.csv", &[]);
+    assert_rejected(&wd, &out, "accounts.parquet", Some("tier"), Some("2.5"));
+}

@@ -51,13 +51,14 @@ fn logs_plain_lines_without_progress_bars_when_stderr_is_not_a_terminal() {
 }
 
 #[test]
-fn quiet_prints_nothing_but_the_findings() {
+fn quiet_prints_nothing_and_the_findings_are_in_the_run() {
     let wd = Workdir::new("progress-quiet");
     let args = sample_args(&["-q"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = wd.ok(&args);
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote run"));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert!(wd.path("run/report.json").exists());
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod noise;
 mod progress;
 mod properties;
 mod recommend;
+mod regression;
 mod speed;
 mod validate;
 mod verdict_sim;

@@ -14,7 +14,6 @@ fn the_planted_inversion_is_significant_and_fail_on_inversion_exits_3() {
         "in/accounts.parquet",
         "--deals",
         "in/deals.parquet",
-        "-q",
     ];
     let out = wd.ok(&args);
     let stdout = String::from_utf8_lossy(&out.stdout);

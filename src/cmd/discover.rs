@@ -59,8 +59,8 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     let rendered = discover::render(found, &mut progress)?;
     discover::write(&out, &rendered.files, args.force)?;
     let r = &rendered.report;
-    println!("{}", r.headlines.join("\n"));
-    println!("wrote {}", out.display());
+    log.output(r.headlines.join("\n"));
+    log.output(format!("wrote {}", out.display()));
     let inverted = r
         .current_tiers
         .computed()

@@ -71,7 +71,9 @@ impl InputArgs {
 #[derive(Debug, Parser)]
 #[command(name = "abm-segments", version, about, long_about = None, help_expected = true)]
 pub struct Cli {
-    /// Print only errors.
+    /// Print only errors: nothing on stdout, and no progress on stderr (the
+    /// findings are in the run directory and the exit status). `validate
+    /// --json` still prints its JSON, which is the command's output.
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Print more detail about each stage (repeat for more).
@@ -119,6 +121,14 @@ impl Log {
     pub fn info(&self, msg: impl AsRef<str>) {
         if self.level >= 0 {
             eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    /// A finding or summary for a person, on stdout; nothing under `-q`,
+    /// where a scheduler reads the run directory and the exit status.
+    pub fn output(&self, msg: impl AsRef<str>) {
+        if self.level >= 0 {
+            println!("{}", msg.as_ref());
         }
     }
 

@@ -75,13 +75,13 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
             ));
         }
     }
-    println!("{summary}");
+    log.output(summary);
     if !drift.drifted.is_empty() {
-        println!(
+        log.output(format!(
             "drifted since {}: {}",
             drift.against,
             drift.drifted.join(", ")
-        );
+        ));
         if args.fail_on_drift {
             return Ok(exit::CHECK_FAILED);
         }

@@ -146,6 +146,8 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
             .map_err(|e| Error::Internal(format!("serialising: {e}")))?;
         v.push('\n');
         v
+    } else if log.level < 0 {
+        String::new()
     } else {
         render(&ct)
     };

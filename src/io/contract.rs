@@ -87,6 +87,8 @@ pub struct Drops {
     pub deals_dropped: BTreeMap<DropReason, u64>,
     /// Won or lost deals closed after the as-of date, counted as open at the as-of date.
     pub deals_reopened_at_as_of: u64,
+    /// Open deals older than `[deals] stale_after_days`, counted as lost.
+    pub deals_lost_as_stale: u64,
 }
 
 impl Drops {
@@ -230,8 +232,25 @@ fn parse_tier(raw: &str, labels: &BTreeMap<String, u8>) -> Option<u8> {
         "1" => Some(1),
         "2" => Some(2),
         "3" => Some(3),
-        _ => None,
+        _ => integral_float_tier(digits),
     }
+}
+
+/// A tier written as an integral float (`3.0`), as pandas writes an integer
+/// column with nulls. Only 1.0, 2.0 and 3.0 are tiers; `2.5` is not.
+fn integral_float_tier(text: &str) -> Option<u8> {
+    if !text.contains('.') {
+        return None;
+    }
+    let v = text.parse::<f64>().ok()?;
+    [1u8, 2, 3].into_iter().find(|&t| v == f64::from(t))
+}
+
+/// With `[deals] stale_after_days = N`, an open deal created on day
+/// `created` and more than N days old at `as_of` is lost at `created + N`.
+pub fn stale_loss(created: i32, as_of: i32, stale_after_days: Option<u32>) -> Option<i32> {
+    let n = i32::try_from(stale_after_days?).ok()?;
+    (as_of - created > n).then_some(created + n)
 }
 
 /// Validate the accounts table: the key is present, non-null and unique; the
@@ -481,7 +500,7 @@ pub fn deals(
             )
         })?,
     };
-    let out = rows.as_of(&keep, as_of, file, drops);
+    let out = rows.as_of(&keep, as_of, spec.stale_after_days, file, drops);
     if !out.outcome.iter().any(|o| *o != OutcomeLabel::Open) {
         return Err(Error::input(
             format!("no closed (won or lost) deal remains as of {}", format_date(as_of)),
@@ -798,9 +817,17 @@ impl DealRows {
             .max()
     }
 
-    /// The kept deals as of `as_of`: later deals are dropped, and deals
-    /// closed after it are open at it.
-    fn as_of(&self, keep: &[u32], as_of: i32, file: InputFile, drops: &mut Drops) -> Deals {
+    /// The kept deals as of `as_of`: later deals are dropped, deals closed
+    /// after it are open at it, and open deals older than
+    /// `stale_after_days` are lost (see [`stale_loss`]).
+    fn as_of(
+        &self,
+        keep: &[u32],
+        as_of: i32,
+        stale_after_days: Option<u32>,
+        file: InputFile,
+        drops: &mut Drops,
+    ) -> Deals {
         let mut out = Deals {
             account: Vec::with_capacity(keep.len()),
             created: Vec::with_capacity(keep.len()),
@@ -826,6 +853,11 @@ impl DealRows {
             }
             if o == OutcomeLabel::Open {
                 close = as_of;
+                if let Some(lost_at) = stale_loss(cr, as_of, stale_after_days) {
+                    drops.deals_lost_as_stale += 1;
+                    o = OutcomeLabel::Lost;
+                    close = lost_at;
+                }
             }
             out.account.push(self.account[i]);
             out.created.push(cr);
@@ -851,5 +883,27 @@ mod tests {
         assert_eq!(parse_tier("T2", &labels), Some(2));
         assert_eq!(parse_tier("Strategic account", &labels), Some(1));
         assert_eq!(parse_tier("Gold", &labels), None);
+    }
+
+    #[test]
+    fn an_open_deal_older_than_stale_after_days_is_lost_at_created_plus_n() {
+        assert_eq!(stale_loss(100, 200, Some(60)), Some(160));
+        // Exactly N days old is not yet stale.
+        assert_eq!(stale_loss(100, 160, Some(60)), None);
+        assert_eq!(stale_loss(100, 161, Some(60)), Some(160));
+        assert_eq!(stale_loss(100, 200, None), None);
+    }
+
+    #[test]
+    fn integral_floats_are_tiers_and_other_floats_are_not() {
+        let labels = BTreeMap::new();
+        assert_eq!(parse_tier("1.0", &labels), Some(1));
+        assert_eq!(parse_tier("2.0", &labels), Some(2));
+        assert_eq!(parse_tier("3.0", &labels), Some(3));
+        assert_eq!(parse_tier("3.00", &labels), Some(3));
+        assert_eq!(parse_tier("2.5", &labels), None);
+        assert_eq!(parse_tier("4.0", &labels), None);
+        assert_eq!(parse_tier("0.0", &labels), None);
+        assert_eq!(parse_tier("NaN", &labels), None);
     }
 }

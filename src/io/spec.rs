@@ -92,6 +92,9 @@ pub struct InputSpec {
     /// CRM stage names (lower-cased) mapped onto outcomes.
     pub outcomes: BTreeMap<String, OutcomeLabel>,
     pub drops: DropsSection,
+    /// `[deals] stale_after_days`: an open deal older than this many days at
+    /// the as-of date counts as lost at creation + this many days.
+    pub stale_after_days: Option<u32>,
     /// Fixed as-of date (days since 1970-01-01); `None` means the latest date in the deals.
     pub as_of: Option<i32>,
 }

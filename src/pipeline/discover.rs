@@ -190,6 +190,9 @@ struct Segments {
     ids: Vec<u32>,
     previous: Option<Previous>,
     matching: Option<SegmentMatching>,
+    /// Without lost deals, the sentence that says the ICP, fit score and
+    /// drivers were learned on "won within H days".
+    learned_on: Option<String>,
 }
 
 impl Found<'_> {
@@ -210,7 +213,7 @@ impl Found<'_> {
     ) -> Result<Discovery> {
         progress.begin("measuring outcomes and speed per segment", 2);
         progress.step("outcomes per segment");
-        let segs = self.segments()?;
+        let mut segs = self.segments()?;
         // Segments were drawn with these deals' outcomes: whether the best
         // converts better than chance is judged on accounts held out of a refit.
         let best_segment = crate::segments::held_out_best_segment_test(
@@ -231,7 +234,9 @@ impl Found<'_> {
         );
         progress.finish();
         clock.lap(progress, "speed test");
-        let mut rec = self.recommend(&matrix, weights, progress);
+        let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &segs.overall);
+        let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
+        let mut rec = self.recommend(&matrix, weights, fit_deals, progress);
         // The encoded matrix is the largest account-level table; nothing
         // after the score model reads it.
         let encoded_columns = matrix.columns.len();
@@ -253,13 +258,14 @@ impl Found<'_> {
         let correlations = match crate::correlations::analyse(
             &self.features,
             self.inputs.accounts.len(),
-            &self.inputs.deals,
+            fit_deals,
             &self.config.thresholds,
         ) {
             Some(c) => Section::Computed(c),
             None => Section::not_computed("no closed deals"),
         };
         progress.finish();
+        segs.learned_on = learn_from.map(|(_, note)| note);
         let mut report = self.report(&segs, rec.as_ref(), encoded_columns);
         report.speed = speed;
         report.correlations = correlations;
@@ -297,8 +303,18 @@ impl Found<'_> {
         let ids: Vec<u32> = matching
             .as_ref()
             .map_or_else(|| (1..=k as u32).collect(), |m| m.ids.clone());
-        let segments = (0..k)
+        let mut names: Vec<String> = (0..k)
             .map(|s| {
+                matching
+                    .as_ref()
+                    .and_then(|m| m.names[s].clone())
+                    .unwrap_or_else(|| crate::segments::name(&distinctions[s], &self.features))
+            })
+            .collect();
+        crate::segments::make_names_unique(&mut names, &ids);
+        let segments = (0..k)
+            .zip(names)
+            .map(|(s, name)| {
                 let o = figures(deals, &seg_deals[s], seg_accounts[s], &opts);
                 let lift = match (o.win_rate, overall.win_rate) {
                     (Some(w), Some(all)) if all > 0.0 => Some(w / all),
@@ -306,10 +322,7 @@ impl Found<'_> {
                 };
                 SegmentReport {
                     id: ids[s],
-                    name: matching
-                        .as_ref()
-                        .and_then(|m| m.names[s].clone())
-                        .unwrap_or_else(|| crate::segments::name(&distinctions[s], &self.features)),
+                    name,
                     share: seg_accounts[s] as f64 / accounts.len() as f64,
                     outcomes: o,
                     lift,
@@ -323,6 +336,7 @@ impl Found<'_> {
             ids,
             previous,
             matching,
+            learned_on: None,
         })
     }
 
@@ -331,6 +345,7 @@ impl Found<'_> {
         &self,
         matrix: &FeatureMatrix,
         weights: &[f64],
+        deals: &Deals,
         progress: &mut dyn Progress,
     ) -> Option<Recommendation> {
         progress.begin(
@@ -342,7 +357,7 @@ impl Found<'_> {
         let rec = crate::recommend::recommend(
             &self.features,
             matrix,
-            &self.inputs.deals,
+            deals,
             &crate::recommend::Context {
                 labels: &self.clustering.labels,
                 centroids: &self.clustering.centroids,
@@ -371,7 +386,7 @@ impl Found<'_> {
             schema_version: report::SCHEMA_VERSION,
             run: self.run_info(),
             headlines: vec![],
-            data_quality: self.data_quality(&segs.overall, encoded_columns),
+            data_quality: self.data_quality(segs, encoded_columns),
             clustering: self.clustering_report(),
             segments: segs.segments.clone(),
             speed: Section::not_computed(""),
@@ -418,7 +433,7 @@ impl Found<'_> {
         }
     }
 
-    fn data_quality(&self, overall: &OutcomeFigures, encoded_columns: usize) -> DataQuality {
+    fn data_quality(&self, segs: &Segments, encoded_columns: usize) -> DataQuality {
         let Inputs {
             accounts,
             deals,
@@ -435,6 +450,7 @@ impl Found<'_> {
             deals_used: deals.len() as u64,
             deals_dropped: drops.deals_dropped.clone(),
             deals_reopened_at_as_of: drops.deals_reopened_at_as_of,
+            deals_lost_as_stale: drops.deals_lost_as_stale,
             accounts_without_deals: deals_with_account.iter().filter(|&&d| !d).count() as u64,
             features_used: self
                 .features
@@ -449,7 +465,12 @@ impl Found<'_> {
                 .collect(),
             features_skipped: self.skipped.clone(),
             encoded_columns,
-            warnings: sections::data_warnings(drops, deals, overall),
+            warnings: sections::data_warnings(
+                drops,
+                deals,
+                &segs.overall,
+                segs.learned_on.is_some(),
+            ),
         }
     }
 
@@ -502,6 +523,10 @@ impl Found<'_> {
             .warnings
             .extend(sections::not_computed_warnings(&report));
         report.headlines = headlines::headlines(&report, &segs.overall);
+        if let Some(note) = &segs.learned_on {
+            report.headlines.push(note.clone());
+            report.data_quality.warnings.push(note.clone());
+        }
         report.run.finished_at = rfc3339_now();
         let explain = rec
             .as_mut()

@@ -3,7 +3,7 @@
 //! previous run.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::dates::format_date;
@@ -41,6 +41,26 @@ pub struct ValidateParams {
     pub previous: Option<PathBuf>,
 }
 
+/// The window `--tiers-from RUN --tier-column recommended_tier` judges by
+/// default: the model never saw these deals.
+const AFTER_TRAINING: &str = "after the model's training window";
+
+/// The last day (days since 1970-01-01) of the window a run's model was
+/// fitted on, from its `model.json` (beside `accounts_scored.parquet`);
+/// `None` when the run has no model.
+fn training_window_end(run: &Path) -> Result<Option<i32>> {
+    let dir = if run.is_dir() {
+        run
+    } else {
+        run.parent().unwrap_or(Path::new(""))
+    };
+    if !dir.join("model.json").exists() {
+        return Ok(None);
+    }
+    let model = super::score::read_model(dir)?;
+    Ok(crate::dates::parse_date(&model.trained_on.to))
+}
+
 /// A window: its label, its dates, and its quarters when it spans several.
 struct Window {
     label: String,
@@ -62,7 +82,17 @@ pub fn validate(
         .map(|p| read_run(p, &params.tier_column))
         .transpose()?;
     let tier = tiers(config, params, accounts, run_rows.as_ref())?;
-    let w = window(&params.window, deals)?;
+    // Recommended tiers are judged, by default, after the window their
+    // model was fitted on.
+    let after_training = match (&params.tiers_from, &params.window) {
+        (Some(run), WindowChoice::Dates { from: None, .. })
+            if params.tier_column == "recommended_tier" =>
+        {
+            training_window_end(run)?
+        }
+        _ => None,
+    };
+    let w = window(&params.window, deals, after_training)?;
     check_closed_deals(config, deals, &w)?;
     let opts = FigureOptions {
         horizons: config.horizons.clone(),
@@ -75,6 +105,14 @@ pub fn validate(
     };
     let in_icp = in_icp(accounts, run_rows.as_ref().or(previous_rows.as_ref()));
     let mut ct = verdict::current_tiers(&tier, deals, w.range, &w.label, &opts, in_icp.as_deref());
+    if after_training.is_some() {
+        let (from, to) = (format_date(w.range.from), format_date(w.range.to));
+        ct.verdict = format!(
+            "{}, on deals created {}",
+            ct.verdict,
+            window_text(&w.label, &from, &to)
+        );
+    }
     for (q, r) in &w.quarters {
         let qt = verdict::current_tiers(&tier, deals, *r, q, &opts, None);
         ct.by_quarter.push(QuarterVerdict {
@@ -129,8 +167,10 @@ fn tiers(
     }
 }
 
-/// The window's label and dates.
-fn window(choice: &WindowChoice, deals: &Deals) -> Result<Window> {
+/// The window's label and dates; `after_training`, the last day of the
+/// training window of the model whose tiers are judged, moves the default
+/// start to the day after it.
+fn window(choice: &WindowChoice, deals: &Deals, after_training: Option<i32>) -> Result<Window> {
     let as_of = deals.as_of;
     match choice {
         WindowChoice::Quarter(q) => {
@@ -166,7 +206,9 @@ fn window(choice: &WindowChoice, deals: &Deals) -> Result<Window> {
             // Without --from the window starts at the first deal created, as
             // discover's current_tiers section does.
             let range = DayRange {
-                from: from.unwrap_or_else(|| deals.first_created()),
+                from: from
+                    .or(after_training.map(|d| d + 1))
+                    .unwrap_or_else(|| deals.first_created()),
                 to: to.unwrap_or(as_of),
             };
             // A window emptied by the data (--to before the first deal) is
@@ -177,8 +219,11 @@ fn window(choice: &WindowChoice, deals: &Deals) -> Result<Window> {
                     "give --from on or before --to",
                 ));
             }
-            let label = match (from, to) {
-                (None, None) => "all deals".to_string(),
+            let label = match (from, to, after_training) {
+                (None, _, Some(end)) => {
+                    format!("{AFTER_TRAINING} (which ended {})", format_date(end))
+                }
+                (None, None, None) => "all deals".to_string(),
                 _ => format!("{} to {}", format_date(range.from), format_date(range.to)),
             };
             Ok(Window {

@@ -10,8 +10,9 @@
 //!   size, then up to the Tier 2 size, then the rest of the ICP (Tier 3).
 //!   Thresholds are the fit scores where the tiers start, so `score` can
 //!   apply them to new accounts.
-//! * Expected value: win probability × the median won amount of the
-//!   account's segment (training deals).
+//! * Expected value: win probability × the mean won amount of the
+//!   account's segment (training deals): with skewed amounts the mean, not
+//!   the median, is the expectation of a won deal's value.
 
 pub mod explain;
 pub mod logistic;
@@ -25,7 +26,6 @@ use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
 use crate::stats::auc::roc_auc_clustered;
 use crate::stats::conversion::{roc_auc, Interval};
-use crate::stats::descriptive::median;
 use crate::verdict::{parse_quarter, quarter_of, DayRange};
 use crate::verdict::{TierComparison, TierFigures, Window};
 use logistic::Logistic;
@@ -87,9 +87,29 @@ pub struct SegmentModel {
     pub centroids: Vec<Vec<f64>>,
     /// Per encoded column, the weight applied before clustering.
     pub column_weights: Vec<f64>,
-    /// Median won amount per segment (training deals), currency units.
+    /// Mean won amount per segment (training deals), currency units.
     pub expected_won_amount: Vec<Option<f64>>,
     pub overall_expected_won_amount: Option<f64>,
+}
+
+/// The mean won amount per segment and over all segments, from won deals
+/// given as (segment, amount); amounts that are NaN (missing) are skipped.
+/// The mean, not the median: win probability × mean amount is the
+/// expected value of a deal, and won amounts are usually skewed.
+fn mean_won_amounts(
+    wins: impl Iterator<Item = (usize, f64)>,
+    k: usize,
+) -> (Vec<Option<f64>>, Option<f64>) {
+    let mut sums = vec![(0.0, 0u64); k];
+    let mut all = (0.0, 0u64);
+    for (segment, amount) in wins.filter(|(_, a)| !a.is_nan()) {
+        sums[segment].0 += amount;
+        sums[segment].1 += 1;
+        all.0 += amount;
+        all.1 += 1;
+    }
+    let mean = |(sum, n): (f64, u64)| (n > 0).then(|| sum / n as f64);
+    (sums.into_iter().map(mean).collect(), mean(all))
 }
 
 /// Everything `score` needs to tier new accounts without re-clustering.
@@ -588,23 +608,19 @@ fn fit_score(matrix: &FeatureMatrix, won: &[f64], lost: &[f64]) -> Option<Logist
     }
 }
 
-/// Segment centroids and the median won amount per segment, from training wins.
+/// Segment centroids and the mean won amount per segment, from training wins.
 fn segment_model(deals: &Deals, in_train: &dyn Fn(usize) -> bool, ctx: &Context) -> SegmentModel {
     let k = ctx.centroids.nrows();
-    let mut amounts: Vec<Vec<f64>> = vec![Vec::new(); k];
-    let mut all_amounts = Vec::new();
-    for i in 0..deals.len() {
-        if in_train(i) && deals.outcome[i] == OutcomeLabel::Won && !deals.amount[i].is_nan() {
-            amounts[ctx.labels[deals.account[i] as usize]].push(deals.amount[i]);
-            all_amounts.push(deals.amount[i]);
-        }
-    }
+    let wins = (0..deals.len())
+        .filter(|&i| in_train(i) && deals.outcome[i] == OutcomeLabel::Won)
+        .map(|i| (ctx.labels[deals.account[i] as usize], deals.amount[i]));
+    let (expected_won_amount, overall_expected_won_amount) = mean_won_amounts(wins, k);
     SegmentModel {
         ids: (1..=k as u32).collect(),
         centroids: ctx.centroids.outer_iter().map(|r| r.to_vec()).collect(),
         column_weights: ctx.column_weights.to_vec(),
-        expected_won_amount: amounts.into_iter().map(|mut a| median(&mut a)).collect(),
-        overall_expected_won_amount: median(&mut all_amounts),
+        expected_won_amount,
+        overall_expected_won_amount,
     }
 }
 
@@ -833,6 +849,17 @@ fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Worked by hand: segment 0 won 1, 2 and 99 (mean 34, median 2);
+    /// segment 1 has one win without an amount, segment 2 none; over all,
+    /// (1 + 2 + 99 + 10) / 4 = 28.
+    #[test]
+    fn expected_won_amount_is_the_mean_not_the_median() {
+        let wins = [(0, 1.0), (0, 2.0), (0, 99.0), (1, f64::NAN), (3, 10.0)];
+        let (per_segment, overall) = mean_won_amounts(wins.into_iter(), 4);
+        assert_eq!(per_segment, vec![Some(34.0), None, None, Some(10.0)]);
+        assert_eq!(overall, Some(28.0));
+    }
 
     #[test]
     fn only_a_significant_held_out_inversion_is_a_warning() {

@@ -25,6 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::features::infer::OTHER;
 use crate::features::{FeatureColumn, FeatureData, Transform};
 use crate::stats::conversion::{proportions_ztest, wilson_interval, Alternative};
 
@@ -40,7 +41,8 @@ pub enum Condition {
         feature: String,
         levels: Vec<String>,
     },
-    /// A list feature contains the value, or a binary feature is true (`value = "true"`).
+    /// A list feature contains the value, or a binary feature is true or
+    /// false (`value = "true"` / `"false"`, read `csm_assigned = yes` / `= no`).
     Has { feature: String, value: String },
     /// A numeric feature lies in `[min, max]` (either bound may be open). Nulls never match.
     Range {
@@ -101,7 +103,8 @@ impl Condition {
                 format!("{feature} = {}", levels[0])
             }
             Condition::In { feature, levels } => format!("{feature} in {{{}}}", levels.join(", ")),
-            Condition::Has { feature, value } if value == "true" => format!("{feature} is true"),
+            Condition::Has { feature, value } if value == "true" => format!("{feature} = yes"),
+            Condition::Has { feature, value } if value == "false" => format!("{feature} = no"),
             Condition::Has { feature, value } => format!("{feature} contains {value}"),
             Condition::Range {
                 feature,
@@ -261,8 +264,9 @@ fn level_set_candidates(
             s.1 += won[j] + lost[j];
         }
     }
+    // The folded `other` level is no criterion: nobody can filter on it.
     let mut order: Vec<usize> = (0..levels.len())
-        .filter(|&l| stats[l].1 >= min_support)
+        .filter(|&l| stats[l].1 >= min_support && levels[l] != OTHER)
         .collect();
     order.sort_by(|&a, &b| {
         (stats[b].0 / stats[b].1)
@@ -741,5 +745,16 @@ mod tests {
             value: "Salesforce".into(),
         };
         assert_eq!(h.text(), "technologies contains Salesforce");
+        // A boolean reads as yes/no; "contains" is for list features only.
+        let yes = Condition::Has {
+            feature: "csm_assigned".into(),
+            value: "true".into(),
+        };
+        assert_eq!(yes.text(), "csm_assigned = yes");
+        let no = Condition::Has {
+            feature: "csm_assigned".into(),
+            value: "false".into(),
+        };
+        assert_eq!(no.text(), "csm_assigned = no");
     }
 }

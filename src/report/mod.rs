@@ -139,6 +139,9 @@ pub struct DataQuality {
     pub deals_dropped: BTreeMap<crate::io::spec::DropReason, u64>,
     /// Won or lost deals closed after the as-of date, counted as open.
     pub deals_reopened_at_as_of: u64,
+    /// Open deals older than `[deals] stale_after_days`, counted as lost at
+    /// creation + that many days.
+    pub deals_lost_as_stale: u64,
     /// Accounts without any deal (kept in segments, absent from deal figures).
     pub accounts_without_deals: u64,
     pub features_used: Vec<FeatureUsed>,

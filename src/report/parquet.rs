@@ -202,8 +202,8 @@ pub fn segments(report: &Report) -> Result<Vec<u8>> {
             f(&|s| s.outcomes.velocity.avg_cycle_days),
         ),
         Column::new(
-            "value_per_day".into(),
-            f(&|s| s.outcomes.velocity.value_per_day),
+            "value_per_account_per_quarter".into(),
+            f(&|s| s.outcomes.velocity.value_per_account_per_quarter),
         ),
         Column::new("won_value".into(), f(&|s| Some(s.outcomes.won_value))),
         Column::new(

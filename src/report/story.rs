@@ -183,7 +183,7 @@ fn segments(r: &Report) -> Vec<Block> {
         "median days to win",
         "median cycle, won only",
         "avg won amount",
-        "value per day",
+        "value per account per quarter",
     ]);
     let mut t = Table::new(&header);
     for seg in &r.segments {
@@ -201,7 +201,7 @@ fn segments(r: &Report) -> Vec<Block> {
             days(o.time_to_win.median_days_to_win),
             days(o.median_days_to_win_won_only),
             money(o.velocity.avg_won_amount),
-            money(o.velocity.value_per_day),
+            money(o.velocity.value_per_account_per_quarter),
         ]);
         t.rows.push(row);
     }
@@ -501,6 +501,7 @@ fn tiers(r: &Report) -> Vec<Block> {
         (Computed::Computed(ct), Some(rows)) => {
             left.push(Block::Para(format!("{}.", ct.verdict)));
             left.push(tier_figure(r, "Win rate per current tier", rows, max));
+            left.extend(current_comparisons(ct));
         }
         _ => left.push(Block::NotComputed(not_computed_reason(&r.current_tiers))),
     }
@@ -517,32 +518,39 @@ fn tiers(r: &Report) -> Vec<Block> {
                 rows,
                 max,
             ));
+            right.extend(validation(r, ts));
         }
         _ => right.push(Block::NotComputed(not_computed_reason(&r.tiers))),
     }
-    let mut blocks = vec![Block::Columns(vec![left, right])];
-    if let Computed::Computed(ct) = &r.current_tiers {
-        blocks.push(Block::List(
+    vec![Block::Columns(vec![left, right])]
+}
+
+/// The current tiers' comparisons, under the current tiers' heading, with
+/// a sentence that says what they compare.
+fn current_comparisons(ct: &super::CurrentTiers) -> Vec<Block> {
+    let mut blocks = vec![
+        Block::Para(format!(
+            "The current tiers (the accounts' own tier column) compared on the closed deals created {} to {}:",
+            ct.window.from, ct.window.to
+        )),
+        Block::List(
             ct.comparisons
                 .iter()
                 .map(|c| c.verdict_text.clone())
                 .collect(),
-        ));
-        if !ct.icp_gap.text.is_empty() {
-            blocks.push(Block::Para(ct.icp_gap.text.clone()));
-        }
-        if !ct.by_quarter.is_empty() {
-            blocks.push(Block::Para("Tier 1 vs Tier 2 per quarter:".into()));
-            blocks.push(Block::Labelled(
-                ct.by_quarter
-                    .iter()
-                    .map(|q| (q.window.label.clone(), q.verdict.clone()))
-                    .collect(),
-            ));
-        }
+        ),
+    ];
+    if !ct.icp_gap.text.is_empty() {
+        blocks.push(Block::Para(ct.icp_gap.text.clone()));
     }
-    if let Computed::Computed(ts) = &r.tiers {
-        blocks.extend(validation(r, ts));
+    if !ct.by_quarter.is_empty() {
+        blocks.push(Block::Para("Tier 1 vs Tier 2 per quarter:".into()));
+        blocks.push(Block::Labelled(
+            ct.by_quarter
+                .iter()
+                .map(|q| (q.window.label.clone(), q.verdict.clone()))
+                .collect(),
+        ));
     }
     blocks
 }
@@ -1039,6 +1047,12 @@ fn data_quality(r: &Report) -> Vec<Block> {
         items.push(format!(
             "{} deals closed after the as-of date are counted as open",
             dq.deals_reopened_at_as_of
+        ));
+    }
+    if dq.deals_lost_as_stale > 0 {
+        items.push(format!(
+            "{} open deals older than [deals] stale_after_days are counted as lost",
+            dq.deals_lost_as_stale
         ));
     }
     items.push(format!(

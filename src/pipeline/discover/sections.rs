@@ -43,7 +43,15 @@ pub(super) fn not_computed_warnings(r: &Report) -> Vec<String> {
     .collect()
 }
 
-pub(super) fn data_warnings(drops: &Drops, deals: &Deals, overall: &OutcomeFigures) -> Vec<String> {
+/// Warnings about the input. `won_within`: the ICP, score and drivers are
+/// learned on "won within H days" because no deal is marked lost; the note
+/// that says so replaces the warning that nothing can be ranked.
+pub(super) fn data_warnings(
+    drops: &Drops,
+    deals: &Deals,
+    overall: &OutcomeFigures,
+    won_within: bool,
+) -> Vec<String> {
     let mut w = Vec::new();
     let dropped: u64 = drops.deals_dropped.values().sum();
     if dropped > 0 {
@@ -60,7 +68,7 @@ pub(super) fn data_warnings(drops: &Drops, deals: &Deals, overall: &OutcomeFigur
     if deals.outcome.iter().all(|o| *o != OutcomeLabel::Open) {
         w.push("no open deals: time to win is measured on closed deals only".into());
     }
-    if overall.lost == 0 {
+    if overall.lost == 0 && !won_within {
         w.push(format!(
             "every closed deal is won ({} won, no lost deal): win rates are all 100% and cannot rank segments or criteria",
             overall.won
