@@ -238,7 +238,7 @@ fn win_rate(r: &Report) -> Vec<Block> {
     }
     let overall = overall_win_rate(r);
     let mut blocks = vec![Block::Para(format!(
-        "Share of closed deals won (open deals are not in it), with its {iv} (Wilson score){}.",
+        "Share of closed deals won (open deals are not in it), with its {iv} (Wilson score, deals of one account counted together; see the Definitions){}.",
         overall.map_or_else(String::new, |w| format!(
             "; the dashed line is the overall {}",
             pct(Some(w))
