@@ -357,6 +357,13 @@ pub const PERMUTATION_SEED: u64 = 42;
 /// keeps a criterion is at most 5% (later qualifying steps only follow a
 /// first one that held).
 const PERMILLE: usize = 975;
+/// The permutation threshold is measured on at most this many rows (a
+/// seeded sample of the rows in play beyond it, with the support minimum
+/// scaled to the sample's share of deals). Under shuffled outcomes a z is
+/// standard normal at any size, and the candidates' overlap, which sets the
+/// best one's spread, does not depend on the size either, so the threshold
+/// is the same; shuffling 100,000 accounts 200 times per step is not.
+pub const NULL_ROWS: usize = 5_000;
 /// One-sided z of p = 0.01, the least a criterion must reach whatever the permutations say.
 const MIN_Z: f64 = 2.326_347_874_040_841;
 
@@ -544,8 +551,17 @@ impl Table<'_> {
         let inside: Vec<usize> = (0..won.len()).filter(|&i| current[i]).collect();
         let mut rng =
             rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED + used.len() as u64);
-        let stat = |w: f64, l: f64| step.score(w, l).map(|s| s.0);
-        let threshold = self.permuted_best(&open, &inside, &mut rng, &stat);
+        let rows = null_rows(&inside, &mut rng);
+        let (nw, nl) = (sums_over(&rows, won), sums_over(&rows, lost));
+        let null_step = Step {
+            cw: nw,
+            cl: nl,
+            rate: nw / (nw + nl).max(1.0),
+            first,
+            min_support: self.min_support * (nw + nl) / (cw + cl).max(1.0),
+        };
+        let stat = |w: f64, l: f64| null_step.score(w, l).map(|s| s.0);
+        let threshold = self.permuted_best(&open, &rows, &mut rng, &stat);
         let mut best: Option<(f64, usize)> = None;
         for &k in &open {
             let (w, l) = sums(&self.masks[k], &inside, won, lost);
@@ -570,8 +586,8 @@ impl Table<'_> {
         let (won, lost) = (self.won, self.lost);
         let (tw, tl) = totals(&vec![true; won.len()], won, lost);
         let overall = tw / (tw + tl).max(1.0);
-        let worse = |w: f64, l: f64| self.worse_z(tw, tl, w, l);
-        let worst_z = self.worst_null_z(&worse);
+        let worse = |w: f64, l: f64| worse_z(tw, tl, w, l, self.min_support);
+        let worst_z = self.worst_null_z();
         let mut poor: Vec<(f64, usize)> = Vec::new();
         for (k, m) in self.masks.iter().enumerate() {
             let (w, l) = totals(m, won, lost);
@@ -599,29 +615,18 @@ impl Table<'_> {
         disqualifying
     }
 
-    /// One-sided z that the rows a condition leaves out (of `tw` won and
-    /// `tl` lost) win more than the `w` won and `l` lost it holds.
-    fn worse_z(&self, tw: f64, tl: f64, w: f64, l: f64) -> Option<f64> {
-        if w + l < self.min_support {
-            return None;
-        }
-        let z = proportions_ztest(
-            (tw - w) as u64,
-            (tw + tl - w - l) as u64,
-            w as u64,
-            (w + l) as u64,
-            Alternative::Greater,
-        )?;
-        Some(z.statistic)
-    }
-
     /// The permutation threshold of the worst candidate's z over all rows.
-    fn worst_null_z(&self, worse: &dyn Fn(f64, f64) -> Option<f64>) -> f64 {
+    fn worst_null_z(&self) -> f64 {
         use rand::SeedableRng;
         let everyone: Vec<usize> = (0..self.won.len()).collect();
         let all: Vec<usize> = (0..self.cands.len()).collect();
         let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED.wrapping_sub(1));
-        self.permuted_best(&all, &everyone, &mut rng, worse)
+        let rows = null_rows(&everyone, &mut rng);
+        let (tw, tl) = (sums_over(&rows, self.won), sums_over(&rows, self.lost));
+        let (aw, al) = (sums_over(&everyone, self.won), sums_over(&everyone, self.lost));
+        let min_support = self.min_support * (tw + tl) / (aw + al).max(1.0);
+        let worse = |w: f64, l: f64| worse_z(tw, tl, w, l, min_support);
+        self.permuted_best(&all, &rows, &mut rng, &worse)
     }
 
     /// The [`PERMILLE`] percentile of the best open candidate's statistic
@@ -667,6 +672,38 @@ impl Table<'_> {
         best.sort_by(f64::total_cmp);
         best[(PERMUTATIONS * PERMILLE).div_ceil(1000) - 1]
     }
+}
+
+/// One-sided z that the rows a condition leaves out (of `tw` won and `tl`
+/// lost) win more than the `w` won and `l` lost it holds.
+fn worse_z(tw: f64, tl: f64, w: f64, l: f64, min_support: f64) -> Option<f64> {
+    if w + l < min_support {
+        return None;
+    }
+    let z = proportions_ztest(
+        (tw - w) as u64,
+        (tw + tl - w - l) as u64,
+        w as u64,
+        (w + l) as u64,
+        Alternative::Greater,
+    )?;
+    Some(z.statistic)
+}
+
+/// The rows a permutation threshold is measured on: `rows` itself up to
+/// [`NULL_ROWS`], else a seeded sample of that many, in ascending order.
+fn null_rows(rows: &[usize], rng: &mut rand_xoshiro::Xoshiro256Plus) -> Vec<usize> {
+    if rows.len() <= NULL_ROWS {
+        return rows.to_vec();
+    }
+    let mut picked = rand::seq::index::sample(rng, rows.len(), NULL_ROWS).into_vec();
+    picked.sort_unstable();
+    picked.into_iter().map(|i| rows[i]).collect()
+}
+
+/// The sum of `v` over `rows`.
+fn sums_over(rows: &[usize], v: &[f64]) -> f64 {
+    rows.iter().map(|&i| v[i]).sum()
 }
 
 impl Levels {
