@@ -144,6 +144,65 @@ pub struct Family {
     pub size: usize,
     /// Days of deal creation the figures cover, for "quarters needed".
     pub window_days: f64,
+    /// Share (0–1) of the window's deals, all tiers and untiered, still open.
+    pub open_share: Option<f64>,
+}
+
+/// The horizon, in days, of the P(win ≤ H) shown beside won / closed.
+pub const LEAD_HORIZON_DAYS: u32 = 90;
+/// Above this share of a window's deals still open, won / closed is read
+/// early and P(win ≤ 90 d) leads the verdict.
+pub const OPEN_SHARE_TO_LEAD: f64 = 0.2;
+
+/// P(win ≤ 90 d) of a group, when 90 days is one of the horizons.
+pub fn win_within_lead_horizon(o: &OutcomeFigures) -> Option<f64> {
+    o.time_to_win
+        .horizons
+        .iter()
+        .find(|h| h.days == LEAD_HORIZON_DAYS)
+        .map(|h| h.probability)
+}
+
+/// Share (0–1) of the deals of `tiers` still open; `None` without deals.
+pub fn open_share(tiers: &[TierFigures]) -> Option<f64> {
+    let (open, deals) = tiers.iter().fold((0u64, 0u64), |(o, d), t| {
+        (o + t.outcomes.open, d + t.outcomes.deals)
+    });
+    (deals > 0).then(|| open as f64 / deals as f64)
+}
+
+/// Whether won / closed and P(win ≤ 90 d) put two groups in opposite
+/// orders (a tie on either measure is no order).
+pub fn reordered(h: &OutcomeFigures, l: &OutcomeFigures) -> bool {
+    match (
+        h.win_rate,
+        l.win_rate,
+        win_within_lead_horizon(h),
+        win_within_lead_horizon(l),
+    ) {
+        (Some(a), Some(b), Some(x), Some(y)) => (a - b) * (x - y) < 0.0,
+        _ => false,
+    }
+}
+
+/// Why P(win ≤ 90 d) leads won / closed, or `None` when the two measures
+/// agree: they disagree when they order the tiers differently or when more
+/// than [`OPEN_SHARE_TO_LEAD`] of the window's deals are still open.
+pub fn lead_reason(open_share: Option<f64>, reordered: bool) -> Option<String> {
+    let share = open_share.unwrap_or(0.0);
+    let open = format!(
+        "{:.0}% of this window's deals are still open",
+        100.0 * share
+    );
+    if reordered {
+        Some(format!(
+            "{open} and the two measures order the tiers differently"
+        ))
+    } else if share > OPEN_SHARE_TO_LEAD {
+        Some(open)
+    } else {
+        None
+    }
 }
 
 fn clustered(o: &OutcomeFigures) -> Option<ClusteredRate> {
@@ -211,9 +270,22 @@ pub fn compare(
     out.quarters_needed = mdd
         .filter(|&d| d > TARGET_DIFFERENCE)
         .map(|d| family.window_days.max(1.0) / DAYS_PER_QUARTER * (d / TARGET_DIFFERENCE).powi(2));
-    let (verdict, text) = verdict_text(&out, &a, &b, alpha);
+    let p90 = win_within_lead_horizon(h).zip(win_within_lead_horizon(l));
+    let lead = p90.and(lead_reason(family.open_share, reordered(h, l)));
+    let beside = match (p90, &lead) {
+        (Some((x, y)), None) => format!(", P(win ≤ 90 d) {:.1}% vs {:.1}%", 100.0 * x, 100.0 * y),
+        _ => String::new(),
+    };
+    let (verdict, text) = verdict_text(&out, &a, &b, alpha, &beside);
     out.verdict = verdict;
-    out.verdict_text = text;
+    out.verdict_text = match (p90, lead) {
+        (Some((x, y)), Some(why)) => format!(
+            "Tier {higher} vs Tier {lower} by P(win ≤ 90 d), which counts open deals: {:.1}% vs {:.1}% ({why}). On closed deals alone: {text}",
+            100.0 * x,
+            100.0 * y
+        ),
+        _ => text,
+    };
     out
 }
 
@@ -223,10 +295,11 @@ fn verdict_text(
     a: &ClusteredRate,
     b: &ClusteredRate,
     alpha: f64,
+    beside: &str,
 ) -> (PairVerdict, String) {
     let (higher, lower) = (c.higher, c.lower);
     let rates = format!(
-        "{:.1}% vs {:.1}% of closed deals won, {} and {} deals from {} and {} accounts",
+        "{:.1}% vs {:.1}% of closed deals won{beside}, {} and {} deals from {} and {} accounts",
         100.0 * a.rate,
         100.0 * b.rate,
         a.closed,
@@ -303,6 +376,7 @@ pub fn comparisons(
         confidence,
         size: raw.iter().filter(|p| !p.is_nan()).count().max(1),
         window_days,
+        open_share: open_share(tiers),
     };
     let out: Vec<TierComparison> = pairs
         .iter()
@@ -628,6 +702,99 @@ mod tests {
             "{}",
             c[0].verdict_text
         );
+    }
+
+    /// A recent window as of day 200, every deal created on day 100, one
+    /// deal per account: Tier 1 wins 10 and loses 10 on day 130; Tier 2
+    /// wins 6 on day 130 and its other 14 deals are `tier2_rest`, closed
+    /// on day 130 + `rest_days` or (None) still open.
+    fn recent_window(rest: Option<(OutcomeLabel, i32)>) -> CurrentTiers {
+        let mut outcome = vec![OutcomeLabel::Won; 10];
+        outcome.extend([OutcomeLabel::Lost; 10]);
+        outcome.extend([OutcomeLabel::Won; 6]);
+        let mut closed = vec![130; 26];
+        outcome.extend([rest.map_or(OutcomeLabel::Open, |r| r.0); 14]);
+        closed.extend([rest.map_or(200, |r| r.1); 14]);
+        let deals = Deals {
+            account: (0..40).collect(),
+            created: vec![100; 40],
+            closed,
+            outcome,
+            amount: vec![1.0; 40],
+            as_of: 200,
+            file: crate::io::read::InputFile {
+                path: "deals".into(),
+                format: crate::io::read::Format::Parquet,
+                rows: 40,
+                sha256: String::new(),
+                bytes: 0,
+            },
+        };
+        let tier: Vec<Option<u8>> = (0..40).map(|i| Some(if i < 20 { 1 } else { 2 })).collect();
+        let opts = FigureOptions {
+            horizons: vec![30, 90, 180],
+            confidence: 0.95,
+        };
+        current_tiers(
+            &tier,
+            &deals,
+            DayRange { from: 100, to: 200 },
+            "recent",
+            &opts,
+            None,
+        )
+    }
+
+    /// Tier 2's 14 open deals leave it 6 won of 6 closed (100%) against
+    /// Tier 1's 10 of 20 (50%), while P(win ≤ 90 d) is 6/20 = 30% against
+    /// 50%: the measures disagree, 35% of the deals are open, and the
+    /// sentence leads with P(win ≤ 90 d). The test itself is unchanged.
+    #[test]
+    fn open_deals_that_reorder_the_tiers_put_win_within_90_days_first() {
+        let ct = recent_window(None);
+        let c = &ct.comparisons[0];
+        assert!(
+            c.verdict_text.starts_with(
+                "Tier 1 vs Tier 2 by P(win ≤ 90 d), which counts open deals: 50.0% vs 30.0% (35% of this window's deals are still open and the two measures order the tiers differently). On closed deals alone: "
+            ),
+            "{}",
+            c.verdict_text
+        );
+        assert!(c
+            .verdict_text
+            .contains("50.0% vs 100.0% of closed deals won, 20 and 6 deals"));
+        assert_eq!(ct.verdict, c.verdict_text);
+        let p = raw_p_value(&ct.tiers[0].outcomes, &ct.tiers[1].outcomes);
+        assert_eq!(c.p_value, p);
+    }
+
+    /// The same window with Tier 2's other deals lost on day 190 (90 days
+    /// after creation): 50% vs 30% of closed deals won and P(win ≤ 90 d)
+    /// 50% vs 30%, nothing open, so won / closed leads as before with
+    /// P(win ≤ 90 d) beside it.
+    #[test]
+    fn agreeing_measures_keep_won_over_closed_first() {
+        let ct = recent_window(Some((OutcomeLabel::Lost, 190)));
+        let c = &ct.comparisons[0];
+        assert!(
+            c.verdict_text.starts_with(
+                "No significant difference between Tier 1 and Tier 2 (50.0% vs 30.0% of closed deals won, P(win ≤ 90 d) 50.0% vs 30.0%, 20 and 20 deals from 20 and 20 accounts;"
+            ),
+            "{}",
+            c.verdict_text
+        );
+    }
+
+    /// Open deals alone make the measures disagree above 20% of the window.
+    #[test]
+    fn more_than_a_fifth_of_deals_open_is_a_disagreement() {
+        assert_eq!(lead_reason(Some(0.2), false), None);
+        assert_eq!(lead_reason(None, false), None);
+        assert_eq!(
+            lead_reason(Some(0.21), false).as_deref(),
+            Some("21% of this window's deals are still open")
+        );
+        assert!(lead_reason(Some(0.0), true).is_some());
     }
 
     #[test]

@@ -751,6 +751,34 @@ fn validation_text(
     label: &str,
     auc: Option<f64>,
     tiers: [(Option<f64>, u64); 3],
+    win_within_90: [Option<f64>; 3],
+    lead: Option<&str>,
+    significant_inversion: bool,
+) -> String {
+    let p90 = win_within_90
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| format!("Tier {} {}", i + 1, crate::text::pct(p)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = closed_deals_text(deals, label, auc, tiers, significant_inversion);
+    let [(r1, _), (r2, _), (r3, _)] = tiers;
+    match (win_within_90.iter().any(Option::is_some), lead) {
+        (true, Some(why)) => format!(
+            "By P(win ≤ 90 d), which counts open deals, held-out recommended tiers win {p90} ({why}). On closed deals alone: {text}"
+        ),
+        // Beside the won / closed rates, which the in-order sentence leaves out.
+        (true, None) if !monotone(r1, r2, r3) => format!("{text}; P(win ≤ 90 d) {p90}"),
+        _ => text,
+    }
+}
+
+/// The held-out verdict on won / closed alone.
+fn closed_deals_text(
+    deals: usize,
+    label: &str,
+    auc: Option<f64>,
+    tiers: [(Option<f64>, u64); 3],
     significant_inversion: bool,
 ) -> String {
     let [(r1, _), (r2, _), (r3, _)] = tiers;
@@ -824,11 +852,19 @@ fn validate(
     let rate = |t: u8| get(t).and_then(|o| o.win_rate);
     let closed_in = |t: u8| get(t).map_or(0, |o| o.won + o.lost);
     let mono = monotone(rate(1), rate(2), rate(3));
+    let reordered = [(1, 2), (2, 3)].into_iter().any(|(a, b)| {
+        get(a)
+            .zip(get(b))
+            .is_some_and(|(h, l)| crate::verdict::reordered(h, l))
+    });
+    let lead = crate::verdict::lead_reason(crate::verdict::open_share(&tiers), reordered);
     let text = validation_text(
         p.len(),
         label,
         auc,
         [1, 2, 3].map(|t| (rate(t), closed_in(t))),
+        [1, 2, 3].map(|t| get(t).and_then(crate::verdict::win_within_lead_horizon)),
+        lead.as_deref(),
         comparisons
             .iter()
             .any(|c| c.verdict == crate::verdict::PairVerdict::Inverted),
@@ -868,6 +904,8 @@ mod tests {
             "2026Q3",
             Some(0.714),
             [(Some(0.5), 10), (Some(0.4), 20), (Some(0.3), 30)],
+            [None; 3],
+            None,
             false,
         );
         assert_eq!(
@@ -880,6 +918,8 @@ mod tests {
             "2026Q3",
             None,
             [(None, 0), (Some(0.4), 20), (Some(0.3), 30)],
+            [None; 3],
+            None,
             false,
         );
         assert!(gap.contains("convert in order"), "{gap}");
@@ -889,6 +929,8 @@ mod tests {
             "2026Q3",
             Some(0.6),
             [(Some(0.5), 2), (Some(0.842), 19), (Some(0.809), 94)],
+            [None; 3],
+            None,
             false,
         );
         assert_eq!(
@@ -900,11 +942,32 @@ mod tests {
             "2026Q3",
             Some(0.4),
             [(Some(0.1), 200), (Some(0.5), 300), (Some(0.4), 400)],
+            [None; 3],
+            None,
             true,
         );
         assert!(
             inverted.starts_with("WARNING: on 900 held-out deals (2026Q3), recommended tiers do NOT convert in order, significantly: Tier 1 10.0% of 200"),
             "{inverted}"
+        );
+    }
+
+    /// With P(win ≤ 90 d) known and the measures in agreement, it follows the
+    /// won / closed rates; when they disagree it leads, with the reason.
+    #[test]
+    fn win_within_90_days_is_beside_won_over_closed_and_leads_on_disagreement() {
+        let tiers = [(Some(0.5), 2), (Some(0.842), 19), (Some(0.809), 94)];
+        let p90 = [Some(0.3), Some(0.5), Some(0.45)];
+        let agree = validation_text(425, "2026Q3", None, tiers, p90, None, false);
+        assert_eq!(
+            agree,
+            "On 425 held-out deals (2026Q3), recommended tiers are out of order but no inversion is significant (Tier 1 50.0% of 2, Tier 2 84.2% of 19, Tier 3 80.9% of 94 closed deals won): too few held-out deals to tell; P(win ≤ 90 d) Tier 1 30.0%, Tier 2 50.0%, Tier 3 45.0%"
+        );
+        let why = crate::verdict::lead_reason(Some(0.35), false).unwrap();
+        let lead = validation_text(425, "2026Q3", None, tiers, p90, Some(&why), false);
+        assert!(
+            lead.starts_with("By P(win ≤ 90 d), which counts open deals, held-out recommended tiers win Tier 1 30.0%, Tier 2 50.0%, Tier 3 45.0% (35% of this window's deals are still open). On closed deals alone: On 425 held-out deals"),
+            "{lead}"
         );
     }
 }
