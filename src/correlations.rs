@@ -655,12 +655,8 @@ fn judge_level(l: &mut LevelAssociation, th: &Thresholds, next_q: &mut impl FnMu
 
 fn drivers(feats: &[FeatureAssociation], levels: &[LevelAssociation], overall: f64) -> Drivers {
     let mut found = Found::default();
-    // The folded `other` level is tested (its accounts are evidence) but is
-    // no driver: nobody can act on it.
-    for l in levels
-        .iter()
-        .filter(|l| l.level != crate::features::infer::OTHER)
-    {
+    // The folded rare levels are a driver too: their label names them.
+    for l in levels {
         found.level(l, overall);
     }
     for f in feats.iter().filter(|f| f.kind == FeatureKind::Numeric) {
@@ -814,6 +810,7 @@ mod tests {
                 "industry",
                 Transform::Categorical {
                     levels: vec!["a".into(), "b".into(), "c".into()],
+                    folded: vec![],
                 },
             ),
             data: FeatureData::Categorical(

@@ -156,7 +156,7 @@ fn feature_bins(f: &FeatureColumn, like: Option<&Bins>) -> Bins {
             }
             level_bins(vec!["no".into(), "yes".into(), "(missing)".into()], c)
         }
-        (FeatureData::Categorical(codes), Transform::Categorical { levels }) => {
+        (FeatureData::Categorical(codes), Transform::Categorical { levels, .. }) => {
             categorical_bins(codes, levels, like_labels)
         }
         (FeatureData::List { offsets, .. }, Transform::List { values, .. }) => {
@@ -610,6 +610,7 @@ mod tests {
                 name: "industry".into(),
                 transform: Transform::Categorical {
                     levels: vec!["A".into(), "B".into(), "C".into()],
+                    folded: vec![],
                 },
                 nulls: 0,
             },

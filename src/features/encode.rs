@@ -52,7 +52,7 @@ fn encoded_columns(features: &[FeatureColumn]) -> (Vec<String>, Vec<usize>) {
                     columns.push(format!("{name} (missing)"));
                 }
             }
-            Transform::Categorical { levels } => {
+            Transform::Categorical { levels, .. } => {
                 columns.extend(levels.iter().map(|l| format!("{name} = {l}")));
             }
             Transform::List { values, .. } => {
@@ -106,7 +106,7 @@ fn encode_row(
                 }
                 j += 1 + usize::from(*missing_flag);
             }
-            (Transform::Categorical { levels }, FeatureData::Categorical(codes)) => {
+            (Transform::Categorical { levels, .. }, FeatureData::Categorical(codes)) => {
                 let c = codes[i];
                 if (c as usize) < levels.len() {
                     row[j + c as usize] = ONE_HOT;
@@ -248,6 +248,7 @@ mod tests {
                 name: "industry".into(),
                 transform: Transform::Categorical {
                     levels: vec!["SaaS".into(), "Retail".into()],
+                    folded: vec![],
                 },
                 nulls: 0,
             },

@@ -306,7 +306,13 @@ fn fit_numeric(values: &[f64]) -> Transform {
 }
 
 /// Levels worth a column, most frequent first; ties by name.
-fn frequent_levels(values: &[String], counts: &[usize], n_accounts: usize) -> (Vec<String>, bool) {
+/// The levels kept, most accounts first, and those folded away, in the same
+/// order (most accounts first, then by name).
+fn frequent_levels(
+    values: &[String],
+    counts: &[usize],
+    n_accounts: usize,
+) -> (Vec<String>, Vec<String>) {
     let min = ((MIN_LEVEL_SHARE * n_accounts as f64).ceil() as usize).max(MIN_LEVEL_ACCOUNTS);
     let mut levels: Vec<(&String, usize)> = values.iter().zip(counts.iter().copied()).collect();
     levels.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
@@ -316,7 +322,11 @@ fn frequent_levels(values: &[String], counts: &[usize], n_accounts: usize) -> (V
         .take(MAX_LEVELS)
         .map(|(k, _)| (*k).clone())
         .collect();
-    let folded = kept.len() < levels.len();
+    let folded = levels
+        .iter()
+        .map(|(k, _)| (*k).clone())
+        .filter(|k| !kept.contains(k))
+        .collect();
     (kept, folded)
 }
 
@@ -432,10 +442,10 @@ fn fit(col: &Column, plan: Plan, n: usize, file: &Path) -> Result<FeatureColumn>
         Plan::Categorical => {
             let values = categories(col).map_err(|e| col_err(file, &name, e))?;
             let (mut levels, folded) = frequent_levels(&values.values, &values.counts(), n);
-            if folded && !levels.iter().any(|l| l == OTHER) {
+            if !folded.is_empty() && !levels.iter().any(|l| l == OTHER) {
                 levels.push(OTHER.to_string());
             }
-            let spec = spec(Transform::Categorical { levels });
+            let spec = spec(Transform::Categorical { levels, folded });
             let data = categorical_codes(&spec, &values);
             FeatureColumn { spec, data }
         }
@@ -454,7 +464,7 @@ fn fit(col: &Column, plan: Plan, n: usize, file: &Path) -> Result<FeatureColumn>
 fn is_constant_feature(fitted: &FeatureColumn) -> bool {
     match &fitted.spec.transform {
         Transform::Numeric { scale, .. } => *scale == 1.0 && is_constant(&fitted.data),
-        Transform::Categorical { levels } => levels.len() < 2,
+        Transform::Categorical { levels, .. } => levels.len() < 2,
         Transform::List { values, .. } => values.is_empty(),
         Transform::Binary { .. } => is_constant(&fitted.data),
     }
@@ -502,7 +512,7 @@ fn binary_values(file: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
 }
 
 fn categorical_codes(spec: &FeatureSpec, values: &Interned) -> FeatureData {
-    let Transform::Categorical { levels } = &spec.transform else {
+    let Transform::Categorical { levels, .. } = &spec.transform else {
         unreachable!("categorical_codes is called on categorical specs")
     };
     let other = levels

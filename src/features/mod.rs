@@ -62,6 +62,10 @@ pub enum Transform {
         /// nulls become `(missing)`. A level not seen in training encodes as
         /// all zeros.
         levels: Vec<String>,
+        /// The levels folded into `other`, most accounts first, then by
+        /// name; empty in models written before they were kept.
+        #[serde(default)]
+        folded: Vec<String>,
     },
     List {
         /// Values with a column each; rarer values are dropped.
@@ -166,7 +170,7 @@ impl FeatureColumn {
         match &self.spec.transform {
             Transform::Numeric { .. } => vec![],
             Transform::Binary { .. } => vec!["true".into()],
-            Transform::Categorical { levels } => levels.clone(),
+            Transform::Categorical { levels, .. } => levels.clone(),
             Transform::List { values, .. } => values.clone(),
         }
     }
@@ -197,14 +201,89 @@ impl FeatureColumn {
         }
     }
 
-    /// How to write level `l` in prose: `industry = Fintech`, `technologies has Salesforce`.
+    /// The levels folded into `other` (categorical features only).
+    pub fn folded(&self) -> &[String] {
+        match &self.spec.transform {
+            Transform::Categorical { folded, .. } => folded,
+            _ => &[],
+        }
+    }
+
+    /// How to write level `l` in prose: `industry = Fintech`, `technologies has Salesforce`,
+    /// and the folded rare levels by name, `industry in {Mining, Fishing, +3 more}`.
     pub fn level_label(&self, l: usize) -> String {
         let name = &self.spec.name;
         match &self.spec.transform {
             Transform::Numeric { .. } => name.clone(),
             Transform::Binary { .. } => name.clone(),
-            Transform::Categorical { levels } => format!("{name} = {}", levels[l]),
+            Transform::Categorical { levels, folded } if levels[l] == infer::OTHER => {
+                format!("{name} in {}", folded_text(folded))
+            }
+            Transform::Categorical { levels, .. } => format!("{name} = {}", levels[l]),
             Transform::List { values, .. } => format!("{name} has {}", values[l]),
         }
+    }
+}
+
+/// At most this many folded levels are named in prose; the rest are counted.
+const FOLDED_NAMED: usize = 4;
+
+/// The rare levels folded into `other` as a set a CRM filter can take:
+/// `{Telecoverage, Reseller, Partner, Online, +3 more}`.
+pub fn folded_text(folded: &[String]) -> String {
+    format!("{{{}}}", folded_names(folded).join(", "))
+}
+
+/// The first few folded levels by name, then how many more: `Telecoverage,
+/// Reseller, Partner, Online, +3 more`. A model fitted before folded levels
+/// were kept knows no names.
+pub fn folded_names(folded: &[String]) -> Vec<String> {
+    if folded.is_empty() {
+        return vec!["levels under 1% of accounts".into()];
+    }
+    let mut parts: Vec<String> = folded.iter().take(FOLDED_NAMED).cloned().collect();
+    if folded.len() > FOLDED_NAMED {
+        parts.push(format!("+{} more", folded.len() - FOLDED_NAMED));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folded_levels_are_named_four_at_most() {
+        let names = |n: usize| -> Vec<String> { (1..=n).map(|i| format!("L{i}")).collect() };
+        assert_eq!(folded_text(&names(2)), "{L1, L2}");
+        assert_eq!(folded_text(&names(4)), "{L1, L2, L3, L4}");
+        assert_eq!(folded_text(&names(7)), "{L1, L2, L3, L4, +3 more}");
+        assert_eq!(folded_text(&[]), "{levels under 1% of accounts}");
+    }
+
+    #[test]
+    fn a_model_without_folded_levels_still_loads() {
+        let old = r#"{"kind":"categorical","levels":["SaaS","other"]}"#;
+        let t: Transform = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            t,
+            Transform::Categorical {
+                levels: vec!["SaaS".into(), "other".into()],
+                folded: vec![],
+            }
+        );
+        let f = FeatureColumn {
+            spec: FeatureSpec {
+                name: "industry".into(),
+                transform: Transform::Categorical {
+                    levels: vec!["SaaS".into(), "other".into()],
+                    folded: vec!["Mining".into(), "Fishing".into()],
+                },
+                nulls: 0,
+            },
+            data: FeatureData::Categorical(vec![0, 1]),
+        };
+        assert_eq!(f.level_label(0), "industry = SaaS");
+        assert_eq!(f.level_label(1), "industry in {Mining, Fishing}");
     }
 }

@@ -74,13 +74,12 @@ fn value_text(out: &mut String, f: &FeatureColumn, i: usize) {
         (FeatureData::Binary(v), _) => {
             write!(out, "{name} {}", if v[i] == 1.0 { "yes" } else { "no" })
         }
-        (FeatureData::Categorical(c), Transform::Categorical { levels }) => {
-            let l = if c[i] == UNSEEN {
-                "other"
-            } else {
-                levels[c[i] as usize].as_str()
-            };
-            write!(out, "{name} = {l}")
+        (FeatureData::Categorical(c), Transform::Categorical { .. }) if c[i] == UNSEEN => {
+            write!(out, "{name} not seen in training")
+        }
+        (FeatureData::Categorical(c), Transform::Categorical { .. }) => {
+            out.push_str(&f.level_label(c[i] as usize));
+            Ok(())
         }
         (FeatureData::List { .. }, Transform::List { values, .. }) => {
             let vals = f.list_values(i);
@@ -309,11 +308,11 @@ impl CriteriaTexts {
             matches: (c.qualifying.iter().chain(&c.disqualifying))
                 .map(|c| c.matches(features, n))
                 .collect(),
-            qualifying: c.qualifying.iter().map(|c| c.text()).collect(),
+            qualifying: c.qualifying.iter().map(|c| c.text(features)).collect(),
             disqualifying: c
                 .disqualifying
                 .iter()
-                .map(|c| format!("{} (disqualifying)", c.text()))
+                .map(|c| format!("{} (disqualifying)", c.text(features)))
                 .collect(),
             cache: HashMap::new(),
             meets: Vec::new(),

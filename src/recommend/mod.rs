@@ -400,7 +400,7 @@ fn evidence(
     );
     RuleEvidence {
         rule: c.clone(),
-        text: c.text(),
+        text: c.text(features),
         accounts: f.accounts,
         closed_deals: f.won + f.lost,
         win_rate: f.win_rate,

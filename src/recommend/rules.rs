@@ -25,6 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::features::folded_names;
 use crate::features::infer::OTHER;
 use crate::features::{FeatureColumn, FeatureData, Transform};
 use crate::stats::conversion::{proportions_ztest, wilson_interval, Alternative};
@@ -97,12 +98,25 @@ impl Condition {
     }
 
     /// The condition in words, e.g. `industry in {Fintech, SaaS}`, `200 ≤ employees ≤ 2,000`.
-    pub fn text(&self) -> String {
+    /// The folded `other` level is written as the levels it holds, taken
+    /// from `features`: `industry in {SaaS, Mining, Fishing, +3 more}`.
+    pub fn text(&self, features: &[FeatureColumn]) -> String {
         match self {
-            Condition::In { feature, levels } if levels.len() == 1 => {
+            Condition::In { feature, levels } if levels.len() == 1 && levels[0] != OTHER => {
                 format!("{feature} = {}", levels[0])
             }
-            Condition::In { feature, levels } => format!("{feature} in {{{}}}", levels.join(", ")),
+            Condition::In { feature, levels } => {
+                let mut parts: Vec<String> =
+                    levels.iter().filter(|l| *l != OTHER).cloned().collect();
+                if parts.len() < levels.len() {
+                    let folded = features
+                        .iter()
+                        .find(|f| f.spec.name == *feature)
+                        .map_or(&[][..], |f| f.folded());
+                    parts.extend(folded_names(folded));
+                }
+                format!("{feature} in {{{}}}", parts.join(", "))
+            }
             Condition::Has { feature, value } if value == "true" => format!("{feature} = yes"),
             Condition::Has { feature, value } if value == "false" => format!("{feature} = no"),
             Condition::Has { feature, value } => format!("{feature} contains {value}"),
@@ -149,7 +163,7 @@ impl Condition {
             (
                 Condition::In { levels, .. },
                 FeatureData::Categorical(codes),
-                Transform::Categorical { levels: all },
+                Transform::Categorical { levels: all, .. },
             ) => {
                 let wanted: Vec<bool> = all.iter().map(|l| levels.contains(l)).collect();
                 Box::new(move |i| wanted.get(codes[i] as usize).copied().unwrap_or(false))
@@ -205,7 +219,7 @@ fn candidates(
                     });
                 }
             }
-            (FeatureData::Categorical(codes), Transform::Categorical { levels }) => {
+            (FeatureData::Categorical(codes), Transform::Categorical { levels, .. }) => {
                 let rows = (active, won, lost);
                 level_set_candidates(name, codes, levels, rows, min_support, &mut out);
             }
@@ -264,9 +278,9 @@ fn level_set_candidates(
             s.1 += won[j] + lost[j];
         }
     }
-    // The folded `other` level is no criterion: nobody can filter on it.
+    // The folded `other` level is a criterion too: its text names the levels.
     let mut order: Vec<usize> = (0..levels.len())
-        .filter(|&l| stats[l].1 >= min_support && levels[l] != OTHER)
+        .filter(|&l| stats[l].1 >= min_support)
         .collect();
     order.sort_by(|&a, &b| {
         (stats[b].0 / stats[b].1)
@@ -491,7 +505,7 @@ struct Levels {
 fn levels_of(features: &[FeatureColumn], active: &[usize], cands: &[Condition]) -> Vec<Levels> {
     let mut out = Vec::new();
     for f in features {
-        let (FeatureData::Categorical(codes), Transform::Categorical { levels }) =
+        let (FeatureData::Categorical(codes), Transform::Categorical { levels, .. }) =
             (&f.data, &f.spec.transform)
         else {
             continue;
@@ -770,28 +784,28 @@ mod tests {
             feature: "industry".into(),
             levels: vec!["Fintech".into(), "SaaS".into()],
         };
-        assert_eq!(c.text(), "industry in {Fintech, SaaS}");
+        assert_eq!(c.text(&[]), "industry in {Fintech, SaaS}");
         let r = Condition::Range {
             feature: "employees".into(),
             min: Some(200.0),
             max: Some(2000.0),
         };
-        assert_eq!(r.text(), "200 ≤ employees ≤ 2,000");
+        assert_eq!(r.text(&[]), "200 ≤ employees ≤ 2,000");
         let h = Condition::Has {
             feature: "technologies".into(),
             value: "Salesforce".into(),
         };
-        assert_eq!(h.text(), "technologies contains Salesforce");
+        assert_eq!(h.text(&[]), "technologies contains Salesforce");
         // A boolean reads as yes/no; "contains" is for list features only.
         let yes = Condition::Has {
             feature: "csm_assigned".into(),
             value: "true".into(),
         };
-        assert_eq!(yes.text(), "csm_assigned = yes");
+        assert_eq!(yes.text(&[]), "csm_assigned = yes");
         let no = Condition::Has {
             feature: "csm_assigned".into(),
             value: "false".into(),
         };
-        assert_eq!(no.text(), "csm_assigned = no");
+        assert_eq!(no.text(&[]), "csm_assigned = no");
     }
 }
