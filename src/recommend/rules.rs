@@ -637,7 +637,10 @@ impl Table<'_> {
         let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(PERMUTATION_SEED.wrapping_sub(1));
         let rows = null_rows(&everyone, &mut rng);
         let (tw, tl) = (sums_over(&rows, self.won), sums_over(&rows, self.lost));
-        let (aw, al) = (sums_over(&everyone, self.won), sums_over(&everyone, self.lost));
+        let (aw, al) = (
+            sums_over(&everyone, self.won),
+            sums_over(&everyone, self.lost),
+        );
         let min_support = self.min_support * (tw + tl) / (aw + al).max(1.0);
         let worse = |w: f64, l: f64| worse_z(tw, tl, w, l, min_support);
         self.permuted_best(&all, &rows, &mut rng, &worse)
