@@ -765,7 +765,8 @@ fn validation_text(
     let [(r1, _), (r2, _), (r3, _)] = tiers;
     match (win_within_90.iter().any(Option::is_some), lead) {
         (true, Some(why)) => format!(
-            "By P(win ≤ 90 d), which counts open deals, held-out recommended tiers win {p90} ({why}). On closed deals alone: {text}"
+            "By P(win ≤ 90 d), which counts open deals, held-out recommended tiers win {p90} ({why}). On closed deals alone: {}",
+            lower_first(&text)
         ),
         // Beside the won / closed rates, which the in-order sentence leaves out.
         (true, None) if !monotone(r1, r2, r3) => format!("{text}; P(win ≤ 90 d) {p90}"),
@@ -882,6 +883,13 @@ fn validate(
     }
 }
 
+/// `s` with its first letter in lower case, to follow a colon mid-sentence.
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -966,7 +974,7 @@ mod tests {
         let why = crate::verdict::lead_reason(Some(0.35), false).unwrap();
         let lead = validation_text(425, "2026Q3", None, tiers, p90, Some(&why), false);
         assert!(
-            lead.starts_with("By P(win ≤ 90 d), which counts open deals, held-out recommended tiers win Tier 1 30.0%, Tier 2 50.0%, Tier 3 45.0% (35% of this window's deals are still open). On closed deals alone: On 425 held-out deals"),
+            lead.starts_with("By P(win ≤ 90 d), which counts open deals, held-out recommended tiers win Tier 1 30.0%, Tier 2 50.0%, Tier 3 45.0% (35% of this window's deals are still open). On closed deals alone: on 425 held-out deals"),
             "{lead}"
         );
     }
