@@ -113,6 +113,7 @@ pub fn table(scratch: &Scratch, data: &[u8], ext: &str) -> Verdict {
             &accounts.features,
             &InferOptions {
                 kinds: &config.kinds,
+                roles: &config.roles,
                 list_separator: &config.list_separator,
                 file: &input,
             },

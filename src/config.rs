@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::ClusterConfig;
 use crate::domain::OutcomeLabel;
 use crate::error::{Error, IoOp, Result};
-pub use crate::features::KindOverride;
+pub use crate::features::{KindOverride, RoleOverride};
 pub use crate::io::spec::{AccountColumns, DealColumns, DropPolicy, DropsSection, InputSpec};
 
 /// `[accounts]` in the config file.
@@ -31,10 +31,58 @@ pub struct AccountsSection {
     /// Feature kind overrides by column name.
     #[serde(default)]
     pub features: BTreeMap<String, KindOverride>,
+    /// Feature roles by column name (`[accounts.roles]`).
+    #[serde(default)]
+    pub roles: RolesSection,
     /// Separator inside a multi-valued text column (default `;`).
     pub list_separator: Option<String>,
     /// CSV field separator (default `,`).
     pub csv_separator: Option<String>,
+}
+
+/// `[accounts.roles]`: columns by role; every other feature's role is
+/// inferred from its name.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolesSection {
+    #[serde(default)]
+    pub fit: Vec<String>,
+    #[serde(default)]
+    pub signal: Vec<String>,
+    #[serde(default)]
+    pub relationship: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+impl RolesSection {
+    /// Column → declared role; a column named under two roles is an error.
+    fn by_column(&self) -> Result<BTreeMap<String, RoleOverride>> {
+        let mut out = BTreeMap::new();
+        let lists = [
+            ("fit", RoleOverride::Fit, &self.fit),
+            ("signal", RoleOverride::Signal, &self.signal),
+            (
+                "relationship",
+                RoleOverride::Relationship,
+                &self.relationship,
+            ),
+            ("ignore", RoleOverride::Ignore, &self.ignore),
+        ];
+        for (key, role, names) in lists {
+            for name in names {
+                if let Some(before) = out.insert(name.clone(), role) {
+                    if before != role {
+                        return Err(Error::config(
+                            format!("[accounts.roles] gives '{name}' two roles"),
+                            format!("name it under one role only (it is also under `{key}`)"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// `[deals]` in the config file.
@@ -194,6 +242,8 @@ pub struct Config {
     /// The input tables and how to read them.
     pub input: InputSpec,
     pub kinds: BTreeMap<String, KindOverride>,
+    /// Roles declared in `[accounts.roles]`.
+    pub roles: BTreeMap<String, RoleOverride>,
     pub list_separator: String,
     pub cluster: ClusterConfig,
     pub horizons: Vec<u32>,
@@ -264,9 +314,11 @@ impl RawConfig {
             ));
         }
         let kinds = self.accounts.features.clone();
+        let roles = self.accounts.roles.by_column()?;
         Ok(Config {
             input: input_spec(self.accounts, self.deals, self.drops, &o)?,
             kinds,
+            roles,
             list_separator,
             cluster,
             horizons,

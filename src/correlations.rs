@@ -773,6 +773,8 @@ mod tests {
             name: name.into(),
             transform,
             nulls: 0,
+            role: Default::default(),
+            role_declared: false,
         }
     }
 

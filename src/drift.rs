@@ -613,6 +613,8 @@ mod tests {
                     folded: vec![],
                 },
                 nulls: 0,
+                role: Default::default(),
+                role_declared: false,
             },
             data: FeatureData::Categorical(codes),
         }

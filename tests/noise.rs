@@ -89,6 +89,7 @@ fn random_effects_table(seed: u64) -> (Vec<FeatureColumn>, Vec<u32>, Vec<bool>) 
         &accounts.features,
         &abm_segments::features::infer::InferOptions {
             kinds: &kinds,
+            roles: &std::collections::BTreeMap::new(),
             list_separator: ";",
             file: &accounts.path,
         },

@@ -18,6 +18,7 @@ mod progress;
 mod properties;
 mod recommend;
 mod regression;
+mod roles;
 mod speed;
 mod validate;
 mod verdict_sim;

@@ -58,6 +58,17 @@ impl Workdir {
         p
     }
 
+    /// Run `discover` quietly on the sample data in `data/sample` into `out`,
+    /// with extra arguments, and return its `report.json`.
+    pub fn discover_sample(&self, out: &str, extra: &[&str]) -> serde_json::Value {
+        let (accounts, deals) = (sample("accounts.parquet"), sample("deals.parquet"));
+        let mut args = vec!["discover", "--accounts", &accounts, "--deals", &deals];
+        args.extend_from_slice(&["--out", out, "-q"]);
+        args.extend_from_slice(extra);
+        self.ok(&args);
+        self.read_json(&format!("{out}/report.json"))
+    }
+
     pub fn read_json(&self, rel: &str) -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(self.path(rel)).unwrap()).unwrap()
     }
@@ -97,6 +108,15 @@ pub struct Inputs {
     pub accounts: abm_segments::io::contract::Accounts,
     pub deals: abm_segments::io::contract::Deals,
     pub features: Vec<abm_segments::features::FeatureColumn>,
+}
+
+/// A file of the sample data in `data/sample`, as a path string.
+pub fn sample(file: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/sample")
+        .join(file)
+        .to_string_lossy()
+        .into_owned()
 }
 
 pub fn table(df: polars::prelude::DataFrame, name: &str) -> abm_segments::io::read::Table {
@@ -148,6 +168,7 @@ pub fn generated(accounts: usize, seed: u64) -> Inputs {
         &accounts.features,
         &InferOptions {
             kinds: &kinds,
+            roles: &std::collections::BTreeMap::new(),
             list_separator: ";",
             file: &accounts.path,
         },

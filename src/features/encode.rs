@@ -240,6 +240,8 @@ mod tests {
                     missing_flag: true,
                 },
                 nulls: 1,
+                role: Default::default(),
+                role_declared: false,
             },
             data: FeatureData::Numeric(vec![10.0, f64::NAN, 30.0]),
         };
@@ -251,6 +253,8 @@ mod tests {
                     folded: vec![],
                 },
                 nulls: 0,
+                role: Default::default(),
+                role_declared: false,
             },
             data: FeatureData::Categorical(vec![0, 1, crate::features::UNSEEN]),
         };

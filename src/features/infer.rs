@@ -7,6 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::roles::{infer_role, RoleOverride};
 use super::KindOverride;
 use super::{FeatureColumn, FeatureData, FeatureSpec, Transform, UNSEEN};
 use crate::error::{Error, Location, Result};
@@ -21,6 +22,8 @@ pub struct Skipped {
 /// Options for inference.
 pub struct InferOptions<'a> {
     pub kinds: &'a BTreeMap<String, KindOverride>,
+    /// Roles declared in `[accounts.roles]`; other features' roles are inferred from their names.
+    pub roles: &'a BTreeMap<String, RoleOverride>,
     pub list_separator: &'a str,
     pub file: &'a Path,
 }
@@ -349,6 +352,14 @@ pub fn infer(
     let mut skipped = Vec::new();
     for col in df.columns() {
         let name = col.name().to_string();
+        let declared = opts.roles.get(&name).copied();
+        if declared == Some(RoleOverride::Ignore) {
+            skipped.push(Skipped {
+                column: name,
+                reason: "role = ignore in [accounts.roles]".into(),
+            });
+            continue;
+        }
         let plan = match plan(&name, col, opts) {
             Ok(p) => p,
             Err(reason) => {
@@ -359,7 +370,13 @@ pub fn infer(
                 continue;
             }
         };
-        let fitted = fit(col, plan, df.height(), opts.file)?;
+        let mut fitted = fit(col, plan, df.height(), opts.file)?;
+        (fitted.spec.role, fitted.spec.role_declared) = match declared {
+            Some(RoleOverride::Fit) => (super::Role::Fit, true),
+            Some(RoleOverride::Signal) => (super::Role::Signal, true),
+            Some(RoleOverride::Relationship) => (super::Role::Relationship, true),
+            Some(RoleOverride::Ignore) | None => (infer_role(&name), false),
+        };
         if is_constant_feature(&fitted) {
             skipped.push(Skipped {
                 column: name,
@@ -386,9 +403,14 @@ pub fn infer(
     Ok((out, skipped))
 }
 
-/// Every column `[accounts.features]` names is in the accounts table.
+/// Every column `[accounts.features]` or `[accounts.roles]` names is in the accounts table.
 fn check_named_columns(df: &DataFrame, opts: &InferOptions<'_>) -> Result<()> {
-    for name in opts.kinds.keys() {
+    let named = opts
+        .kinds
+        .keys()
+        .map(|k| (k, "[accounts.features]"))
+        .chain(opts.roles.keys().map(|k| (k, "[accounts.roles]")));
+    for (name, section) in named {
         if df.column(name).is_err() {
             let names: Vec<&str> = df
                 .get_column_names()
@@ -397,10 +419,10 @@ fn check_named_columns(df: &DataFrame, opts: &InferOptions<'_>) -> Result<()> {
                 .collect();
             let hint = match crate::text::nearest(name, names.iter().copied()) {
                 Some(near) => format!("did you mean '{near}'?"),
-                None => "remove it from [accounts.features]".into(),
+                None => format!("remove it from {section}"),
             };
             return Err(Error::input(
-                "[accounts.features] names a column the accounts file does not have",
+                format!("{section} names a column the accounts file does not have"),
                 Location::file(opts.file).column(name.as_str()),
                 hint,
             ));
@@ -417,6 +439,8 @@ fn fit(col: &Column, plan: Plan, n: usize, file: &Path) -> Result<FeatureColumn>
         name: name.clone(),
         transform,
         nulls,
+        role: Default::default(),
+        role_declared: false,
     };
     Ok(match plan {
         Plan::Numeric => {

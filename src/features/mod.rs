@@ -7,11 +7,13 @@
 
 pub mod encode;
 pub mod infer;
+pub mod roles;
 
 use serde::{Deserialize, Serialize};
 
 pub use encode::{encode, FeatureMatrix};
 pub use infer::{infer, Skipped};
+pub use roles::{Role, RoleOverride};
 
 /// A feature kind a column can be forced to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +84,12 @@ pub struct FeatureSpec {
     pub transform: Transform,
     /// Nulls in the training accounts.
     pub nulls: u64,
+    /// Fit, signal or relationship; fit in models written before roles.
+    #[serde(default)]
+    pub role: Role,
+    /// Whether the role was declared in `[accounts.roles]` (else inferred from the name).
+    #[serde(default)]
+    pub role_declared: bool,
 }
 
 impl FeatureSpec {
@@ -280,6 +288,8 @@ mod tests {
                     folded: vec!["Mining".into(), "Fishing".into()],
                 },
                 nulls: 0,
+                role: Default::default(),
+                role_declared: false,
             },
             data: FeatureData::Categorical(vec![0, 1]),
         };

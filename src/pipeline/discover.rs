@@ -76,6 +76,7 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         &inputs.accounts.features,
         &InferOptions {
             kinds: &config.kinds,
+            roles: &config.roles,
             list_separator: &config.list_separator,
             file: &inputs.accounts.path,
         },
@@ -458,6 +459,8 @@ impl Found<'_> {
                 .map(|f| FeatureUsed {
                     name: f.spec.name.clone(),
                     kind: f.spec.kind(),
+                    role: f.spec.role,
+                    role_declared: f.spec.role_declared,
                     nulls: f.spec.nulls,
                     null_share: f.spec.nulls as f64 / accounts.len() as f64,
                     transform: f.spec.transform.clone(),

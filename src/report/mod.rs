@@ -122,6 +122,10 @@ pub struct Parameters {
 pub struct FeatureUsed {
     pub name: String,
     pub kind: crate::features::FeatureKind,
+    /// Fit, signal or relationship.
+    pub role: crate::features::Role,
+    /// Whether the role was declared in `[accounts.roles]` (else inferred from the name).
+    pub role_declared: bool,
     pub nulls: u64,
     /// Share of accounts with a null (0–1).
     pub null_share: f64,

@@ -1081,6 +1081,7 @@ fn data_quality(r: &Report) -> Vec<Block> {
         used.join(", "),
         dq.encoded_columns
     ));
+    items.push(roles_text(&dq.features_used));
     for sk in &dq.features_skipped {
         items.push(format!("skipped `{}`: {}", sk.column, sk.reason));
     }
@@ -1106,4 +1107,35 @@ fn run(r: &Report) -> Vec<Block> {
         ));
     }
     vec![Block::List(items)]
+}
+
+/// Each feature's role, and which roles were declared rather than inferred,
+/// so a wrong guess is visible and one line of config fixes it.
+fn roles_text(used: &[super::FeatureUsed]) -> String {
+    use crate::features::Role;
+    let groups: Vec<String> = Role::ALL
+        .iter()
+        .filter_map(|&role| {
+            let names: Vec<&str> = used
+                .iter()
+                .filter(|f| f.role == role)
+                .map(|f| f.name.as_str())
+                .collect();
+            (!names.is_empty()).then(|| format!("{}: {}", role.as_str(), names.join(", ")))
+        })
+        .collect();
+    let declared: Vec<&str> = used
+        .iter()
+        .filter(|f| f.role_declared)
+        .map(|f| f.name.as_str())
+        .collect();
+    let source = match declared.len() {
+        0 => "all inferred from column names".to_string(),
+        n if n == used.len() => "all declared in [accounts.roles]".to_string(),
+        _ => format!(
+            "declared in [accounts.roles]: {}; the rest inferred from column names",
+            declared.join(", ")
+        ),
+    };
+    format!("feature roles: {} ({source})", groups.join("; "))
 }
