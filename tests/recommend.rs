@@ -40,6 +40,7 @@ fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
             opts: &opts,
             sizes: &sizes,
             rules: &rules,
+            exclude: &[],
             account_id_column: "account_id",
             accounts_sha256: "",
         },
