@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::features::infer::OTHER;
-use crate::features::{FeatureColumn, FeatureData};
+use crate::features::{FeatureColumn, FeatureData, Role};
 
 /// One way a segment differs from all accounts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,14 +38,31 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// The top distinctions of each segment. `labels[i]` is account i's segment.
+/// Whether segments are drawn and named on fit features alone: when there
+/// is at least one. Segments are groups a campaign is written for, so
+/// they are who the account is; signals and relationships are described.
+pub fn on_fit(features: &[FeatureColumn]) -> bool {
+    features.iter().any(|f| f.spec.role == Role::Fit)
+}
+
+/// The features segments are drawn and named on: the fit ones, or every
+/// feature when none is fit.
+pub fn segment_features(features: &[FeatureColumn]) -> impl Iterator<Item = &FeatureColumn> {
+    let fit = on_fit(features);
+    features
+        .iter()
+        .filter(move |f| !fit || f.spec.role == Role::Fit)
+}
+
+/// The top distinctions of each segment, on [`segment_features`].
+/// `labels[i]` is account i's segment.
 pub fn distinctions(
     features: &[FeatureColumn],
     labels: &[usize],
     k: usize,
 ) -> Vec<Vec<Distinction>> {
     let mut per: Vec<Vec<Distinction>> = vec![Vec::new(); k];
-    for f in features {
+    for f in segment_features(features) {
         match &f.data {
             FeatureData::Numeric(v) => mean_distinctions(f, v, labels, &mut per),
             _ => {
@@ -63,6 +80,80 @@ pub fn distinctions(
                 .then_with(|| a.text.cmp(&b.text))
         });
         d.truncate(TOP_DISTINCTIONS);
+    }
+    per
+}
+
+/// How a segment's accounts stand on one signal or relationship feature.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Description {
+    pub feature: String,
+    /// `share_above_median` (numeric: share of the segment's accounts above
+    /// the all-accounts median) or `share_true` (binary).
+    pub measure: &'static str,
+    /// The segment's share, 0–1.
+    pub share: f64,
+    /// The same share over all accounts, 0–1.
+    pub overall_share: f64,
+    /// In words, e.g. "42% high intent_score".
+    pub text: String,
+}
+
+/// Per segment, each numeric or binary feature of `role` described as
+/// the share of its accounts above the all-accounts median (numeric) or
+/// true (binary); nulls are left out of both counts.
+pub fn describe(
+    features: &[FeatureColumn],
+    labels: &[usize],
+    k: usize,
+    role: Role,
+) -> Vec<Vec<Description>> {
+    let mut per: Vec<Vec<Description>> = vec![Vec::new(); k];
+    for f in features.iter().filter(|f| f.spec.role == role) {
+        let (measure, v, cut) = match &f.data {
+            FeatureData::Numeric(v) => {
+                let mut known: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                if known.is_empty() {
+                    continue;
+                }
+                known.sort_by(f64::total_cmp);
+                let m = known.len();
+                let median = if m % 2 == 1 {
+                    known[m / 2]
+                } else {
+                    (known[m / 2 - 1] + known[m / 2]) / 2.0
+                };
+                ("share_above_median", v, median)
+            }
+            FeatureData::Binary(v) => ("share_true", v, 0.5),
+            _ => continue,
+        };
+        let (mut seg, mut all) = (vec![(0.0, 0.0); k], (0.0f64, 0.0f64));
+        for (&x, &l) in v.iter().zip(labels) {
+            if x.is_nan() {
+                continue;
+            }
+            let hit = f64::from(u8::from(x > cut));
+            seg[l].0 += hit;
+            seg[l].1 += 1.0;
+            all.0 += hit;
+            all.1 += 1.0;
+        }
+        let overall_share = all.0 / all.1.max(1.0);
+        let word = if measure == "share_true" { "" } else { "high " };
+        for (s, &(h, c)) in seg.iter().enumerate() {
+            if c == 0.0 {
+                continue;
+            }
+            let share = h / c;
+            per[s].push(Description {
+                feature: f.spec.name.clone(),
+                measure,
+                share,
+                overall_share,
+                text: format!("{:.0}% {word}{}", 100.0 * share, f.spec.name),
+            });
+        }
     }
     per
 }
