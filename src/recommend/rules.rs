@@ -921,4 +921,82 @@ mod tests {
         };
         assert_eq!(no.text(&[]), "csm_assigned = no");
     }
+
+    fn binary(name: &str, role: Role, v: Vec<f64>) -> FeatureColumn {
+        FeatureColumn {
+            spec: crate::features::FeatureSpec {
+                name: name.into(),
+                transform: Transform::Binary {
+                    impute: 0.0,
+                    missing_flag: false,
+                },
+                nulls: 0,
+                role,
+                role_declared: true,
+            },
+            data: FeatureData::Binary(v),
+        }
+    }
+
+    /// 4,000 accounts with one closed deal each. Fit features `a` (every
+    /// other account) and `b` (10 of each 100); the 200 accounts with both
+    /// win 3 deals in 5, the rest 1 in 5. A signal `hot` is yes exactly on
+    /// the won deals, and a relationship `known` on 4 of 5 of them.
+    fn small_group() -> (Vec<FeatureColumn>, Vec<f64>, Vec<f64>) {
+        let n = 4000;
+        let a: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
+        let b: Vec<bool> = (0..n).map(|i| (i / 10) % 10 == 0).collect();
+        let won: Vec<f64> = (0..n)
+            .map(|i| {
+                let wins = if a[i] && b[i] { i % 5 < 3 } else { i % 5 == 0 };
+                f64::from(u8::from(wins))
+            })
+            .collect();
+        let lost: Vec<f64> = won.iter().map(|w| 1.0 - w).collect();
+        let flag = |v: &[bool]| v.iter().map(|&x| f64::from(u8::from(x))).collect();
+        let known: Vec<bool> = (0..n).map(|i| won[i] == 1.0 && i % 7 != 0).collect();
+        let features = vec![
+            binary("a", Role::Fit, flag(&a)),
+            binary("b", Role::Fit, flag(&b)),
+            binary("hot", Role::Signal, won.clone()),
+            binary("known", Role::Relationship, flag(&known)),
+        ];
+        (features, won, lost)
+    }
+
+    /// The group with both `a` and `b` holds 200 of the 4,000 accounts and
+    /// 120 of the 880 wins (14%): the broad search, which must keep 90% of
+    /// the wins, cannot narrow to it; the core search does. The signal and
+    /// the relationship, which separate far better, are never used.
+    #[test]
+    fn the_core_icp_narrows_to_a_small_group_on_fit_features_only() {
+        let (features, won, lost) = small_group();
+        let c = learn(&features, &won, &lost, &RuleOptions::default(), &[]);
+        let yes = |f: &str| Condition::Has {
+            feature: f.into(),
+            value: "true".into(),
+        };
+        let mut core = c.qualifying.clone();
+        core.sort_by(|x, y| x.feature().cmp(y.feature()));
+        assert_eq!(core, vec![yes("a"), yes("b")], "{c:?}");
+        assert!(
+            !c.broad.contains(&yes("b")) || !c.broad.contains(&yes("a")),
+            "{c:?}"
+        );
+        for d in c.qualifying.iter().chain(&c.broad).chain(&c.disqualifying) {
+            assert!(["a", "b"].contains(&d.feature()), "{d:?}");
+        }
+        let inside = c.in_icp(&features, won.len());
+        assert_eq!(inside.iter().filter(|&&x| x).count(), 200);
+        // An excluded feature is not used either: without `b` the core ICP
+        // cannot reach the group.
+        let c = learn(
+            &features,
+            &won,
+            &lost,
+            &RuleOptions::default(),
+            &["b".into()],
+        );
+        assert!(c.qualifying.iter().all(|q| q.feature() != "b"), "{c:?}");
+    }
 }
