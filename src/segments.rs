@@ -489,6 +489,72 @@ pub fn held_out_best_segment_test(
 
 #[cfg(test)]
 mod tests {
+
+    /// Worked by hand: intent 1, 2, 3, 4 (median 2.5) in segments 0, 0, 1,
+    /// 1: none of segment 0 is high, all of segment 1; a yes/no
+    /// relationship 1, 0, 1, null: half of segment 0, all of segment 1's
+    /// one known value; the fit feature is not described.
+    #[test]
+    fn signals_and_relationships_are_described_as_shares() {
+        use crate::features::{FeatureSpec, Transform};
+        let spec = |name: &str, transform, role| FeatureSpec {
+            name: name.into(),
+            transform,
+            nulls: 0,
+            role,
+            role_declared: true,
+        };
+        let numeric = Transform::Numeric {
+            log: false,
+            impute: 0.0,
+            center: 0.0,
+            scale: 1.0,
+            missing_flag: false,
+        };
+        let features = vec![
+            FeatureColumn {
+                spec: spec("intent_score", numeric.clone(), Role::Signal),
+                data: FeatureData::Numeric(vec![1.0, 2.0, 3.0, 4.0]),
+            },
+            FeatureColumn {
+                spec: spec(
+                    "exec_relationship",
+                    Transform::Binary {
+                        impute: 0.5,
+                        missing_flag: false,
+                    },
+                    Role::Relationship,
+                ),
+                data: FeatureData::Binary(vec![1.0, 0.0, 1.0, f64::NAN]),
+            },
+            FeatureColumn {
+                spec: spec("employees", numeric, Role::Fit),
+                data: FeatureData::Numeric(vec![1.0, 2.0, 3.0, 4.0]),
+            },
+        ];
+        let labels = [0, 0, 1, 1];
+        let signals = describe(&features, &labels, 2, Role::Signal);
+        let shares: Vec<(f64, f64)> = signals
+            .iter()
+            .map(|d| (d[0].share, d[0].overall_share))
+            .collect();
+        assert_eq!(shares, vec![(0.0, 0.5), (1.0, 0.5)]);
+        assert_eq!(signals[1][0].text, "100% high intent_score");
+        assert_eq!(signals[0].len(), 1);
+        let rel = describe(&features, &labels, 2, Role::Relationship);
+        assert_eq!(rel[0][0].share, 0.5);
+        assert_eq!(rel[1][0].share, 1.0);
+        assert!((rel[0][0].overall_share - 2.0 / 3.0).abs() < 1e-15);
+        assert_eq!(rel[0][0].text, "50% exec_relationship");
+        assert_eq!(rel[0][0].measure, "share_true");
+        // Distinctions (and so names) come from the fit feature alone.
+        let d = distinctions(&features, &labels, 2);
+        assert!(
+            d.iter().flatten().all(|x| x.feature == "employees"),
+            "{d:?}"
+        );
+    }
+
     use super::*;
 
     /// Segment 1's 50 accounts win all of their 3 deals, segment 0's none:
