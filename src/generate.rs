@@ -66,12 +66,15 @@
 //! A deal is won with probability `logistic(z)` ([`WinModel`]), with `z`
 //! fixed per account:
 //!
-//! - A: `z = −1.55 + 2.7·fit + 0.045·(intent − 50) + 0.7·exec_relationship
-//!   + 0.04·(known_contacts − 8) − 4·[industry = Government] + u`, `u ~ N(0, 0.5)`;
-//! - B: `z = −1.15 + 2.0·fit + 0.35·(ln(1 + web_visits_90d) − 2)
-//!   + 0.12·(known_contacts − 8) − 3·[industry = Education] + u`, `u ~ N(0, 0.8)`
-//!   (intent only through its correlation with visits; executive
-//!   relationships and Government have no effect).
+//! ```text
+//! A: z = −1.55 + 2.7·fit + 0.045·(intent − 50) + 0.7·exec_relationship
+//!        + 0.04·(known_contacts − 8) − 4·[industry = Government] + u,  u ~ N(0, 0.5)
+//! B: z = −1.15 + 2.0·fit + 0.35·(ln(1 + web_visits_90d) − 2)
+//!        + 0.12·(known_contacts − 8) − 3·[industry = Education] + u,  u ~ N(0, 0.8)
+//! ```
+//!
+//! In B, intent acts only through its correlation with visits, and
+//! executive relationships and Government have no effect.
 //!
 //! `u` is the account's random effect, shared by its deals (a null
 //! `known_contacts` counts as 8). The fit effect is larger than a plain
@@ -217,10 +220,15 @@ pub fn in_planted_fit_group(
 
 /// The coefficients of a structure's win model, on the logit scale. A deal
 /// is won with probability `logistic(z)`, where for its account
-/// `z = intercept + fit·[in fit group] + intent·(intent_score − 50)
-///    + log_visits·(ln(1 + web_visits_90d) − 2) + exec·[exec_relationship]
-///    + contacts·(known_contacts − 8) + disqualifier_effect·[industry = disqualifier]
-///    + u`, with `u ~ Normal(0, account_sd)` drawn once per account (a null
+///
+/// ```text
+/// z = intercept + fit·[in fit group] + intent·(intent_score − 50)
+///     + log_visits·(ln(1 + web_visits_90d) − 2) + exec·[exec_relationship]
+///     + contacts·(known_contacts − 8) + disqualifier_effect·[industry = disqualifier]
+///     + u
+/// ```
+///
+/// with `u ~ Normal(0, account_sd)` drawn once per account (a null
 /// `known_contacts` counts as 8).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WinModel {
@@ -978,9 +986,9 @@ mod tests {
         assert!(gov > 0.5 * overall, "Government {gov:.3} vs {overall:.3}");
         // The fit rule is B's, not A's.
         let region = strs(&g.accounts, "region");
-        for i in 0..g.fit_group.len() {
+        for (i, r) in region.iter().enumerate() {
             if g.fit_group[i] {
-                assert_eq!(region[i].as_deref(), Some("EMEA"));
+                assert_eq!(r.as_deref(), Some("EMEA"));
                 assert!(is(i, "Manufacturing") || is(i, "Logistics"));
             }
         }
