@@ -11,7 +11,9 @@
 //!   keeps from those it removes (the largest z, so of two groups winning
 //!   as often, the larger), among those holding at least the minimum
 //!   support in closed deals and `core_min_account_share` of the accounts,
-//!   and narrows as long as a refinement is significant: the highest win
+//!   among the accounts no disqualifier rules out, and narrows as long as
+//!   a refinement is significant and material (the rows kept win at least
+//!   [`CORE_MIN_RATIO`] times as often as those removed): the highest win
 //!   rate at the minimum support, even a small group holding a tenth of
 //!   the wins (choosing by the observed win rate alone would split hairs
 //!   within the group, by chance);
@@ -467,6 +469,10 @@ enum Search {
     Core,
 }
 
+/// How many times as often the rows a core refinement keeps must win as
+/// those it removes: the lift the drivers call material.
+pub const CORE_MIN_RATIO: f64 = 1.2;
+
 /// One greedy step: the current rule set's won and lost deals and win rate.
 struct Step {
     cw: f64,
@@ -499,6 +505,13 @@ impl Step {
             return None;
         }
         let (rw, rl) = (self.cw - w, self.cl - l);
+        // A core refinement must be material: the rows it keeps win at least
+        // CORE_MIN_RATIO times as often as those it removes. A small gap,
+        // however significant, is more often a proxy of a signal or a
+        // relationship (larger accounts have more known contacts) than fit.
+        if self.search == Search::Core && rw + rl > 0.0 && r < CORE_MIN_RATIO * rw / (rw + rl) {
+            return None;
+        }
         let z = proportions_ztest(
             w as u64,
             (w + l) as u64,
@@ -553,10 +566,29 @@ pub fn learn(
         cats: levels_of(features, &active, &cands),
     };
     let core_accounts = (opts.core_min_account_share * active.len() as f64).ceil();
+    let disqualifying = t.disqualifying(opts.max_disqualifying);
+    // The core ICP is learned among the accounts no disqualifier rules out
+    // (in ICP means both), so its first condition is not spent on them.
+    // With no disqualifier it starts from all rows, as the broad search
+    // does: on noise it then finds a criterion only when the broad one does.
+    let mut start = vec![true; won.len()];
+    for d in &disqualifying {
+        for (s, m) in start
+            .iter_mut()
+            .zip(d.matches_rows(features, active.iter().copied()))
+        {
+            *s &= !m;
+        }
+    }
     Criteria {
-        qualifying: t.qualifying(opts.max_qualifying, Search::Core, core_accounts),
-        disqualifying: t.disqualifying(opts.max_disqualifying),
-        broad: t.qualifying(opts.max_qualifying, Search::Broad, 0.0),
+        qualifying: t.qualifying(start, opts.max_qualifying, Search::Core, core_accounts),
+        broad: t.qualifying(
+            vec![true; won.len()],
+            opts.max_qualifying,
+            Search::Broad,
+            0.0,
+        ),
+        disqualifying,
     }
 }
 
@@ -623,10 +655,15 @@ fn levels_of(features: &[FeatureColumn], active: &[usize], cands: &[Condition]) 
 }
 
 impl Table<'_> {
-    /// Qualifying criteria by a greedy `search`; a core refinement must
-    /// hold `min_accounts` accounts.
-    fn qualifying(&self, max: usize, search: Search, min_accounts: f64) -> Vec<Condition> {
-        let mut current = vec![true; self.won.len()];
+    /// Qualifying criteria by a greedy `search` from the rows in `current`;
+    /// a core refinement must hold `min_accounts` accounts.
+    fn qualifying(
+        &self,
+        mut current: Vec<bool>,
+        max: usize,
+        search: Search,
+        min_accounts: f64,
+    ) -> Vec<Condition> {
         let mut qualifying = Vec::new();
         let mut used: Vec<&str> = Vec::new();
         while qualifying.len() < max {
