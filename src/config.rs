@@ -149,12 +149,16 @@ pub struct TiersSection {
     pub tier2_max_share: Option<f64>,
 }
 
-/// `[icp]`: how many criteria to recommend.
+/// `[icp]`: how many criteria to recommend, and the core ICP's minimum support.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IcpSection {
     pub max_qualifying: Option<usize>,
     pub max_disqualifying: Option<usize>,
+    /// Closed deals a criterion must cover (default: `[analysis] min_support`).
+    pub min_support: Option<u64>,
+    /// Share (0–1) of the accounts with closed deals the core ICP must hold.
+    pub core_min_account_share: Option<f64>,
 }
 
 /// The config file as written, before flags are applied and values checked.
@@ -299,8 +303,21 @@ impl RawConfig {
         let rules = crate::recommend::rules::RuleOptions {
             max_qualifying: self.icp.max_qualifying.unwrap_or(dr.max_qualifying),
             max_disqualifying: self.icp.max_disqualifying.unwrap_or(dr.max_disqualifying),
-            min_support: thresholds.min_support,
+            min_support: self.icp.min_support.unwrap_or(thresholds.min_support),
+            core_min_account_share: self
+                .icp
+                .core_min_account_share
+                .unwrap_or(dr.core_min_account_share),
         };
+        if !(0.0..1.0).contains(&rules.core_min_account_share) {
+            return Err(Error::config(
+                format!(
+                    "icp.core_min_account_share = {} is outside [0, 1)",
+                    rules.core_min_account_share
+                ),
+                "use e.g. core_min_account_share = 0.01 (1% of the accounts with closed deals)",
+            ));
+        }
         let horizons = horizons(self.analysis.horizons)?;
         let list_separator = self
             .accounts

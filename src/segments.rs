@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::features::infer::OTHER;
-use crate::features::{FeatureColumn, FeatureData};
+use crate::features::{FeatureColumn, FeatureData, Role};
 
 /// One way a segment differs from all accounts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,14 +38,31 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// The top distinctions of each segment. `labels[i]` is account i's segment.
+/// Whether segments are drawn and named on fit features alone: when there
+/// is at least one. Segments are groups a campaign is written for, so
+/// they are who the account is; signals and relationships are described.
+pub fn on_fit(features: &[FeatureColumn]) -> bool {
+    features.iter().any(|f| f.spec.role == Role::Fit)
+}
+
+/// The features segments are drawn and named on: the fit ones, or every
+/// feature when none is fit.
+pub fn segment_features(features: &[FeatureColumn]) -> impl Iterator<Item = &FeatureColumn> {
+    let fit = on_fit(features);
+    features
+        .iter()
+        .filter(move |f| !fit || f.spec.role == Role::Fit)
+}
+
+/// The top distinctions of each segment, on [`segment_features`].
+/// `labels[i]` is account i's segment.
 pub fn distinctions(
     features: &[FeatureColumn],
     labels: &[usize],
     k: usize,
 ) -> Vec<Vec<Distinction>> {
     let mut per: Vec<Vec<Distinction>> = vec![Vec::new(); k];
-    for f in features {
+    for f in segment_features(features) {
         match &f.data {
             FeatureData::Numeric(v) => mean_distinctions(f, v, labels, &mut per),
             _ => {
@@ -63,6 +80,80 @@ pub fn distinctions(
                 .then_with(|| a.text.cmp(&b.text))
         });
         d.truncate(TOP_DISTINCTIONS);
+    }
+    per
+}
+
+/// How a segment's accounts stand on one signal or relationship feature.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Description {
+    pub feature: String,
+    /// `share_above_median` (numeric: share of the segment's accounts above
+    /// the all-accounts median) or `share_true` (binary).
+    pub measure: &'static str,
+    /// The segment's share, 0–1.
+    pub share: f64,
+    /// The same share over all accounts, 0–1.
+    pub overall_share: f64,
+    /// In words, e.g. "42% high intent_score".
+    pub text: String,
+}
+
+/// Per segment, each numeric or binary feature of `role` described as
+/// the share of its accounts above the all-accounts median (numeric) or
+/// true (binary); nulls are left out of both counts.
+pub fn describe(
+    features: &[FeatureColumn],
+    labels: &[usize],
+    k: usize,
+    role: Role,
+) -> Vec<Vec<Description>> {
+    let mut per: Vec<Vec<Description>> = vec![Vec::new(); k];
+    for f in features.iter().filter(|f| f.spec.role == role) {
+        let (measure, v, cut) = match &f.data {
+            FeatureData::Numeric(v) => {
+                let mut known: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                if known.is_empty() {
+                    continue;
+                }
+                known.sort_by(f64::total_cmp);
+                let m = known.len();
+                let median = if m % 2 == 1 {
+                    known[m / 2]
+                } else {
+                    (known[m / 2 - 1] + known[m / 2]) / 2.0
+                };
+                ("share_above_median", v, median)
+            }
+            FeatureData::Binary(v) => ("share_true", v, 0.5),
+            _ => continue,
+        };
+        let (mut seg, mut all) = (vec![(0.0, 0.0); k], (0.0f64, 0.0f64));
+        for (&x, &l) in v.iter().zip(labels) {
+            if x.is_nan() {
+                continue;
+            }
+            let hit = f64::from(u8::from(x > cut));
+            seg[l].0 += hit;
+            seg[l].1 += 1.0;
+            all.0 += hit;
+            all.1 += 1.0;
+        }
+        let overall_share = all.0 / all.1.max(1.0);
+        let word = if measure == "share_true" { "" } else { "high " };
+        for (s, &(h, c)) in seg.iter().enumerate() {
+            if c == 0.0 {
+                continue;
+            }
+            let share = h / c;
+            per[s].push(Description {
+                feature: f.spec.name.clone(),
+                measure,
+                share,
+                overall_share,
+                text: format!("{:.0}% {word}{}", 100.0 * share, f.spec.name),
+            });
+        }
     }
     per
 }
@@ -398,6 +489,72 @@ pub fn held_out_best_segment_test(
 
 #[cfg(test)]
 mod tests {
+
+    /// Worked by hand: intent 1, 2, 3, 4 (median 2.5) in segments 0, 0, 1,
+    /// 1: none of segment 0 is high, all of segment 1; a yes/no
+    /// relationship 1, 0, 1, null: half of segment 0, all of segment 1's
+    /// one known value; the fit feature is not described.
+    #[test]
+    fn signals_and_relationships_are_described_as_shares() {
+        use crate::features::{FeatureSpec, Transform};
+        let spec = |name: &str, transform, role| FeatureSpec {
+            name: name.into(),
+            transform,
+            nulls: 0,
+            role,
+            role_declared: true,
+        };
+        let numeric = Transform::Numeric {
+            log: false,
+            impute: 0.0,
+            center: 0.0,
+            scale: 1.0,
+            missing_flag: false,
+        };
+        let features = vec![
+            FeatureColumn {
+                spec: spec("intent_score", numeric.clone(), Role::Signal),
+                data: FeatureData::Numeric(vec![1.0, 2.0, 3.0, 4.0]),
+            },
+            FeatureColumn {
+                spec: spec(
+                    "exec_relationship",
+                    Transform::Binary {
+                        impute: 0.5,
+                        missing_flag: false,
+                    },
+                    Role::Relationship,
+                ),
+                data: FeatureData::Binary(vec![1.0, 0.0, 1.0, f64::NAN]),
+            },
+            FeatureColumn {
+                spec: spec("employees", numeric, Role::Fit),
+                data: FeatureData::Numeric(vec![1.0, 2.0, 3.0, 4.0]),
+            },
+        ];
+        let labels = [0, 0, 1, 1];
+        let signals = describe(&features, &labels, 2, Role::Signal);
+        let shares: Vec<(f64, f64)> = signals
+            .iter()
+            .map(|d| (d[0].share, d[0].overall_share))
+            .collect();
+        assert_eq!(shares, vec![(0.0, 0.5), (1.0, 0.5)]);
+        assert_eq!(signals[1][0].text, "100% high intent_score");
+        assert_eq!(signals[0].len(), 1);
+        let rel = describe(&features, &labels, 2, Role::Relationship);
+        assert_eq!(rel[0][0].share, 0.5);
+        assert_eq!(rel[1][0].share, 1.0);
+        assert!((rel[0][0].overall_share - 2.0 / 3.0).abs() < 1e-15);
+        assert_eq!(rel[0][0].text, "50% exec_relationship");
+        assert_eq!(rel[0][0].measure, "share_true");
+        // Distinctions (and so names) come from the fit feature alone.
+        let d = distinctions(&features, &labels, 2);
+        assert!(
+            d.iter().flatten().all(|x| x.feature == "employees"),
+            "{d:?}"
+        );
+    }
+
     use super::*;
 
     /// Segment 1's 50 accounts win all of their 3 deals, segment 0's none:

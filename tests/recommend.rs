@@ -40,6 +40,7 @@ fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
             opts: &opts,
             sizes: &sizes,
             rules: &rules,
+            exclude: &[],
             account_id_column: "account_id",
             accounts_sha256: "",
         },
@@ -121,11 +122,13 @@ fn qualifying_rules_recover_the_planted_icp_and_disqualifiers_name_government() 
 
 #[test]
 fn held_out_recommended_tiers_convert_in_order_and_significantly() {
+    // The (core) ICP holds about 6% of the accounts: Tiers 1 and 2 take
+    // 1% and 2% of all accounts, so Tier 3 keeps about half of the ICP.
     let sizes = TierSizes {
         tier1_max_accounts: 100_000,
-        tier1_max_share: 0.03,
+        tier1_max_share: 0.01,
         tier2_max_accounts: 100_000,
-        tier2_max_share: 0.06,
+        tier2_max_share: 0.02,
     };
     let r = run(60_000, 32, sizes);
     let v = r.rec.tiers.validation.as_ref().expect("validated");

@@ -214,7 +214,7 @@ fn finding_texts(r: &Value) -> Vec<String> {
         .iter()
         .map(|h| h.as_str().unwrap().to_string())
         .collect();
-    for key in ["qualifying", "disqualifying"] {
+    for key in ["qualifying", "disqualifying", "broad_qualifying"] {
         for c in r["icp"][key].as_array().unwrap() {
             texts.push(c["text"].as_str().unwrap().to_string());
         }

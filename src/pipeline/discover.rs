@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::dates::format_date;
 use crate::domain::OutcomeLabel;
 use crate::error::{Error, Location, Result};
-use crate::features::{encode, infer::InferOptions, FeatureColumn, FeatureMatrix, Skipped};
+use crate::features::{encode, infer::InferOptions, FeatureColumn, FeatureMatrix, Role, Skipped};
 use crate::io::contract::{Accounts, Deals};
 use crate::io::run_dir::{self, Files};
 use crate::io::Inputs;
@@ -83,9 +83,14 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
     )?;
     clock.lap(progress, "features");
     let matrix = encode(&features, inputs.accounts.len());
-    let weights = outcome_weights(&matrix, &inputs.deals);
+    let weights = outcome_weights(&features, &matrix, &inputs.deals);
     clock.lap(progress, "encode");
-    let clustering = clusters(config, &features, &matrix, &weights, progress)?;
+    let mut clustering = clusters(config, &features, &matrix, &weights, progress)?;
+    clustering.reason.push_str(if crate::segments::on_fit(&features) {
+        "; clustered on fit features (signals and relationships are described, not clustered on)"
+    } else {
+        "; no feature has the fit role, so clustered on all features"
+    });
     clock.lap(progress, "clustering (k selection and fit)");
     progress.detail(&clustering.reason);
     let found = Found {
@@ -135,9 +140,26 @@ fn deal_won(deals: &Deals) -> Vec<Option<bool>> {
         .collect()
 }
 
-/// Per encoded column, how much it separates won from lost deals.
-fn outcome_weights(matrix: &FeatureMatrix, deals: &Deals) -> Vec<f64> {
-    crate::features::encode::outcome_weights(&matrix.x, &deals.account, &deal_won(deals))
+/// Per encoded column, how much it separates won from lost deals; 0 for
+/// the columns of features that are not fit (signals and relationships are
+/// described per segment, not clustered on), unless no feature is fit.
+fn outcome_weights(features: &[FeatureColumn], matrix: &FeatureMatrix, deals: &Deals) -> Vec<f64> {
+    let mut w =
+        crate::features::encode::outcome_weights(&matrix.x, &deals.account, &deal_won(deals));
+    fit_columns_only(features, matrix, &mut w);
+    w
+}
+
+/// Zero the entries of `w` (one per encoded column) whose feature is not
+/// fit, when at least one is.
+fn fit_columns_only(features: &[FeatureColumn], matrix: &FeatureMatrix, w: &mut [f64]) {
+    if crate::segments::on_fit(features) {
+        for (j, x) in w.iter_mut().enumerate() {
+            if features[matrix.feature_of[j]].spec.role != Role::Fit {
+                *x = 0.0;
+            }
+        }
+    }
 }
 
 /// k-means on the outcome-weighted matrix, k chosen by silhouette.
@@ -217,13 +239,19 @@ impl Found<'_> {
         let mut segs = self.segments()?;
         // Segments were drawn with these deals' outcomes: whether the best
         // converts better than chance is judged on accounts held out of a refit.
+        // On the fit columns, as the segments were drawn.
+        let mut fit_x = matrix.x.clone();
+        let mut keep = vec![1.0; matrix.columns.len()];
+        fit_columns_only(&self.features, &matrix, &mut keep);
+        fit_x *= &ndarray::Array1::from(keep);
         let best_segment = crate::segments::held_out_best_segment_test(
-            &matrix.x,
+            &fit_x,
             &self.inputs.deals.account,
             &deal_won(&self.inputs.deals),
             self.clustering.k,
             &self.config.cluster,
         );
+        drop(fit_x);
         clock.lap(progress, "segment outcomes");
         progress.step("speed: P(win within the horizon) compared between segments");
         let speed = sections::speed(
@@ -292,6 +320,8 @@ impl Found<'_> {
             seg_accounts[l] += 1;
         }
         let distinctions = crate::segments::distinctions(&self.features, labels, k);
+        let describe = |role| crate::segments::describe(&self.features, labels, k, role);
+        let (signals, relationships) = (describe(Role::Signal), describe(Role::Relationship));
         let previous = self
             .config
             .previous
@@ -328,6 +358,8 @@ impl Found<'_> {
                     outcomes: o,
                     lift,
                     distinguishing: distinctions[s].clone(),
+                    signals: signals[s].clone(),
+                    relationships: relationships[s].clone(),
                 }
             })
             .collect();
@@ -366,6 +398,7 @@ impl Found<'_> {
                 opts: &opts,
                 sizes: &self.config.tier_sizes,
                 rules: &self.config.rules,
+                exclude: &[],
                 account_id_column: &self.config.input.account_columns.id,
                 accounts_sha256: &self.inputs.accounts.file.sha256,
             },

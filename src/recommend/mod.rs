@@ -243,11 +243,27 @@ fn tiers_of(p: &[f64], in_icp: &[bool], t: TierThresholds) -> Vec<Option<u8>> {
         .collect()
 }
 
-/// One rule and the evidence for it, over all accounts (training deals).
+/// A group of accounts' figures on one set of deals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupFigures {
+    /// Accounts in the group (with or without deals in the set).
+    pub accounts: u64,
+    pub closed_deals: u64,
+    pub won: u64,
+    pub win_rate: Option<f64>,
+    /// Interval of `win_rate`, deals of one account counted together.
+    pub win_rate_interval: Option<Interval>,
+    /// `win_rate` over the win rate of all closed deals of the set.
+    pub lift: Option<f64>,
+}
+
+/// One rule and the evidence for it: on the training deals it was learned
+/// on, and on the held-out deals it was not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleEvidence {
     pub rule: Condition,
     pub text: String,
+    /// Training deals, from here to `median_days_to_win`.
     pub accounts: u64,
     pub closed_deals: u64,
     pub win_rate: Option<f64>,
@@ -256,18 +272,48 @@ pub struct RuleEvidence {
     /// Probability of a win within 90 days (Aalen–Johansen).
     pub p_win_90d: Option<f64>,
     pub median_days_to_win: Option<f64>,
+    /// On deals created in the held-out window; null when not validated.
+    pub held_out: Option<GroupFigures>,
+}
+
+/// A rule set as a whole (core or broad ICP, each with the disqualifiers):
+/// who it holds and how they win, in and out of the deals it was learned on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleSetEvidence {
+    /// Its qualifying criteria in words, all of which must hold.
+    pub criteria: Vec<String>,
+    /// The whole rule in words, disqualifiers included.
+    pub text: String,
+    /// Accounts matching it.
+    pub accounts: u64,
+    /// Share of all wins (training deals) its accounts hold, 0–1.
+    pub share_of_wins: Option<f64>,
+    pub training: GroupFigures,
+    pub outside_training: GroupFigures,
+    /// On deals created in the held-out window; null when not validated.
+    pub held_out: Option<GroupFigures>,
+    pub outside_held_out: Option<GroupFigures>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IcpSection {
     pub method: String,
     pub trained_on: Window,
+    /// The window whose deals the `held_out` figures count; null when not validated.
+    pub held_out_on: Option<Window>,
+    /// The core ICP's criteria: "in ICP" means all of these and no disqualifier.
     pub qualifying: Vec<RuleEvidence>,
     pub disqualifying: Vec<RuleEvidence>,
     /// Accounts matching every qualifying and no disqualifying criterion.
     pub in_icp_accounts: u64,
     pub in_icp: OutcomeFigures,
     pub outside_icp: OutcomeFigures,
+    /// The core ICP: the highest win rate at the minimum support.
+    pub core: RuleSetEvidence,
+    /// The broad ICP: most wins at a win rate above the overall.
+    pub broad: RuleSetEvidence,
+    /// The broad ICP's criteria, each with its evidence.
+    pub broad_qualifying: Vec<RuleEvidence>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -342,6 +388,8 @@ pub struct Context<'a> {
     pub opts: &'a FigureOptions,
     pub sizes: &'a TierSizes,
     pub rules: &'a RuleOptions,
+    /// Features no ICP criterion may use, besides the non-fit ones.
+    pub exclude: &'a [String],
     pub account_id_column: &'a str,
     pub accounts_sha256: &'a str,
 }
@@ -382,30 +430,68 @@ fn deal_idx(deals: &Deals, keep: &dyn Fn(usize) -> bool, mask: &[bool]) -> Vec<u
         .collect()
 }
 
+/// Deals a piece of evidence is counted on: which deals, and the win rate
+/// of all their closed deals (the reference of a lift).
+struct DealSet<'a> {
+    keep: &'a dyn Fn(usize) -> bool,
+    overall: f64,
+}
+
+impl DealSet<'_> {
+    /// Won and closed deals among those `keep` accepts.
+    fn won_closed(deals: &Deals, keep: &dyn Fn(usize) -> bool) -> (f64, f64) {
+        let (mut w, mut c) = (0.0, 0.0);
+        for i in (0..deals.len()).filter(|&i| keep(i)) {
+            match deals.outcome[i] {
+                OutcomeLabel::Won => (w, c) = (w + 1.0, c + 1.0),
+                OutcomeLabel::Lost => c += 1.0,
+                OutcomeLabel::Open => {}
+            }
+        }
+        (w, c)
+    }
+}
+
+/// The accounts of `mask` on the deals of `set`.
+fn group_figures(
+    deals: &Deals,
+    mask: &[bool],
+    set: &DealSet,
+    opts: &FigureOptions,
+) -> (GroupFigures, OutcomeFigures) {
+    let accounts = mask.iter().filter(|&&m| m).count() as u64;
+    let f = figures(deals, &deal_idx(deals, set.keep, mask), accounts, opts);
+    let g = GroupFigures {
+        accounts,
+        closed_deals: f.won + f.lost,
+        won: f.won,
+        win_rate: f.win_rate,
+        win_rate_interval: f.win_rate_interval,
+        lift: f
+            .win_rate
+            .map(|w| w / set.overall)
+            .filter(|l| l.is_finite()),
+    };
+    (g, f)
+}
+
 fn evidence(
     c: &Condition,
-    features: &[FeatureColumn],
-    n: usize,
+    (features, n): (&[FeatureColumn], usize),
     deals: &Deals,
-    keep: &dyn Fn(usize) -> bool,
-    overall: f64,
+    (train, held_out): (&DealSet, Option<&DealSet>),
     opts: &FigureOptions,
 ) -> RuleEvidence {
     let mask = c.matches(features, n);
-    let f = figures(
-        deals,
-        &deal_idx(deals, keep, &mask),
-        mask.iter().filter(|&&m| m).count() as u64,
-        opts,
-    );
+    let (g, f) = group_figures(deals, &mask, train, opts);
     RuleEvidence {
         rule: c.clone(),
         text: c.text(features),
-        accounts: f.accounts,
-        closed_deals: f.won + f.lost,
-        win_rate: f.win_rate,
-        win_rate_interval: f.win_rate_interval,
-        lift: f.win_rate.map(|w| w / overall).filter(|l| l.is_finite()),
+        accounts: g.accounts,
+        closed_deals: g.closed_deals,
+        win_rate: g.win_rate,
+        win_rate_interval: g.win_rate_interval,
+        lift: g.lift,
         p_win_90d: f
             .time_to_win
             .horizons
@@ -413,6 +499,42 @@ fn evidence(
             .find(|h| h.days == 90)
             .map(|h| h.probability),
         median_days_to_win: f.time_to_win.median_days_to_win,
+        held_out: held_out.map(|h| group_figures(deals, &mask, h, opts).0),
+    }
+}
+
+/// A rule set's evidence: the accounts of `mask`, matching `qualifying`
+/// and none of `disqualifying`, against the rest.
+fn rule_set_evidence(
+    (qualifying, disqualifying): (&[Condition], &[Condition]),
+    mask: &[bool],
+    features: &[FeatureColumn],
+    deals: &Deals,
+    (train, held_out): (&DealSet, Option<&DealSet>),
+    opts: &FigureOptions,
+) -> RuleSetEvidence {
+    let criteria: Vec<String> = qualifying.iter().map(|c| c.text(features)).collect();
+    let mut text = if criteria.is_empty() {
+        "every account".to_string()
+    } else {
+        criteria.join(" AND ")
+    };
+    for d in disqualifying {
+        text.push_str(&format!(" AND NOT {}", d.text(features)));
+    }
+    let outside: Vec<bool> = mask.iter().map(|m| !m).collect();
+    let training = group_figures(deals, mask, train, opts).0;
+    let outside_training = group_figures(deals, &outside, train, opts).0;
+    let all_wins = training.won + outside_training.won;
+    RuleSetEvidence {
+        criteria,
+        text,
+        accounts: training.accounts,
+        share_of_wins: (all_wins > 0).then(|| training.won as f64 / all_wins as f64),
+        held_out: held_out.map(|h| group_figures(deals, mask, h, opts).0),
+        outside_held_out: held_out.map(|h| group_figures(deals, &outside, h, opts).0),
+        training,
+        outside_training,
     }
 }
 
@@ -434,7 +556,7 @@ pub fn recommend(
     }
     let overall = tw / (tw + tl);
     let score = fit_score(matrix, &won, &lost)?;
-    let criteria = rules::learn(features, &won, &lost, ctx.rules);
+    let criteria = rules::learn(features, &won, &lost, ctx.rules, ctx.exclude);
     let segments = segment_model(deals, &in_train, ctx);
     let in_icp = criteria.in_icp(features, n);
     let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
@@ -661,8 +783,9 @@ fn tier_thresholds(
     }
 }
 
-/// The ICP section: each criterion's evidence, and outcomes in and outside
-/// the ICP, on training deals.
+/// The ICP section: each criterion's evidence, the core and broad ICP as
+/// wholes, and outcomes in and outside the ICP, on training deals and (when
+/// validated) on the held-out deals the rules were not learned on.
 fn icp_section(
     features: &[FeatureColumn],
     t: &Training,
@@ -671,16 +794,36 @@ fn icp_section(
 ) -> IcpSection {
     let (deals, opts, n) = (t.deals, t.opts, scores.in_icp.len());
     let in_train = |i: usize| t.split.in_train(deals, i);
-    let ev = |c: &Condition| evidence(c, features, n, deals, &in_train, t.overall, opts);
+    let hold = t.split.holdout;
+    let in_hold = |i: usize| deals.created[i] >= hold.from && deals.created[i] <= hold.to;
+    let train = DealSet {
+        keep: &in_train,
+        overall: t.overall,
+    };
+    let held = t.split.validated.then(|| {
+        let (w, c) = DealSet::won_closed(deals, &in_hold);
+        DealSet {
+            keep: &in_hold,
+            overall: w / c.max(1.0),
+        }
+    });
+    let sets = (&train, held.as_ref());
+    let ev = |c: &Condition| evidence(c, (features, n), deals, sets, opts);
+    let crit = &model.criteria;
     let outside: Vec<bool> = scores.in_icp.iter().map(|x| !x).collect();
+    let broad_mask = crit.in_broad_icp(features, n);
     IcpSection {
-        method: "greedy FOIL rules on won/lost closed deals (qualifying) and clearly poor single conditions (disqualifying)".into(),
+        method: "greedy rules on fit features, each step permutation-calibrated: the core ICP (highest win rate at the minimum support) and the broad ICP (most wins at a win rate above the overall); disqualifiers are clearly poor single fit conditions".into(),
         trained_on: model.trained_on.clone(),
-        qualifying: model.criteria.qualifying.iter().map(ev).collect(),
-        disqualifying: model.criteria.disqualifying.iter().map(ev).collect(),
+        held_out_on: t.split.validated.then(|| hold.window(&t.split.label)),
+        qualifying: crit.qualifying.iter().map(ev).collect(),
+        disqualifying: crit.disqualifying.iter().map(ev).collect(),
         in_icp_accounts: scores.in_icp.iter().filter(|&&x| x).count() as u64,
         in_icp: figures(deals, &deal_idx(deals, &in_train, &scores.in_icp), scores.in_icp.iter().filter(|&&x| x).count() as u64, opts),
         outside_icp: figures(deals, &deal_idx(deals, &in_train, &outside), outside.iter().filter(|&&x| x).count() as u64, opts),
+        core: rule_set_evidence((&crit.qualifying, &crit.disqualifying), &scores.in_icp, features, deals, sets, opts),
+        broad: rule_set_evidence((&crit.broad, &crit.disqualifying), &broad_mask, features, deals, sets, opts),
+        broad_qualifying: crit.broad.iter().map(ev).collect(),
     }
 }
 

@@ -1,36 +1,56 @@
 //! ICP criteria as rules a person can read and a CRM can filter on.
 //!
-//! Qualifying criteria are learned greedily, FOIL-style: starting from all
-//! accounts with closed deals, add the condition with the largest FOIL gain
-//! `won' · (log2 rate' − log2 rate)` (won deals kept, times the information
-//! gained about winning), as long as the accounts it removes win
-//! significantly less often — a one-sided z above both 2.326 (p < 0.01)
-//! and the 97.5th percentile of the best candidate's z over
-//! [`PERMUTATIONS`] seeded shuffles of the accounts' outcomes among the
-//! accounts still in, categorical level sets rebuilt in each shuffle as
-//! they are on the data (so trying hundreds of candidates, choosing level
-//! sets by win rate, and deals clustered in accounts keep the step's error
-//! rate at 2.5%) — the win rate
-//! rises by at least 3%, and (after the first criterion) at least 90% of the
-//! current wins are kept — so the ICP describes who belongs on the list,
-//! while buying signals that only pick the hottest accounts are left to the
-//! fit score and the tiers. At most one condition per feature, and at most
-//! `max_qualifying`. Disqualifying criteria are single conditions whose win
-//! rate is clearly below half the overall rate (upper 95% Wilson bound under
-//! 0.5 × overall) with enough support, and whose z against the rest exceeds
-//! the 97.5th percentile of the worst candidate's over the same shuffles.
-//! The two searches at 2.5% each keep the chance that pure noise yields any
-//! criterion at 5%. Numeric cut points are quantiles
-//! snapped to readable values (1, 2, 2.5, 5 × 10^k).
+//! Criteria are built on fit features only (who the account is: industry,
+//! size, technologies, region), never on buying signals or relationships,
+//! and never on features the caller excludes (e.g. ones that look
+//! post-outcome). Two qualifying rule sets give two points of the frontier
+//! between win rate and reach, both learned greedily from all accounts with
+//! closed deals, adding one condition at a time:
+//!
+//! * the **core ICP** adds the condition that best separates the rows it
+//!   keeps from those it removes (the largest z, so of two groups winning
+//!   as often, the larger), among those holding at least the minimum
+//!   support in closed deals and `core_min_account_share` of the accounts,
+//!   among the accounts no disqualifier rules out, and narrows as long as
+//!   a refinement is significant and material (the rows kept win at least
+//!   [`CORE_MIN_RATIO`] times as often as those removed): the highest win
+//!   rate at the minimum support, even a small group holding a tenth of
+//!   the wins (choosing by the observed win rate alone would split hairs
+//!   within the group, by chance);
+//! * the **broad ICP** adds the condition with the largest FOIL gain
+//!   `won' · (log2 rate' − log2 rate)` (won deals kept, times the
+//!   information gained about winning), and after the first criterion a
+//!   refinement must keep 90% of the current wins: most wins at a win rate
+//!   above the overall.
+//!
+//! In both, a condition is added only when the accounts it removes win
+//! significantly less often — a one-sided z above both 2.326 (p < 0.01) and
+//! the 97.5th percentile of the best candidate's z over [`PERMUTATIONS`]
+//! seeded shuffles of the accounts' outcomes among the accounts still in,
+//! categorical level sets rebuilt in each shuffle as they are on the data
+//! (so trying hundreds of candidates, choosing level sets by win rate, and
+//! deals clustered in accounts keep the step's error rate at 2.5%) — and
+//! the win rate rises by at least 3%. The core search is judged against the
+//! broad step's threshold (the best over a superset of its candidates), so
+//! it finds a first criterion only when the broad search does. At most one
+//! condition per feature, and at most `max_qualifying`. Disqualifying
+//! criteria are single conditions whose win rate is clearly below half the
+//! overall rate (upper 95% Wilson bound under 0.5 × overall) with enough
+//! support, and whose z against the rest exceeds the 97.5th percentile of
+//! the worst candidate's over the same shuffles. The qualifying and
+//! disqualifying searches at 2.5% each keep the chance that pure noise
+//! yields any criterion at 5%. Numeric cut points are quantiles snapped to
+//! readable values (1, 2, 2.5, 5 × 10^k). A folded `other` level is a
+//! criterion only when the levels it holds are known, and is written as them.
 
 use serde::{Deserialize, Serialize};
 
 use crate::features::folded_names;
 use crate::features::infer::OTHER;
-use crate::features::{FeatureColumn, FeatureData, Transform};
+use crate::features::{FeatureColumn, FeatureData, Role, Transform};
 use crate::stats::conversion::{proportions_ztest, wilson_interval, Alternative};
 
-/// Share of the current wins a second or later qualifying criterion must keep.
+/// Share of the current wins a second or later broad criterion must keep.
 pub const MIN_WIN_RETENTION: f64 = 0.9;
 
 /// One condition on one feature, in the feature's original units.
@@ -189,17 +209,24 @@ impl Condition {
     }
 }
 
-/// Candidate conditions, from every feature. `active[j]` is the account of
-/// `won[j]` and `lost[j]`.
+/// Whether criteria may be built on a feature: a fit feature (who the
+/// account is) the caller did not `exclude`. Signals say when to act and
+/// relationships how; neither defines the ICP.
+pub fn eligible(f: &FeatureColumn, exclude: &[String]) -> bool {
+    f.spec.role == Role::Fit && !exclude.contains(&f.spec.name)
+}
+
+/// Candidate conditions, from every [`eligible`] feature. `active[j]` is
+/// the account of `won[j]` and `lost[j]`.
 fn candidates(
     features: &[FeatureColumn],
     active: &[usize],
-    won: &[f64],
-    lost: &[f64],
+    (won, lost): (&[f64], &[f64]),
     min_support: f64,
+    exclude: &[String],
 ) -> Vec<Condition> {
     let mut out = Vec::new();
-    for f in features {
+    for f in features.iter().filter(|f| eligible(f, exclude)) {
         let name = &f.spec.name;
         match (&f.data, &f.spec.transform) {
             (FeatureData::Numeric(v), _) => range_candidates(name, v, active, &mut out),
@@ -221,7 +248,10 @@ fn candidates(
             }
             (FeatureData::Categorical(codes), Transform::Categorical { levels, .. }) => {
                 let rows = (active, won, lost);
-                level_set_candidates(name, codes, levels, rows, min_support, &mut out);
+                // A folded `other` whose levels are not known cannot be
+                // named, so it is left out rather than written bare.
+                let named = !f.folded().is_empty();
+                level_set_candidates(name, (codes, levels, named), rows, min_support, &mut out);
             }
             _ => {}
         }
@@ -262,11 +292,11 @@ fn range_candidates(name: &str, v: &[f64], active: &[usize], out: &mut Vec<Condi
 
 /// Sets of a categorical's levels: levels with `min_support` closed deals
 /// by win rate, best first; sets are the best-first prefixes, then each
-/// level alone.
+/// level alone. The folded `other` level takes part only when its levels
+/// are `named`.
 fn level_set_candidates(
     name: &str,
-    codes: &[u32],
-    levels: &[String],
+    (codes, levels, named): (&[u32], &[String], bool),
     (active, won, lost): (&[usize], &[f64], &[f64]),
     min_support: f64,
     out: &mut Vec<Condition>,
@@ -280,7 +310,7 @@ fn level_set_candidates(
     }
     // The folded `other` level is a criterion too: its text names the levels.
     let mut order: Vec<usize> = (0..levels.len())
-        .filter(|&l| stats[l].1 >= min_support)
+        .filter(|&l| stats[l].1 >= min_support && (named || levels[l] != OTHER))
         .collect();
     order.sort_by(|&a, &b| {
         (stats[b].0 / stats[b].1)
@@ -313,6 +343,13 @@ pub struct RuleOptions {
     pub max_disqualifying: usize,
     /// Closed deals a rule must cover.
     pub min_support: u64,
+    /// Share (0–1) of the accounts with closed deals the core ICP must hold.
+    #[serde(default = "default_core_min_account_share")]
+    pub core_min_account_share: f64,
+}
+
+fn default_core_min_account_share() -> f64 {
+    0.01
 }
 
 impl Default for RuleOptions {
@@ -321,22 +358,45 @@ impl Default for RuleOptions {
             max_qualifying: 5,
             max_disqualifying: 5,
             min_support: 30,
+            core_min_account_share: default_core_min_account_share(),
         }
     }
 }
 
-/// The learned criteria.
+/// The learned criteria: two points of the frontier between win rate and
+/// reach, and the disqualifiers both share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Criteria {
+    /// The core ICP: the conjunction with the highest win rate at the
+    /// minimum support. "In ICP" means these and no disqualifier.
     pub qualifying: Vec<Condition>,
     pub disqualifying: Vec<Condition>,
+    /// The broad ICP: most wins at a win rate above the overall. Empty in
+    /// models written before the core ICP.
+    #[serde(default)]
+    pub broad: Vec<Condition>,
 }
 
 impl Criteria {
-    /// Whether each account is in the ICP: all qualifying, no disqualifying.
+    /// Whether each account is in the (core) ICP: all qualifying, no disqualifying.
     pub fn in_icp(&self, features: &[FeatureColumn], n: usize) -> Vec<bool> {
+        self.matching(&self.qualifying, features, n)
+    }
+
+    /// Whether each account is in the broad ICP: all broad criteria, no disqualifying.
+    pub fn in_broad_icp(&self, features: &[FeatureColumn], n: usize) -> Vec<bool> {
+        self.matching(&self.broad, features, n)
+    }
+
+    /// Accounts matching all of `qualifying` and none of the disqualifiers.
+    fn matching(
+        &self,
+        qualifying: &[Condition],
+        features: &[FeatureColumn],
+        n: usize,
+    ) -> Vec<bool> {
         let mut inside = vec![true; n];
-        for c in &self.qualifying {
+        for c in qualifying {
             for (x, m) in inside.iter_mut().zip(c.matches(features, n)) {
                 *x &= m;
             }
@@ -381,45 +441,77 @@ pub const NULL_ROWS: usize = 5_000;
 /// One-sided z of p = 0.01, the least a criterion must reach whatever the permutations say.
 const MIN_Z: f64 = 2.326_347_874_040_841;
 
-/// Won and lost deals of the accounts in `inside` that `mask` holds.
-fn sums(mask: &[bool], inside: &[usize], won: &[f64], lost: &[f64]) -> (f64, f64) {
-    let (mut w, mut l) = (0.0, 0.0);
+/// Won and lost deals of the accounts in `inside` that `mask` holds, and
+/// how many accounts those are.
+fn sums(mask: &[bool], inside: &[usize], won: &[f64], lost: &[f64]) -> (f64, f64, f64) {
+    let (mut w, mut l, mut a) = (0.0, 0.0, 0.0);
     for &i in inside {
         if mask[i] {
             w += won[i];
             l += lost[i];
+            a += 1.0;
         }
     }
-    (w, l)
+    (w, l, a)
 }
+
+/// What a qualifying search looks for: a point of the frontier between
+/// win rate and reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Search {
+    /// Most wins at a win rate above the overall: FOIL gain, and each
+    /// refinement after the first keeps [`MIN_WIN_RETENTION`] of the wins.
+    Broad,
+    /// The highest win rate at the minimum support: the refinement that
+    /// best separates (largest z) among those holding at least the minimum
+    /// share of accounts, with no retention of wins asked for, until no
+    /// refinement leaves rows that win significantly less.
+    Core,
+}
+
+/// How many times as often the rows a core refinement keeps must win as
+/// those it removes: the lift the drivers call material.
+pub const CORE_MIN_RATIO: f64 = 1.2;
 
 /// One greedy step: the current rule set's won and lost deals and win rate.
 struct Step {
     cw: f64,
     cl: f64,
     rate: f64,
-    first: bool,
+    /// Whether a refinement must keep [`MIN_WIN_RETENTION`] of the current wins.
+    retain: bool,
     min_support: f64,
+    /// Accounts a refinement must hold (0 for none).
+    min_accounts: f64,
+    search: Search,
 }
 
 impl Step {
-    /// A candidate keeping `w` won and `l` lost deals: its z (the accounts it
-    /// removes win less, one-sided) and FOIL gain, or `None` when it lacks
-    /// support, lift or (after the first criterion) win retention.
-    fn score(&self, w: f64, l: f64) -> Option<(f64, f64)> {
-        if w + l < self.min_support || w == 0.0 {
+    /// A candidate keeping `w` won and `l` lost deals of `accounts`
+    /// accounts: its z (the accounts it removes win less, one-sided) and
+    /// its value to the search (FOIL gain, or the Wilson lower bound), or
+    /// `None` when it lacks support, lift or win retention.
+    fn score(&self, w: f64, l: f64, accounts: f64) -> Option<(f64, f64)> {
+        if w + l < self.min_support || w == 0.0 || accounts < self.min_accounts {
             return None;
         }
         let r = w / (w + l);
         if r < self.rate * 1.03 {
             return None;
         }
-        // After the first criterion, a refinement must keep most of the wins:
-        // the ICP says who belongs on the list, not who is already hot.
-        if !self.first && w < MIN_WIN_RETENTION * self.cw {
+        // A broad refinement must keep most of the wins: the broad ICP says
+        // who belongs on the list, not who is already hot.
+        if self.retain && w < MIN_WIN_RETENTION * self.cw {
             return None;
         }
         let (rw, rl) = (self.cw - w, self.cl - l);
+        // A core refinement must be material: the rows it keeps win at least
+        // CORE_MIN_RATIO times as often as those it removes. A small gap,
+        // however significant, is more often a proxy of a signal or a
+        // relationship (larger accounts have more known contacts) than fit.
+        if self.search == Search::Core && rw + rl > 0.0 && r < CORE_MIN_RATIO * rw / (rw + rl) {
+            return None;
+        }
         let z = proportions_ztest(
             w as u64,
             (w + l) as u64,
@@ -428,7 +520,11 @@ impl Step {
             Alternative::Greater,
         )?
         .statistic;
-        Some((z, w * (r.log2() - self.rate.log2())))
+        let value = match self.search {
+            Search::Broad => w * (r.log2() - self.rate.log2()),
+            Search::Core => z,
+        };
+        Some((z, value))
     }
 }
 
@@ -437,18 +533,26 @@ impl Step {
 /// candidate.
 pub const MAX_RULE_ACCOUNTS: usize = 100_000;
 
-/// Learn criteria from per-account won and lost deal counts.
+/// Learn criteria from per-account won and lost deal counts, on the
+/// [`eligible`] features: fit features not in `exclude`.
+///
+/// Both qualifying searches start from the same first-step threshold (the
+/// core one judges each step against the permuted best of all candidates
+/// at the deal support, a superset of its own), so the core search finds a
+/// first criterion only when the broad one does: together they keep the
+/// qualifying search's 2.5%.
 pub fn learn(
     features: &[FeatureColumn],
     won: &[f64],
     lost: &[f64],
     opts: &RuleOptions,
+    exclude: &[String],
 ) -> Criteria {
     let active = rule_accounts(won, lost);
     let won: Vec<f64> = active.iter().map(|&i| won[i]).collect();
     let lost: Vec<f64> = active.iter().map(|&i| lost[i]).collect();
     let min_support = opts.min_support as f64;
-    let cands = candidates(features, &active, &won, &lost, min_support);
+    let cands = candidates(features, &active, (&won, &lost), min_support, exclude);
     let masks: Vec<Vec<bool>> = cands
         .iter()
         .map(|c| c.matches_rows(features, active.iter().copied()))
@@ -461,9 +565,30 @@ pub fn learn(
         min_support,
         cats: levels_of(features, &active, &cands),
     };
+    let core_accounts = (opts.core_min_account_share * active.len() as f64).ceil();
+    let disqualifying = t.disqualifying(opts.max_disqualifying);
+    // The core ICP is learned among the accounts no disqualifier rules out
+    // (in ICP means both), so its first condition is not spent on them.
+    // With no disqualifier it starts from all rows, as the broad search
+    // does: on noise it then finds a criterion only when the broad one does.
+    let mut start = vec![true; won.len()];
+    for d in &disqualifying {
+        for (s, m) in start
+            .iter_mut()
+            .zip(d.matches_rows(features, active.iter().copied()))
+        {
+            *s &= !m;
+        }
+    }
     Criteria {
-        qualifying: t.qualifying(opts.max_qualifying),
-        disqualifying: t.disqualifying(opts.max_disqualifying),
+        qualifying: t.qualifying(start, opts.max_qualifying, Search::Core, core_accounts),
+        broad: t.qualifying(
+            vec![true; won.len()],
+            opts.max_qualifying,
+            Search::Broad,
+            0.0,
+        ),
+        disqualifying,
     }
 }
 
@@ -499,6 +624,8 @@ struct Levels {
     code: Vec<u32>,
     n_levels: usize,
     cands: Vec<usize>,
+    /// The folded `other` level when its levels are not named: never in a set.
+    unnamed_other: Option<usize>,
 }
 
 /// The categorical features' [`Levels`] over the rows `active`.
@@ -519,20 +646,29 @@ fn levels_of(features: &[FeatureColumn], active: &[usize], cands: &[Condition]) 
             code: active.iter().map(|&a| codes[a]).collect(),
             n_levels: levels.len(),
             cands,
+            unnamed_other: (f.folded().is_empty())
+                .then(|| levels.iter().position(|l| l == OTHER))
+                .flatten(),
         });
     }
     out
 }
 
 impl Table<'_> {
-    /// Qualifying criteria by greedy FOIL.
-    fn qualifying(&self, max: usize) -> Vec<Condition> {
-        let mut current = vec![true; self.won.len()];
+    /// Qualifying criteria by a greedy `search` from the rows in `current`;
+    /// a core refinement must hold `min_accounts` accounts.
+    fn qualifying(
+        &self,
+        mut current: Vec<bool>,
+        max: usize,
+        search: Search,
+        min_accounts: f64,
+    ) -> Vec<Condition> {
         let mut qualifying = Vec::new();
         let mut used: Vec<&str> = Vec::new();
         while qualifying.len() < max {
-            let first = qualifying.is_empty();
-            let Some(k) = self.best_refinement(&current, &used, first) else {
+            let step = self.step(&current, qualifying.is_empty(), search, min_accounts);
+            let Some(k) = self.best_refinement(&current, &used, &step) else {
                 break;
             };
             for (c, &m) in current.iter_mut().zip(&self.masks[k]) {
@@ -544,21 +680,30 @@ impl Table<'_> {
         qualifying
     }
 
-    /// The candidate on a feature not `used` with the most FOIL gain over
-    /// the rows in `current`, among those that raise the win rate, cover
-    /// `min_support` deals, and leave rows that win significantly less: a z
-    /// past both [`MIN_Z`] and the step's permutation threshold.
-    fn best_refinement(&self, current: &[bool], used: &[&str], first: bool) -> Option<usize> {
-        use rand::SeedableRng;
-        let (won, lost) = (self.won, self.lost);
-        let (cw, cl) = totals(current, won, lost);
-        let step = Step {
+    /// The step of a `search` from the rows in `current`.
+    fn step(&self, current: &[bool], first: bool, search: Search, min_accounts: f64) -> Step {
+        let (cw, cl) = totals(current, self.won, self.lost);
+        Step {
             cw,
             cl,
             rate: cw / (cw + cl).max(1.0),
-            first,
+            retain: search == Search::Broad && !first,
             min_support: self.min_support,
-        };
+            min_accounts,
+            search,
+        }
+    }
+
+    /// The candidate on a feature not `used` with the most value to the
+    /// step's search over the rows in `current`, among those that raise the
+    /// win rate, cover `min_support` deals, and leave rows that win
+    /// significantly less: a z past both [`MIN_Z`] and the step's
+    /// permutation threshold. The threshold is of the broad step's
+    /// statistic without its account minimum, which for the core search is
+    /// the best over a superset of its candidates, so it errs on the safe side.
+    fn best_refinement(&self, current: &[bool], used: &[&str], step: &Step) -> Option<usize> {
+        use rand::SeedableRng;
+        let (won, lost) = (self.won, self.lost);
         let open: Vec<usize> = (0..self.cands.len())
             .filter(|&k| !used.contains(&self.cands[k].feature()))
             .collect();
@@ -571,22 +716,24 @@ impl Table<'_> {
             cw: nw,
             cl: nl,
             rate: nw / (nw + nl).max(1.0),
-            first,
-            min_support: self.min_support * (nw + nl) / (cw + cl).max(1.0),
+            retain: step.retain,
+            min_support: self.min_support * (nw + nl) / (step.cw + step.cl).max(1.0),
+            min_accounts: 0.0,
+            search: Search::Broad,
         };
-        let stat = |w: f64, l: f64| null_step.score(w, l).map(|s| s.0);
+        let stat = |w: f64, l: f64| null_step.score(w, l, f64::INFINITY).map(|s| s.0);
         let threshold = self.permuted_best(&open, &rows, &mut rng, &stat);
         let mut best: Option<(f64, usize)> = None;
         for &k in &open {
-            let (w, l) = sums(&self.masks[k], &inside, won, lost);
-            let Some((z, gain)) = step.score(w, l) else {
+            let (w, l, a) = sums(&self.masks[k], &inside, won, lost);
+            let Some((z, value)) = step.score(w, l, a) else {
                 continue;
             };
             if z <= threshold.max(MIN_Z) {
                 continue;
             }
-            if best.is_none_or(|(g, _)| gain > g) {
-                best = Some((gain, k));
+            if best.is_none_or(|(g, _)| value > g) {
+                best = Some((value, k));
             }
         }
         best.map(|(_, k)| k)
@@ -677,7 +824,7 @@ impl Table<'_> {
                 }
                 let fixed_best = (fixed.iter())
                     .filter_map(|&k| {
-                        let (w, l) = sums(&self.masks[k], inside, &pw, &pl);
+                        let (w, l, _) = sums(&self.masks[k], inside, &pw, &pl);
                         stat(w, l)
                     })
                     .fold(f64::NEG_INFINITY, f64::max);
@@ -752,7 +899,7 @@ impl Levels {
             }
         }
         let mut order: Vec<usize> = (0..self.n_levels)
-            .filter(|&l| all[l].1 >= min_support)
+            .filter(|&l| all[l].1 >= min_support && self.unnamed_other != Some(l))
             .collect();
         order.sort_by(|&a, &b| (all[b].0 / all[b].1).total_cmp(&(all[a].0 / all[a].1)));
         let (mut best, mut w, mut l) = (f64::NEG_INFINITY, 0.0, 0.0);
@@ -810,5 +957,83 @@ mod tests {
             value: "false".into(),
         };
         assert_eq!(no.text(&[]), "csm_assigned = no");
+    }
+
+    fn binary(name: &str, role: Role, v: Vec<f64>) -> FeatureColumn {
+        FeatureColumn {
+            spec: crate::features::FeatureSpec {
+                name: name.into(),
+                transform: Transform::Binary {
+                    impute: 0.0,
+                    missing_flag: false,
+                },
+                nulls: 0,
+                role,
+                role_declared: true,
+            },
+            data: FeatureData::Binary(v),
+        }
+    }
+
+    /// 4,000 accounts with one closed deal each. Fit features `a` (every
+    /// other account) and `b` (10 of each 100); the 200 accounts with both
+    /// win 3 deals in 5, the rest 1 in 5. A signal `hot` is yes exactly on
+    /// the won deals, and a relationship `known` on 4 of 5 of them.
+    fn small_group() -> (Vec<FeatureColumn>, Vec<f64>, Vec<f64>) {
+        let n = 4000;
+        let a: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
+        let b: Vec<bool> = (0..n).map(|i| (i / 10) % 10 == 0).collect();
+        let won: Vec<f64> = (0..n)
+            .map(|i| {
+                let wins = if a[i] && b[i] { i % 5 < 3 } else { i % 5 == 0 };
+                f64::from(u8::from(wins))
+            })
+            .collect();
+        let lost: Vec<f64> = won.iter().map(|w| 1.0 - w).collect();
+        let flag = |v: &[bool]| v.iter().map(|&x| f64::from(u8::from(x))).collect();
+        let known: Vec<bool> = (0..n).map(|i| won[i] == 1.0 && i % 7 != 0).collect();
+        let features = vec![
+            binary("a", Role::Fit, flag(&a)),
+            binary("b", Role::Fit, flag(&b)),
+            binary("hot", Role::Signal, won.clone()),
+            binary("known", Role::Relationship, flag(&known)),
+        ];
+        (features, won, lost)
+    }
+
+    /// The group with both `a` and `b` holds 200 of the 4,000 accounts and
+    /// 120 of the 880 wins (14%): the broad search, which must keep 90% of
+    /// the wins, cannot narrow to it; the core search does. The signal and
+    /// the relationship, which separate far better, are never used.
+    #[test]
+    fn the_core_icp_narrows_to_a_small_group_on_fit_features_only() {
+        let (features, won, lost) = small_group();
+        let c = learn(&features, &won, &lost, &RuleOptions::default(), &[]);
+        let yes = |f: &str| Condition::Has {
+            feature: f.into(),
+            value: "true".into(),
+        };
+        let mut core = c.qualifying.clone();
+        core.sort_by(|x, y| x.feature().cmp(y.feature()));
+        assert_eq!(core, vec![yes("a"), yes("b")], "{c:?}");
+        assert!(
+            !c.broad.contains(&yes("b")) || !c.broad.contains(&yes("a")),
+            "{c:?}"
+        );
+        for d in c.qualifying.iter().chain(&c.broad).chain(&c.disqualifying) {
+            assert!(["a", "b"].contains(&d.feature()), "{d:?}");
+        }
+        let inside = c.in_icp(&features, won.len());
+        assert_eq!(inside.iter().filter(|&&x| x).count(), 200);
+        // An excluded feature is not used either: without `b` the core ICP
+        // cannot reach the group.
+        let c = learn(
+            &features,
+            &won,
+            &lost,
+            &RuleOptions::default(),
+            &["b".into()],
+        );
+        assert!(c.qualifying.iter().all(|q| q.feature() != "b"), "{c:?}");
     }
 }

@@ -185,5 +185,10 @@ pub struct SegmentReport {
     pub outcomes: OutcomeFigures,
     /// Win rate over the win rate of all closed deals.
     pub lift: Option<f64>,
+    /// What sets it apart, on fit features (all features when none is fit).
     pub distinguishing: Vec<Distinction>,
+    /// Its buying signals, described (not clustered on).
+    pub signals: Vec<crate::segments::Description>,
+    /// Its relationship features, described (not clustered on).
+    pub relationships: Vec<crate::segments::Description>,
 }

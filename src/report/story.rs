@@ -184,6 +184,7 @@ fn segments(r: &Report) -> Vec<Block> {
         "median cycle, won only",
         "avg won amount",
         "value per account per quarter",
+        "signals and relationships",
     ]);
     let mut t = Table::new(&header);
     for seg in &r.segments {
@@ -202,6 +203,7 @@ fn segments(r: &Report) -> Vec<Block> {
             days(o.median_days_to_win_won_only),
             money(o.velocity.avg_won_amount),
             money(o.velocity.value_per_account_per_quarter),
+            described(seg),
         ]);
         t.rows.push(row);
     }
@@ -219,6 +221,20 @@ fn segments(r: &Report) -> Vec<Block> {
                 .collect(),
         ),
     ]
+}
+
+/// A segment's signals and relationships in a few words: "62% high
+/// intent_score; 18% exec_relationship", or `—` when it has none.
+fn described(seg: &super::SegmentReport) -> String {
+    let parts: Vec<&str> = (seg.signals.iter())
+        .chain(&seg.relationships)
+        .map(|d| d.text.as_str())
+        .collect();
+    if parts.is_empty() {
+        super::format::NONE.into()
+    } else {
+        parts.join("; ")
+    }
 }
 
 fn win_rate(r: &Report) -> Vec<Block> {
@@ -622,19 +638,22 @@ fn icp(r: &Report) -> Vec<Block> {
         return vec![Block::NotComputed(not_computed_reason(&r.icp))];
     };
     let mut blocks = vec![Block::Para(format!(
-        "Fitted on {} ({} to {}). {} accounts meet every qualifying and no disqualifying criterion; their deals win {} ({}), the rest {}.",
+        "Fitted on {} ({} to {}), on fit features only. {} accounts are in the ICP (the core ICP: every qualifying and no disqualifying criterion); their deals win {} ({}), the rest {}.{}",
         icp.trained_on.label,
         icp.trained_on.from,
         icp.trained_on.to,
         icp.in_icp_accounts,
         pct(icp.in_icp.win_rate),
         interval(icp.in_icp.win_rate_interval),
-        pct(icp.outside_icp.win_rate)
+        pct(icp.outside_icp.win_rate),
+        held_out_sentence(icp),
     ))];
+    blocks.push(Block::Subheading("Core and broad ICP".into()));
+    blocks.push(Block::Table(frontier_table(icp)));
     let iv = interval_label(r);
     for (title, chart_title, rules) in [
         (
-            "Qualifying (all must hold)",
+            "Qualifying (core ICP: all must hold)",
             "Win rate of accounts meeting each qualifying criterion",
             &icp.qualifying,
         ),
@@ -642,6 +661,11 @@ fn icp(r: &Report) -> Vec<Block> {
             "Disqualifying (any one rules an account out)",
             "Win rate of accounts meeting each disqualifying criterion",
             &icp.disqualifying,
+        ),
+        (
+            "Broad ICP (all must hold)",
+            "Win rate of accounts meeting each broad ICP criterion",
+            &icp.broad_qualifying,
         ),
     ] {
         blocks.push(Block::Subheading(title.into()));
@@ -658,6 +682,7 @@ fn icp(r: &Report) -> Vec<Block> {
             "lift",
             "P(win ≤ 90 d)",
             "median days to win",
+            "held-out win rate",
         ]);
         let mut bars = Vec::new();
         for e in rules {
@@ -670,6 +695,7 @@ fn icp(r: &Report) -> Vec<Block> {
                 lift(e.lift),
                 pct(e.p_win_90d),
                 days(e.median_days_to_win),
+                held_out_rate(e.held_out.as_ref()),
             ]);
             bars.extend(e.win_rate.map(|w| Bar {
                 label: e.text.clone(),
@@ -693,6 +719,70 @@ fn icp(r: &Report) -> Vec<Block> {
         });
     }
     blocks
+}
+
+/// How the ICP did on the held-out deals, as a sentence after the training figures.
+fn held_out_sentence(icp: &crate::recommend::IcpSection) -> String {
+    let (Some(w), Some(inside), Some(outside)) = (
+        &icp.held_out_on,
+        &icp.core.held_out,
+        &icp.core.outside_held_out,
+    ) else {
+        return String::new();
+    };
+    format!(
+        " On deals created in {} ({} to {}), which the rules were not learned on, ICP accounts win {} of {} closed deals, the rest {} of {}.",
+        w.label,
+        w.from,
+        w.to,
+        pct(inside.win_rate),
+        inside.closed_deals,
+        pct(outside.win_rate),
+        outside.closed_deals
+    )
+}
+
+/// A held-out win rate with its closed deals: `41.0% of 83`, or `—`.
+fn held_out_rate(g: Option<&crate::recommend::GroupFigures>) -> String {
+    g.map_or_else(
+        || super::format::NONE.into(),
+        |g| format!("{} of {}", pct(g.win_rate), g.closed_deals),
+    )
+}
+
+/// The frontier's two points side by side: the core ICP (in ICP) and the broad ICP.
+fn frontier_table(icp: &crate::recommend::IcpSection) -> Table {
+    let mut t = Table::new(&[
+        "",
+        "rule",
+        "accounts",
+        "share of wins",
+        "win rate (training)",
+        "rest (training)",
+        "win rate (held out)",
+        "rest (held out)",
+    ]);
+    for (name, e) in [("core (in ICP)", &icp.core), ("broad", &icp.broad)] {
+        t.rows.push(vec![
+            name.into(),
+            e.text.clone(),
+            e.accounts.to_string(),
+            pct(e.share_of_wins),
+            format!(
+                "{} of {}",
+                pct(e.training.win_rate),
+                e.training.closed_deals
+            ),
+            format!(
+                "{} of {}",
+                pct(e.outside_training.win_rate),
+                e.outside_training.closed_deals
+            ),
+            held_out_rate(e.held_out.as_ref()),
+            held_out_rate(e.outside_held_out.as_ref()),
+        ]);
+    }
+    t
 }
 
 /// Tier moves listed in the reports; report.json lists up to
