@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::dates::format_date;
 use crate::domain::OutcomeLabel;
 use crate::error::{Error, Location, Result};
+use crate::features::evidence::Evidence;
 use crate::features::{encode, infer::InferOptions, FeatureColumn, FeatureMatrix, Skipped};
 use crate::io::contract::{Accounts, Deals};
 use crate::io::run_dir::{self, Files};
@@ -82,7 +83,10 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
     )?;
     clock.lap(progress, "features");
     let matrix = encode(&features, inputs.accounts.len());
-    let weights = outcome_weights(&matrix, &inputs.deals);
+    let weights = {
+        let ev = evidence(&features, &inputs, &inputs.deals)?;
+        outcome_weights(ev.matrix(&matrix), &ev, &inputs.deals)
+    };
     clock.lap(progress, "encode");
     let clustering = clusters(config, &features, &matrix, &weights, progress)?;
     clock.lap(progress, "clustering (k selection and fit)");
@@ -134,9 +138,25 @@ fn deal_won(deals: &Deals) -> Vec<Option<bool>> {
         .collect()
 }
 
-/// Per encoded column, how much it separates won from lost deals.
-fn outcome_weights(matrix: &FeatureMatrix, deals: &Deals) -> Vec<f64> {
-    crate::features::encode::outcome_weights(&matrix.x, &deals.account, &deal_won(deals))
+/// The features each of `deals` is explained by: as of its creation with
+/// an account history, else the accounts table's.
+fn evidence<'a>(
+    features: &'a [FeatureColumn],
+    inputs: &Inputs,
+    deals: &'a Deals,
+) -> Result<Evidence<'a>> {
+    Evidence::new(
+        features,
+        &inputs.accounts.features,
+        deals,
+        inputs.history.as_ref(),
+    )
+}
+
+/// Per encoded column, how much it separates won from lost deals, each
+/// deal with its evidence row (`matrix` is that of `ev`'s rows).
+fn outcome_weights(matrix: &FeatureMatrix, ev: &Evidence, deals: &Deals) -> Vec<f64> {
+    crate::features::encode::outcome_weights(&matrix.x, &ev.row_of_deal, &deal_won(deals))
 }
 
 /// k-means on the outcome-weighted matrix, k chosen by silhouette.
@@ -236,7 +256,8 @@ impl Found<'_> {
         clock.lap(progress, "speed test");
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &segs.overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
-        let mut rec = self.recommend(&matrix, weights, fit_deals, progress);
+        let ev = evidence(&self.features, &self.inputs, fit_deals)?;
+        let mut rec = self.recommend(&matrix, weights, fit_deals, &ev, progress);
         // The encoded matrix is the largest account-level table; nothing
         // after the score model reads it.
         let encoded_columns = matrix.columns.len();
@@ -256,9 +277,9 @@ impl Found<'_> {
         );
         progress.step("drivers of winning and of speed");
         let correlations = match crate::correlations::analyse(
-            &self.features,
-            self.inputs.accounts.len(),
-            fit_deals,
+            &ev.features,
+            ev.rows(),
+            &ev.by_row(fit_deals),
             &self.config.thresholds,
         ) {
             Some(c) => Section::Computed(c),
@@ -346,6 +367,7 @@ impl Found<'_> {
         matrix: &FeatureMatrix,
         weights: &[f64],
         deals: &Deals,
+        ev: &Evidence,
         progress: &mut dyn Progress,
     ) -> Option<Recommendation> {
         progress.begin(
@@ -354,10 +376,11 @@ impl Found<'_> {
         );
         progress.step("fit score, criteria, tier thresholds and out-of-time validation");
         let opts = self.opts();
-        let rec = crate::recommend::recommend(
+        let rec = crate::recommend::recommend_with(
             &self.features,
             matrix,
             deals,
+            ev,
             &crate::recommend::Context {
                 labels: &self.clustering.labels,
                 centroids: &self.clustering.centroids,
@@ -439,6 +462,7 @@ impl Found<'_> {
             deals,
             drops,
             deals_read,
+            ..
         } = &self.inputs;
         let mut deals_with_account = vec![false; accounts.len()];
         for &a in &deals.account {

@@ -21,6 +21,7 @@ pub mod rules;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::OutcomeLabel;
+use crate::features::evidence::Evidence;
 use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
@@ -359,14 +360,20 @@ pub fn holdout_quarter(as_of: i32) -> (String, DayRange) {
     }
 }
 
-/// Per account, its won and lost deals among those `keep` accepts.
-pub fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64>, Vec<f64>) {
+/// Per evidence row (account, or account version), its won and lost deals
+/// among those `keep` accepts; `row_of_deal` gives each deal's row.
+pub fn counts(
+    deals: &Deals,
+    row_of_deal: &[u32],
+    n: usize,
+    keep: &dyn Fn(usize) -> bool,
+) -> (Vec<f64>, Vec<f64>) {
     let (mut won, mut lost) = (vec![0.0; n], vec![0.0; n]);
-    for i in 0..deals.len() {
+    for (i, &row) in row_of_deal.iter().enumerate().take(deals.len()) {
         if !keep(i) {
             continue;
         }
-        let a = deals.account[i] as usize;
+        let a = row as usize;
         match deals.outcome[i] {
             OutcomeLabel::Won => won[a] += 1.0,
             OutcomeLabel::Lost => lost[a] += 1.0,
@@ -376,31 +383,48 @@ pub fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64
     (won, lost)
 }
 
-fn deal_idx(deals: &Deals, keep: &dyn Fn(usize) -> bool, mask: &[bool]) -> Vec<usize> {
+/// The deals `keep` accepts whose row (`row_of_deal`) `mask` selects.
+fn deal_idx(
+    deals: &Deals,
+    keep: &dyn Fn(usize) -> bool,
+    mask: &[bool],
+    row_of_deal: &[u32],
+) -> Vec<usize> {
     (0..deals.len())
-        .filter(|&i| keep(i) && mask[deals.account[i] as usize])
+        .filter(|&i| keep(i) && mask[row_of_deal[i] as usize])
         .collect()
+}
+
+/// Figures of the deals `keep` accepts whose evidence row `mask` selects,
+/// over the accounts of those rows.
+fn row_figures(
+    deals: &Deals,
+    ev: &Evidence,
+    keep: &dyn Fn(usize) -> bool,
+    mask: &[bool],
+    opts: &FigureOptions,
+) -> OutcomeFigures {
+    figures(
+        deals,
+        &deal_idx(deals, keep, mask, &ev.row_of_deal),
+        ev.accounts_in(mask),
+        opts,
+    )
 }
 
 fn evidence(
     c: &Condition,
-    features: &[FeatureColumn],
-    n: usize,
+    ev: &Evidence,
     deals: &Deals,
     keep: &dyn Fn(usize) -> bool,
     overall: f64,
     opts: &FigureOptions,
 ) -> RuleEvidence {
-    let mask = c.matches(features, n);
-    let f = figures(
-        deals,
-        &deal_idx(deals, keep, &mask),
-        mask.iter().filter(|&&m| m).count() as u64,
-        opts,
-    );
+    let mask = c.matches(&ev.features, ev.rows());
+    let f = row_figures(deals, ev, keep, &mask, opts);
     RuleEvidence {
         rule: c.clone(),
-        text: c.text(features),
+        text: c.text(&ev.features),
         accounts: f.accounts,
         closed_deals: f.won + f.lost,
         win_rate: f.win_rate,
@@ -416,25 +440,41 @@ fn evidence(
     }
 }
 
-/// Fit the ICP, score and tiers on deals before the held-out quarter, and validate them on it.
+/// Fit the ICP, score and tiers on deals before the held-out quarter, and
+/// validate them on it; each deal explained by its account's features today.
 pub fn recommend(
     features: &[FeatureColumn],
     matrix: &FeatureMatrix,
     deals: &Deals,
     ctx: &Context<'_>,
 ) -> Option<Recommendation> {
+    let ev = Evidence::snapshot(features, matrix.x.nrows(), deals);
+    recommend_with(features, matrix, deals, &ev, ctx)
+}
+
+/// [`recommend`] with each deal explained by the evidence row `ev` gives it
+/// (the features as of its creation, with an account history). The ICP
+/// criteria, the fit score's coefficients and the criteria's evidence are
+/// learned on the rows; scores, tiers and thresholds are the accounts' today.
+pub fn recommend_with(
+    features: &[FeatureColumn],
+    matrix: &FeatureMatrix,
+    deals: &Deals,
+    ev: &Evidence,
+    ctx: &Context<'_>,
+) -> Option<Recommendation> {
     let n = matrix.x.nrows();
     let split = Split::new(deals)?;
     let in_train = |i: usize| split.in_train(deals, i);
-    let (won, lost) = counts(deals, n, &in_train);
+    let (won, lost) = counts(deals, &ev.row_of_deal, ev.rows(), &in_train);
     let (tw, tl): (f64, f64) = (won.iter().sum(), lost.iter().sum());
     if tw == 0.0 || tl == 0.0 {
         // Nothing tells winners from losers; the caller says why.
         return None;
     }
     let overall = tw / (tw + tl);
-    let score = fit_score(matrix, &won, &lost)?;
-    let criteria = rules::learn(features, &won, &lost, ctx.rules);
+    let score = fit_score(ev.matrix(matrix), &won, &lost)?;
+    let criteria = rules::learn(&ev.features, &won, &lost, ctx.rules);
     let segments = segment_model(deals, &in_train, ctx);
     let in_icp = criteria.in_icp(features, n);
     let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
@@ -450,8 +490,9 @@ pub fn recommend(
         split: &split,
         overall,
         opts: ctx.opts,
+        ev,
     };
-    let icp = icp_section(features, &train, &model, &scores);
+    let icp = icp_section(&train, &model, &scores);
     let tiers = tiers_section(
         &train,
         &scores,
@@ -587,6 +628,8 @@ struct Training<'a> {
     /// Won over closed training deals.
     overall: f64,
     opts: &'a FigureOptions,
+    /// The features each deal is explained by.
+    ev: &'a Evidence<'a>,
 }
 
 /// The fit score on won/lost counts per account. Beyond
@@ -663,24 +706,21 @@ fn tier_thresholds(
 
 /// The ICP section: each criterion's evidence, and outcomes in and outside
 /// the ICP, on training deals.
-fn icp_section(
-    features: &[FeatureColumn],
-    t: &Training,
-    model: &Model,
-    scores: &Scores,
-) -> IcpSection {
-    let (deals, opts, n) = (t.deals, t.opts, scores.in_icp.len());
+fn icp_section(t: &Training, model: &Model, scores: &Scores) -> IcpSection {
+    let (deals, opts) = (t.deals, t.opts);
     let in_train = |i: usize| t.split.in_train(deals, i);
-    let ev = |c: &Condition| evidence(c, features, n, deals, &in_train, t.overall, opts);
-    let outside: Vec<bool> = scores.in_icp.iter().map(|x| !x).collect();
+    let ev = |c: &Condition| evidence(c, t.ev, deals, &in_train, t.overall, opts);
+    // Deals are in or outside the ICP by their evidence rows' features.
+    let inside = model.criteria.in_icp(&t.ev.features, t.ev.rows());
+    let outside: Vec<bool> = inside.iter().map(|x| !x).collect();
     IcpSection {
         method: "greedy FOIL rules on won/lost closed deals (qualifying) and clearly poor single conditions (disqualifying)".into(),
         trained_on: model.trained_on.clone(),
         qualifying: model.criteria.qualifying.iter().map(ev).collect(),
         disqualifying: model.criteria.disqualifying.iter().map(ev).collect(),
         in_icp_accounts: scores.in_icp.iter().filter(|&&x| x).count() as u64,
-        in_icp: figures(deals, &deal_idx(deals, &in_train, &scores.in_icp), scores.in_icp.iter().filter(|&&x| x).count() as u64, opts),
-        outside_icp: figures(deals, &deal_idx(deals, &in_train, &outside), outside.iter().filter(|&&x| x).count() as u64, opts),
+        in_icp: row_figures(deals, t.ev, &in_train, &inside, opts),
+        outside_icp: row_figures(deals, t.ev, &in_train, &outside, opts),
     }
 }
 
