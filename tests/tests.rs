@@ -12,6 +12,7 @@ mod discover;
 mod drift;
 mod fuzz_inputs;
 mod hardening;
+mod history;
 mod html_report;
 mod noise;
 mod progress;

@@ -15,9 +15,10 @@ use crate::config::Config;
 use crate::dates::format_date;
 use crate::domain::OutcomeLabel;
 use crate::error::{Error, Location, Result};
-use crate::features::evidence::Evidence;
+use crate::features::evidence::{Evidence, JoinSummary};
 use crate::features::{encode, infer::InferOptions, FeatureColumn, FeatureMatrix, Skipped};
 use crate::io::contract::{Accounts, Deals};
+use crate::io::history::History;
 use crate::io::run_dir::{self, Files};
 use crate::io::Inputs;
 use crate::outcomes::{figures, group_deals, FigureOptions, OutcomeFigures};
@@ -26,8 +27,8 @@ use crate::recommend::explain::Explain;
 use crate::recommend::{Model, Recommendation};
 use crate::report::parquet::ScoredAccounts;
 use crate::report::{
-    self, ClusteringReport, DataQuality, FeatureUsed, Parameters, Report, RunInfo, Section,
-    SegmentReport,
+    self, ClusteringReport, DataQuality, FeatureUsed, HistoryQuality, Parameters, Report, RunInfo,
+    Section, SegmentReport,
 };
 use crate::stability::SegmentMatching;
 
@@ -83,9 +84,12 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
     )?;
     clock.lap(progress, "features");
     let matrix = encode(&features, inputs.accounts.len());
-    let weights = {
+    let (weights, joined) = {
         let ev = evidence(&features, &inputs, &inputs.deals)?;
-        outcome_weights(ev.matrix(&matrix), &ev, &inputs.deals)
+        (
+            outcome_weights(ev.matrix(&matrix), &ev, &inputs.deals),
+            ev.joined,
+        )
     };
     clock.lap(progress, "encode");
     let clustering = clusters(config, &features, &matrix, &weights, progress)?;
@@ -98,8 +102,22 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         skipped,
         clustering,
         started_at,
+        joined,
     };
     found.measure(matrix, &weights, progress, clock)
+}
+
+/// When the features that explain deals were known, in one sentence.
+fn features_as_of(history: Option<&History>) -> String {
+    match history {
+        Some(h) => format!(
+            "Features are joined as of each deal's creation from {}.",
+            h.file.path
+        ),
+        None => "Features are one snapshot of the accounts table, as of the as-of date: \
+                 a deal opened long ago is explained by its account's features today."
+            .to_string(),
+    }
 }
 
 /// Before feature inference: with too few accounts every feature looks constant.
@@ -201,6 +219,8 @@ struct Found<'a> {
     skipped: Vec<Skipped>,
     clustering: Clustering,
     started_at: String,
+    /// With an account history, what the as-of join of all deals did.
+    joined: Option<JoinSummary>,
 }
 
 /// Segments with their figures and ids (kept from `--previous` where it matches).
@@ -449,10 +469,16 @@ impl Found<'_> {
                 confidence: config.confidence,
                 config_file: config.config_file.as_ref().map(|p| p.display().to_string()),
             },
-            inputs: BTreeMap::from([
-                ("accounts", self.inputs.accounts.file.clone()),
-                ("deals", self.inputs.deals.file.clone()),
-            ]),
+            inputs: {
+                let mut inputs = BTreeMap::from([
+                    ("accounts", self.inputs.accounts.file.clone()),
+                    ("deals", self.inputs.deals.file.clone()),
+                ]);
+                if let Some(h) = &self.inputs.history {
+                    inputs.insert("account_history", h.file.clone());
+                }
+                inputs
+            },
         }
     }
 
@@ -489,6 +515,18 @@ impl Found<'_> {
                 .collect(),
             features_skipped: self.skipped.clone(),
             encoded_columns,
+            features_as_of: features_as_of(self.inputs.history.as_ref()),
+            account_history: self.inputs.history.as_ref().zip(self.joined.clone()).map(
+                |(h, join)| HistoryQuality {
+                    path: h.file.path.clone(),
+                    rows: h.versions() as u64,
+                    accounts_with_versions: h.accounts_with_versions() as u64,
+                    versions_per_account: h.versions() as f64
+                        / h.accounts_with_versions().max(1) as f64,
+                    has_tier: h.tier.is_some(),
+                    join,
+                },
+            ),
             warnings: sections::data_warnings(
                 drops,
                 deals,
