@@ -13,6 +13,7 @@ mod drift;
 mod fuzz_inputs;
 mod hardening;
 mod history;
+mod holdout;
 mod html_report;
 mod noise;
 mod progress;
