@@ -362,3 +362,53 @@ fn per_level_win_rates_on_joined_values_equal_pandas() {
         );
     }
 }
+
+/// With `tier` in the history, the current-tier verdict judges each deal by
+/// its account's tier when the deal was created: a1 was Tier 2 for its
+/// 2026-01-01 deal and Tier 1 for its 2026-01-09 one; a2 Tier 3 then Tier 2;
+/// a3 Tier 3; deals of accounts without versions are untiered. By today's
+/// tiers Tier 1 (a1, a8) would hold four deals.
+#[test]
+fn the_verdict_judges_each_deal_by_the_tier_it_was_worked_under() {
+    let history = "account_id,valid_from,valid_to,employees,tier
+a1,2025-01-01,2026-01-05,100,Tier 2
+a1,2026-01-05,,120,Tier 1
+a2,2025-06-01,2026-01-10,250,Tier 3
+a2,2026-01-10,,300,Tier 2
+a3,2025-01-01,,80,Tier 3
+";
+    let (code, stderr, wd) = discover("hist-tier", history, None);
+    assert_eq!(code, Some(0), "{stderr}");
+    let r = wd.read_json("run/report.json");
+    let ct = &r["current_tiers"];
+    assert!(
+        ct["window"]["label"]
+            .as_str()
+            .unwrap()
+            .contains("each by its account's tier when it was created"),
+        "{}",
+        ct["window"]
+    );
+    let deals: Vec<(Option<u64>, u64, u64)> = ct["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["tier"].as_u64(),
+                t["outcomes"]["deals"].as_u64().unwrap(),
+                t["outcomes"]["accounts"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        deals,
+        vec![
+            (Some(1), 1, 1),
+            (Some(2), 2, 2),
+            (Some(3), 3, 2),
+            (None, 10, 5)
+        ]
+    );
+    assert_eq!(r["data_quality"]["account_history"]["has_tier"], true);
+}

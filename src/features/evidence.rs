@@ -59,9 +59,6 @@ pub struct Evidence<'a> {
     matrix: Option<FeatureMatrix>,
     /// With history, what the join did.
     pub joined: Option<JoinSummary>,
-    /// With a history that has a tier column: per deal, its account's tier
-    /// when the deal was created.
-    pub deal_tier: Option<Vec<Option<u8>>>,
 }
 
 impl<'a> Evidence<'a> {
@@ -73,7 +70,6 @@ impl<'a> Evidence<'a> {
             account_of_row: (0..n_accounts as u32).collect(),
             matrix: None,
             joined: None,
-            deal_tier: None,
         }
     }
 
@@ -134,17 +130,12 @@ impl<'a> Evidence<'a> {
                 })
                 .collect(),
         };
-        let deal_tier = history
-            .tier
-            .as_ref()
-            .map(|t| version.iter().map(|v| v.and_then(|v| t[v])).collect());
         Ok(Evidence {
             features: Cow::Owned(columns),
             row_of_deal: Cow::Owned(rows.row_of_deal),
             account_of_row: rows.account_of_row,
             matrix: Some(matrix),
             joined: Some(joined),
-            deal_tier,
         })
     }
 

@@ -67,6 +67,21 @@ impl History {
         self.valid_to[v].is_none_or(|to| day < to).then_some(v)
     }
 
+    /// Per deal, its account's tier when the deal was created (`None`
+    /// without a version then, or untiered); `None` when the history has
+    /// no tier column.
+    pub fn tier_at_creation(&self, deals: &crate::io::contract::Deals) -> Option<Vec<Option<u8>>> {
+        let tier = self.tier.as_ref()?;
+        Some(
+            (0..deals.len())
+                .map(|i| {
+                    self.version_at(deals.account[i], deals.created[i])
+                        .and_then(|v| tier[v])
+                })
+                .collect(),
+        )
+    }
+
     /// Accounts with at least one version.
     pub fn accounts_with_versions(&self) -> usize {
         self.offsets.windows(2).filter(|w| w[1] > w[0]).count()

@@ -294,6 +294,7 @@ impl Found<'_> {
             &self.inputs.deals,
             &self.opts(),
             in_icp,
+            self.inputs.history.as_ref(),
         );
         progress.step("drivers of winning and of speed");
         let correlations = match crate::correlations::analyse(
