@@ -412,3 +412,127 @@ a3,2025-01-01,,80,Tier 3
     );
     assert_eq!(r["data_quality"]["account_history"]["has_tier"], true);
 }
+
+/// Load accounts, deals and history CSVs from `dir` as `discover` does.
+fn load_dir(
+    dir: &std::path::Path,
+) -> (
+    abm_segments::io::Inputs,
+    Vec<abm_segments::features::FeatureColumn>,
+) {
+    use abm_segments::config::{Overrides, RawConfig};
+    use abm_segments::features::infer::{infer, InferOptions};
+    let config = RawConfig::default()
+        .check(Overrides {
+            accounts: Some(dir.join("accounts.csv")),
+            deals: Some(dir.join("deals.csv")),
+            account_history: Some(dir.join("history.csv")),
+            ..Default::default()
+        })
+        .unwrap();
+    let inputs = abm_segments::io::load(&config.input, |_| {}).unwrap();
+    let (features, _) = infer(
+        &inputs.accounts.features,
+        &InferOptions {
+            kinds: &config.kinds,
+            list_separator: ";",
+            file: &inputs.accounts.path,
+        },
+    )
+    .unwrap();
+    (inputs, features)
+}
+
+/// A flag a CRM sets at an account's first win, with no effect of its own
+/// (every deal wins with probability 0.3): the snapshot makes it a strong
+/// driver (accounts without it never won), the history shows it for what
+/// it is. Seeded; 400 accounts, 1200 deals.
+#[test]
+fn a_flag_set_at_the_first_win_leaks_in_the_snapshot_and_not_with_history() {
+    use abm_segments::features::evidence::Evidence;
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(19);
+    let wd = Workdir::new("hist-leak");
+    let day = |d: i32| abm_segments::dates::format_date(d);
+    let start = abm_segments::dates::parse_date("2024-01-01").unwrap();
+    let (mut accounts, mut deals, mut history) = (
+        String::from("account_id,industry,csm_assigned\n"),
+        String::from("deal_id,account_id,created_at,closed_at,outcome,amount\n"),
+        String::from("account_id,valid_from,valid_to,csm_assigned\n"),
+    );
+    let mut k = 0;
+    for a in 0..400 {
+        let mut created: Vec<i32> = (0..3).map(|_| start + rng.gen_range(0..700)).collect();
+        created.sort_unstable();
+        let mut first_win: Option<i32> = None;
+        for &c in &created {
+            let won = rng.gen::<f64>() < 0.3;
+            let closed = c + 30;
+            if won && first_win.is_none() {
+                first_win = Some(closed);
+            }
+            deals.push_str(&format!(
+                "d{k:05},a{a:03},{},{},{},1000\n",
+                day(c),
+                day(closed),
+                if won { "won" } else { "lost" }
+            ));
+            k += 1;
+        }
+        let industry = ["Fintech", "Retail", "SaaS"][a % 3];
+        accounts.push_str(&format!("a{a:03},{industry},{}\n", first_win.is_some()));
+        match first_win {
+            Some(w) => history.push_str(&format!(
+                "a{a:03},{},{},false\na{a:03},{},,true\n",
+                day(start - 10),
+                day(w),
+                day(w)
+            )),
+            None => history.push_str(&format!("a{a:03},{},,false\n", day(start - 10))),
+        }
+    }
+    wd.write("accounts.csv", &accounts);
+    wd.write("deals.csv", &deals);
+    wd.write("history.csv", &history);
+    let (inputs, features) = load_dir(&wd.root);
+    let level = |ev: &Evidence| {
+        let c = abm_segments::correlations::analyse(
+            &ev.features,
+            ev.rows(),
+            &ev.by_row(&inputs.deals),
+            &Default::default(),
+        )
+        .unwrap();
+        c.levels
+            .into_iter()
+            .find(|l| l.feature == "csm_assigned")
+            .unwrap()
+    };
+    let snapshot = level(&Evidence::snapshot(
+        &features,
+        inputs.accounts.len(),
+        &inputs.deals,
+    ));
+    let joined = level(
+        &Evidence::as_of(
+            &features,
+            &inputs.accounts.features,
+            &inputs.deals,
+            inputs.history.as_ref().unwrap(),
+        )
+        .unwrap(),
+    );
+    // The snapshot: a strong, significant driver of winning.
+    let (sl, jl) = (snapshot.lift.unwrap(), joined.lift.unwrap());
+    assert!(sl > 1.35, "snapshot lift {sl}");
+    assert!(
+        snapshot.win.as_ref().unwrap().p_value < 1e-6,
+        "{snapshot:?}"
+    );
+    // With history: only deals opened after a first win carry the flag,
+    // and they win at the base rate.
+    assert!(jl < 1.2, "history lift {jl}");
+    assert!(joined.closed_deals < snapshot.closed_deals, "{joined:?}");
+    let p = joined.win_rate.unwrap();
+    assert!((p - 0.3).abs() < 0.1, "history win rate {p}");
+}
