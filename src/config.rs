@@ -106,6 +106,20 @@ pub struct DealsSection {
     pub stale_after_days: Option<u32>,
 }
 
+/// `[account_history]`: account feature versions, one row per version.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountHistorySection {
+    pub path: Option<PathBuf>,
+    /// Column where a version starts (default `valid_from`, else `dbt_valid_from`).
+    pub valid_from: Option<String>,
+    /// Column where a version ends, null while current (default `valid_to`,
+    /// else `dbt_valid_to`).
+    pub valid_to: Option<String>,
+    /// CSV field separator (default `,`).
+    pub csv_separator: Option<String>,
+}
+
 /// `[clustering]`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -172,6 +186,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub drops: DropsSection,
     #[serde(default)]
+    pub account_history: AccountHistorySection,
+    #[serde(default)]
     pub clustering: ClusteringSection,
     #[serde(default)]
     pub analysis: AnalysisSection,
@@ -189,9 +205,13 @@ impl RawConfig {
             std::fs::read_to_string(path).map_err(|e| Error::io(IoOp::ReadingConfig, path, e))?;
         let mut raw = RawConfig::from_toml(&text, path)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut raw.accounts.path, &mut raw.deals.path]
-            .into_iter()
-            .flatten()
+        for p in [
+            &mut raw.accounts.path,
+            &mut raw.deals.path,
+            &mut raw.account_history.path,
+        ]
+        .into_iter()
+        .flatten()
         {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -266,6 +286,7 @@ pub struct Config {
 pub struct Overrides {
     pub accounts: Option<PathBuf>,
     pub deals: Option<PathBuf>,
+    pub account_history: Option<PathBuf>,
     pub k_min: Option<usize>,
     pub k_max: Option<usize>,
     pub seed: Option<u64>,
@@ -333,7 +354,13 @@ impl RawConfig {
         let kinds = self.accounts.features.clone();
         let roles = self.accounts.roles.by_column()?;
         Ok(Config {
-            input: input_spec(self.accounts, self.deals, self.drops, &o)?,
+            input: input_spec(
+                self.accounts,
+                self.deals,
+                self.drops,
+                self.account_history,
+                &o,
+            )?,
             kinds,
             roles,
             list_separator,
@@ -462,6 +489,7 @@ fn input_spec(
     a: AccountsSection,
     de: DealsSection,
     drops: DropsSection,
+    h: AccountHistorySection,
     o: &Overrides,
 ) -> Result<InputSpec> {
     let default_dir = Path::new("data/sample");
@@ -505,6 +533,18 @@ fn input_spec(
         drops,
         stale_after_days: de.stale_after_days,
         as_of: o.as_of,
+        account_history: match o.account_history.clone().or(h.path) {
+            None => None,
+            Some(path) => Some(crate::io::spec::HistorySpec {
+                path,
+                valid_from: h.valid_from,
+                valid_to: h.valid_to,
+                csv_separator: separator(
+                    h.csv_separator.as_deref(),
+                    "account_history.csv_separator",
+                )?,
+            }),
+        },
     })
 }
 

@@ -401,6 +401,45 @@ pub fn current_tiers(
 ) -> CurrentTiers {
     let in_window = |i: usize| (range.from..=range.to).contains(&deals.created[i]);
     let tiers = tier_figures(tier, deals, &in_window, opts);
+    verdict_on(tiers, deals, range, label, opts, in_icp)
+}
+
+/// [`current_tiers`] with each deal judged by its own tier (`deal_tier`,
+/// e.g. its account's tier when the deal was created); a tier's accounts
+/// are those with a deal in it.
+pub fn current_tiers_by_deal(
+    deal_tier: &[Option<u8>],
+    deals: &Deals,
+    range: DayRange,
+    label: &str,
+    opts: &FigureOptions,
+    in_icp: Option<&[bool]>,
+) -> CurrentTiers {
+    let in_window = |i: usize| (range.from..=range.to).contains(&deals.created[i]);
+    let mut accounts: [std::collections::BTreeSet<u32>; 4] = Default::default();
+    for i in (0..deals.len()).filter(|&i| in_window(i)) {
+        accounts[group(deal_tier[i])].insert(deals.account[i]);
+    }
+    let tiers = figures_by_group(
+        &|i| group(deal_tier[i]),
+        accounts.map(|a| a.len() as u64),
+        deals,
+        &in_window,
+        opts,
+    );
+    verdict_on(tiers, deals, range, label, opts, in_icp)
+}
+
+/// The verdict, comparisons and ICP gap from per-tier figures.
+fn verdict_on(
+    tiers: Vec<TierFigures>,
+    deals: &Deals,
+    range: DayRange,
+    label: &str,
+    opts: &FigureOptions,
+    in_icp: Option<&[bool]>,
+) -> CurrentTiers {
+    let in_window = |i: usize| (range.from..=range.to).contains(&deals.created[i]);
     let days = f64::from(range.to - range.from + 1);
     let (verdict, comparisons) = comparisons(&tiers, opts.confidence, days);
     let icp_gap = icp_gap(&tiers, deals, &in_window, in_icp);
@@ -495,16 +534,37 @@ pub fn tier_figures(
     in_window: &dyn Fn(usize) -> bool,
     opts: &FigureOptions,
 ) -> Vec<TierFigures> {
-    let mut idx: [Vec<usize>; 4] = Default::default();
-    for i in 0..deals.len() {
-        if in_window(i) {
-            let g = tier[deals.account[i] as usize].map_or(3, |t| t as usize - 1);
-            idx[g].push(i);
-        }
-    }
     let mut counts = [0u64; 4];
-    for t in tier {
-        counts[t.map_or(3, |t| t as usize - 1)] += 1;
+    for &t in tier {
+        counts[group(t)] += 1;
+    }
+    figures_by_group(
+        &|i| group(tier[deals.account[i] as usize]),
+        counts,
+        deals,
+        in_window,
+        opts,
+    )
+}
+
+/// Tiers 1, 2, 3 are groups 0, 1, 2; untiered is group 3.
+fn group(tier: Option<u8>) -> usize {
+    tier.map_or(3, |t| t as usize - 1)
+}
+
+/// Figures per group of the deals `in_window` selects, `group_of` giving
+/// each deal's group and `counts` each group's accounts; groups without
+/// accounts are left out.
+fn figures_by_group(
+    group_of: &dyn Fn(usize) -> usize,
+    counts: [u64; 4],
+    deals: &Deals,
+    in_window: &dyn Fn(usize) -> bool,
+    opts: &FigureOptions,
+) -> Vec<TierFigures> {
+    let mut idx: [Vec<usize>; 4] = Default::default();
+    for i in (0..deals.len()).filter(|&i| in_window(i)) {
+        idx[group_of(i)].push(i);
     }
     (0..4)
         .filter(|&g| counts[g] > 0)

@@ -366,7 +366,10 @@ fn a_fifty_account_batch_from_the_training_distribution_is_rarely_flagged_and_a_
         "of 200 clean batches of 50: {flagged} flagged, {by_band} by the PSI bands alone; \
          doubled company sizes flagged in {shifted_50} of 200 batches of 50, {shifted_200} of 20 of 200"
     );
-    assert!(flagged <= 10, "{flagged} of 200 clean batches flagged");
+    // At a 5% false-alarm rate, more than 17 of 200 clean batches are
+    // flagged with probability 1.2% (binomial); 10 is the expected count,
+    // exceeded 42% of the time, not a bound.
+    assert!(flagged <= 17, "{flagged} of 200 clean batches flagged");
     assert!(
         shifted_200 >= 18,
         "only {shifted_200} of 20 shifted batches flagged"

@@ -132,7 +132,13 @@ fn held_out_recommended_tiers_convert_in_order_and_significantly() {
     };
     let r = run(60_000, 32, sizes);
     let v = r.rec.tiers.validation.as_ref().expect("validated");
-    assert_eq!(v.holdout.from, "2026-07-01");
+    // The last full quarter ending at least the 90th percentile of won
+    // cycle length before the as-of date (2026-09-30): its deals had time to close.
+    assert_eq!(v.holdout.from, "2026-01-01");
+    assert_eq!(
+        v.follow_up.basis,
+        abm_segments::recommend::FollowUpBasis::Full
+    );
     assert!(v.monotone, "{}", v.text);
     for c in &v.comparisons {
         assert_eq!(

@@ -12,6 +12,8 @@ mod discover;
 mod drift;
 mod fuzz_inputs;
 mod hardening;
+mod history;
+mod holdout;
 mod html_report;
 mod icp_frontier;
 mod noise;

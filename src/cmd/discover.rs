@@ -26,6 +26,12 @@ pub struct Args {
     /// Largest k to try. Each k costs one k-means fit (n_runs restarts) and one silhouette on the sample.
     #[arg(long)]
     pub k_max: Option<usize>,
+    /// Account feature versions over time (Parquet, CSV or a directory): `account_id`,
+    /// `valid_from`, `valid_to` (null while current; dbt's `dbt_valid_from`/`dbt_valid_to`
+    /// work too) and feature columns named as in the accounts table. Each deal is then
+    /// explained by the features valid when it was created. Read whole into memory.
+    #[arg(long)]
+    pub account_history: Option<PathBuf>,
     /// Exit with status 3 when Tier 1 converts significantly worse than Tier 2 (or Tier 2 than Tier 3).
     #[arg(long)]
     pub fail_on_inversion: bool,
@@ -43,6 +49,7 @@ fn config(args: &Args) -> Result<Config> {
         k_max: args.k_max,
         seed: args.seed,
         previous: args.previous.clone(),
+        account_history: args.account_history.clone(),
         ..Default::default()
     })
 }

@@ -6,6 +6,7 @@
 //! same encoding to new accounts.
 
 pub mod encode;
+pub mod evidence;
 pub mod infer;
 pub mod roles;
 

@@ -40,6 +40,7 @@ impl Accounts {
 }
 
 /// Deals after validation, one entry per kept deal. Dates are days since 1970-01-01.
+#[derive(Clone)]
 pub struct Deals {
     /// Index into [`Accounts::ids`].
     pub account: Vec<u32>,
@@ -140,7 +141,7 @@ fn entirely_null(file: &Path, name: &str, col: &Column, role: &str) -> Result<()
     Ok(())
 }
 
-fn polars_err(file: &Path, column: &str, e: PolarsError) -> Error {
+pub(crate) fn polars_err(file: &Path, column: &str, e: PolarsError) -> Error {
     Error::input(
         format!("could not interpret the column: {e}"),
         Location::file(file).column(column),
@@ -150,7 +151,7 @@ fn polars_err(file: &Path, column: &str, e: PolarsError) -> Error {
 
 /// A key column as strings. Integers are written in decimal; floats are
 /// accepted only when every value is a whole number.
-fn key_strings(file: &Path, name: &str, col: &Column) -> Result<StringChunked> {
+pub(crate) fn key_strings(file: &Path, name: &str, col: &Column) -> Result<StringChunked> {
     let s = col.as_materialized_series();
     let as_str = match s.dtype() {
         DataType::String => s.clone(),
@@ -321,7 +322,7 @@ pub fn accounts(table: Table, spec: &InputSpec) -> Result<Accounts> {
     })
 }
 
-fn tiers(
+pub(crate) fn tiers(
     path: &Path,
     name: &str,
     col: &Column,

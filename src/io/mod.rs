@@ -1,6 +1,7 @@
 //! Input and output: reading tables, the data contract, run directories.
 
 pub mod contract;
+pub mod history;
 pub mod read;
 pub mod run_dir;
 pub mod spec;
@@ -13,6 +14,8 @@ use spec::InputSpec;
 pub struct Inputs {
     pub accounts: Accounts,
     pub deals: Deals,
+    /// The accounts' feature versions, when `--account-history` is given.
+    pub history: Option<history::History>,
     pub drops: Drops,
     /// Deal rows in the file, before validation.
     pub deals_read: u64,
@@ -25,6 +28,10 @@ pub fn load(spec: &InputSpec, mut log: impl FnMut(String)) -> Result<Inputs> {
         spec.accounts_path.display()
     ));
     let accounts = contract::accounts(read_accounts(spec)?, spec)?;
+    if let Some(h) = &spec.account_history {
+        log(format!("reading account history from {}", h.path.display()));
+    }
+    let history = history::read(spec, &accounts)?;
     // The accounts table's polars buffers are freed; give them back before
     // the deals table, the largest read, is decoded on other threads.
     crate::memory::release_freed();
@@ -36,6 +43,7 @@ pub fn load(spec: &InputSpec, mut log: impl FnMut(String)) -> Result<Inputs> {
     Ok(Inputs {
         accounts,
         deals,
+        history,
         drops,
         deals_read,
     })

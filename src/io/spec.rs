@@ -78,7 +78,19 @@ impl DropReason {
     }
 }
 
-/// The checked description of the two input tables.
+/// `--account-history` / `[account_history]`: feature values over time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistorySpec {
+    pub path: PathBuf,
+    /// Column where a version starts; `None`: `valid_from`, else `dbt_valid_from`.
+    pub valid_from: Option<String>,
+    /// Column where a version ends (null while current); `None`: `valid_to`,
+    /// else `dbt_valid_to`.
+    pub valid_to: Option<String>,
+    pub csv_separator: u8,
+}
+
+/// The checked description of the input tables.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputSpec {
     pub accounts_path: PathBuf,
@@ -97,6 +109,8 @@ pub struct InputSpec {
     pub stale_after_days: Option<u32>,
     /// Fixed as-of date (days since 1970-01-01); `None` means the latest date in the deals.
     pub as_of: Option<i32>,
+    /// The accounts' feature versions, when given.
+    pub account_history: Option<HistorySpec>,
 }
 
 #[cfg(test)]

@@ -15,8 +15,10 @@ use crate::config::Config;
 use crate::dates::format_date;
 use crate::domain::OutcomeLabel;
 use crate::error::{Error, Location, Result};
+use crate::features::evidence::{Evidence, JoinSummary};
 use crate::features::{encode, infer::InferOptions, FeatureColumn, FeatureMatrix, Role, Skipped};
 use crate::io::contract::{Accounts, Deals};
+use crate::io::history::History;
 use crate::io::run_dir::{self, Files};
 use crate::io::Inputs;
 use crate::outcomes::{figures, group_deals, FigureOptions, OutcomeFigures};
@@ -25,8 +27,8 @@ use crate::recommend::explain::Explain;
 use crate::recommend::{Model, Recommendation};
 use crate::report::parquet::ScoredAccounts;
 use crate::report::{
-    self, ClusteringReport, DataQuality, FeatureUsed, Parameters, Report, RunInfo, Section,
-    SegmentReport,
+    self, ClusteringReport, DataQuality, FeatureUsed, HistoryQuality, Parameters, Report, RunInfo,
+    Section, SegmentReport,
 };
 use crate::stability::SegmentMatching;
 
@@ -83,7 +85,13 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
     )?;
     clock.lap(progress, "features");
     let matrix = encode(&features, inputs.accounts.len());
-    let weights = outcome_weights(&features, &matrix, &inputs.deals);
+    let (weights, joined) = {
+        let ev = evidence(&features, &inputs, &inputs.deals)?;
+        (
+            outcome_weights(&features, ev.matrix(&matrix), &ev, &inputs.deals),
+            ev.joined,
+        )
+    };
     clock.lap(progress, "encode");
     let mut clustering = clusters(config, &features, &matrix, &weights, progress)?;
     clustering.reason.push_str(if crate::segments::on_fit(&features) {
@@ -100,8 +108,22 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         skipped,
         clustering,
         started_at,
+        joined,
     };
     found.measure(matrix, &weights, progress, clock)
+}
+
+/// When the features that explain deals were known, in one sentence.
+fn features_as_of(history: Option<&History>) -> String {
+    match history {
+        Some(h) => format!(
+            "Features are joined as of each deal's creation from {}.",
+            h.file.path
+        ),
+        None => "Features are one snapshot of the accounts table, as of the as-of date: \
+                 a deal opened long ago is explained by its account's features today."
+            .to_string(),
+    }
 }
 
 /// Before feature inference: with too few accounts every feature looks constant.
@@ -140,12 +162,33 @@ fn deal_won(deals: &Deals) -> Vec<Option<bool>> {
         .collect()
 }
 
-/// Per encoded column, how much it separates won from lost deals; 0 for
-/// the columns of features that are not fit (signals and relationships are
+/// The features each of `deals` is explained by: as of its creation with
+/// an account history, else the accounts table's.
+fn evidence<'a>(
+    features: &'a [FeatureColumn],
+    inputs: &Inputs,
+    deals: &'a Deals,
+) -> Result<Evidence<'a>> {
+    Evidence::new(
+        features,
+        &inputs.accounts.features,
+        deals,
+        inputs.history.as_ref(),
+    )
+}
+
+/// Per encoded column, how much it separates won from lost deals, each
+/// deal with its evidence row (`matrix` is that of `ev`'s rows); 0 for the
+/// columns of features that are not fit (signals and relationships are
 /// described per segment, not clustered on), unless no feature is fit.
-fn outcome_weights(features: &[FeatureColumn], matrix: &FeatureMatrix, deals: &Deals) -> Vec<f64> {
+fn outcome_weights(
+    features: &[FeatureColumn],
+    matrix: &FeatureMatrix,
+    ev: &Evidence,
+    deals: &Deals,
+) -> Vec<f64> {
     let mut w =
-        crate::features::encode::outcome_weights(&matrix.x, &deals.account, &deal_won(deals));
+        crate::features::encode::outcome_weights(&matrix.x, &ev.row_of_deal, &deal_won(deals));
     fit_columns_only(features, matrix, &mut w);
     w
 }
@@ -204,6 +247,8 @@ struct Found<'a> {
     skipped: Vec<Skipped>,
     clustering: Clustering,
     started_at: String,
+    /// With an account history, what the as-of join of all deals did.
+    joined: Option<JoinSummary>,
 }
 
 /// Segments with their figures and ids (kept from `--previous` where it matches).
@@ -265,7 +310,8 @@ impl Found<'_> {
         clock.lap(progress, "speed test");
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &segs.overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
-        let mut rec = self.recommend(&matrix, weights, fit_deals, progress);
+        let ev = evidence(&self.features, &self.inputs, fit_deals)?;
+        let mut rec = self.recommend(&matrix, weights, fit_deals, &ev, progress);
         // The encoded matrix is the largest account-level table; nothing
         // after the score model reads it.
         let encoded_columns = matrix.columns.len();
@@ -282,12 +328,13 @@ impl Found<'_> {
             &self.inputs.deals,
             &self.opts(),
             in_icp,
+            self.inputs.history.as_ref(),
         );
         progress.step("drivers of winning and of speed");
         let correlations = match crate::correlations::analyse(
-            &self.features,
-            self.inputs.accounts.len(),
-            fit_deals,
+            &ev.features,
+            ev.rows(),
+            &ev.by_row(fit_deals),
             &self.config.thresholds,
         ) {
             Some(c) => Section::Computed(c),
@@ -379,6 +426,7 @@ impl Found<'_> {
         matrix: &FeatureMatrix,
         weights: &[f64],
         deals: &Deals,
+        ev: &Evidence,
         progress: &mut dyn Progress,
     ) -> Option<Recommendation> {
         progress.begin(
@@ -387,10 +435,11 @@ impl Found<'_> {
         );
         progress.step("fit score, criteria, tier thresholds and out-of-time validation");
         let opts = self.opts();
-        let rec = crate::recommend::recommend(
+        let rec = crate::recommend::recommend_with(
             &self.features,
             matrix,
             deals,
+            ev,
             &crate::recommend::Context {
                 labels: &self.clustering.labels,
                 centroids: &self.clustering.centroids,
@@ -460,10 +509,16 @@ impl Found<'_> {
                 confidence: config.confidence,
                 config_file: config.config_file.as_ref().map(|p| p.display().to_string()),
             },
-            inputs: BTreeMap::from([
-                ("accounts", self.inputs.accounts.file.clone()),
-                ("deals", self.inputs.deals.file.clone()),
-            ]),
+            inputs: {
+                let mut inputs = BTreeMap::from([
+                    ("accounts", self.inputs.accounts.file.clone()),
+                    ("deals", self.inputs.deals.file.clone()),
+                ]);
+                if let Some(h) = &self.inputs.history {
+                    inputs.insert("account_history", h.file.clone());
+                }
+                inputs
+            },
         }
     }
 
@@ -473,6 +528,7 @@ impl Found<'_> {
             deals,
             drops,
             deals_read,
+            ..
         } = &self.inputs;
         let mut deals_with_account = vec![false; accounts.len()];
         for &a in &deals.account {
@@ -501,6 +557,18 @@ impl Found<'_> {
                 .collect(),
             features_skipped: self.skipped.clone(),
             encoded_columns,
+            features_as_of: features_as_of(self.inputs.history.as_ref()),
+            account_history: self.inputs.history.as_ref().zip(self.joined.clone()).map(
+                |(h, join)| HistoryQuality {
+                    path: h.file.path.clone(),
+                    rows: h.versions() as u64,
+                    accounts_with_versions: h.accounts_with_versions() as u64,
+                    versions_per_account: h.versions() as f64
+                        / h.accounts_with_versions().max(1) as f64,
+                    has_tier: h.tier.is_some(),
+                    join,
+                },
+            ),
             warnings: sections::data_warnings(
                 drops,
                 deals,

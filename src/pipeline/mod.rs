@@ -28,7 +28,7 @@ pub fn load(spec: &InputSpec, progress: &mut dyn Progress) -> Result<crate::io::
             spec.accounts_path.display(),
             spec.deals_path.display()
         ),
-        2,
+        2 + u64::from(spec.account_history.is_some()),
     );
     let inputs = crate::io::load(spec, |m| progress.step(&m))?;
     progress.finish();

@@ -1,6 +1,7 @@
 //! What the team acts on: ICP criteria, a fit score per account, tier
-//! thresholds — fitted on deals created before a cutoff and validated on the
-//! deals of the last full quarter, which the model never saw.
+//! thresholds — fitted on deals created before a cutoff, labelled as they
+//! stood then, and validated on the deals of a later quarter that have had
+//! time to close, which the model never saw.
 //!
 //! * Fit score: an L2-regularised logistic regression of won vs lost closed
 //!   deals on the account's encoded features ([`logistic`]), as 0–100.
@@ -21,6 +22,7 @@ pub mod rules;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::OutcomeLabel;
+use crate::features::evidence::Evidence;
 use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
@@ -326,9 +328,34 @@ pub struct CalibrationBin {
     pub observed_win_rate: f64,
 }
 
+/// How the held-out window was chosen, and so how its figures read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUpBasis {
+    /// The window ends at least the 90th percentile of won cycle length
+    /// before the as-of date: its deals have had time to close.
+    Full,
+    /// Too few deals in such a window: the last full quarter is held out,
+    /// its open deals censored, and P(win ≤ 90 d) leads.
+    Censored,
+}
+
+/// How long the held-out deals have had to close.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FollowUp {
+    pub basis: FollowUpBasis,
+    /// 90th percentile of days from creation to win, over won deals.
+    pub won_cycle_p90_days: Option<u32>,
+    /// Days from the window's last day to the as-of date: the least
+    /// follow-up any held-out deal has had.
+    pub min_follow_up_days: i32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Validation {
     pub holdout: Window,
+    /// How the window was chosen and how long its deals had to close.
+    pub follow_up: FollowUp,
     /// Per recommended tier (null = outside ICP), on held-out deals.
     pub tiers: Vec<TierFigures>,
     pub comparisons: Vec<TierComparison>,
@@ -407,14 +434,20 @@ pub fn holdout_quarter(as_of: i32) -> (String, DayRange) {
     }
 }
 
-/// Per account, its won and lost deals among those `keep` accepts.
-pub fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64>, Vec<f64>) {
+/// Per evidence row (account, or account version), its won and lost deals
+/// among those `keep` accepts; `row_of_deal` gives each deal's row.
+pub fn counts(
+    deals: &Deals,
+    row_of_deal: &[u32],
+    n: usize,
+    keep: &dyn Fn(usize) -> bool,
+) -> (Vec<f64>, Vec<f64>) {
     let (mut won, mut lost) = (vec![0.0; n], vec![0.0; n]);
-    for i in 0..deals.len() {
+    for (i, &row) in row_of_deal.iter().enumerate().take(deals.len()) {
         if !keep(i) {
             continue;
         }
-        let a = deals.account[i] as usize;
+        let a = row as usize;
         match deals.outcome[i] {
             OutcomeLabel::Won => won[a] += 1.0,
             OutcomeLabel::Lost => lost[a] += 1.0,
@@ -424,15 +457,23 @@ pub fn counts(deals: &Deals, n: usize, keep: &dyn Fn(usize) -> bool) -> (Vec<f64
     (won, lost)
 }
 
-fn deal_idx(deals: &Deals, keep: &dyn Fn(usize) -> bool, mask: &[bool]) -> Vec<usize> {
+/// The deals `keep` accepts whose row (`row_of_deal`) `mask` selects.
+fn deal_idx(
+    deals: &Deals,
+    keep: &dyn Fn(usize) -> bool,
+    mask: &[bool],
+    row_of_deal: &[u32],
+) -> Vec<usize> {
     (0..deals.len())
-        .filter(|&i| keep(i) && mask[deals.account[i] as usize])
+        .filter(|&i| keep(i) && mask[row_of_deal[i] as usize])
         .collect()
 }
 
 /// Deals a piece of evidence is counted on: which deals, and the win rate
 /// of all their closed deals (the reference of a lift).
 struct DealSet<'a> {
+    /// The deals as this window sees them (training: labelled at the cutoff).
+    deals: &'a Deals,
     keep: &'a dyn Fn(usize) -> bool,
     overall: f64,
 }
@@ -452,15 +493,16 @@ impl DealSet<'_> {
     }
 }
 
-/// The accounts of `mask` on the deals of `set`.
+/// The evidence rows of `mask` (their accounts) on the deals of `set`.
 fn group_figures(
-    deals: &Deals,
+    ev: &Evidence,
     mask: &[bool],
     set: &DealSet,
     opts: &FigureOptions,
 ) -> (GroupFigures, OutcomeFigures) {
-    let accounts = mask.iter().filter(|&&m| m).count() as u64;
-    let f = figures(deals, &deal_idx(deals, set.keep, mask), accounts, opts);
+    let accounts = ev.accounts_in(mask);
+    let idx = deal_idx(set.deals, set.keep, mask, &ev.row_of_deal);
+    let f = figures(set.deals, &idx, accounts, opts);
     let g = GroupFigures {
         accounts,
         closed_deals: f.won + f.lost,
@@ -477,16 +519,15 @@ fn group_figures(
 
 fn evidence(
     c: &Condition,
-    (features, n): (&[FeatureColumn], usize),
-    deals: &Deals,
+    ev: &Evidence,
     (train, held_out): (&DealSet, Option<&DealSet>),
     opts: &FigureOptions,
 ) -> RuleEvidence {
-    let mask = c.matches(features, n);
-    let (g, f) = group_figures(deals, &mask, train, opts);
+    let mask = c.matches(&ev.features, ev.rows());
+    let (g, f) = group_figures(ev, &mask, train, opts);
     RuleEvidence {
         rule: c.clone(),
-        text: c.text(features),
+        text: c.text(&ev.features),
         accounts: g.accounts,
         closed_deals: g.closed_deals,
         win_rate: g.win_rate,
@@ -499,7 +540,7 @@ fn evidence(
             .find(|h| h.days == 90)
             .map(|h| h.probability),
         median_days_to_win: f.time_to_win.median_days_to_win,
-        held_out: held_out.map(|h| group_figures(deals, &mask, h, opts).0),
+        held_out: held_out.map(|h| group_figures(ev, &mask, h, opts).0),
     }
 }
 
@@ -508,11 +549,11 @@ fn evidence(
 fn rule_set_evidence(
     (qualifying, disqualifying): (&[Condition], &[Condition]),
     mask: &[bool],
-    features: &[FeatureColumn],
-    deals: &Deals,
+    ev: &Evidence,
     (train, held_out): (&DealSet, Option<&DealSet>),
     opts: &FigureOptions,
 ) -> RuleSetEvidence {
+    let features = &ev.features[..];
     let criteria: Vec<String> = qualifying.iter().map(|c| c.text(features)).collect();
     let mut text = if criteria.is_empty() {
         "every account".to_string()
@@ -523,40 +564,59 @@ fn rule_set_evidence(
         text.push_str(&format!(" AND NOT {}", d.text(features)));
     }
     let outside: Vec<bool> = mask.iter().map(|m| !m).collect();
-    let training = group_figures(deals, mask, train, opts).0;
-    let outside_training = group_figures(deals, &outside, train, opts).0;
+    let training = group_figures(ev, mask, train, opts).0;
+    let outside_training = group_figures(ev, &outside, train, opts).0;
     let all_wins = training.won + outside_training.won;
     RuleSetEvidence {
         criteria,
         text,
         accounts: training.accounts,
         share_of_wins: (all_wins > 0).then(|| training.won as f64 / all_wins as f64),
-        held_out: held_out.map(|h| group_figures(deals, mask, h, opts).0),
-        outside_held_out: held_out.map(|h| group_figures(deals, &outside, h, opts).0),
+        held_out: held_out.map(|h| group_figures(ev, mask, h, opts).0),
+        outside_held_out: held_out.map(|h| group_figures(ev, &outside, h, opts).0),
         training,
         outside_training,
     }
 }
 
-/// Fit the ICP, score and tiers on deals before the held-out quarter, and validate them on it.
+/// Fit the ICP, score and tiers on deals before the held-out quarter, and
+/// validate them on it; each deal explained by its account's features today.
 pub fn recommend(
     features: &[FeatureColumn],
     matrix: &FeatureMatrix,
     deals: &Deals,
     ctx: &Context<'_>,
 ) -> Option<Recommendation> {
+    let ev = Evidence::snapshot(features, matrix.x.nrows(), deals);
+    recommend_with(features, matrix, deals, &ev, ctx)
+}
+
+/// [`recommend`] with each deal explained by the evidence row `ev` gives it
+/// (the features as of its creation, with an account history). The ICP
+/// criteria, the fit score's coefficients and the criteria's evidence are
+/// learned on the rows; scores, tiers and thresholds are the accounts' today.
+pub fn recommend_with(
+    features: &[FeatureColumn],
+    matrix: &FeatureMatrix,
+    deals: &Deals,
+    ev: &Evidence,
+    ctx: &Context<'_>,
+) -> Option<Recommendation> {
     let n = matrix.x.nrows();
     let split = Split::new(deals)?;
+    let all = deals;
+    let train_deals = split.training_deals(deals);
+    let deals: &Deals = &train_deals;
     let in_train = |i: usize| split.in_train(deals, i);
-    let (won, lost) = counts(deals, n, &in_train);
+    let (won, lost) = counts(deals, &ev.row_of_deal, ev.rows(), &in_train);
     let (tw, tl): (f64, f64) = (won.iter().sum(), lost.iter().sum());
     if tw == 0.0 || tl == 0.0 {
         // Nothing tells winners from losers; the caller says why.
         return None;
     }
     let overall = tw / (tw + tl);
-    let score = fit_score(matrix, &won, &lost)?;
-    let criteria = rules::learn(features, &won, &lost, ctx.rules, ctx.exclude);
+    let score = fit_score(ev.matrix(matrix), &won, &lost)?;
+    let criteria = rules::learn(&ev.features, &won, &lost, ctx.rules, ctx.exclude);
     let segments = segment_model(deals, &in_train, ctx);
     let in_icp = criteria.in_icp(features, n);
     let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
@@ -566,14 +626,16 @@ pub fn recommend(
         thresholds,
         segments,
     };
-    let (model, scores) = build_model(features, matrix, deals, ctx, &split, fitted);
+    let (model, scores) = build_model(features, matrix, all, ctx, &split, fitted);
     let train = Training {
         deals,
+        all,
         split: &split,
         overall,
         opts: ctx.opts,
+        ev,
     };
-    let icp = icp_section(features, &train, &model, &scores);
+    let icp = icp_section(&train, &model, &scores);
     let tiers = tiers_section(
         &train,
         &scores,
@@ -612,7 +674,11 @@ fn build_model(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         as_of: crate::dates::format_date(deals.as_of),
         trained_on: split.train_range.window(if split.validated {
-            format!("deals created before {}", split.label)
+            format!(
+                "deals created at least {} days before {}, labelled as they stood at its start",
+                split.follow_up.won_cycle_p90_days.unwrap_or(0),
+                split.label
+            )
         } else {
             "all deals".into()
         }),
@@ -644,13 +710,15 @@ fn build_model(
     (model, scores)
 }
 
-/// Where training ends and validation begins: deals created before the
-/// held-out quarter train the model when there are enough closed deals on
-/// both sides; otherwise it is fitted on all deals and not validated.
+/// Where training ends and validation begins: deals created at least the
+/// 90th percentile of won cycle length before the held-out quarter, labelled
+/// as they stood at its start, train the model when there are enough closed
+/// deals on both sides; otherwise it is fitted on all deals and not validated.
 struct Split {
     /// The held-out quarter's label, e.g. `2024Q4`.
     label: String,
     holdout: DayRange,
+    follow_up: FollowUp,
     validated: bool,
     train_range: DayRange,
     /// Why the model was not validated.
@@ -658,25 +726,51 @@ struct Split {
 }
 
 impl Split {
-    /// `None` when there are no deals.
+    /// `None` when there are no deals. The held-out window is the last
+    /// full quarter that ends at least the 90th percentile of won cycle
+    /// length before the as-of date, when it has enough closed deals on
+    /// both sides; else the last full quarter, its open deals censored.
     fn new(deals: &Deals) -> Option<Split> {
-        let (hq, holdout) = holdout_quarter(deals.as_of);
-        let closed = |i: usize| deals.outcome[i] != OutcomeLabel::Open;
-        let train_closed = (0..deals.len())
-            .filter(|&i| closed(i) && deals.created[i] < holdout.from)
-            .count();
-        let hold_closed = (0..deals.len())
-            .filter(|&i| {
-                closed(i) && deals.created[i] >= holdout.from && deals.created[i] <= holdout.to
-            })
-            .count();
         let first = deals.created.iter().copied().min()?;
-        let validated = train_closed >= 100 && hold_closed >= 20 && first < holdout.from;
+        let closed = |i: usize| deals.outcome[i] != OutcomeLabel::Open;
+        let p90 = won_cycle_p90(deals);
+        // Training deals are created at least the 90th percentile of won
+        // cycle length before the window, and labelled as they stood at its
+        // start: younger deals would be there only if they closed fast,
+        // and fast deals are mostly wins.
+        let train_to = |w: DayRange| w.from - 1 - p90.map_or(0, |h| h as i32);
+        let closed_counts = |w: DayRange| {
+            let train = (0..deals.len())
+                .filter(|&i| {
+                    closed(i) && deals.created[i] <= train_to(w) && deals.closed[i] < w.from
+                })
+                .count();
+            let hold = (0..deals.len())
+                .filter(|&i| closed(i) && (w.from..=w.to).contains(&deals.created[i]))
+                .count();
+            (train, hold)
+        };
+        let enough = |w: DayRange| {
+            let (t, h) = closed_counts(w);
+            t >= 100 && h >= 20 && first <= train_to(w)
+        };
+        let followed = p90.map(|h| holdout_quarter(deals.as_of - h as i32));
+        let ((hq, holdout), basis) = match followed {
+            Some((q, w)) if enough(w) => ((q, w), FollowUpBasis::Full),
+            _ => (holdout_quarter(deals.as_of), FollowUpBasis::Censored),
+        };
+        let follow_up = FollowUp {
+            basis,
+            won_cycle_p90_days: p90,
+            min_follow_up_days: deals.as_of - holdout.to,
+        };
+        let (train_closed, hold_closed) = closed_counts(holdout);
+        let validated = enough(holdout);
         let (train_range, note) = if validated {
             (
                 DayRange {
                     from: first,
-                    to: holdout.from - 1,
+                    to: train_to(holdout),
                 },
                 None,
             )
@@ -691,6 +785,7 @@ impl Split {
         Some(Split {
             label: hq,
             holdout,
+            follow_up,
             validated,
             train_range,
             note,
@@ -700,15 +795,60 @@ impl Split {
     fn in_train(&self, deals: &Deals, i: usize) -> bool {
         deals.created[i] >= self.train_range.from && deals.created[i] <= self.train_range.to
     }
+
+    /// The deals training sees: labelled as they stood the day before the
+    /// held-out window when the model is validated, else as they are.
+    fn training_deals<'d>(&self, deals: &'d Deals) -> std::borrow::Cow<'d, Deals> {
+        if self.validated {
+            std::borrow::Cow::Owned(at_cutoff(deals, self.holdout.from - 1))
+        } else {
+            std::borrow::Cow::Borrowed(deals)
+        }
+    }
+}
+
+/// The deals as they stood at the end of day `cutoff`: a deal created by
+/// then and closed (or still open) after it is open, censored at the
+/// cutoff. Deals created after the cutoff are left as they are (training
+/// never reads them); indices are unchanged.
+pub fn at_cutoff(deals: &Deals, cutoff: i32) -> Deals {
+    let mut d = deals.clone();
+    for i in 0..d.len() {
+        if d.created[i] <= cutoff && d.closed[i] > cutoff {
+            d.outcome[i] = OutcomeLabel::Open;
+            d.closed[i] = cutoff;
+        }
+    }
+    d.as_of = cutoff;
+    d
+}
+
+/// The 90th percentile of days from creation to win over won deals (the
+/// smallest cycle at least 90% of wins close within); `None` without wins.
+pub fn won_cycle_p90(deals: &Deals) -> Option<u32> {
+    let mut days: Vec<u32> = (0..deals.len())
+        .filter(|&i| deals.outcome[i] == OutcomeLabel::Won)
+        .map(|i| deals.days(i))
+        .collect();
+    if days.is_empty() {
+        return None;
+    }
+    let k = ((0.9 * days.len() as f64).ceil() as usize).clamp(1, days.len()) - 1;
+    Some(*days.select_nth_unstable(k).1)
 }
 
 /// The training deals and what the sections read from them.
 struct Training<'a> {
+    /// The deals as training sees them ([`Split::training_deals`]).
     deals: &'a Deals,
+    /// The deals as of the as-of date, which the held-out figures read.
+    all: &'a Deals,
     split: &'a Split,
     /// Won over closed training deals.
     overall: f64,
     opts: &'a FigureOptions,
+    /// The features each deal is explained by.
+    ev: &'a Evidence<'a>,
 }
 
 /// The fit score on won/lost counts per account. Beyond
@@ -786,32 +926,32 @@ fn tier_thresholds(
 /// The ICP section: each criterion's evidence, the core and broad ICP as
 /// wholes, and outcomes in and outside the ICP, on training deals and (when
 /// validated) on the held-out deals the rules were not learned on.
-fn icp_section(
-    features: &[FeatureColumn],
-    t: &Training,
-    model: &Model,
-    scores: &Scores,
-) -> IcpSection {
-    let (deals, opts, n) = (t.deals, t.opts, scores.in_icp.len());
+fn icp_section(t: &Training, model: &Model, scores: &Scores) -> IcpSection {
+    let (deals, opts) = (t.deals, t.opts);
     let in_train = |i: usize| t.split.in_train(deals, i);
     let hold = t.split.holdout;
     let in_hold = |i: usize| deals.created[i] >= hold.from && deals.created[i] <= hold.to;
     let train = DealSet {
+        deals,
         keep: &in_train,
         overall: t.overall,
     };
     let held = t.split.validated.then(|| {
-        let (w, c) = DealSet::won_closed(deals, &in_hold);
+        let (w, c) = DealSet::won_closed(t.all, &in_hold);
         DealSet {
+            deals: t.all,
             keep: &in_hold,
             overall: w / c.max(1.0),
         }
     });
     let sets = (&train, held.as_ref());
-    let ev = |c: &Condition| evidence(c, (features, n), deals, sets, opts);
+    let ev = |c: &Condition| evidence(c, t.ev, sets, opts);
     let crit = &model.criteria;
-    let outside: Vec<bool> = scores.in_icp.iter().map(|x| !x).collect();
-    let broad_mask = crit.in_broad_icp(features, n);
+    // Deals are in or outside the ICP by their evidence rows' features.
+    let (features, rows) = (&t.ev.features[..], t.ev.rows());
+    let inside = crit.in_icp(features, rows);
+    let outside: Vec<bool> = inside.iter().map(|x| !x).collect();
+    let broad_mask = crit.in_broad_icp(features, rows);
     IcpSection {
         method: "greedy rules on fit features, each step permutation-calibrated: the core ICP (highest win rate at the minimum support) and the broad ICP (most wins at a win rate above the overall); disqualifiers are clearly poor single fit conditions".into(),
         trained_on: model.trained_on.clone(),
@@ -819,10 +959,10 @@ fn icp_section(
         qualifying: crit.qualifying.iter().map(ev).collect(),
         disqualifying: crit.disqualifying.iter().map(ev).collect(),
         in_icp_accounts: scores.in_icp.iter().filter(|&&x| x).count() as u64,
-        in_icp: figures(deals, &deal_idx(deals, &in_train, &scores.in_icp), scores.in_icp.iter().filter(|&&x| x).count() as u64, opts),
-        outside_icp: figures(deals, &deal_idx(deals, &in_train, &outside), outside.iter().filter(|&&x| x).count() as u64, opts),
-        core: rule_set_evidence((&crit.qualifying, &crit.disqualifying), &scores.in_icp, features, deals, sets, opts),
-        broad: rule_set_evidence((&crit.broad, &crit.disqualifying), &broad_mask, features, deals, sets, opts),
+        in_icp: group_figures(t.ev, &inside, &train, opts).1,
+        outside_icp: group_figures(t.ev, &outside, &train, opts).1,
+        core: rule_set_evidence((&crit.qualifying, &crit.disqualifying), &inside, t.ev, sets, opts),
+        broad: rule_set_evidence((&crit.broad, &crit.disqualifying), &broad_mask, t.ev, sets, opts),
         broad_qualifying: crit.broad.iter().map(ev).collect(),
     }
 }
@@ -867,8 +1007,7 @@ fn tiers_section(
             .and_then(|x| x.outcomes.win_rate)
     };
     let monotone_in_training = monotone(rate(1), rate(2), rate(3));
-    let validation =
-        (split.validated).then(|| validate(scores, deals, split.holdout, &split.label, t.opts));
+    let validation = (split.validated).then(|| validate(scores, t.all, split, t.opts));
     TiersSection {
         sizes: sizes.clone(),
         tier1_min_score: 100.0 * thresholds.tier1_min_probability,
@@ -949,13 +1088,8 @@ fn closed_deals_text(
     }
 }
 
-fn validate(
-    scores: &Scores,
-    deals: &Deals,
-    holdout: DayRange,
-    label: &str,
-    opts: &FigureOptions,
-) -> Validation {
+fn validate(scores: &Scores, deals: &Deals, split: &Split, opts: &FigureOptions) -> Validation {
+    let (holdout, label) = (split.holdout, split.label.as_str());
     let in_hold = |i: usize| deals.created[i] >= holdout.from && deals.created[i] <= holdout.to;
     let tiers = crate::verdict::tier_figures(&scores.tier, deals, &in_hold, opts);
     let get = |t: u8| {
@@ -1001,7 +1135,11 @@ fn validate(
             .zip(get(b))
             .is_some_and(|(h, l)| crate::verdict::reordered(h, l))
     });
-    let lead = crate::verdict::lead_reason(crate::verdict::open_share(&tiers), reordered);
+    let lead =
+        crate::verdict::lead_reason(crate::verdict::open_share(&tiers), reordered).or_else(|| {
+            (split.follow_up.basis == FollowUpBasis::Censored)
+                .then(|| "this window's deals have not all had time to close".to_string())
+        });
     let text = validation_text(
         p.len(),
         label,
@@ -1013,8 +1151,10 @@ fn validate(
             .iter()
             .any(|c| c.verdict == crate::verdict::PairVerdict::Inverted),
     );
+    let text = format!("{} {text}", follow_up_text(label, &split.follow_up));
     Validation {
         holdout: holdout.window(label),
+        follow_up: split.follow_up.clone(),
         tiers,
         comparisons,
         auc,
@@ -1023,6 +1163,23 @@ fn validate(
         calibration,
         monotone: mono,
         text,
+    }
+}
+
+/// Which window is held out and how long its deals had to close.
+fn follow_up_text(label: &str, f: &FollowUp) -> String {
+    let p90 = f
+        .won_cycle_p90_days
+        .map_or_else(|| "unknown".to_string(), |d| format!("{d} days"));
+    match f.basis {
+        FollowUpBasis::Full => format!(
+            "Held out: {label}, the last full quarter ending at least the 90th percentile of won cycle length ({p90}) before the as-of date, so each of its deals had at least {} days to close; training saw only deals created at least that long before it, labelled as they stood at its start.",
+            f.min_follow_up_days
+        ),
+        FollowUpBasis::Censored => format!(
+            "Held out: {label}, the last full quarter, with at least {} days of follow-up (too few deals in a quarter ending the 90th percentile of won cycle length, {p90}, before the as-of date): its open deals are censored and P(win ≤ 90 d) leads; training saw only deals created at least {p90} before it, labelled as they stood at its start.",
+            f.min_follow_up_days
+        ),
     }
 }
 
@@ -1036,6 +1193,121 @@ fn lower_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn deals(created: &[i32], closed: &[i32], outcome: &[OutcomeLabel], as_of: i32) -> Deals {
+        Deals {
+            account: (0..created.len() as u32).collect(),
+            created: created.to_vec(),
+            closed: closed.to_vec(),
+            outcome: outcome.to_vec(),
+            amount: vec![f64::NAN; created.len()],
+            as_of,
+            file: crate::io::read::InputFile {
+                path: "deals".into(),
+                format: crate::io::read::Format::Csv,
+                rows: created.len() as u64,
+                sha256: String::new(),
+                bytes: 0,
+            },
+        }
+    }
+
+    /// At a cutoff of day 100: a deal created before it and won after it
+    /// trains as open, censored at the cutoff (and so do a loss after it and
+    /// a deal still open); one closed by the cutoff keeps its label; one
+    /// created after it is left alone.
+    #[test]
+    fn a_deal_created_before_the_cutoff_and_closed_after_it_trains_as_open() {
+        use OutcomeLabel::*;
+        let d = deals(
+            &[10, 20, 30, 40, 150],
+            &[120, 100, 130, 200, 160],
+            &[Won, Lost, Lost, Open, Won],
+            200,
+        );
+        let t = at_cutoff(&d, 100);
+        assert_eq!(t.outcome, vec![Open, Lost, Open, Open, Won]);
+        assert_eq!(t.closed, vec![100, 100, 100, 100, 160]);
+        assert_eq!(t.as_of, 100);
+        // Durations of the censored deals run to the cutoff.
+        assert_eq!((t.days(0), t.days(2), t.days(3)), (90, 70, 60));
+        // The per-row counts training reads: the win after the cutoff is
+        // not a win, the loss by the cutoff is a loss.
+        let rows: Vec<u32> = (0..5).collect();
+        let (won, lost) = counts(&t, &rows, 5, &|i| t.created[i] <= 100);
+        assert_eq!(won, vec![0.0; 5]);
+        assert_eq!(lost, vec![0.0, 1.0, 0.0, 0.0, 0.0]);
+    }
+
+    /// Held-out window choice on deals with every win taking 200 days, as
+    /// of 2026-09-30: the last full quarter ending at least 200 days before
+    /// is 2025Q4 (ends 2025-12-31, 273 days of follow-up). With 30 closed
+    /// deals in it and 150 before, it is held out; with 10 in it, the last
+    /// full quarter (2026Q3) is, censored.
+    #[test]
+    fn the_held_out_window_has_full_follow_up_or_is_censored() {
+        let day = |s: &str| crate::dates::parse_date(s).unwrap();
+        let as_of = day("2026-09-30");
+        let build = |in_window: usize| {
+            let (mut created, mut closed, mut outcome) = (vec![], vec![], vec![]);
+            let mut add = |c: i32, won: bool| {
+                created.push(c);
+                closed.push(c + 200);
+                outcome.push(if won {
+                    OutcomeLabel::Won
+                } else {
+                    OutcomeLabel::Lost
+                });
+            };
+            for k in 0..150 {
+                add(day("2024-01-01") + k, k % 2 == 0);
+            }
+            for k in 0..in_window {
+                add(day("2025-10-01") + k as i32, k % 2 == 0);
+            }
+            // Recent deals, in 2026Q3, won or lost fast.
+            for k in 0..40 {
+                created.push(day("2026-07-01") + k);
+                closed.push(day("2026-07-01") + k + 5);
+                outcome.push(OutcomeLabel::Lost);
+            }
+            deals(&created, &closed, &outcome, as_of)
+        };
+        let s = Split::new(&build(30)).unwrap();
+        assert_eq!(s.label, "2025Q4");
+        assert!(s.validated);
+        assert_eq!(s.follow_up.basis, FollowUpBasis::Full);
+        assert_eq!(s.follow_up.won_cycle_p90_days, Some(200));
+        assert_eq!(s.follow_up.min_follow_up_days, as_of - day("2025-12-31"));
+        // Training: deals created at least 200 days before the window.
+        assert_eq!(s.train_range.to, day("2025-09-30") - 200);
+        let text = follow_up_text(&s.label, &s.follow_up);
+        assert!(
+            text.starts_with("Held out: 2025Q4, the last full quarter ending at least the 90th percentile of won cycle length (200 days) before the as-of date, so each of its deals had at least 273 days to close"),
+            "{text}"
+        );
+
+        let s = Split::new(&build(10)).unwrap();
+        assert_eq!(s.label, "2026Q3");
+        assert_eq!(s.follow_up.basis, FollowUpBasis::Censored);
+        assert_eq!(s.follow_up.min_follow_up_days, 0);
+        assert!(follow_up_text(&s.label, &s.follow_up).contains("its open deals are censored"));
+    }
+
+    /// Ten wins of 1..=10 days: 90% close within 9 days.
+    #[test]
+    fn won_cycle_p90_is_the_smallest_cycle_nine_in_ten_wins_close_within() {
+        let n = 12;
+        let created = vec![0; n];
+        let mut closed: Vec<i32> = (1..=10).collect();
+        closed.extend([500, 600]);
+        let mut outcome = vec![OutcomeLabel::Won; 10];
+        outcome.extend([OutcomeLabel::Lost, OutcomeLabel::Open]);
+        let d = deals(&created, &closed, &outcome, 700);
+        assert_eq!(won_cycle_p90(&d), Some(9));
+        let none = deals(&[0], &[5], &[OutcomeLabel::Lost], 10);
+        assert_eq!(won_cycle_p90(&none), None);
+    }
 
     /// Worked by hand: segment 0 won 1, 2 and 99 (mean 34, median 2);
     /// segment 1 has one win without an amount, segment 2 none; over all,

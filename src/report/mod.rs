@@ -152,7 +152,28 @@ pub struct DataQuality {
     pub features_skipped: Vec<Skipped>,
     /// Encoded columns k-means runs on.
     pub encoded_columns: usize,
+    /// When the features that explain deals were known: one sentence.
+    pub features_as_of: String,
+    /// With `--account-history`: the history and what the as-of join did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_history: Option<HistoryQuality>,
     pub warnings: Vec<String>,
+}
+
+/// The account history and the as-of join of deals to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryQuality {
+    pub path: String,
+    /// Versions (rows) in the history.
+    pub rows: u64,
+    pub accounts_with_versions: u64,
+    /// Mean versions per account with at least one.
+    pub versions_per_account: f64,
+    /// Whether the history has the tier column: the current-tier verdict
+    /// then judges each deal by its account's tier when it was created.
+    pub has_tier: bool,
+    #[serde(flatten)]
+    pub join: crate::features::evidence::JoinSummary,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1124,6 +1124,7 @@ fn choosing_k(r: &Report) -> Vec<Block> {
 fn data_quality(r: &Report) -> Vec<Block> {
     let dq = &r.data_quality;
     let mut items = vec![
+        dq.features_as_of.clone(),
         format!("{} accounts read", dq.accounts_read),
         format!("{} deals read, {} used", dq.deals_read, dq.deals_used),
     ];
@@ -1149,6 +1150,23 @@ fn data_quality(r: &Report) -> Vec<Block> {
         "{} accounts have no deal",
         dq.accounts_without_deals
     ));
+    if let Some(h) = &dq.account_history {
+        let joined: Vec<String> = h
+            .join
+            .features
+            .iter()
+            .map(|f| format!("{} {}", f.feature, f.deals_joined))
+            .collect();
+        items.push(format!(
+            "account history: {} versions of {} accounts ({:.1} per account); {} deals found the version valid at their creation, {} did not (their features are missing); deals joined per feature: {}",
+            h.rows,
+            h.accounts_with_versions,
+            h.versions_per_account,
+            h.join.deals_with_version,
+            h.join.deals_without_version,
+            joined.join(", ")
+        ));
+    }
     let used: Vec<String> = dq
         .features_used
         .iter()

@@ -102,13 +102,25 @@ pub(super) fn current_tiers(
     deals: &Deals,
     opts: &FigureOptions,
     in_icp: Option<&[bool]>,
+    history: Option<&crate::io::history::History>,
 ) -> Section<crate::verdict::CurrentTiers> {
-    let Some(tier) = &accounts.tier else {
-        return Section::not_computed("the accounts have no tier column");
-    };
     let range = crate::verdict::DayRange {
         from: deals.first_created(),
         to: deals.as_of,
+    };
+    // With tiers in the history, each deal is judged by the tier it was worked under.
+    if let Some(deal_tier) = history.and_then(|h| h.tier_at_creation(deals)) {
+        return Section::Computed(crate::verdict::current_tiers_by_deal(
+            &deal_tier,
+            deals,
+            range,
+            "all deals, each by its account's tier when it was created (account history)",
+            opts,
+            in_icp,
+        ));
+    }
+    let Some(tier) = &accounts.tier else {
+        return Section::not_computed("the accounts have no tier column");
     };
     Section::Computed(crate::verdict::current_tiers(
         tier,
