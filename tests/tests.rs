@@ -16,6 +16,7 @@ mod html_report;
 mod noise;
 mod progress;
 mod properties;
+mod readiness;
 mod recommend;
 mod regression;
 mod roles;

@@ -324,7 +324,10 @@ fn recommended_tier_moves_give_the_score_or_rule_change_and_the_icp_gap_uses_the
     for mv in m["moves"].as_array().unwrap() {
         let r = mv["reason"].as_str().unwrap();
         assert!(
-            r.contains("fit score") || r.contains("ICP criteria") || r.contains("thresholds"),
+            r.contains("fit score")
+                || r.contains("ICP criteria")
+                || r.contains("thresholds")
+                || r.contains("now starts at"),
             "{r}"
         );
     }

@@ -1208,6 +1208,39 @@ mod tests {
         assert_eq!(overall, Some(28.0));
     }
 
+    #[derive(serde::Deserialize)]
+    struct ScoreFixture {
+        p: Vec<f64>,
+        y: Vec<bool>,
+        account: Vec<u32>,
+        auc: f64,
+        bin_lo: Vec<f64>,
+        bin_count: Vec<u64>,
+        mean_predicted: Vec<f64>,
+        observed: Vec<f64>,
+    }
+
+    /// Reference: scikit-learn `roc_auc_score` and `calibration_curve(n_bins=10)`,
+    /// see tests/fixtures/score_check/make_score_check.py.
+    #[test]
+    fn auc_and_calibration_match_scikit_learn() {
+        use crate::stats::prec::{rel_close, REL_EPS};
+        let f: ScoreFixture = serde_json::from_str(include_str!(
+            "../../tests/fixtures/score_check/score_check.json"
+        ))
+        .unwrap();
+        let c = score_check(&f.p, &f.y, &f.account, 0.95);
+        assert_eq!(c.closed_deals, f.p.len() as u64);
+        assert!(rel_close(c.auc.unwrap(), f.auc, REL_EPS), "{:?} vs {}", c.auc, f.auc);
+        assert_eq!(c.calibration.len(), f.bin_lo.len());
+        for (k, b) in c.calibration.iter().enumerate() {
+            assert!((b.lo - f.bin_lo[k]).abs() < 1e-12, "{b:?}");
+            assert_eq!(b.closed_deals, f.bin_count[k]);
+            assert!(rel_close(b.mean_predicted, f.mean_predicted[k], REL_EPS));
+            assert!(rel_close(b.observed_win_rate, f.observed[k], REL_EPS));
+        }
+    }
+
     #[test]
     fn only_a_significant_held_out_inversion_is_a_warning() {
         let in_order = validation_text(
