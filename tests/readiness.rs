@@ -10,7 +10,14 @@ use crate::util::{read_parquet, Workdir};
 fn discover(wd: &Workdir, seed: u64, accounts: usize, extra: &[&str]) -> Value {
     let (seed, accounts) = (seed.to_string(), accounts.to_string());
     let mut args = vec![
-        "generate", "--out", "in", "--seed", &seed, "--accounts", &accounts, "-q",
+        "generate",
+        "--out",
+        "in",
+        "--seed",
+        &seed,
+        "--accounts",
+        &accounts,
+        "-q",
     ];
     args.extend_from_slice(extra);
     wd.ok(&args);
@@ -78,7 +85,8 @@ fn readiness_from_model(model: &Value, accounts: &DataFrame) -> Vec<f64> {
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    let base = r["reference_log_odds"].as_f64().unwrap() + r["score"]["intercept"].as_f64().unwrap();
+    let base =
+        r["reference_log_odds"].as_f64().unwrap() + r["score"]["intercept"].as_f64().unwrap();
     let mut z = vec![base; accounts.height()];
     for f in model["features"].as_array().unwrap() {
         if f["role"] != "signal" {
@@ -86,13 +94,28 @@ fn readiness_from_model(model: &Value, accounts: &DataFrame) -> Vec<f64> {
         }
         let name = f["name"].as_str().unwrap();
         let t = &f["transform"];
-        assert_eq!(t["kind"], "numeric", "{name}: the hand check covers numeric signals");
+        assert_eq!(
+            t["kind"], "numeric",
+            "{name}: the hand check covers numeric signals"
+        );
         let j = columns.iter().position(|c| *c == name).unwrap();
-        let values = accounts.column(name).unwrap().cast(&DataType::Float64).unwrap();
+        let values = accounts
+            .column(name)
+            .unwrap()
+            .cast(&DataType::Float64)
+            .unwrap();
         for (i, v) in values.f64().unwrap().iter().enumerate() {
             let raw = v.unwrap_or(f64::NAN);
-            let value = if raw.is_nan() { t["impute"].as_f64().unwrap() } else { raw };
-            let x = if t["log"].as_bool().unwrap() { value.max(0.0).ln_1p() } else { value };
+            let value = if raw.is_nan() {
+                t["impute"].as_f64().unwrap()
+            } else {
+                raw
+            };
+            let x = if t["log"].as_bool().unwrap() {
+                value.max(0.0).ln_1p()
+            } else {
+                value
+            };
             z[i] += coef[j] * (x - t["center"].as_f64().unwrap()) / t["scale"].as_f64().unwrap();
             if t["missing_flag"].as_bool().unwrap() && raw.is_nan() {
                 z[i] += coef[j + 1];
@@ -120,8 +143,14 @@ fn score_reproduces_both_scores_the_band_and_the_tier_exactly() {
     discover(&wd, 7, 3000, &[]);
     // The training accounts: every column bit for bit.
     wd.ok(&[
-        "score", "--model", "run/model.json", "--accounts", "in/accounts.parquet", "--out",
-        "scored.parquet", "-q",
+        "score",
+        "--model",
+        "run/model.json",
+        "--accounts",
+        "in/accounts.parquet",
+        "--out",
+        "scored.parquet",
+        "-q",
     ]);
     let a = reproduced(&wd.path("run/accounts_scored.parquet"));
     let b = reproduced(&wd.path("scored.parquet"));
@@ -133,10 +162,25 @@ fn score_reproduces_both_scores_the_band_and_the_tier_exactly() {
 
     // New accounts the model never saw: the readiness score is the model's
     // formula on the signals, the band its cuts, the tier the fit score's.
-    wd.ok(&["generate", "--out", "new", "--seed", "8", "--accounts", "1500", "-q"]);
     wd.ok(&[
-        "score", "--model", "run/model.json", "--accounts", "new/accounts.parquet", "--out",
-        "new_scored.parquet", "-q",
+        "generate",
+        "--out",
+        "new",
+        "--seed",
+        "8",
+        "--accounts",
+        "1500",
+        "-q",
+    ]);
+    wd.ok(&[
+        "score",
+        "--model",
+        "run/model.json",
+        "--accounts",
+        "new/accounts.parquet",
+        "--out",
+        "new_scored.parquet",
+        "-q",
     ]);
     let model = wd.read_json("run/model.json");
     let accounts = read_parquet(&wd.path("new/accounts.parquet"));
@@ -149,12 +193,31 @@ fn score_reproduces_both_scores_the_band_and_the_tier_exactly() {
     }
     let cut = |k: &str| 100.0 * model["readiness"]["bands"][k].as_f64().unwrap();
     let (t1, t2) = (
-        100.0 * model["thresholds"]["tier1_min_probability"].as_f64().unwrap(),
-        100.0 * model["thresholds"]["tier2_min_probability"].as_f64().unwrap(),
+        100.0
+            * model["thresholds"]["tier1_min_probability"]
+                .as_f64()
+                .unwrap(),
+        100.0
+            * model["thresholds"]["tier2_min_probability"]
+                .as_f64()
+                .unwrap(),
     );
     let fit = f64s(&scored, "fit_score");
-    let in_icp: Vec<bool> = scored.column("in_icp").unwrap().bool().unwrap().iter().map(|v| v.unwrap()).collect();
-    let tier: Vec<Option<i32>> = scored.column("recommended_tier").unwrap().i32().unwrap().iter().collect();
+    let in_icp: Vec<bool> = scored
+        .column("in_icp")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    let tier: Vec<Option<i32>> = scored
+        .column("recommended_tier")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .iter()
+        .collect();
     for (i, band) in strs(&scored, "readiness_band").iter().enumerate() {
         // Scores are 100 × p and the cuts p: compare on p to keep it exact.
         let p = got[i] / 100.0;
@@ -178,16 +241,34 @@ fn score_reproduces_both_scores_the_band_and_the_tier_exactly() {
     // fit scores and tiers, with the readiness columns null.
     let mut old = model.clone();
     old.as_object_mut().unwrap().remove("readiness");
-    std::fs::write(wd.path("old_model.json"), serde_json::to_string(&old).unwrap()).unwrap();
+    std::fs::write(
+        wd.path("old_model.json"),
+        serde_json::to_string(&old).unwrap(),
+    )
+    .unwrap();
     wd.ok(&[
-        "score", "--model", "old_model.json", "--accounts", "new/accounts.parquet", "--out",
-        "old_scored.parquet", "-q",
+        "score",
+        "--model",
+        "old_model.json",
+        "--accounts",
+        "new/accounts.parquet",
+        "--out",
+        "old_scored.parquet",
+        "-q",
     ]);
     let o = reproduced(&wd.path("old_scored.parquet"));
-    assert_eq!(o.column("readiness_score").unwrap().null_count(), o.height());
+    assert_eq!(
+        o.column("readiness_score").unwrap().null_count(),
+        o.height()
+    );
     assert_eq!(o.column("readiness_band").unwrap().null_count(), o.height());
     for c in ["fit_score", "recommended_tier", "in_icp"] {
-        assert!(o.column(c).unwrap().equals_missing(scored.column(c).unwrap()), "{c}");
+        assert!(
+            o.column(c)
+                .unwrap()
+                .equals_missing(scored.column(c).unwrap()),
+            "{c}"
+        );
     }
 }
 
@@ -208,9 +289,17 @@ fn held_out_by_band(wd: &Workdir, report: &Value) -> [(u64, u64); 3] {
         .map(|((id, b), inside)| (id.as_str(), (inside.unwrap(), b.as_str())))
         .collect();
     let deals = read_parquet(&wd.path("in/deals.parquet"));
-    let created = deals.column("created_at").unwrap().cast(&DataType::String).unwrap();
+    let created = deals
+        .column("created_at")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap();
     let outcome = strs(&deals, "outcome");
-    let account = deals.column("account_id").unwrap().cast(&DataType::String).unwrap();
+    let account = deals
+        .column("account_id")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap();
     let mut by_band = [(0u64, 0u64); 3];
     for i in 0..deals.height() {
         let c = created.str().unwrap().get(i).unwrap();
@@ -222,7 +311,10 @@ fn held_out_by_band(wd: &Workdir, report: &Value) -> [(u64, u64); 3] {
         if !inside {
             continue;
         }
-        let k = ["high", "medium", "low"].iter().position(|b| *b == band).unwrap();
+        let k = ["high", "medium", "low"]
+            .iter()
+            .position(|b| *b == band)
+            .unwrap();
         by_band[k].1 += 1;
         by_band[k].0 += u64::from(outcome[i] == "won");
     }
@@ -239,17 +331,31 @@ fn high_readiness_wins_more_in_the_icp(name: &str, seed: u64, extra: &[&str]) ->
     let rate = |(w, n): (u64, u64)| w as f64 / n as f64;
     let (high, low) = (by_band[0], by_band[2]);
     assert!(high.1 >= 40 && low.1 >= 40, "{by_band:?}");
-    assert!(rate(high) > rate(low), "{name}: held-out in the ICP by band {by_band:?}");
+    assert!(
+        rate(high) > rate(low),
+        "{name}: held-out in the ICP by band {by_band:?}"
+    );
     // report.json's matrix says the same.
-    let cells = r["tiers"]["readiness"]["in_icp_by_band"].as_array().unwrap();
+    let cells = r["tiers"]["readiness"]["in_icp_by_band"]
+        .as_array()
+        .unwrap();
     for (k, c) in cells.iter().enumerate() {
         assert_eq!(c["held_out"]["won"].as_u64().unwrap(), by_band[k].0, "{c}");
-        assert_eq!(c["held_out"]["closed_deals"].as_u64().unwrap(), by_band[k].1, "{c}");
+        assert_eq!(
+            c["held_out"]["closed_deals"].as_u64().unwrap(),
+            by_band[k].1,
+            "{c}"
+        );
     }
     by_band
 }
 
 #[test]
-fn within_the_icp_high_readiness_accounts_win_more_on_held_out_deals() {
+fn within_the_icp_high_readiness_accounts_win_more_on_held_out_deals_in_structure_a() {
     high_readiness_wins_more_in_the_icp("readiness-a", 21, &[]);
+}
+
+#[test]
+fn within_the_icp_high_readiness_accounts_win_more_on_held_out_deals_in_structure_b() {
+    high_readiness_wins_more_in_the_icp("readiness-b", 22, &["--structure", "b"]);
 }

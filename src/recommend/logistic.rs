@@ -127,11 +127,7 @@ impl Logistic {
                 row[k + 1] = x[[i, c]];
             }
         }
-        let offset = Array1::from_iter(
-            active
-                .iter()
-                .map(|&i| terms.offset.map_or(0.0, |o| o[i])),
-        );
+        let offset = Array1::from_iter(active.iter().map(|&i| terms.offset.map_or(0.0, |o| o[i])));
         let wins = Array1::from_iter(active.iter().map(|&i| won[i]));
         let trials = Array1::from_iter(active.iter().map(|&i| won[i] + lost[i]));
         let mut weighted = xa.clone();
@@ -308,7 +304,10 @@ mod tests {
             },
         )
         .unwrap();
-        assert!((part.intercept - full.intercept).abs() < 1e-9, "{part:?} {full:?}");
+        assert!(
+            (part.intercept - full.intercept).abs() < 1e-9,
+            "{part:?} {full:?}"
+        );
         assert!((part.coef[0] - full.coef[0]).abs() < 1e-9);
         assert_eq!(part.coef[1], 0.0);
     }

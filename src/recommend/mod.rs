@@ -27,6 +27,7 @@ pub mod rules;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::OutcomeLabel;
+use crate::features::Role;
 use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
@@ -34,7 +35,6 @@ use crate::stats::auc::roc_auc_clustered;
 use crate::stats::conversion::{roc_auc, Interval};
 use crate::verdict::{parse_quarter, quarter_of, DayRange};
 use crate::verdict::{TierComparison, TierFigures, Window};
-use crate::features::Role;
 use logistic::{Logistic, Terms};
 use readiness::{Band, BandThresholds, ReadinessModel, ReadinessSection};
 use rules::{Condition, Criteria, RuleOptions};
@@ -590,7 +590,9 @@ pub fn recommend(
             scores.band.as_deref().unwrap_or_default(),
             deals,
             &in_train,
-            split.validated.then_some(&in_hold as &dyn Fn(usize) -> bool),
+            split
+                .validated
+                .then_some(&in_hold as &dyn Fn(usize) -> bool),
             ctx.opts,
         )
     });
@@ -802,7 +804,12 @@ fn readiness_model(
 
 /// A score on won/lost counts per account. Beyond `MAX_SCORE_ACCOUNTS`
 /// accounts with closed deals, fit on a seeded sample.
-fn fit_score(matrix: &FeatureMatrix, won: &[f64], lost: &[f64], terms: &Terms<'_>) -> Option<Logistic> {
+fn fit_score(
+    matrix: &FeatureMatrix,
+    won: &[f64],
+    lost: &[f64],
+    terms: &Terms<'_>,
+) -> Option<Logistic> {
     let n = won.len();
     let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
     if active.len() > MAX_SCORE_ACCOUNTS {
@@ -1231,7 +1238,12 @@ mod tests {
         .unwrap();
         let c = score_check(&f.p, &f.y, &f.account, 0.95);
         assert_eq!(c.closed_deals, f.p.len() as u64);
-        assert!(rel_close(c.auc.unwrap(), f.auc, REL_EPS), "{:?} vs {}", c.auc, f.auc);
+        assert!(
+            rel_close(c.auc.unwrap(), f.auc, REL_EPS),
+            "{:?} vs {}",
+            c.auc,
+            f.auc
+        );
         assert_eq!(c.calibration.len(), f.bin_lo.len());
         for (k, b) in c.calibration.iter().enumerate() {
             assert!((b.lo - f.bin_lo[k]).abs() < 1e-12, "{b:?}");

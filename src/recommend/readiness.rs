@@ -42,9 +42,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::logistic::{self, Logistic};
 #[cfg(test)]
 use super::logistic::Terms;
+use super::logistic::{self, Logistic};
 use crate::features::{FeatureMatrix, FeatureSpec, Role};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions};
@@ -133,7 +133,11 @@ impl ReadinessModel {
 }
 
 /// The encoded columns of features with role `role`.
-pub fn columns_of(specs: &[FeatureSpec], matrix: &FeatureMatrix, role: &dyn Fn(Role) -> bool) -> Vec<usize> {
+pub fn columns_of(
+    specs: &[FeatureSpec],
+    matrix: &FeatureMatrix,
+    role: &dyn Fn(Role) -> bool,
+) -> Vec<usize> {
     (0..matrix.columns.len())
         .filter(|&j| role(specs[matrix.feature_of[j]].role))
         .collect()
@@ -288,13 +292,28 @@ mod tests {
     #[test]
     fn bands_are_the_tertiles_of_the_training_scores() {
         let t = BandThresholds::tertiles(&[0.6, 0.1, 0.5, 0.2, 0.4, 0.3]).unwrap();
-        assert_eq!(t, BandThresholds { medium_min: 0.3, high_min: 0.5 });
-        let bands: Vec<Band> = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].iter().map(|&p| t.band(p)).collect();
+        assert_eq!(
+            t,
+            BandThresholds {
+                medium_min: 0.3,
+                high_min: 0.5
+            }
+        );
+        let bands: Vec<Band> = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+            .iter()
+            .map(|&p| t.band(p))
+            .collect();
         use Band::*;
         assert_eq!(bands, vec![Low, Low, Medium, Medium, High, High]);
         // Four accounts without a signal tie at the lower cut: all medium.
         let tied = BandThresholds::tertiles(&[0.0, 0.0, 0.0, 0.0, 0.2, 0.9]).unwrap();
-        assert_eq!(tied, BandThresholds { medium_min: 0.0, high_min: 0.2 });
+        assert_eq!(
+            tied,
+            BandThresholds {
+                medium_min: 0.0,
+                high_min: 0.2
+            }
+        );
         assert_eq!(tied.band(0.0), Medium);
         assert_eq!(BandThresholds::tertiles(&[]), None);
     }
@@ -346,7 +365,10 @@ mod tests {
                 offset: None,
             };
             let fit = Logistic::fit_with(x.view(), &won, &lost, 1.0, &fit_terms(&[0])).unwrap();
-            let eta: Vec<f64> = x.outer_iter().map(|r| fit.log_odds(r.as_slice().unwrap())).collect();
+            let eta: Vec<f64> = x
+                .outer_iter()
+                .map(|r| fit.log_odds(r.as_slice().unwrap()))
+                .collect();
             let with_offset = Logistic::fit_with(
                 x.view(),
                 &won,
@@ -365,7 +387,10 @@ mod tests {
             assert!(alone.coef[1] > 0.15, "seed {seed}: {alone:?}");
 
             let fit2 = Logistic::fit_with(x.view(), &won2, &lost2, 1.0, &fit_terms(&[0])).unwrap();
-            let eta2: Vec<f64> = x.outer_iter().map(|r| fit2.log_odds(r.as_slice().unwrap())).collect();
+            let eta2: Vec<f64> = x
+                .outer_iter()
+                .map(|r| fit2.log_odds(r.as_slice().unwrap()))
+                .collect();
             let own = Logistic::fit_with(
                 x.view(),
                 &won2,

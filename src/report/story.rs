@@ -678,7 +678,11 @@ fn readiness_matrix(
     for (label_row, cells) in rows {
         let mut row = vec![label_row];
         for c in cells {
-            let f = if hold { c.held_out.as_ref() } else { Some(&c.training) };
+            let f = if hold {
+                c.held_out.as_ref()
+            } else {
+                Some(&c.training)
+            };
             row.push(match f {
                 Some(f) => format!(
                     "{} accounts, {} of {} won ({})",
