@@ -585,9 +585,7 @@ pub fn recommend(
         let in_hold = |i: usize| split.in_holdout(deals, i);
         readiness::section(
             r,
-            &scores.tier,
-            &scores.in_icp,
-            scores.band.as_deref().unwrap_or_default(),
+            &scores,
             deals,
             &in_train,
             split

@@ -199,14 +199,14 @@ fn cell(deals: &Deals, idx: &[usize], accounts: u64, opts: &FigureOptions) -> Ce
 /// when given, held-out deals (`in_hold`).
 pub fn section(
     model: &ReadinessModel,
-    tier: &[Option<u8>],
-    in_icp: &[bool],
-    band: &[Band],
+    scores: &super::Scores,
     deals: &Deals,
     in_train: &dyn Fn(usize) -> bool,
     in_hold: Option<&dyn Fn(usize) -> bool>,
     opts: &FigureOptions,
 ) -> ReadinessSection {
+    let (tier, in_icp) = (&scores.tier, &scores.in_icp);
+    let band = scores.band.as_deref().unwrap_or_default();
     let group = |members: &dyn Fn(usize) -> bool, t: Option<u8>, b: Band| {
         let accounts = (0..tier.len()).filter(|&a| members(a)).count() as u64;
         let idx = |keep: &dyn Fn(usize) -> bool| -> Vec<usize> {
