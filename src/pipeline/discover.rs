@@ -651,6 +651,8 @@ impl Found<'_> {
                 Some(r) => r.scores.tier.clone(),
                 None => vec![None; n],
             },
+            readiness_score: rec.as_ref().and_then(|r| r.scores.readiness_score()),
+            readiness_band: rec.as_ref().and_then(|r| r.scores.readiness_band()),
             in_icp: rec.as_ref().map(|r| r.scores.in_icp.clone()),
             expected_value: rec.as_ref().map(|r| r.scores.expected_value.clone()),
             explain,

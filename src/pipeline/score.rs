@@ -105,12 +105,15 @@ pub fn score(config: &Config, model: &Model, progress: &mut dyn Progress) -> Res
         Some(&scores.probability),
         &[],
     );
+    let (readiness_score, readiness_band) = (scores.readiness_score(), scores.readiness_band());
     let scored = ScoredAccounts {
         account_id: accounts.ids,
         segment: scores.segment,
         fit_score: scores.probability.iter().map(|p| Some(100.0 * p)).collect(),
         recommended_tier: scores.tier,
         current_tier: accounts.tier.unwrap_or_else(|| vec![None; n]),
+        readiness_score,
+        readiness_band,
         in_icp: Some(scores.in_icp),
         expected_value: Some(scores.expected_value),
         explain: Some(explain),

@@ -11,6 +11,16 @@
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+/// Which terms enter a fit beside the intercept.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Terms<'a> {
+    /// The columns of `x` with a coefficient (all when `None`).
+    pub columns: Option<&'a [usize]>,
+    /// Per row of `x`, a log-odds added with a coefficient fixed at 1 (the
+    /// offset of a GLM).
+    pub offset: Option<&'a [f64]>,
+}
+
 /// A fitted model: `p = logistic(intercept + coef · x)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Logistic {
@@ -77,12 +87,34 @@ impl Logistic {
     /// Fit on rows `x` with `won` and `lost` counts. `None` when the Hessian
     /// is singular (e.g. no penalty and perfectly separated data).
     pub fn fit(x: ArrayView2<'_, f64>, won: &[f64], lost: &[f64], lambda: f64) -> Option<Logistic> {
-        let (n, d) = x.dim();
-        let m = d + 1;
+        Logistic::fit_with(x, won, lost, lambda, &Terms::default())
+    }
+
+    /// [`Logistic::fit`] on some of `x`'s columns and with a fixed offset
+    /// added to every row's log-odds (`Terms`). The coefficients are indexed
+    /// by all of `x`'s columns, zero on the columns left out, so
+    /// [`Logistic::log_odds`] takes a full row.
+    pub fn fit_with(
+        x: ArrayView2<'_, f64>,
+        won: &[f64],
+        lost: &[f64],
+        lambda: f64,
+        terms: &Terms<'_>,
+    ) -> Option<Logistic> {
+        let (n, d_all) = x.dim();
+        let all: Vec<usize>;
+        let cols = match terms.columns {
+            Some(c) => c,
+            None => {
+                all = (0..d_all).collect();
+                &all
+            }
+        };
+        let m = cols.len() + 1;
         let mut beta = Array1::<f64>::zeros(m);
-        // Start at the overall log-odds.
+        // Start at the overall log-odds (beside the offset's, when there is one).
         let (w_sum, l_sum): (f64, f64) = (won.iter().sum(), lost.iter().sum());
-        if w_sum > 0.0 && l_sum > 0.0 {
+        if w_sum > 0.0 && l_sum > 0.0 && terms.offset.is_none() {
             beta[0] = (w_sum / l_sum).ln();
         }
         // Only rows with a closed deal enter the likelihood: gather them,
@@ -91,8 +123,11 @@ impl Logistic {
         let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
         let mut xa = Array2::<f64>::ones((active.len(), m));
         for (mut row, &i) in xa.rows_mut().into_iter().zip(&active) {
-            row.slice_mut(ndarray::s![1..]).assign(&x.row(i));
+            for (k, &c) in cols.iter().enumerate() {
+                row[k + 1] = x[[i, c]];
+            }
         }
+        let offset = Array1::from_iter(active.iter().map(|&i| terms.offset.map_or(0.0, |o| o[i])));
         let wins = Array1::from_iter(active.iter().map(|&i| won[i]));
         let trials = Array1::from_iter(active.iter().map(|&i| won[i] + lost[i]));
         let mut weighted = xa.clone();
@@ -104,7 +139,7 @@ impl Logistic {
         let mut hessian: Option<Array2<f64>> = None;
         for it in 0..100 {
             iterations = it + 1;
-            let p = xa.dot(&beta).mapv_into(sigmoid);
+            let p = (xa.dot(&beta) + &offset).mapv_into(sigmoid);
             let r = &wins - &(&trials * &p);
             let mut grad = xa.t().dot(&r);
             for a in 1..m {
@@ -135,9 +170,13 @@ impl Logistic {
                 hessian = Some(hess);
             }
         }
+        let mut coef = vec![0.0; d_all];
+        for (k, &c) in cols.iter().enumerate() {
+            coef[c] = beta[k + 1];
+        }
         Some(Logistic {
             intercept: beta[0],
-            coef: beta.iter().skip(1).copied().collect(),
+            coef,
             lambda,
             iterations,
         })
@@ -214,6 +253,63 @@ mod tests {
                 assert!(rel_close(*a, *b, REL_EPS), "λ={}: {a} vs {b}", c.lambda);
             }
         }
+    }
+
+    /// A constant offset `c` moves only the intercept: by hand, the groups'
+    /// log-odds are ln(1/3) and ln(3) as below, so the intercept is
+    /// ln(1/3) − c and the slope stays 2·ln 3.
+    #[test]
+    fn a_constant_offset_moves_only_the_intercept() {
+        let x = ndarray::array![[0.0], [1.0]];
+        let c = 0.7;
+        let terms = Terms {
+            columns: None,
+            offset: Some(&[c, c]),
+        };
+        let m = Logistic::fit_with(x.view(), &[2.0, 6.0], &[6.0, 2.0], 0.0, &terms).unwrap();
+        assert!((m.intercept - ((1.0f64 / 3.0).ln() - c)).abs() < 1e-10);
+        assert!((m.coef[0] - 2.0 * 3.0f64.ln()).abs() < 1e-10);
+    }
+
+    /// Without a penalty, fixing one coefficient at its maximum-likelihood
+    /// value (as an offset) and fitting the rest gives back the full fit's
+    /// other coefficients; the fixed column's coefficient is reported as zero.
+    #[test]
+    fn an_offset_at_the_full_fit_reproduces_the_other_coefficients() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(11);
+        let n = 300;
+        let x = Array2::from_shape_fn((n, 2), |_| rng.gen_range(-1.0..1.0));
+        let (mut won, mut lost) = (vec![0.0; n], vec![0.0; n]);
+        for i in 0..n {
+            let p = sigmoid(-0.3 + 1.2 * x[[i, 0]] - 0.8 * x[[i, 1]]);
+            for _ in 0..3 {
+                if rng.gen::<f64>() < p {
+                    won[i] += 1.0;
+                } else {
+                    lost[i] += 1.0;
+                }
+            }
+        }
+        let full = Logistic::fit(x.view(), &won, &lost, 0.0).unwrap();
+        let offset: Vec<f64> = (0..n).map(|i| full.coef[1] * x[[i, 1]]).collect();
+        let part = Logistic::fit_with(
+            x.view(),
+            &won,
+            &lost,
+            0.0,
+            &Terms {
+                columns: Some(&[0]),
+                offset: Some(&offset),
+            },
+        )
+        .unwrap();
+        assert!(
+            (part.intercept - full.intercept).abs() < 1e-9,
+            "{part:?} {full:?}"
+        );
+        assert!((part.coef[0] - full.coef[0]).abs() < 1e-9);
+        assert_eq!(part.coef[1], 0.0);
     }
 
     /// One binary feature, no penalty: the fit reproduces the two groups' log-odds.

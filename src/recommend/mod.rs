@@ -4,7 +4,12 @@
 //! time to close, which the model never saw.
 //!
 //! * Fit score: an L2-regularised logistic regression of won vs lost closed
-//!   deals on the account's encoded features ([`logistic`]), as 0–100.
+//!   deals on the encoded columns of the account's fit and relationship
+//!   features ([`logistic`]), as 0–100. Buying signals are left out: they
+//!   say when to act, not who the account is.
+//! * Readiness score and band: a logistic regression on the signal features
+//!   with the fit log-odds as offset, its tertiles as high / medium / low,
+//!   and the fit × readiness matrix ([`readiness`]).
 //! * ICP criteria: greedy qualifying rules and clearly poor disqualifying
 //!   conditions ([`rules`]).
 //! * Tiers: among accounts in the ICP, the best-scoring ones up to the Tier 1
@@ -17,12 +22,14 @@
 
 pub mod explain;
 pub mod logistic;
+pub mod readiness;
 pub mod rules;
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::OutcomeLabel;
 use crate::features::evidence::Evidence;
+use crate::features::Role;
 use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
@@ -30,7 +37,8 @@ use crate::stats::auc::roc_auc_clustered;
 use crate::stats::conversion::{roc_auc, Interval};
 use crate::verdict::{parse_quarter, quarter_of, DayRange};
 use crate::verdict::{TierComparison, TierFigures, Window};
-use logistic::Logistic;
+use logistic::{Logistic, Terms};
+use readiness::{Band, BandThresholds, ReadinessModel, ReadinessSection};
 use rules::{Condition, Criteria, RuleOptions};
 
 /// Bumped on any breaking change to `model.json`.
@@ -127,7 +135,13 @@ pub struct Model {
     pub account_id_column: String,
     pub features: Vec<FeatureSpec>,
     pub encoded_columns: Vec<String>,
+    /// The fit score: coefficients on every encoded column, zero on the
+    /// signal features' columns.
     pub score: Logistic,
+    /// The readiness score and its bands; null without a signal feature (and
+    /// in models written before readiness, which still score).
+    #[serde(default)]
+    pub readiness: Option<ReadinessModel>,
     /// Mean of each encoded column over the training accounts: the reference
     /// row whose log-odds is the baseline of every account's contributions.
     pub score_baseline: Vec<f64>,
@@ -145,6 +159,11 @@ pub struct Scores {
     pub probability: Vec<f64>,
     /// Log-odds of the probability (the score's linear predictor).
     pub log_odds: Vec<f64>,
+    /// Readiness score, 0–1 (null without a readiness model).
+    pub readiness: Option<Vec<f64>>,
+    /// Win probability of fit and readiness together, 0–1.
+    pub combined: Option<Vec<f64>>,
+    pub band: Option<Vec<Band>>,
     pub in_icp: Vec<bool>,
     pub tier: Vec<Option<u8>>,
     /// Segment id (of the nearest centroid).
@@ -157,6 +176,22 @@ pub struct Scores {
     /// log-odds: Σ coef_j (x_j − baseline_j) over the feature's columns. They
     /// add up to `log_odds − baseline_log_odds`.
     pub contributions: Vec<Vec<f64>>,
+}
+
+impl Scores {
+    /// Readiness scores 0–100, for `accounts_scored.parquet`.
+    pub fn readiness_score(&self) -> Option<Vec<f64>> {
+        self.readiness
+            .as_ref()
+            .map(|r| r.iter().map(|p| 100.0 * p).collect())
+    }
+
+    /// Readiness bands as text, for `accounts_scored.parquet`.
+    pub fn readiness_band(&self) -> Option<Vec<&'static str>> {
+        self.band
+            .as_ref()
+            .map(|b| b.iter().map(|b| b.as_str()).collect())
+    }
 }
 
 impl Model {
@@ -173,6 +208,26 @@ impl Model {
                 .map(|r| self.score.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
                 .collect();
         let probability: Vec<f64> = log_odds.iter().map(|&z| logistic::probability(z)).collect();
+        let (readiness, combined, band) = match &self.readiness {
+            Some(r) => {
+                let (mut ready, mut both) = (Vec::with_capacity(n), Vec::with_capacity(n));
+                for (row, &z) in m.x.outer_iter().zip(&log_odds) {
+                    let owned;
+                    let row = match row.as_slice() {
+                        Some(s) => s,
+                        None => {
+                            owned = row.to_vec();
+                            &owned
+                        }
+                    };
+                    ready.push(r.probability(row));
+                    both.push(r.combined(z, row));
+                }
+                let band = ready.iter().map(|&p| r.bands.band(p)).collect();
+                (Some(ready), Some(both), Some(band))
+            }
+            None => (None, None, None),
+        };
         let baseline_log_odds = self.score.log_odds(&self.score_baseline);
         let mut contributions = vec![vec![0.0; n]; features.len()];
         for (i, row) in m.x.outer_iter().enumerate() {
@@ -223,6 +278,9 @@ impl Model {
         Scores {
             probability,
             log_odds,
+            readiness,
+            combined,
+            band,
             in_icp,
             tier,
             segment,
@@ -370,6 +428,49 @@ pub struct Validation {
     /// Whether held-out win rates fall from Tier 1 to Tier 3.
     pub monotone: bool,
     pub text: String,
+    /// The readiness score on the same held-out deals; null without one.
+    pub readiness: Option<ReadinessCheck>,
+    /// The fit score on accounts it never saw (a seeded split of accounts).
+    pub by_account: Option<AccountCheck>,
+}
+
+/// How well a score ranks and predicts won vs lost closed deals, with the
+/// account as the unit of its interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreCheck {
+    pub closed_deals: u64,
+    /// Area under the ROC curve (as scikit-learn `roc_auc_score`).
+    pub auc: Option<f64>,
+    /// DeLong interval widened by `auc_design_effect` for deals clustered in accounts.
+    pub auc_interval: Option<Interval>,
+    pub auc_design_effect: Option<f64>,
+    /// Ten equal-width bins of predicted probability, empty bins left out
+    /// (as scikit-learn `calibration_curve(n_bins=10)`).
+    pub calibration: Vec<CalibrationBin>,
+}
+
+/// The readiness score on held-out deals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadinessCheck {
+    /// The readiness score alone (a typical-fit account's win probability
+    /// with these signals): how well signals alone rank deals.
+    pub readiness: ScoreCheck,
+    /// Fit and readiness together (`logistic(fit log-odds + readiness
+    /// terms)`): the calibrated win probability of the two models.
+    pub combined: ScoreCheck,
+}
+
+/// The fit score refitted on 70% of the accounts (seeded) and judged on the
+/// training-window closed deals of the other 30%.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountCheck {
+    pub method: String,
+    pub seed: u64,
+    /// Share of accounts with closed training deals held out.
+    pub held_out_share: f64,
+    /// Held-out accounts with a closed training deal.
+    pub held_out_accounts: u64,
+    pub check: ScoreCheck,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -397,6 +498,11 @@ pub struct TiersSection {
     pub validation: Option<Validation>,
     /// Why there is no validation, when there is none.
     pub validation_note: Option<String>,
+    /// The readiness bands and the fit × readiness matrix; null without a
+    /// signal feature.
+    pub readiness: Option<ReadinessSection>,
+    /// Why there is no readiness score, when there is none.
+    pub readiness_note: Option<String>,
 }
 
 /// The output of [`recommend`].
@@ -615,13 +721,31 @@ pub fn recommend_with(
         return None;
     }
     let overall = tw / (tw + tl);
-    let score = fit_score(ev.matrix(matrix), &won, &lost)?;
+    let specs: Vec<FeatureSpec> = features.iter().map(|f| f.spec.clone()).collect();
+    let rows = ev.matrix(matrix);
+    let fit_columns = readiness::columns_of(&specs, matrix, &|r| r != Role::Signal);
+    let fit_terms = Terms {
+        columns: Some(&fit_columns),
+        offset: None,
+    };
+    let score = fit_score(rows, &won, &lost, &fit_terms)?;
+    let baseline = mean_row(matrix);
     let criteria = rules::learn(&ev.features, &won, &lost, ctx.rules, ctx.exclude);
     let segments = segment_model(deals, &in_train, ctx);
     let in_icp = criteria.in_icp(features, n);
+    let readiness = readiness_model(
+        (rows, matrix),
+        &specs,
+        &score,
+        &baseline,
+        (&won, &lost),
+        &in_icp,
+    );
     let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
     let fitted = Fitted {
         score,
+        readiness,
+        baseline,
         criteria,
         thresholds,
         segments,
@@ -636,13 +760,39 @@ pub fn recommend_with(
         ev,
     };
     let icp = icp_section(&train, &model, &scores);
-    let tiers = tiers_section(
+    let by_row = ev.by_row(deals);
+    let by_account = (split.validated)
+        .then(|| validate_by_account(rows, &won, &lost, &fit_terms, &by_row, &in_train, ctx.opts))
+        .flatten();
+    let mut tiers = tiers_section(
         &train,
         &scores,
         model.thresholds,
         ctx.sizes,
         split.note.clone(),
     );
+    if let Some(v) = &mut tiers.validation {
+        v.by_account = by_account;
+    }
+    tiers.readiness = model.readiness.as_ref().map(|r| {
+        let in_hold = |i: usize| split.in_holdout(deals, i);
+        readiness::section(
+            r,
+            &scores,
+            (deals, all),
+            &in_train,
+            split
+                .validated
+                .then_some(&in_hold as &dyn Fn(usize) -> bool),
+            ctx.opts,
+        )
+    });
+    if model.readiness.is_none() {
+        tiers.readiness_note = Some(
+            "no signal feature: no readiness score (readiness_score and readiness_band are null)"
+                .into(),
+        );
+    }
     Some(Recommendation {
         icp,
         tiers,
@@ -654,6 +804,9 @@ pub fn recommend_with(
 /// What was fitted on the training deals.
 struct Fitted {
     score: Logistic,
+    readiness: Option<ReadinessModel>,
+    /// The mean encoded row of the training accounts.
+    baseline: Vec<f64>,
     criteria: Criteria,
     thresholds: TierThresholds,
     segments: SegmentModel,
@@ -687,11 +840,9 @@ fn build_model(
         account_id_column: ctx.account_id_column.to_string(),
         features: features.iter().map(|f| f.spec.clone()).collect(),
         encoded_columns: matrix.columns.clone(),
-        score_baseline: matrix
-            .x
-            .mean_axis(ndarray::Axis(0))
-            .map_or_else(|| vec![0.0; matrix.columns.len()], |m| m.to_vec()),
+        score_baseline: fitted.baseline,
         score: fitted.score,
+        readiness: fitted.readiness,
         criteria: fitted.criteria,
         thresholds: fitted.thresholds,
         segments: fitted.segments,
@@ -796,6 +947,10 @@ impl Split {
         deals.created[i] >= self.train_range.from && deals.created[i] <= self.train_range.to
     }
 
+    fn in_holdout(&self, deals: &Deals, i: usize) -> bool {
+        deals.created[i] >= self.holdout.from && deals.created[i] <= self.holdout.to
+    }
+
     /// The deals training sees: labelled as they stood the day before the
     /// held-out window when the model is validated, else as they are.
     fn training_deals<'d>(&self, deals: &'d Deals) -> std::borrow::Cow<'d, Deals> {
@@ -851,9 +1006,81 @@ struct Training<'a> {
     ev: &'a Evidence<'a>,
 }
 
-/// The fit score on won/lost counts per account. Beyond
-/// `MAX_SCORE_ACCOUNTS` accounts with closed deals, fit on a seeded sample.
-fn fit_score(matrix: &FeatureMatrix, won: &[f64], lost: &[f64]) -> Option<Logistic> {
+/// The mean encoded row: the reference account of the contributions and of
+/// the readiness score.
+fn mean_row(matrix: &FeatureMatrix) -> Vec<f64> {
+    matrix
+        .x
+        .mean_axis(ndarray::Axis(0))
+        .map_or_else(|| vec![0.0; matrix.columns.len()], |m| m.to_vec())
+}
+
+/// The readiness model: signals on top of the fit log-odds, banded by the
+/// tertiles of readiness among the accounts in the ICP (all accounts when
+/// none is). `None` without a signal column.
+///
+/// It is fitted on `rows` (the evidence rows `won` and `lost` count deals
+/// of) and banded on `matrix` (the accounts).
+fn readiness_model(
+    (rows, matrix): (&FeatureMatrix, &FeatureMatrix),
+    specs: &[FeatureSpec],
+    fit: &Logistic,
+    baseline: &[f64],
+    (won, lost): (&[f64], &[f64]),
+    in_icp: &[bool],
+) -> Option<ReadinessModel> {
+    let columns = readiness::columns_of(specs, matrix, &|r| r == Role::Signal);
+    if columns.is_empty() {
+        return None;
+    }
+    let offset: Vec<f64> = rows
+        .x
+        .outer_iter()
+        .map(|r| fit.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
+        .collect();
+    let score = fit_score(
+        rows,
+        won,
+        lost,
+        &Terms {
+            columns: Some(&columns),
+            offset: Some(&offset),
+        },
+    )?;
+    let mut features: Vec<String> = columns
+        .iter()
+        .map(|&j| specs[matrix.feature_of[j]].name.clone())
+        .collect();
+    features.dedup();
+    let mut model = ReadinessModel {
+        score,
+        reference_log_odds: fit.log_odds(baseline),
+        features,
+        bands: BandThresholds {
+            medium_min: 0.0,
+            high_min: 0.0,
+        },
+    };
+    let icp = in_icp.iter().any(|&x| x);
+    let p: Vec<f64> = matrix
+        .x
+        .outer_iter()
+        .zip(in_icp)
+        .filter(|&(_, &inside)| inside || !icp)
+        .map(|(r, _)| model.probability(r.as_slice().unwrap_or(&r.to_vec())))
+        .collect();
+    model.bands = BandThresholds::tertiles(&p)?;
+    Some(model)
+}
+
+/// A score on won/lost counts per account. Beyond `MAX_SCORE_ACCOUNTS`
+/// accounts with closed deals, fit on a seeded sample.
+fn fit_score(
+    matrix: &FeatureMatrix,
+    won: &[f64],
+    lost: &[f64],
+    terms: &Terms<'_>,
+) -> Option<Logistic> {
     let n = won.len();
     let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
     if active.len() > MAX_SCORE_ACCOUNTS {
@@ -864,9 +1091,9 @@ fn fit_score(matrix: &FeatureMatrix, won: &[f64], lost: &[f64]) -> Option<Logist
             w[active[j]] = won[active[j]];
             l[active[j]] = lost[active[j]];
         }
-        Logistic::fit(matrix.x.view(), &w, &l, RIDGE_LAMBDA)
+        Logistic::fit_with(matrix.x.view(), &w, &l, RIDGE_LAMBDA, terms)
     } else {
-        Logistic::fit(matrix.x.view(), won, lost, RIDGE_LAMBDA)
+        Logistic::fit_with(matrix.x.view(), won, lost, RIDGE_LAMBDA, terms)
     }
 }
 
@@ -1012,11 +1239,13 @@ fn tiers_section(
         sizes: sizes.clone(),
         tier1_min_score: 100.0 * thresholds.tier1_min_probability,
         tier2_min_score: 100.0 * thresholds.tier2_min_probability,
-        score_method: format!("L2-regularised logistic regression (lambda = {RIDGE_LAMBDA}) of won vs lost on the encoded features; fit score = 100 × win probability"),
+        score_method: format!("L2-regularised logistic regression (lambda = {RIDGE_LAMBDA}) of won vs lost on the encoded fit and relationship features (signals score readiness); fit score = 100 × win probability"),
         tiers: rec_tiers,
         monotone_in_training,
         validation,
         validation_note: note,
+        readiness: None,
+        readiness_note: None,
     }
 }
 
@@ -1100,16 +1329,85 @@ fn validate(scores: &Scores, deals: &Deals, split: &Split, opts: &FigureOptions)
     };
     let days = f64::from(holdout.to - holdout.from + 1);
     let (_, comparisons) = crate::verdict::comparisons(&tiers, opts.confidence, days);
-    let (mut p, mut y, mut acc) = (Vec::new(), Vec::new(), Vec::new());
+    let fit = check_on(deals, &in_hold, &scores.probability, opts.confidence);
+    let readiness = scores
+        .readiness
+        .as_ref()
+        .zip(scores.combined.as_ref())
+        .map(|(r, c)| ReadinessCheck {
+            readiness: check_on(deals, &in_hold, r, opts.confidence),
+            combined: check_on(deals, &in_hold, c, opts.confidence),
+        });
+    let rate = |t: u8| get(t).and_then(|o| o.win_rate);
+    let closed_in = |t: u8| get(t).map_or(0, |o| o.won + o.lost);
+    let mono = monotone(rate(1), rate(2), rate(3));
+    let reordered = [(1, 2), (2, 3)].into_iter().any(|(a, b)| {
+        get(a)
+            .zip(get(b))
+            .is_some_and(|(h, l)| crate::verdict::reordered(h, l))
+    });
+    let lead =
+        crate::verdict::lead_reason(crate::verdict::open_share(&tiers), reordered).or_else(|| {
+            (split.follow_up.basis == FollowUpBasis::Censored)
+                .then(|| "this window's deals have not all had time to close".to_string())
+        });
+    let text = validation_text(
+        fit.closed_deals as usize,
+        label,
+        fit.auc,
+        [1, 2, 3].map(|t| (rate(t), closed_in(t))),
+        [1, 2, 3].map(|t| get(t).and_then(crate::verdict::win_within_lead_horizon)),
+        lead.as_deref(),
+        comparisons
+            .iter()
+            .any(|c| c.verdict == crate::verdict::PairVerdict::Inverted),
+    );
+    let text = format!("{} {text}", follow_up_text(label, &split.follow_up));
+    Validation {
+        holdout: holdout.window(label),
+        follow_up: split.follow_up.clone(),
+        tiers,
+        comparisons,
+        auc: fit.auc,
+        auc_interval: fit.auc_interval,
+        auc_design_effect: fit.auc_design_effect,
+        calibration: fit.calibration,
+        monotone: mono,
+        text,
+        readiness,
+        by_account: None,
+    }
+}
+
+/// A per-account score `p` (0–1) checked on the closed deals `keep` accepts.
+fn check_on(deals: &Deals, keep: &dyn Fn(usize) -> bool, p: &[f64], confidence: f64) -> ScoreCheck {
+    let (mut q, mut y, mut acc) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..deals.len() {
-        if in_hold(i) && deals.outcome[i] != OutcomeLabel::Open {
-            p.push(scores.probability[deals.account[i] as usize]);
+        if keep(i) && deals.outcome[i] != OutcomeLabel::Open {
+            q.push(p[deals.account[i] as usize]);
             y.push(deals.outcome[i] == OutcomeLabel::Won);
             acc.push(deals.account[i]);
         }
     }
-    let auc = roc_auc(&p, &y);
-    let clustered = roc_auc_clustered(&p, &y, &acc, opts.confidence);
+    score_check(&q, &y, &acc, confidence)
+}
+
+/// AUC with its account-clustered interval, and calibration, of scores `p`
+/// (0–1) for deals won (`y`) in accounts `acc`.
+pub fn score_check(p: &[f64], y: &[bool], acc: &[u32], confidence: f64) -> ScoreCheck {
+    let clustered = roc_auc_clustered(p, y, acc, confidence);
+    ScoreCheck {
+        closed_deals: p.len() as u64,
+        auc: roc_auc(p, y),
+        auc_interval: clustered.map(|c| c.interval),
+        auc_design_effect: clustered.map(|c| c.design_effect),
+        calibration: calibration(p, y),
+    }
+}
+
+/// Ten bins of width 0.1, `[lo, hi)` and the last `[0.9, 1]`; empty bins
+/// are left out.
+pub fn calibration(p: &[f64], y: &[bool]) -> Vec<CalibrationBin> {
     let mut calibration = Vec::new();
     for b in 0..10 {
         let (lo, hi) = (b as f64 / 10.0, (b + 1) as f64 / 10.0);
@@ -1127,43 +1425,64 @@ fn validate(scores: &Scores, deals: &Deals, split: &Split, opts: &FigureOptions)
             observed_win_rate: idx.iter().filter(|&&i| y[i]).count() as f64 / idx.len() as f64,
         });
     }
-    let rate = |t: u8| get(t).and_then(|o| o.win_rate);
-    let closed_in = |t: u8| get(t).map_or(0, |o| o.won + o.lost);
-    let mono = monotone(rate(1), rate(2), rate(3));
-    let reordered = [(1, 2), (2, 3)].into_iter().any(|(a, b)| {
-        get(a)
-            .zip(get(b))
-            .is_some_and(|(h, l)| crate::verdict::reordered(h, l))
-    });
-    let lead =
-        crate::verdict::lead_reason(crate::verdict::open_share(&tiers), reordered).or_else(|| {
-            (split.follow_up.basis == FollowUpBasis::Censored)
-                .then(|| "this window's deals have not all had time to close".to_string())
-        });
-    let text = validation_text(
-        p.len(),
-        label,
-        auc,
-        [1, 2, 3].map(|t| (rate(t), closed_in(t))),
-        [1, 2, 3].map(|t| get(t).and_then(crate::verdict::win_within_lead_horizon)),
-        lead.as_deref(),
-        comparisons
-            .iter()
-            .any(|c| c.verdict == crate::verdict::PairVerdict::Inverted),
-    );
-    let text = format!("{} {text}", follow_up_text(label, &split.follow_up));
-    Validation {
-        holdout: holdout.window(label),
-        follow_up: split.follow_up.clone(),
-        tiers,
-        comparisons,
-        auc,
-        auc_interval: clustered.map(|c| c.interval),
-        auc_design_effect: clustered.map(|c| c.design_effect),
-        calibration,
-        monotone: mono,
-        text,
+    calibration
+}
+
+/// Seed of the split of accounts in [`validate_by_account`].
+pub const ACCOUNT_SPLIT_SEED: u64 = 42;
+/// Share of accounts [`validate_by_account`] holds out.
+pub const ACCOUNT_HOLDOUT_SHARE: f64 = 0.3;
+
+/// The fit score on accounts it never saw: refitted (same columns and
+/// penalty) on the training deals of a seeded 70% of the accounts with closed
+/// training deals, and judged on the closed training deals of the rest.
+/// `None` when either side has no closed deals.
+fn validate_by_account(
+    matrix: &FeatureMatrix,
+    won: &[f64],
+    lost: &[f64],
+    terms: &Terms<'_>,
+    deals: &Deals,
+    in_train: &dyn Fn(usize) -> bool,
+    opts: &FigureOptions,
+) -> Option<AccountCheck> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let n = won.len();
+    let mut active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(ACCOUNT_SPLIT_SEED);
+    active.shuffle(&mut rng);
+    let held = (ACCOUNT_HOLDOUT_SHARE * active.len() as f64).round() as usize;
+    if held == 0 || held == active.len() {
+        return None;
     }
+    let mut is_held = vec![false; n];
+    for &a in &active[..held] {
+        is_held[a] = true;
+    }
+    let (mut w, mut l) = (won.to_vec(), lost.to_vec());
+    for &a in &active[..held] {
+        w[a] = 0.0;
+        l[a] = 0.0;
+    }
+    let model = fit_score(matrix, &w, &l, terms)?;
+    let mut p = vec![f64::NAN; n];
+    for &a in &active[..held] {
+        let r = matrix.x.row(a);
+        p[a] = logistic::probability(model.log_odds(r.as_slice().unwrap_or(&r.to_vec())));
+    }
+    let keep = |i: usize| in_train(i) && is_held[deals.account[i] as usize];
+    Some(AccountCheck {
+        method: format!(
+            "fit score refitted on the training deals of {:.0}% of the accounts with closed training deals (seeded shuffle, seed {ACCOUNT_SPLIT_SEED}) and judged on the closed training deals of the other {:.0}%",
+            100.0 * (1.0 - ACCOUNT_HOLDOUT_SHARE),
+            100.0 * ACCOUNT_HOLDOUT_SHARE
+        ),
+        seed: ACCOUNT_SPLIT_SEED,
+        held_out_share: ACCOUNT_HOLDOUT_SHARE,
+        held_out_accounts: held as u64,
+        check: check_on(deals, &keep, &p, opts.confidence),
+    })
 }
 
 /// Which window is held out and how long its deals had to close.
@@ -1318,6 +1637,44 @@ mod tests {
         let (per_segment, overall) = mean_won_amounts(wins.into_iter(), 4);
         assert_eq!(per_segment, vec![Some(34.0), None, None, Some(10.0)]);
         assert_eq!(overall, Some(28.0));
+    }
+
+    #[derive(serde::Deserialize)]
+    struct ScoreFixture {
+        p: Vec<f64>,
+        y: Vec<bool>,
+        account: Vec<u32>,
+        auc: f64,
+        bin_lo: Vec<f64>,
+        bin_count: Vec<u64>,
+        mean_predicted: Vec<f64>,
+        observed: Vec<f64>,
+    }
+
+    /// Reference: scikit-learn `roc_auc_score` and `calibration_curve(n_bins=10)`,
+    /// see tests/fixtures/score_check/make_score_check.py.
+    #[test]
+    fn auc_and_calibration_match_scikit_learn() {
+        use crate::stats::prec::{rel_close, REL_EPS};
+        let f: ScoreFixture = serde_json::from_str(include_str!(
+            "../../tests/fixtures/score_check/score_check.json"
+        ))
+        .unwrap();
+        let c = score_check(&f.p, &f.y, &f.account, 0.95);
+        assert_eq!(c.closed_deals, f.p.len() as u64);
+        assert!(
+            rel_close(c.auc.unwrap(), f.auc, REL_EPS),
+            "{:?} vs {}",
+            c.auc,
+            f.auc
+        );
+        assert_eq!(c.calibration.len(), f.bin_lo.len());
+        for (k, b) in c.calibration.iter().enumerate() {
+            assert!((b.lo - f.bin_lo[k]).abs() < 1e-12, "{b:?}");
+            assert_eq!(b.closed_deals, f.bin_count[k]);
+            assert!(rel_close(b.mean_predicted, f.mean_predicted[k], REL_EPS));
+            assert!(rel_close(b.observed_win_rate, f.observed[k], REL_EPS));
+        }
     }
 
     #[test]

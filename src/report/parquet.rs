@@ -20,6 +20,10 @@ pub struct ScoredAccounts {
     pub fit_score: Vec<Option<f64>>,
     pub recommended_tier: Vec<Option<u8>>,
     pub current_tier: Vec<Option<u8>>,
+    /// Readiness score 0–100 and band (`high`, `medium`, `low`); null
+    /// without a readiness model.
+    pub readiness_score: Option<Vec<f64>>,
+    pub readiness_band: Option<Vec<&'static str>>,
     /// Whether the account meets the recommended ICP criteria (null without a model).
     pub in_icp: Option<Vec<bool>>,
     /// Win probability × expected won amount, currency units.
@@ -93,6 +97,14 @@ pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
             match &a.expected_value {
                 Some(v) => Column::new("expected_value".into(), v),
                 None => Column::new("expected_value".into(), vec![None::<f64>; n]),
+            },
+            match &a.readiness_score {
+                Some(v) => Column::new("readiness_score".into(), v),
+                None => Column::new("readiness_score".into(), vec![None::<f64>; n]),
+            },
+            match &a.readiness_band {
+                Some(v) => Column::new("readiness_band".into(), v),
+                None => Column::new("readiness_band".into(), vec![None::<&str>; n]),
             },
         ],
     )

@@ -96,6 +96,11 @@ pub fn sections(r: &Report) -> Vec<Section> {
             blocks: tiers(r),
         },
         Section {
+            id: "readiness",
+            title: Some("Fit × readiness: whom to work now"),
+            blocks: readiness(r),
+        },
+        Section {
             id: "drivers",
             title: Some("What goes with winning and with speed"),
             blocks: drivers(r),
@@ -629,6 +634,133 @@ fn validation(r: &Report, ts: &TiersSection) -> Vec<Block> {
         }
         blocks.push(Block::Para("Calibration on held-out deals:".into()));
         blocks.push(Block::Table(t));
+    }
+    blocks
+}
+
+/// The fit × readiness matrix, the sentence on whom to work now, and how
+/// well each score ranks deals it never saw.
+fn readiness(r: &Report) -> Vec<Block> {
+    let ts = match &r.tiers {
+        Computed::Computed(ts) => ts,
+        other => return vec![Block::NotComputed(not_computed_reason(other))],
+    };
+    let mut blocks = Vec::new();
+    match &ts.readiness {
+        Some(rd) => {
+            blocks.push(Block::Para(rd.text.clone()));
+            blocks.push(Block::Para(format!(
+                "Readiness reads {} ({}). High from readiness score {:.1}, medium from {:.1}.",
+                rd.features.join(", "),
+                rd.method,
+                rd.high_min_score,
+                rd.medium_min_score
+            )));
+            let held_out = rd.matrix.iter().any(|c| c.held_out.is_some());
+            if held_out {
+                blocks.extend(readiness_matrix(rd, "held-out deals", true));
+            }
+            blocks.extend(readiness_matrix(rd, "training deals", false));
+        }
+        None => blocks.push(Block::NotComputed(
+            ts.readiness_note
+                .clone()
+                .unwrap_or_else(|| "no readiness score".into()),
+        )),
+    }
+    if let Some(v) = &ts.validation {
+        blocks.extend(score_checks(v));
+    }
+    blocks
+}
+
+/// Recommended tier × readiness band on held-out (`hold`) or training deals.
+fn readiness_matrix(
+    rd: &crate::recommend::readiness::ReadinessSection,
+    label: &str,
+    hold: bool,
+) -> [Block; 2] {
+    let mut t = Table::new(&["fit", "high readiness", "medium", "low"]);
+    let rows = [Some(1), Some(2), Some(3), None]
+        .into_iter()
+        .map(|g| {
+            let cells = rd.matrix.iter().filter(|c| c.tier == g).collect::<Vec<_>>();
+            (tier_or(g, "outside ICP"), cells)
+        })
+        .chain(std::iter::once((
+            "all in ICP".to_string(),
+            rd.in_icp_by_band.iter().collect::<Vec<_>>(),
+        )));
+    for (label_row, cells) in rows {
+        let mut row = vec![label_row];
+        for c in cells {
+            let f = if hold {
+                c.held_out.as_ref()
+            } else {
+                Some(&c.training)
+            };
+            row.push(match f {
+                Some(f) => format!(
+                    "{} accounts, {} of {} won ({})",
+                    c.accounts,
+                    f.won,
+                    f.closed_deals,
+                    pct(f.win_rate)
+                ),
+                None => format!("{} accounts", c.accounts),
+            });
+        }
+        t.rows.push(row);
+    }
+    [
+        Block::Para(format!(
+            "Recommended tier × readiness band: accounts, and closed {label} won:"
+        )),
+        Block::Table(t),
+    ]
+}
+
+/// AUC of the fit score, the readiness score and both, out of time and by account.
+fn score_checks(v: &crate::recommend::Validation) -> Vec<Block> {
+    let mut t = Table::new(&["score", "judged on", "closed deals", "AUC", "interval"]);
+    let mut add = |name: &str, on: String, c: &crate::recommend::ScoreCheck| {
+        t.rows.push(vec![
+            name.to_string(),
+            on,
+            c.closed_deals.to_string(),
+            c.auc.map_or_else(|| "–".into(), |a| format!("{a:.3}")),
+            c.auc_interval
+                .map_or_else(|| "–".into(), |i| format!("{:.3}–{:.3}", i.lo, i.hi)),
+        ]);
+    };
+    let held = format!("held-out deals ({})", v.holdout.label);
+    let fit = crate::recommend::ScoreCheck {
+        closed_deals: v.calibration.iter().map(|b| b.closed_deals).sum(),
+        auc: v.auc,
+        auc_interval: v.auc_interval,
+        auc_design_effect: v.auc_design_effect,
+        calibration: vec![],
+    };
+    add("fit", held.clone(), &fit);
+    if let Some(rc) = &v.readiness {
+        add("readiness", held.clone(), &rc.readiness);
+        add("fit and readiness together", held, &rc.combined);
+    }
+    if let Some(a) = &v.by_account {
+        add(
+            "fit",
+            format!("{:.0}% of accounts held out", 100.0 * a.held_out_share),
+            &a.check,
+        );
+    }
+    let mut blocks = vec![
+        Block::Para(
+            "How well each score ranks won above lost deals it was not fitted on (intervals allow for deals of one account):".into(),
+        ),
+        Block::Table(t),
+    ];
+    if let Some(a) = &v.by_account {
+        blocks.push(Block::Para(format!("By account: {}.", a.method)));
     }
     blocks
 }
