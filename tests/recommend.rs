@@ -42,6 +42,7 @@ fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
             rules: &rules,
             account_id_column: "account_id",
             accounts_sha256: "",
+            exclude: &[],
         },
     )
     .unwrap();

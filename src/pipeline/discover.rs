@@ -237,7 +237,12 @@ impl Found<'_> {
         clock.lap(progress, "speed test");
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &segs.overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
-        let mut rec = self.recommend(&matrix, weights, fit_deals, progress);
+        let post_outcome = crate::leakage::analyse(
+            &self.features,
+            self.inputs.accounts.len(),
+            &self.inputs.deals,
+        );
+        let mut rec = self.recommend(&matrix, weights, fit_deals, &post_outcome, progress);
         // The encoded matrix is the largest account-level table; nothing
         // after the score model reads it.
         let encoded_columns = matrix.columns.len();
@@ -268,6 +273,7 @@ impl Found<'_> {
         progress.finish();
         segs.learned_on = learn_from.map(|(_, note)| note);
         let mut report = self.report(&segs, rec.as_ref(), encoded_columns);
+        report.data_quality.post_outcome = Some(post_outcome);
         report.speed = speed;
         report.correlations = correlations;
         report.current_tiers = current_tiers;
@@ -347,6 +353,7 @@ impl Found<'_> {
         matrix: &FeatureMatrix,
         weights: &[f64],
         deals: &Deals,
+        post_outcome: &crate::leakage::PostOutcome,
         progress: &mut dyn Progress,
     ) -> Option<Recommendation> {
         progress.begin(
@@ -355,6 +362,7 @@ impl Found<'_> {
         );
         progress.step("fit score, criteria, tier thresholds and out-of-time validation");
         let opts = self.opts();
+        let exclude = post_outcome.excluded();
         let rec = crate::recommend::recommend(
             &self.features,
             matrix,
@@ -368,6 +376,7 @@ impl Found<'_> {
                 rules: &self.config.rules,
                 account_id_column: &self.config.input.account_columns.id,
                 accounts_sha256: &self.inputs.accounts.file.sha256,
+                exclude: &exclude,
             },
         );
         progress.finish();
@@ -468,6 +477,7 @@ impl Found<'_> {
                 .collect(),
             features_skipped: self.skipped.clone(),
             encoded_columns,
+            post_outcome: None,
             warnings: sections::data_warnings(
                 drops,
                 deals,

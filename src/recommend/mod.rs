@@ -344,6 +344,8 @@ pub struct Context<'a> {
     pub rules: &'a RuleOptions,
     pub account_id_column: &'a str,
     pub accounts_sha256: &'a str,
+    /// Features kept out of the criteria and the fit score (likely post-outcome).
+    pub exclude: &'a [String],
 }
 
 /// The held-out quarter: the last full quarter on or before the as-of date.
@@ -433,8 +435,11 @@ pub fn recommend(
         return None;
     }
     let overall = tw / (tw + tl);
-    let score = fit_score(matrix, &won, &lost)?;
-    let criteria = rules::learn(features, &won, &lost, ctx.rules);
+    let score = match without(features, matrix, ctx.exclude) {
+        Some(m) => fit_score(&m, &won, &lost)?,
+        None => fit_score(matrix, &won, &lost)?,
+    };
+    let criteria = rules::learn(features, &won, &lost, ctx.rules, ctx.exclude);
     let segments = segment_model(deals, &in_train, ctx);
     let in_icp = criteria.in_icp(features, n);
     let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
@@ -587,6 +592,31 @@ struct Training<'a> {
     /// Won over closed training deals.
     overall: f64,
     opts: &'a FigureOptions,
+}
+
+/// The matrix with the columns of the `exclude`d features set to zero, so
+/// the ridge-penalised fit gives them a coefficient of exactly zero and the
+/// model keeps its column layout; `None` when nothing is excluded.
+fn without(
+    features: &[FeatureColumn],
+    matrix: &FeatureMatrix,
+    exclude: &[String],
+) -> Option<FeatureMatrix> {
+    let out: Vec<usize> = (0..matrix.columns.len())
+        .filter(|&j| exclude.contains(&features[matrix.feature_of[j]].spec.name))
+        .collect();
+    if out.is_empty() {
+        return None;
+    }
+    let mut x = matrix.x.clone();
+    for j in out {
+        x.column_mut(j).fill(0.0);
+    }
+    Some(FeatureMatrix {
+        x,
+        columns: matrix.columns.clone(),
+        feature_of: matrix.feature_of.clone(),
+    })
 }
 
 /// The fit score on won/lost counts per account. Beyond

@@ -437,18 +437,21 @@ impl Step {
 /// candidate.
 pub const MAX_RULE_ACCOUNTS: usize = 100_000;
 
-/// Learn criteria from per-account won and lost deal counts.
+/// Learn criteria from per-account won and lost deal counts. No criterion
+/// rests on a feature named in `exclude` (likely post-outcome features).
 pub fn learn(
     features: &[FeatureColumn],
     won: &[f64],
     lost: &[f64],
     opts: &RuleOptions,
+    exclude: &[String],
 ) -> Criteria {
     let active = rule_accounts(won, lost);
     let won: Vec<f64> = active.iter().map(|&i| won[i]).collect();
     let lost: Vec<f64> = active.iter().map(|&i| lost[i]).collect();
     let min_support = opts.min_support as f64;
-    let cands = candidates(features, &active, &won, &lost, min_support);
+    let mut cands = candidates(features, &active, &won, &lost, min_support);
+    cands.retain(|c| !exclude.iter().any(|e| e == c.feature()));
     let masks: Vec<Vec<bool>> = cands
         .iter()
         .map(|c| c.matches_rows(features, active.iter().copied()))

@@ -152,6 +152,9 @@ pub struct DataQuality {
     pub features_skipped: Vec<Skipped>,
     /// Encoded columns k-means runs on.
     pub encoded_columns: usize,
+    /// Features that look set by a win, from one snapshot of the accounts
+    /// (likely leaks are kept out of the ICP criteria and the fit score).
+    pub post_outcome: Option<crate::leakage::PostOutcome>,
     pub warnings: Vec<String>,
 }
 
