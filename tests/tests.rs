@@ -13,6 +13,7 @@ mod drift;
 mod fuzz_inputs;
 mod hardening;
 mod html_report;
+mod leakage;
 mod noise;
 mod progress;
 mod properties;
