@@ -125,6 +125,17 @@ fn poisson(rng: &mut Xoshiro256Plus, mean: f64) -> usize {
 /// Add boolean columns `names`, each true exactly for the accounts with a
 /// won deal: a value a CRM writes at the first win, with no effect of its own.
 fn with_leaks(mut accounts: DataFrame, deals: &DataFrame, names: &[&str]) -> DataFrame {
+    let set = winners(&accounts, deals);
+    for name in names {
+        accounts
+            .with_column(Column::new((*name).into(), set.clone()))
+            .unwrap();
+    }
+    accounts
+}
+
+/// Per account (in table order), whether it has a won deal.
+fn winners(accounts: &DataFrame, deals: &DataFrame) -> Vec<bool> {
     let outcome = deals.column("outcome").unwrap().str().unwrap().clone();
     let account = deals.column("account_id").unwrap().str().unwrap().clone();
     let winners: HashSet<&str> = (outcome.iter().zip(account.iter()))
@@ -137,16 +148,9 @@ fn with_leaks(mut accounts: DataFrame, deals: &DataFrame, names: &[&str]) -> Dat
         .str()
         .unwrap()
         .clone();
-    let set: Vec<bool> = ids
-        .iter()
+    ids.iter()
         .map(|a| a.is_some_and(|a| winners.contains(a)))
-        .collect();
-    for name in names {
-        accounts
-            .with_column(Column::new((*name).into(), set.clone()))
-            .unwrap();
-    }
-    accounts
+        .collect()
 }
 
 /// The post-outcome features planted below.
@@ -431,4 +435,36 @@ fn the_report_names_the_leak_and_a_declared_role_keeps_it() {
         .as_str()
         .unwrap()
         .contains("its role is declared"));
+}
+
+#[test]
+fn a_count_that_grows_after_the_win_is_listed_and_excluded_only_when_it_separates() {
+    let (mut a, d) = structure_b(3_000, 8);
+    let won = winners(&a, &d);
+    // 0–4 before the win; a win adds 3 (overlapping) or 8 (separating).
+    let count = |add: i64| -> Vec<i64> {
+        (won.iter().enumerate())
+            .map(|(i, &w)| (i % 5) as i64 + if w { add } else { 0 })
+            .collect()
+    };
+    a.with_column(Column::new("product_users".into(), count(3)))
+        .unwrap();
+    a.with_column(Column::new("seats".into(), count(8)))
+        .unwrap();
+    let inp = inputs(a, d);
+    let p = check(&inp);
+    assert_eq!(listed(&p), vec!["seats", "product_users"], "{p:#?}");
+    let seats = &p.features[0];
+    assert!(seats.separated && seats.excluded, "{seats:?}");
+    assert_eq!(seats.other_won_deals, 0);
+    let users = &p.features[1];
+    assert!(!users.separated && !users.excluded, "{users:?}");
+    assert_eq!(users.measure, "mean");
+    assert!(users.with_win > users.without_win + 2.5, "{users:?}");
+    assert!(
+        users.text.ends_with("Check it was known before the deal"),
+        "{}",
+        users.text
+    );
+    assert_eq!(p.excluded(), vec!["seats"]);
 }

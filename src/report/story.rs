@@ -1097,7 +1097,7 @@ fn post_outcome_text(p: Option<&crate::leakage::PostOutcome>) -> Vec<String> {
     let Some(p) = p else { return vec![] };
     let mut items = vec![if p.features.is_empty() {
         format!(
-            "{}; no feature looks set by a win (accounts that have a value all won more often than their deals explain)",
+            "{}; no feature looks set by a win (no value's accounts won a deal more often than their deals' win rate explains)",
             p.note
         )
     } else {
