@@ -298,8 +298,13 @@ fn a_fifty_account_batch_from_the_training_distribution_is_rarely_flagged_and_a_
     use rand::{seq::SliceRandom, SeedableRng};
     let wd = Workdir::new("drift-noise");
     wd.generate("in", 7, 2000, "csv");
+    // The batches are drawn from the snapshot's features alone; the
+    // post-outcome csm_assigned is left out of the model.
+    let config = wd.config_without_csm();
     wd.ok(&[
         "discover",
+        "--config",
+        config,
         "--accounts",
         "in/accounts.csv",
         "--deals",

@@ -49,6 +49,17 @@ impl Workdir {
         out
     }
 
+    /// A config file (returned as a path relative to the workdir) that leaves
+    /// out the generator's post-outcome `csm_assigned`, for tests about
+    /// something other than leaks.
+    pub fn config_without_csm(&self) -> &'static str {
+        self.write(
+            "no-csm.toml",
+            "[accounts.features]\ncsm_assigned = \"ignore\"\n",
+        );
+        "no-csm.toml"
+    }
+
     pub fn write(&self, rel: &str, text: &str) -> PathBuf {
         let p = self.path(rel);
         if let Some(parent) = p.parent() {
@@ -148,6 +159,7 @@ pub fn generated(accounts: usize, seed: u64) -> Inputs {
         deals_per_account: 3.0,
         seed,
         as_of: "2026-09-30".into(),
+        ..Default::default()
     })
     .unwrap();
     inputs(g.accounts, g.deals)

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use crate::cmd::Log;
 use crate::error::{exit, Error, IoOp, Result};
-use crate::generate::{generate, write_table, GenerateParams, OutFormat};
+use crate::generate::{generate, write_table, GenerateParams, OutFormat, Structure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Directory to write accounts.<ext> and deals.<ext> into (created if missing).
+    /// Directory to write accounts.<ext> and deals.<ext> (and with --history
+    /// account_history.<ext>) into (created if missing).
     #[arg(long, default_value = "data/sample")]
     pub out: PathBuf,
     /// Number of accounts. 1,000,000 takes a few seconds and about 1 GiB of memory.
@@ -26,6 +27,15 @@ pub struct Args {
     /// File format.
     #[arg(long, value_enum, default_value = "parquet")]
     pub format: OutFormat,
+    /// The planted truth: `a` (strong intent signal, Fintech/SaaS × mid-size ×
+    /// Salesforce fit group) or `b` (weaker web-visits signal, EMEA ×
+    /// Manufacturing/Logistics × SAP fit group). See the `generate` module docs.
+    #[arg(long, value_enum, default_value = "a")]
+    pub structure: Structure,
+    /// Also write account_history.<ext>: the accounts' feature versions
+    /// (`valid_from`, `valid_to`, `tier`, `csm_assigned`).
+    #[arg(long)]
+    pub history: bool,
 }
 
 pub fn run(args: Args, log: Log) -> Result<u8> {
@@ -43,6 +53,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         deals_per_account: args.deals_per_account,
         seed: args.seed,
         as_of: args.as_of,
+        structure: args.structure,
     };
     let mut g = generate(&params)?;
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(IoOp::Creating, &args.out, e))?;
@@ -61,5 +72,14 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         g.deals.height(),
         d.display()
     ));
+    if args.history {
+        let h = args.out.join(format!("account_history.{ext}"));
+        write_table(&mut g.account_history, &h, args.format)?;
+        log.info(format!(
+            "wrote {} account versions to {}",
+            g.account_history.height(),
+            h.display()
+        ));
+    }
     Ok(exit::OK)
 }

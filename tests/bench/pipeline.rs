@@ -46,6 +46,7 @@ fn ensure_data(size: &str) -> PathBuf {
             deals_per_account: per,
             seed: 7,
             as_of: "2026-09-30".into(),
+            ..Default::default()
         })
         .unwrap();
         write_table(
