@@ -32,6 +32,7 @@ pub mod error;
 pub mod features;
 pub mod generate;
 pub mod io;
+pub mod leakage;
 pub mod memory;
 pub mod outcomes;
 pub mod pipeline;

@@ -18,6 +18,7 @@ const LAYERS: &[&[&str]] = &[
         "speed",
         "segments",
         "correlations",
+        "leakage",
         "recommend",
         "verdict",
         "stability",

@@ -16,6 +16,7 @@ mod history;
 mod holdout;
 mod html_report;
 mod icp_frontier;
+mod leakage;
 mod noise;
 mod progress;
 mod properties;

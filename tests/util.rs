@@ -153,9 +153,7 @@ pub fn table(df: polars::prelude::DataFrame, name: &str) -> abm_segments::io::re
 /// Generate `accounts` accounts (3 deals each on average) with `seed` and
 /// run them through the contract and feature inference.
 pub fn generated(accounts: usize, seed: u64) -> Inputs {
-    use abm_segments::features::infer::{infer, InferOptions};
     use abm_segments::generate::{generate, GenerateParams};
-    use abm_segments::io::contract::{self, Drops};
     let g = generate(&GenerateParams {
         accounts,
         deals_per_account: 3.0,
@@ -164,12 +162,20 @@ pub fn generated(accounts: usize, seed: u64) -> Inputs {
         ..Default::default()
     })
     .unwrap();
+    inputs(g.accounts, g.deals)
+}
+
+/// Accounts and deals tables run through the contract (default column
+/// names) and feature inference, in process.
+pub fn inputs(accounts: polars::prelude::DataFrame, deals: polars::prelude::DataFrame) -> Inputs {
+    use abm_segments::features::infer::{infer, InferOptions};
+    use abm_segments::io::contract::{self, Drops};
     let config = abm_segments::config::RawConfig::default()
         .check(Default::default())
         .unwrap();
-    let accounts = contract::accounts(table(g.accounts, "accounts"), &config.input).unwrap();
+    let accounts = contract::accounts(table(accounts, "accounts"), &config.input).unwrap();
     let deals = contract::deals(
-        table(g.deals, "deals"),
+        table(deals, "deals"),
         &accounts,
         &config.input,
         &mut Drops::default(),

@@ -311,7 +311,20 @@ impl Found<'_> {
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &segs.overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
         let ev = evidence(&self.features, &self.inputs, fit_deals)?;
-        let mut rec = self.recommend(&matrix, weights, fit_deals, &ev, progress);
+        // With a history each deal's features are as of its creation; the
+        // snapshot check is for runs without one.
+        let post_outcome = self.inputs.history.is_none().then(|| {
+            crate::leakage::analyse(
+                &self.features,
+                self.inputs.accounts.len(),
+                &self.inputs.deals,
+            )
+        });
+        let exclude = post_outcome
+            .as_ref()
+            .map(|p| p.excluded())
+            .unwrap_or_default();
+        let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &exclude), progress);
         // The encoded matrix is the largest account-level table; nothing
         // after the score model reads it.
         let encoded_columns = matrix.columns.len();
@@ -343,6 +356,7 @@ impl Found<'_> {
         progress.finish();
         segs.learned_on = learn_from.map(|(_, note)| note);
         let mut report = self.report(&segs, rec.as_ref(), encoded_columns);
+        report.data_quality.post_outcome = post_outcome;
         report.speed = speed;
         report.correlations = correlations;
         report.current_tiers = current_tiers;
@@ -426,7 +440,7 @@ impl Found<'_> {
         matrix: &FeatureMatrix,
         weights: &[f64],
         deals: &Deals,
-        ev: &Evidence,
+        (ev, exclude): (&Evidence, &[String]),
         progress: &mut dyn Progress,
     ) -> Option<Recommendation> {
         progress.begin(
@@ -447,9 +461,9 @@ impl Found<'_> {
                 opts: &opts,
                 sizes: &self.config.tier_sizes,
                 rules: &self.config.rules,
-                exclude: &[],
                 account_id_column: &self.config.input.account_columns.id,
                 accounts_sha256: &self.inputs.accounts.file.sha256,
+                exclude,
             },
         );
         progress.finish();
@@ -569,6 +583,7 @@ impl Found<'_> {
                     join,
                 },
             ),
+            post_outcome: None,
             warnings: sections::data_warnings(
                 drops,
                 deals,

@@ -521,10 +521,10 @@ pub struct Context<'a> {
     pub opts: &'a FigureOptions,
     pub sizes: &'a TierSizes,
     pub rules: &'a RuleOptions,
-    /// Features no ICP criterion may use, besides the non-fit ones.
-    pub exclude: &'a [String],
     pub account_id_column: &'a str,
     pub accounts_sha256: &'a str,
+    /// Features kept out of the criteria and the fit score (likely post-outcome).
+    pub exclude: &'a [String],
 }
 
 /// The held-out quarter: the last full quarter on or before the as-of date.
@@ -728,7 +728,13 @@ pub fn recommend_with(
         columns: Some(&fit_columns),
         offset: None,
     };
-    let score = fit_score(rows, &won, &lost, &fit_terms)?;
+    let without_leaks = without(features, rows, ctx.exclude);
+    let score = fit_score(
+        without_leaks.as_ref().unwrap_or(rows),
+        &won,
+        &lost,
+        &fit_terms,
+    )?;
     let baseline = mean_row(matrix);
     let criteria = rules::learn(&ev.features, &won, &lost, ctx.rules, ctx.exclude);
     let segments = segment_model(deals, &in_train, ctx);
@@ -1004,6 +1010,31 @@ struct Training<'a> {
     opts: &'a FigureOptions,
     /// The features each deal is explained by.
     ev: &'a Evidence<'a>,
+}
+
+/// The matrix with the columns of the `exclude`d features set to zero, so
+/// the ridge-penalised fit gives them a coefficient of exactly zero and the
+/// model keeps its column layout; `None` when nothing is excluded.
+fn without(
+    features: &[FeatureColumn],
+    matrix: &FeatureMatrix,
+    exclude: &[String],
+) -> Option<FeatureMatrix> {
+    let out: Vec<usize> = (0..matrix.columns.len())
+        .filter(|&j| exclude.contains(&features[matrix.feature_of[j]].spec.name))
+        .collect();
+    if out.is_empty() {
+        return None;
+    }
+    let mut x = matrix.x.clone();
+    for j in out {
+        x.column_mut(j).fill(0.0);
+    }
+    Some(FeatureMatrix {
+        x,
+        columns: matrix.columns.clone(),
+        feature_of: matrix.feature_of.clone(),
+    })
 }
 
 /// The mean encoded row: the reference account of the contributions and of

@@ -541,6 +541,8 @@ pub const MAX_RULE_ACCOUNTS: usize = 100_000;
 /// at the deal support, a superset of its own), so the core search finds a
 /// first criterion only when the broad one does: together they keep the
 /// qualifying search's 2.5%.
+/// No criterion rests on a feature named in `exclude` (likely post-outcome
+/// features).
 pub fn learn(
     features: &[FeatureColumn],
     won: &[f64],

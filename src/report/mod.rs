@@ -157,6 +157,9 @@ pub struct DataQuality {
     /// With `--account-history`: the history and what the as-of join did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_history: Option<HistoryQuality>,
+    /// Features that look set by a win, from one snapshot of the accounts
+    /// (likely leaks are kept out of the ICP criteria and the fit score).
+    pub post_outcome: Option<crate::leakage::PostOutcome>,
     pub warnings: Vec<String>,
 }
 

@@ -1322,6 +1322,7 @@ fn data_quality(r: &Report) -> Vec<Block> {
         dq.encoded_columns
     ));
     items.push(roles_text(&dq.features_used));
+    items.extend(post_outcome_text(dq.post_outcome.as_ref()));
     for sk in &dq.features_skipped {
         items.push(format!("skipped `{}`: {}", sk.column, sk.reason));
     }
@@ -1329,6 +1330,31 @@ fn data_quality(r: &Report) -> Vec<Block> {
         items.push(format!("warning: {w}"));
     }
     vec![Block::List(items)]
+}
+
+/// The snapshot sentence and one line per likely post-outcome feature.
+fn post_outcome_text(p: Option<&crate::leakage::PostOutcome>) -> Vec<String> {
+    let Some(p) = p else { return vec![] };
+    let mut items = vec![if p.features.is_empty() {
+        format!(
+            "{}; no feature looks set by a win (no value's accounts won a deal more often than their deals' win rate explains)",
+            p.note
+        )
+    } else {
+        let n = p.features.len();
+        format!(
+            "{}; {n} feature{} look{} set by a win (likely post-outcome):",
+            p.note,
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" }
+        )
+    }];
+    items.extend(
+        p.features
+            .iter()
+            .map(|f| format!("likely post-outcome: {}", f.text)),
+    );
+    items
 }
 
 fn run(r: &Report) -> Vec<Block> {
