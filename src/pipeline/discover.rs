@@ -84,11 +84,23 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         },
     )?;
     clock.lap(progress, "features");
+    // With a history each deal's features are as of its creation; the
+    // snapshot check is for runs without one. Likely leaks are kept out of
+    // the segments, the criteria and the fit score.
+    let post_outcome = inputs
+        .history
+        .is_none()
+        .then(|| crate::leakage::analyse(&features, inputs.accounts.len(), &inputs.deals));
+    let exclude = post_outcome
+        .as_ref()
+        .map(|p| p.excluded())
+        .unwrap_or_default();
     let matrix = encode(&features, inputs.accounts.len());
     let (weights, joined) = {
         let ev = evidence(&features, &inputs, &inputs.deals)?;
+        let m = ev.matrix(&matrix);
         (
-            outcome_weights(&features, ev.matrix(&matrix), &ev, &inputs.deals),
+            outcome_weights((&features, &exclude), m, &ev, &inputs.deals),
             ev.joined,
         )
     };
@@ -109,6 +121,8 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         clustering,
         started_at,
         joined,
+        post_outcome,
+        exclude,
     };
     found.measure(matrix, &weights, progress, clock)
 }
@@ -180,27 +194,32 @@ fn evidence<'a>(
 /// Per encoded column, how much it separates won from lost deals, each
 /// deal with its evidence row (`matrix` is that of `ev`'s rows); 0 for the
 /// columns of features that are not fit (signals and relationships are
-/// described per segment, not clustered on), unless no feature is fit.
+/// described per segment, not clustered on), unless no feature is fit, and
+/// for the `exclude`d ones (likely leaks).
 fn outcome_weights(
-    features: &[FeatureColumn],
+    (features, exclude): (&[FeatureColumn], &[String]),
     matrix: &FeatureMatrix,
     ev: &Evidence,
     deals: &Deals,
 ) -> Vec<f64> {
     let mut w =
         crate::features::encode::outcome_weights(&matrix.x, &ev.row_of_deal, &deal_won(deals));
-    fit_columns_only(features, matrix, &mut w);
+    fit_columns_only((features, exclude), matrix, &mut w);
     w
 }
 
 /// Zero the entries of `w` (one per encoded column) whose feature is not
-/// fit, when at least one is.
-fn fit_columns_only(features: &[FeatureColumn], matrix: &FeatureMatrix, w: &mut [f64]) {
-    if crate::segments::on_fit(features) {
-        for (j, x) in w.iter_mut().enumerate() {
-            if features[matrix.feature_of[j]].spec.role != Role::Fit {
-                *x = 0.0;
-            }
+/// fit, when at least one is, or is `exclude`d.
+fn fit_columns_only(
+    (features, exclude): (&[FeatureColumn], &[String]),
+    matrix: &FeatureMatrix,
+    w: &mut [f64],
+) {
+    let on_fit = crate::segments::on_fit(features);
+    for (j, x) in w.iter_mut().enumerate() {
+        let spec = &features[matrix.feature_of[j]].spec;
+        if (on_fit && spec.role != Role::Fit) || exclude.contains(&spec.name) {
+            *x = 0.0;
         }
     }
 }
@@ -249,6 +268,10 @@ struct Found<'a> {
     started_at: String,
     /// With an account history, what the as-of join of all deals did.
     joined: Option<JoinSummary>,
+    /// Without one, the features that look set by a win.
+    post_outcome: Option<crate::leakage::PostOutcome>,
+    /// The likely leaks: in no segment weight, criterion or fit score.
+    exclude: Vec<String>,
 }
 
 /// Segments with their figures and ids (kept from `--previous` where it matches).
@@ -287,7 +310,7 @@ impl Found<'_> {
         // On the fit columns, as the segments were drawn.
         let mut fit_x = matrix.x.clone();
         let mut keep = vec![1.0; matrix.columns.len()];
-        fit_columns_only(&self.features, &matrix, &mut keep);
+        fit_columns_only((&self.features, &self.exclude), &matrix, &mut keep);
         fit_x *= &ndarray::Array1::from(keep);
         let best_segment = crate::segments::held_out_best_segment_test(
             &fit_x,
@@ -311,20 +334,7 @@ impl Found<'_> {
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &segs.overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
         let ev = evidence(&self.features, &self.inputs, fit_deals)?;
-        // With a history each deal's features are as of its creation; the
-        // snapshot check is for runs without one.
-        let post_outcome = self.inputs.history.is_none().then(|| {
-            crate::leakage::analyse(
-                &self.features,
-                self.inputs.accounts.len(),
-                &self.inputs.deals,
-            )
-        });
-        let exclude = post_outcome
-            .as_ref()
-            .map(|p| p.excluded())
-            .unwrap_or_default();
-        let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &exclude), progress);
+        let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &self.exclude), progress);
         // The encoded matrix is the largest account-level table; nothing
         // after the score model reads it.
         let encoded_columns = matrix.columns.len();
@@ -356,7 +366,7 @@ impl Found<'_> {
         progress.finish();
         segs.learned_on = learn_from.map(|(_, note)| note);
         let mut report = self.report(&segs, rec.as_ref(), encoded_columns);
-        report.data_quality.post_outcome = post_outcome;
+        report.data_quality.post_outcome = self.post_outcome.clone();
         report.speed = speed;
         report.correlations = correlations;
         report.current_tiers = current_tiers;
