@@ -780,17 +780,31 @@ pub fn recommend_with(
     if let Some(v) = &mut tiers.validation {
         v.by_account = by_account;
     }
+    readiness_section(&mut tiers, &model, &scores, &train);
+    Some(Recommendation {
+        icp,
+        tiers,
+        model,
+        scores,
+    })
+}
+
+/// The fit × readiness matrix on training and held-out deals, or why
+/// there is none.
+fn readiness_section(tiers: &mut TiersSection, model: &Model, scores: &Scores, t: &Training) {
+    let split = t.split;
+    let in_train = |i: usize| split.in_train(t.deals, i);
     tiers.readiness = model.readiness.as_ref().map(|r| {
-        let in_hold = |i: usize| split.in_holdout(deals, i);
+        let in_hold = |i: usize| split.in_holdout(t.deals, i);
         readiness::section(
             r,
-            &scores,
-            (deals, all),
+            scores,
+            (t.deals, t.all),
             &in_train,
             split
                 .validated
                 .then_some(&in_hold as &dyn Fn(usize) -> bool),
-            ctx.opts,
+            t.opts,
         )
     });
     if model.readiness.is_none() {
@@ -799,12 +813,6 @@ pub fn recommend_with(
                 .into(),
         );
     }
-    Some(Recommendation {
-        icp,
-        tiers,
-        model,
-        scores,
-    })
 }
 
 /// What was fitted on the training deals.
@@ -1534,7 +1542,12 @@ fn follow_up_text(label: &str, f: &FollowUp) -> String {
 }
 
 /// `s` with its first letter in lower case, to follow a colon mid-sentence.
+/// A first word in capitals (`WARNING`, `AUC`) is kept as it is.
 fn lower_first(s: &str) -> String {
+    let first_word = s.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    if first_word.chars().count() > 1 && first_word.chars().all(|c| c.is_uppercase()) {
+        return s.to_string();
+    }
     let mut c = s.chars();
     c.next()
         .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
@@ -1657,6 +1670,16 @@ mod tests {
         assert_eq!(won_cycle_p90(&d), Some(9));
         let none = deals(&[0], &[5], &[OutcomeLabel::Lost], 10);
         assert_eq!(won_cycle_p90(&none), None);
+    }
+
+    #[test]
+    fn lower_first_keeps_a_word_in_capitals() {
+        assert_eq!(lower_first("On 20 deals"), "on 20 deals");
+        assert_eq!(
+            lower_first("WARNING: on 20 held-out deals"),
+            "WARNING: on 20 held-out deals"
+        );
+        assert_eq!(lower_first("A tier"), "a tier");
     }
 
     /// Worked by hand: segment 0 won 1, 2 and 99 (mean 34, median 2);
