@@ -1334,17 +1334,14 @@ fn data_quality(r: &Report) -> Vec<Block> {
 
 /// The snapshot sentence and one line per likely post-outcome feature.
 fn post_outcome_text(p: Option<&crate::leakage::PostOutcome>) -> Vec<String> {
+    // The snapshot itself is said once, by `features_as_of`.
     let Some(p) = p else { return vec![] };
     let mut items = vec![if p.features.is_empty() {
-        format!(
-            "{}; no feature looks set by a win (no value's accounts won a deal more often than their deals' win rate explains)",
-            p.note
-        )
+        "No feature looks set by a win (no value's accounts won a deal more often than their deals' win rate explains)".to_string()
     } else {
         let n = p.features.len();
         format!(
-            "{}; {n} feature{} look{} set by a win (likely post-outcome):",
-            p.note,
+            "{n} feature{} look{} set by a win (likely post-outcome):",
             if n == 1 { "" } else { "s" },
             if n == 1 { "s" } else { "" }
         )
