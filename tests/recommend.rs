@@ -80,7 +80,6 @@ fn planted_group(features: &[FeatureColumn], n: usize) -> Vec<bool> {
 }
 
 #[test]
-#[ignore = "needs fit-only ICP frontier (#18)"]
 fn qualifying_rules_recover_the_planted_icp_and_disqualifiers_name_government() {
     let r = run(20_000, 31, TierSizes::default());
     let in_icp = &r.rec.scores.in_icp;
