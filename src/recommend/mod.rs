@@ -1196,7 +1196,7 @@ fn icp_section(t: &Training, model: &Model, scores: &Scores) -> IcpSection {
     let (deals, opts) = (t.deals, t.opts);
     let in_train = |i: usize| t.split.in_train(deals, i);
     let hold = t.split.holdout;
-    let in_hold = |i: usize| deals.created[i] >= hold.from && deals.created[i] <= hold.to;
+    let in_hold = |i: usize| t.split.in_holdout(deals, i);
     let train = DealSet {
         deals,
         keep: &in_train,
@@ -1358,7 +1358,7 @@ fn closed_deals_text(
 
 fn validate(scores: &Scores, deals: &Deals, split: &Split, opts: &FigureOptions) -> Validation {
     let (holdout, label) = (split.holdout, split.label.as_str());
-    let in_hold = |i: usize| deals.created[i] >= holdout.from && deals.created[i] <= holdout.to;
+    let in_hold = |i: usize| split.in_holdout(deals, i);
     let tiers = crate::verdict::tier_figures(&scores.tier, deals, &in_hold, opts);
     let get = |t: u8| {
         tiers
