@@ -3,7 +3,7 @@
 
 use crate::util::Workdir;
 
-const ACCOUNTS: &str = "account_id,industry,employees,tier
+pub(crate) const ACCOUNTS: &str = "account_id,industry,employees,tier
 a1,Fintech,120,Tier 1
 a2,Fintech,300,Tier 2
 a3,Retail,80,Tier 3
@@ -14,7 +14,7 @@ a7,Retail,30,
 a8,Fintech,700,Tier 1
 ";
 
-fn deals_csv(extra: &str) -> String {
+pub(crate) fn deals_csv(extra: &str) -> String {
     let mut s = String::from("deal_id,account_id,created_at,closed_at,outcome,amount\n");
     let outcomes = ["won", "lost", "open", "won"];
     for i in 0..16 {

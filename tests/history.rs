@@ -4,36 +4,7 @@
 
 use crate::util::Workdir;
 
-const ACCOUNTS: &str = "account_id,industry,employees,tier
-a1,Fintech,120,Tier 1
-a2,Fintech,300,Tier 2
-a3,Retail,80,Tier 3
-a4,Retail,60,
-a5,SaaS,900,Tier 2
-a6,SaaS,450,Tier 3
-a7,Retail,30,
-a8,Fintech,700,Tier 1
-";
-
-fn deals_csv() -> String {
-    let mut s = String::from("deal_id,account_id,created_at,closed_at,outcome,amount\n");
-    let outcomes = ["won", "lost", "open", "won"];
-    for i in 0..16 {
-        let o = outcomes[i % 4];
-        let closed = if o == "open" {
-            String::new()
-        } else {
-            format!("2026-0{}-20", 2 + i % 5)
-        };
-        s.push_str(&format!(
-            "d{i},a{},2026-01-{:02},{closed},{o},{}\n",
-            1 + i % 8,
-            1 + i,
-            1000 + 10 * i
-        ));
-    }
-    s
-}
+use crate::bad_input::{deals_csv, ACCOUNTS};
 
 /// A valid history: two versions of a1 and a2, one of a3.
 const HISTORY: &str = "account_id,valid_from,valid_to,employees
@@ -49,7 +20,7 @@ a3,2025-01-01,,80
 fn discover(name: &str, history: &str, config: Option<&str>) -> (Option<i32>, String, Workdir) {
     let wd = Workdir::new(name);
     wd.write("accounts.csv", ACCOUNTS);
-    wd.write("deals.csv", &deals_csv());
+    wd.write("deals.csv", &deals_csv(""));
     wd.write("history.csv", history);
     let mut args = vec![
         "discover",
@@ -197,29 +168,7 @@ fn asof_fixture() -> (
     abm_segments::io::Inputs,
     Vec<abm_segments::features::FeatureColumn>,
 ) {
-    use abm_segments::config::{Overrides, RawConfig};
-    use abm_segments::features::infer::{infer, InferOptions};
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/asof");
-    let config = RawConfig::default()
-        .check(Overrides {
-            accounts: Some(dir.join("accounts.csv")),
-            deals: Some(dir.join("deals.csv")),
-            account_history: Some(dir.join("history.csv")),
-            ..Default::default()
-        })
-        .unwrap();
-    let inputs = abm_segments::io::load(&config.input, |_| {}).unwrap();
-    let (features, _) = infer(
-        &inputs.accounts.features,
-        &InferOptions {
-            kinds: &config.kinds,
-            roles: &config.roles,
-            list_separator: ";",
-            file: &inputs.accounts.path,
-        },
-    )
-    .unwrap();
-    (inputs, features)
+    load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/asof"))
 }
 
 /// The rows of a fixture CSV without its header (no quoted fields).
