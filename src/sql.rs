@@ -2,7 +2,8 @@
 //! where it lives (a warehouse, Spark, DuckDB), exactly as `score` does.
 //!
 //! Per account it computes `account_id`, `fit_score` (0–100), `in_icp`,
-//! `recommended_tier` and `segment` from `model.json` alone:
+//! `recommended_tier` and `segment`, and with a readiness model
+//! `readiness_score` (0–100) and `readiness_band`, from `model.json` alone:
 //!
 //! * features as `score` reads them ([`crate::features::infer::apply`]):
 //!   numbers as doubles, binaries from booleans or the same true/false words,
@@ -14,7 +15,8 @@
 //!   a missing flag, one-hot columns of `1/√2`, one 0/1 column per list value;
 //! * the fit score's log-odds summed in the same order as
 //!   [`crate::recommend::logistic::Logistic::log_odds`] and its logistic in the
-//!   same two-branch form as [`crate::recommend::logistic::probability`];
+//!   same two-branch form as [`crate::recommend::logistic::probability`]
+//!   (and the readiness log-odds, with its reference, the same way);
 //! * the ICP criteria with nulls matching nothing, tiers with the same `>=`
 //!   comparisons on the win probability, and the nearest centroid by the
 //!   squared distance k-means used, summed in the same order and ties going
@@ -30,6 +32,8 @@ use crate::error::{Error, Location, Result};
 use crate::features::encode::ONE_HOT;
 use crate::features::infer::{FALSE_WORDS, MISSING, OTHER, TRUE_WORDS};
 use crate::features::{FeatureSpec, Transform};
+use crate::recommend::logistic::Logistic;
+use crate::recommend::readiness::Band;
 use crate::recommend::rules::Condition;
 use crate::recommend::Model;
 
@@ -184,36 +188,45 @@ fn width(spec: &FeatureSpec) -> usize {
 fn check(model: &Model, file: &std::path::Path) -> Result<()> {
     let d: usize = model.features.iter().map(width).sum();
     let s = &model.segments;
+    let readiness = model.readiness.as_ref().map(|r| &r.score);
     let consistent = model.score.coef.len() == d
+        && readiness.is_none_or(|r| r.coef.len() == d)
         && s.column_weights.len() == d
         && s.centroids.iter().all(|c| c.len() == d)
         && !s.centroids.is_empty();
-    let finite = model.score.coef.iter().all(|v| v.is_finite())
-        && model.score.intercept.is_finite()
+    let finite = |l: &Logistic| l.intercept.is_finite() && l.coef.iter().all(|v| v.is_finite());
+    let finite = finite(&model.score)
+        && readiness.is_none_or(finite)
         && s.column_weights.iter().all(|v| v.is_finite())
         && s.centroids.iter().flatten().all(|v| v.is_finite());
-    if consistent && finite {
-        Ok(())
+    let message = if !consistent {
+        format!(
+            "the model's features encode {d} columns, but its fit score has {} coefficients, its segments {} weights and {} centroids",
+            model.score.coef.len(),
+            s.column_weights.len(),
+            s.centroids.len()
+        )
+    } else if !finite {
+        "a coefficient, weight or centroid of the model is not a finite number".to_string()
     } else {
-        Err(Error::input(
-            format!(
-                "the model's features encode {d} columns, but its fit score has {} coefficients and its segments {} weights (or a number is not finite)",
-                model.score.coef.len(),
-                s.column_weights.len()
-            ),
-            Location::file(file),
-            "pass the model.json of a discover run, unedited",
-        ))
-    }
+        return Ok(());
+    };
+    Err(Error::input(
+        message,
+        Location::file(file),
+        "pass the model.json of a discover run, unedited",
+    ))
 }
 
 /// One `SELECT` computing `account_id`, `fit_score`, `in_icp`,
-/// `recommended_tier` and `segment` for every row of `table`, as `score`
-/// would for the same rows. `file` names the model in errors.
+/// `recommended_tier` and `segment` (and `readiness_score` and
+/// `readiness_band` with a readiness model) for every row of `table`, as
+/// `score` would for the same rows. `file` names the model in errors.
 ///
 /// # Errors
 ///
-/// When the model's parts disagree on the number of encoded columns.
+/// When the model's parts disagree on the number of encoded columns, or a
+/// number in it is not finite.
 pub fn select(
     model: &Model,
     dialect: Dialect,
@@ -442,29 +455,40 @@ impl Writer<'_> {
         }
     }
 
-    /// The log-odds `z`, summed as `Logistic::log_odds` sums it (columns with
-    /// a zero coefficient add nothing and are left out), and the squared
-    /// distance to each centroid `dist0 …`.
-    fn scored_cte(&self) -> String {
+    /// `intercept + (Σ coef_j · x_j)`, summed as `Logistic::log_odds` sums
+    /// it; columns with a zero coefficient add nothing and are left out.
+    fn log_odds(&self, model: &Logistic) -> String {
         let d = self.d;
-        let score = &self.model.score;
-        let terms: Vec<String> = score
+        let terms: Vec<String> = model
             .coef
             .iter()
             .enumerate()
             .filter(|(_, c)| **c != 0.0)
             .map(|(j, c)| format!("{} * x{j}", d.float(*c)))
             .collect();
-        let z = if terms.is_empty() {
-            d.float(score.intercept)
+        if terms.is_empty() {
+            d.float(model.intercept)
         } else {
-            format!("{} + ({})", d.float(score.intercept), terms.join(" + "))
-        };
+            format!("{} + ({})", d.float(model.intercept), terms.join(" + "))
+        }
+    }
+
+    /// The fit log-odds `z`, the readiness log-odds `rz` (with a readiness
+    /// model, as `ReadinessModel::probability` adds its reference), and the
+    /// squared distance to each centroid `dist0 …`.
+    fn scored_cte(&self) -> String {
         let mut cols = vec![
             "  account_id".to_string(),
             "  in_icp".to_string(),
-            format!("  {z} AS z"),
+            format!("  {} AS z", self.log_odds(&self.model.score)),
         ];
+        if let Some(r) = &self.model.readiness {
+            cols.push(format!(
+                "  {} + ({}) AS rz",
+                self.d.float(r.reference_log_odds),
+                self.log_odds(&r.score)
+            ));
+        }
         for (s, c) in self.model.segments.centroids.iter().enumerate() {
             cols.push(format!("  {} AS dist{s}", self.sq_dist(c)));
         }
@@ -509,25 +533,29 @@ impl Writer<'_> {
         )
     }
 
-    /// The win probability as `logistic::probability` computes it, and the
-    /// segment of the first nearest centroid.
-    fn probability_cte(&self) -> String {
+    /// `logistic(z)` in the two branches of `logistic::probability`.
+    fn sigmoid(&self, z: &str) -> String {
         let d = self.d;
         let one = d.float(1.0);
-        let p = format!(
-            "CASE WHEN z >= {} THEN {one} / ({one} + {}) ELSE {} / ({one} + {}) END",
+        format!(
+            "CASE WHEN {z} >= {} THEN {one} / ({one} + {}) ELSE {} / ({one} + {}) END",
             d.float(0.0),
-            d.exp("-z"),
-            d.exp("z"),
-            d.exp("z")
-        );
+            d.exp(&format!("-{z}")),
+            d.exp(z),
+            d.exp(z)
+        )
+    }
+
+    /// The win probability `p` (and readiness `rp`), and the segment of the
+    /// first nearest centroid.
+    fn probability_cte(&self) -> String {
         let seg = &self.model.segments;
         let k = seg.centroids.len();
         let id = |s: usize| seg.ids.get(s).copied().unwrap_or(s as u32 + 1);
-        let mut case = String::from("CASE");
-        if k == 1 {
-            case = id(0).to_string();
-        }
+        let mut case = match k {
+            1 => id(0).to_string(),
+            _ => String::from("CASE"),
+        };
         for s in 0..k.saturating_sub(1) {
             let tests: Vec<String> = (s + 1..k).map(|t| format!("dist{s} <= dist{t}")).collect();
             case.push_str(&format!(" WHEN {} THEN {}", tests.join(" AND "), id(s)));
@@ -535,7 +563,34 @@ impl Writer<'_> {
         if k > 1 {
             case.push_str(&format!(" ELSE {} END", id(k - 1)));
         }
-        format!("SELECT\n  account_id,\n  in_icp,\n  {p} AS p,\n  {case} AS segment\nFROM scored")
+        let readiness = match self.model.readiness {
+            Some(_) => format!("  {} AS rp,\n", self.sigmoid("rz")),
+            None => String::new(),
+        };
+        format!(
+            "SELECT\n  account_id,\n  in_icp,\n  {} AS p,\n{readiness}  {case} AS segment\nFROM scored",
+            self.sigmoid("z")
+        )
+    }
+
+    /// The readiness score 0–100 and its band, as `score` writes them.
+    fn readiness_columns(&self) -> String {
+        let d = self.d;
+        let Some(r) = &self.model.readiness else {
+            return String::new();
+        };
+        let b = &r.bands;
+        format!(
+            ",\n  {} * rp AS {},\n  CASE WHEN rp >= {} THEN {} WHEN rp >= {} THEN {} ELSE {} END AS {}",
+            d.float(100.0),
+            d.ident("readiness_score"),
+            d.float(b.high_min),
+            d.string(Band::High.as_str()),
+            d.float(b.medium_min),
+            d.string(Band::Medium.as_str()),
+            d.string(Band::Low.as_str()),
+            d.ident("readiness_band"),
+        )
     }
 
     fn final_select(&self) -> String {
@@ -544,7 +599,7 @@ impl Writer<'_> {
         format!(
             "SELECT\n  account_id AS {},\n  {} * p AS {},\n  in_icp AS {},\n  \
              CASE WHEN NOT in_icp THEN NULL WHEN p >= {} THEN 1 WHEN p >= {} THEN 2 ELSE 3 END AS {},\n  \
-             segment AS {}\nFROM probability",
+             segment AS {}{}\nFROM probability",
             d.ident("account_id"),
             d.float(100.0),
             d.ident("fit_score"),
@@ -553,6 +608,7 @@ impl Writer<'_> {
             d.float(t.tier2_min_probability),
             d.ident("recommended_tier"),
             d.ident("segment"),
+            self.readiness_columns(),
         )
     }
 }

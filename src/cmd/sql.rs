@@ -2,10 +2,11 @@
 //! score accounts where they live (a dbt model, a Spark job, a scheduled
 //! query) at any size.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use crate::cmd::Log;
-use crate::error::{exit, Result};
+use crate::error::{exit, Error, IoOp, Result};
 use crate::pipeline::score::read_model;
 use crate::sql::{select, Dialect};
 
@@ -30,6 +31,9 @@ pub fn run(args: Args, _log: Log) -> Result<u8> {
     } else {
         args.model.clone()
     };
-    print!("{}", select(&model, args.dialect, &args.table, &file)?);
+    let sql = select(&model, args.dialect, &args.table, &file)?;
+    std::io::stdout()
+        .write_all(sql.as_bytes())
+        .map_err(|e| Error::io(IoOp::Writing, "stdout", e))?;
     Ok(exit::OK)
 }

@@ -8,8 +8,8 @@ run `discover`, then `score` on the training accounts and on "new" accounts
 (unseen levels and list values, nulls where training had none), and the
 output of `sql --dialect duckdb` in DuckDB and of `sql --dialect spark` in
 Spark local mode over the same Parquet files. Every row must agree with
-`score`: fit_score within 1e-9 (absolute, 0-100 scale), and in_icp,
-recommended_tier and segment identical.
+`score`: fit_score and readiness_score within 1e-9 (absolute, 0-100 scale),
+and in_icp, recommended_tier, segment and readiness_band identical.
 
 Cases: `list`, a native list<string> column; `text-list`, the same values
 joined with ';' in a string column, which the model splits.
@@ -19,8 +19,8 @@ generated events table and checks each aggregate against Python.
 
 Usage: check_engines.py [--bin target/debug/abm-segments] [--accounts 5000]
                         [--engines duckdb,spark]
-Exits 1 on any mismatch. Tested with Python 3.11, duckdb 1.4.2, pyspark 4.0.1,
-pyarrow 22.0.0, OpenJDK 17.
+Exits 1 on any mismatch. Tested with Python 3.11, duckdb 2.0.1, pyspark 4.3.0,
+pyarrow 26.0.1, OpenJDK 17.
 """
 
 import argparse
@@ -124,6 +124,8 @@ def check_model(model, case):
     want_sep = None if case == "list" else ";"
     if not any(t["separator"] == want_sep for t in lists):
         problems.append(f"no list feature with separator {want_sep!r}")
+    if model.get("readiness") is None:
+        problems.append("no readiness model")
     crit = model["criteria"]
     ops = {c["op"] for c in crit["qualifying"] + crit["disqualifying"]}
     if not crit["qualifying"]:
@@ -133,13 +135,19 @@ def check_model(model, case):
     return sorted(ops)
 
 
+COLUMNS = ["account_id", "fit_score", "in_icp", "recommended_tier", "segment"]
+READINESS = ["readiness_score", "readiness_band"]
+
+
 def read_scored(path):
-    t = pq.read_table(path, columns=["account_id", "fit_score", "in_icp", "recommended_tier", "segment"])
+    names = pq.read_schema(path).names
+    t = pq.read_table(path, columns=COLUMNS + [c for c in READINESS if c in names])
     return {str(r["account_id"]): r for r in t.to_pylist()}
 
 
 def compare(expected, got, label):
-    """Mismatches per column and the largest fit_score difference."""
+    """Mismatches per column, and the largest difference in fit_score or
+    readiness_score."""
     bad = []
     max_diff = 0.0
     if set(expected) != set(got):
@@ -150,12 +158,17 @@ def compare(expected, got, label):
         g = got.get(k)
         if g is None:
             continue
-        diff = abs(e["fit_score"] - g["fit_score"])
-        max_diff = max(max_diff, diff)
-        if not diff <= TOLERANCE:
-            bad.append(f"{label}: {k} fit_score {g['fit_score']!r} vs score's {e['fit_score']!r}")
-        for col in ("in_icp", "recommended_tier", "segment"):
-            ev, gv = e[col], g[col]
+        for col in ("fit_score", "readiness_score"):
+            if col not in e and col not in g:
+                continue
+            diff = abs(e[col] - g[col]) if col in e and col in g else math.inf
+            max_diff = max(max_diff, diff)
+            if not diff <= TOLERANCE:
+                bad.append(f"{label}: {k} {col} {g.get(col)!r} vs score's {e.get(col)!r}")
+        for col in ("in_icp", "recommended_tier", "segment", "readiness_band"):
+            if col not in e and col not in g:
+                continue
+            ev, gv = e.get(col, "absent"), g.get(col, "absent")
             if ev != gv and not (ev is not None and gv is not None and int(ev) == int(gv)):
                 bad.append(f"{label}: {k} {col} {gv!r} vs score's {ev!r}")
     return bad, max_diff
@@ -172,16 +185,29 @@ def run_duckdb(sql, accounts):
 
 
 class Spark:
-    def __init__(self):
+    """Spark in local mode, on two cores, logging only errors."""
+
+    def __init__(self, work):
         from pyspark.sql import SparkSession
 
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        log4j = work / "log4j2.properties"
+        log4j.write_text(
+            "rootLogger.level = error\nrootLogger.appenderRef.stderr.ref = console\n"
+            "appender.console.type = Console\nappender.console.name = console\n"
+            "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n"
+            "appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n\n"
+        )
         self.spark = (
             SparkSession.builder.master("local[2]")
             .appName("abm-segments-sql-check")
             .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", "2")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j.configurationFile=file:{log4j}")
             .getOrCreate()
         )
         self.spark.sparkContext.setLogLevel("ERROR")
@@ -223,10 +249,11 @@ def check_case(case, args, work, engines, spark, summary):
             secs = time.monotonic() - t0
             bad, max_diff = compare(expected, got, f"{case}/{name}/{engine}")
             failures += bad
-            in_icp = sum(1 for r in expected.values() if r["in_icp"])
+            tiers = [sum(1 for r in expected.values() if r["recommended_tier"] == t) for t in (1, 2, 3)]
+            segments = len({r["segment"] for r in expected.values()})
             summary.append(
-                f"{case:9} {name:17} {engine:6} {len(got):6} rows  max |fit_score diff| {max_diff:.3g}  "
-                f"in ICP {in_icp}  mismatches {len(bad)}  ({secs:.1f} s)"
+                f"{case:9} {name:17} {engine:6} {len(got):5} rows  max |score diff| {max_diff:.3g}  "
+                f"tiers {tiers[0]}/{tiers[1]}/{tiers[2]}  segments {segments}  mismatches {len(bad)}  ({secs:.1f} s)"
             )
     summary.append(f"{case:9} criteria ops: {', '.join(ops)}")
     return failures
@@ -308,7 +335,7 @@ def main():
     started = time.monotonic()
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="abm-sql-"))
     work.mkdir(parents=True, exist_ok=True)
-    spark = Spark() if "spark" in engines else None
+    spark = Spark(work) if "spark" in engines else None
     summary, failures = [], []
     try:
         for case in ("list", "text-list"):
