@@ -169,9 +169,20 @@ def compare(expected, got, label):
             if col not in e and col not in g:
                 continue
             ev, gv = e.get(col, "absent"), g.get(col, "absent")
-            if ev != gv and not (ev is not None and gv is not None and int(ev) == int(gv)):
+            if ev != gv or (col == "in_icp" and type(gv) is not bool):
                 bad.append(f"{label}: {k} {col} {gv!r} vs score's {ev!r}")
     return bad, max_diff
+
+
+def assert_catches_a_change(expected, got):
+    """The comparison reports one tier and one score changed in the engine's
+    output, so a pass means something."""
+    k = next(iter(got))
+    for col, change in (("recommended_tier", lambda t: 4 if t is None else None), ("fit_score", lambda s: s + 1e-8)):
+        changed = dict(got)
+        changed[k] = dict(got[k], **{col: change(got[k][col])})
+        if not any(f" {col} " in b for b in compare(expected, changed, "self-check")[0]):
+            sys.exit(f"the comparison missed a changed {col}")
 
 
 def run_duckdb(sql, accounts):
@@ -248,6 +259,7 @@ def check_case(case, args, work, engines, spark, summary):
             got = run_duckdb(sql, accounts) if engine == "duckdb" else spark.run(sql, accounts)
             secs = time.monotonic() - t0
             bad, max_diff = compare(expected, got, f"{case}/{name}/{engine}")
+            assert_catches_a_change(expected, got)
             failures += bad
             tiers = [sum(1 for r in expected.values() if r["recommended_tier"] == t) for t in (1, 2, 3)]
             segments = len({r["segment"] for r in expected.values()})
