@@ -41,6 +41,7 @@ pub mod recommend;
 pub mod report;
 pub mod segments;
 pub mod speed;
+pub mod sql;
 pub mod stability;
 pub mod stats;
 pub mod text;

@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
         "stability",
         "drift",
     ],
-    &["report"],
+    &["report", "sql"],
     &["config"],
     &["pipeline"],
     &["cmd"],

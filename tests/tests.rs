@@ -25,5 +25,6 @@ mod recommend;
 mod regression;
 mod roles;
 mod speed;
+mod sql;
 mod validate;
 mod verdict_sim;

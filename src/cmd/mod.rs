@@ -3,6 +3,7 @@
 pub mod discover;
 pub mod generate;
 pub mod score;
+pub mod sql;
 pub mod validate;
 
 use std::path::PathBuf;
@@ -91,6 +92,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Tier new accounts with a discover run's model.json, without re-clustering.
     Score(score::Args),
+    /// Print a discover run's model as one SQL SELECT that scores an accounts table in DuckDB, Spark, BigQuery, Snowflake or Postgres.
+    Sql(sql::Args),
     /// Write synthetic accounts and deals with planted segments.
     Generate(generate::Args),
 }
@@ -263,6 +266,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Discover(args) => discover::run(args, log),
         Command::Validate(args) => validate::run(args, log),
         Command::Score(args) => score::run(args, log),
+        Command::Sql(args) => sql::run(args, log),
         Command::Generate(args) => generate::run(args, log),
     }
 }

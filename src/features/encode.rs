@@ -19,7 +19,8 @@ pub struct FeatureMatrix {
     pub feature_of: Vec<usize>,
 }
 
-const ONE_HOT: f64 = std::f64::consts::FRAC_1_SQRT_2;
+/// The value of a one-hot column's level (`1/√2`, see the module docs).
+pub const ONE_HOT: f64 = std::f64::consts::FRAC_1_SQRT_2;
 
 /// Encode features for clustering. Rows are accounts, in input order.
 pub fn encode(features: &[FeatureColumn], n_accounts: usize) -> FeatureMatrix {

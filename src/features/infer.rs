@@ -42,6 +42,9 @@ const ID_DISTINCT_SHARE: f64 = 0.9;
 const ID_MIN_ROWS: usize = 20;
 
 pub const OTHER: &str = "other";
+/// Text a binary feature reads as true, and as false (trimmed, any case).
+pub const TRUE_WORDS: &[&str] = &["true", "t", "yes", "y", "1", "1.0"];
+pub const FALSE_WORDS: &[&str] = &["false", "f", "no", "n", "0", "0.0"];
 pub const MISSING: &str = "(missing)";
 
 enum Plan {
@@ -519,8 +522,8 @@ fn binary_values(file: &Path, name: &str, col: &Column) -> Result<Vec<f64>> {
         let v = v.map(str::trim);
         out.push(match v {
             None | Some("") => f64::NAN,
-            Some(v) if is(v, &["true", "t", "yes", "y", "1", "1.0"]) => 1.0,
-            Some(v) if is(v, &["false", "f", "no", "n", "0", "0.0"]) => 0.0,
+            Some(v) if is(v, TRUE_WORDS) => 1.0,
+            Some(v) if is(v, FALSE_WORDS) => 0.0,
             Some(other) => {
                 return Err(Error::input(
                     "a binary feature holds a value that is not true/false",
