@@ -308,18 +308,17 @@ impl Found<'_> {
         // Segments were drawn with these deals' outcomes: whether the best
         // converts better than chance is judged on accounts held out of a refit.
         // On the fit columns, as the segments were drawn.
-        let mut fit_x = matrix.x.clone();
         let mut keep = vec![1.0; matrix.columns.len()];
         fit_columns_only((&self.features, &self.exclude), &matrix, &mut keep);
-        fit_x *= &ndarray::Array1::from(keep);
+        let keep: Vec<bool> = keep.iter().map(|&w| w != 0.0).collect();
         let best_segment = crate::segments::held_out_best_segment_test(
-            &fit_x,
+            &matrix.x,
+            &keep,
             &self.inputs.deals.account,
             &deal_won(&self.inputs.deals),
             self.clustering.k,
             &self.config.cluster,
         );
-        drop(fit_x);
         clock.lap(progress, "segment outcomes");
         progress.step("speed: P(win within the horizon) compared between segments");
         let speed = sections::speed(

@@ -727,13 +727,17 @@ pub fn recommend_with(
     let fit_terms = Terms {
         columns: Some(&fit_columns),
         offset: None,
+        zeroed: None,
     };
-    let without_leaks = without(features, rows, ctx.exclude);
+    let leaks = leak_columns(features, rows, ctx.exclude);
     let score = fit_score(
-        without_leaks.as_ref().unwrap_or(rows),
+        rows,
         &won,
         &lost,
-        &fit_terms,
+        &Terms {
+            zeroed: leaks.as_deref(),
+            ..fit_terms
+        },
     )?;
     let baseline = mean_row(matrix);
     let criteria = rules::learn(&ev.features, &won, &lost, ctx.rules, ctx.exclude);
@@ -1020,29 +1024,21 @@ struct Training<'a> {
     ev: &'a Evidence<'a>,
 }
 
-/// The matrix with the columns of the `exclude`d features set to zero, so
-/// the ridge-penalised fit gives them a coefficient of exactly zero and the
-/// model keeps its column layout; `None` when nothing is excluded.
-fn without(
+/// Per encoded column, whether its feature is `exclude`d: the fit takes
+/// those columns as zeros, so the ridge-penalised fit gives them a
+/// coefficient of exactly zero and the model keeps its column layout;
+/// `None` when nothing is excluded.
+fn leak_columns(
     features: &[FeatureColumn],
     matrix: &FeatureMatrix,
     exclude: &[String],
-) -> Option<FeatureMatrix> {
-    let out: Vec<usize> = (0..matrix.columns.len())
-        .filter(|&j| exclude.contains(&features[matrix.feature_of[j]].spec.name))
+) -> Option<Vec<bool>> {
+    let out: Vec<bool> = matrix
+        .feature_of
+        .iter()
+        .map(|&f| exclude.contains(&features[f].spec.name))
         .collect();
-    if out.is_empty() {
-        return None;
-    }
-    let mut x = matrix.x.clone();
-    for j in out {
-        x.column_mut(j).fill(0.0);
-    }
-    Some(FeatureMatrix {
-        x,
-        columns: matrix.columns.clone(),
-        feature_of: matrix.feature_of.clone(),
-    })
+    out.contains(&true).then_some(out)
 }
 
 /// The mean encoded row: the reference account of the contributions and of
@@ -1084,6 +1080,7 @@ fn readiness_model(
         &Terms {
             columns: Some(&columns),
             offset: Some(&offset),
+            zeroed: None,
         },
     )?;
     let mut features: Vec<String> = columns
