@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use polars::prelude::DataFrame;
+
 use super::{Lap, Stopwatch};
 use crate::cluster::{cluster_with_progress, Clustering, Step};
 use crate::config::Config;
@@ -65,7 +67,7 @@ fn rfc3339_now() -> String {
 pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discovery> {
     let started_at = rfc3339_now();
     let mut clock = Stopwatch::new();
-    let inputs = super::load(&config.input, progress)?;
+    let mut inputs = super::load(&config.input, progress)?;
     clock.lap(progress, "read and validate");
     progress.detail(&format!(
         "{} accounts, {} deals kept, as of {}",
@@ -83,6 +85,13 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
             file: &inputs.accounts.path,
         },
     )?;
+    // The features hold every value the run reads from here on, unless an
+    // account history (whose missing columns take the accounts' types) or
+    // `--previous` (whose model is applied to the accounts) needs the table
+    // itself: free it, keeping its height (at 10M accounts, about 1.5 GB).
+    if inputs.history.is_none() && config.previous.is_none() {
+        inputs.accounts.features = DataFrame::empty_with_height(inputs.accounts.len());
+    }
     clock.lap(progress, "features");
     // With a history each deal's features are as of its creation; the
     // snapshot check is for runs without one. Likely leaks are kept out of
