@@ -67,17 +67,31 @@ fn run(
     (report, truth, scored)
 }
 
+/// Each feature's name and role as the report lists them.
+fn roles(r: &Value) -> Vec<(String, String)> {
+    (r["data_quality"]["features_used"].as_array().unwrap())
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap().to_string(),
+                f["role"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 fn bools(df: &polars::prelude::DataFrame, name: &str) -> Vec<bool> {
     (df.column(name).unwrap().bool().unwrap().iter())
         .map(|v| v.unwrap())
         .collect()
 }
 
-fn check(structure: Structure, flag: &str, seed: u64) {
-    let (r, truth, scored) = run(structure, flag, seed, 5_000);
-    let in_icp = bools(&scored, "in_icp");
+/// "In ICP" is the planted fit group, no criterion is on a signal or a
+/// relationship, and out of time the ICP wins more often than the rest.
+fn check_icp(flag: &str, (r, truth, scored): (&Value, &[bool], &polars::prelude::DataFrame)) {
+    let in_icp = bools(scored, "in_icp");
     assert_eq!(in_icp.len(), truth.len());
-    let both = (in_icp.iter().zip(&truth))
+    let both = (in_icp.iter().zip(truth))
         .filter(|(a, b)| **a && **b)
         .count() as f64;
     let precision = both / in_icp.iter().filter(|&&x| x).count().max(1) as f64;
@@ -94,15 +108,7 @@ fn check(structure: Structure, flag: &str, seed: u64) {
     );
 
     // No criterion, core, broad or disqualifying, is on a signal or a relationship.
-    let roles: Vec<(String, String)> = (r["data_quality"]["features_used"].as_array().unwrap())
-        .iter()
-        .map(|f| {
-            (
-                f["name"].as_str().unwrap().to_string(),
-                f["role"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let roles = roles(r);
     for list in ["qualifying", "disqualifying", "broad_qualifying"] {
         for c in icp[list].as_array().unwrap() {
             let feature = c["rule"]["feature"].as_str().unwrap();
@@ -137,7 +143,15 @@ fn check(structure: Structure, flag: &str, seed: u64) {
     for q in icp["qualifying"].as_array().unwrap() {
         assert!(q["held_out"]["closed_deals"].is_u64(), "{q}");
     }
+}
 
+/// The best segment (highest win rate) holds the fit group at least twice
+/// as densely as all accounts do, and is told apart by fit features.
+fn check_best_segment(
+    flag: &str,
+    (r, truth, scored): (&Value, &[bool], &polars::prelude::DataFrame),
+) {
+    let roles = roles(r);
     // The best segment (highest win rate) holds the fit group at least
     // twice as densely as all accounts do.
     let segments = r["segments"].as_array().unwrap();
@@ -193,16 +207,30 @@ fn check(structure: Structure, flag: &str, seed: u64) {
 
 #[test]
 fn on_structure_a_the_icp_is_the_planted_fit_group_and_wins_more_out_of_time() {
-    check(Structure::A, "a", 181);
+    let (r, truth, scored) = run(Structure::A, "a", 181, 5_000);
+    check_icp("a", (&r, &truth, &scored));
+    check_best_segment("a", (&r, &truth, &scored));
 }
 
-/// Known gap: the core ICP adds a size band (annual revenue or employees)
-/// inside the fit group, because known contacts grow with size and win
-/// more in this structure: recall falls to about 0.3. Telling a fit
-/// criterion from a proxy of a relationship needs the relationship held
-/// fixed when a refinement is judged.
+/// In B the fit group is `region = EMEA AND industry in {Manufacturing,
+/// Logistics} AND technologies has SAP`, and known contacts, which grow
+/// with size, win more: a size band inside the group wins more too, but
+/// only as its contacts predict, and the core ICP leaves it out.
 #[test]
-#[ignore = "core ICP narrows on a size proxy of known_contacts (recall 0.31)"]
 fn on_structure_b_the_icp_is_the_planted_fit_group_and_wins_more_out_of_time() {
-    check(Structure::B, "b", 182);
+    let (r, truth, scored) = run(Structure::B, "b", 182, 5_000);
+    check_icp("b", (&r, &truth, &scored));
+}
+
+/// Known gap: on B the silhouette chooses k = 2 (0.436, against 0.373 at
+/// k = 3), and a segment holding half the accounts cannot hold a 4% group
+/// twice as densely: the best one holds it at 1.7× (0.076 vs 0.044). B's
+/// group is an AND of three conditions none of which wins much more on its
+/// own, so the outcome weights (each column's own correlation with
+/// winning) do not pull it apart either.
+#[test]
+#[ignore = "on B, k = 2 by silhouette; best segment holds the fit group at 1.7x"]
+fn on_structure_b_the_best_segment_holds_the_fit_group() {
+    let (r, truth, scored) = run(Structure::B, "b", 182, 5_000);
+    check_best_segment("b", (&r, &truth, &scored));
 }

@@ -740,7 +740,15 @@ pub fn recommend_with(
         },
     )?;
     let baseline = mean_row(matrix);
-    let criteria = rules::learn(&ev.features, &won, &lost, ctx.rules, ctx.exclude);
+    let expected = non_fit_expected(without_leaks.as_ref().unwrap_or(rows), &specs, &won, &lost);
+    let criteria = rules::learn(
+        &ev.features,
+        &won,
+        &lost,
+        expected.as_deref(),
+        ctx.rules,
+        ctx.exclude,
+    );
     let segments = segment_model(deals, &in_train, ctx);
     let in_icp = criteria.in_icp(features, n);
     let readiness = readiness_model(
@@ -1131,6 +1139,49 @@ fn fit_score(
     } else {
         Logistic::fit_with(matrix.x.view(), won, lost, RIDGE_LAMBDA, terms)
     }
+}
+
+/// Each row's expected wins from its signals and relationships alone: its
+/// closed deals times the win probability of a logistic model on all the
+/// features, with every fit column held at its mean over closed deals.
+/// The yardstick of a core ICP refinement's materiality
+/// ([`rules::learn`]), so a fit condition that only stands in for a
+/// relationship or a signal does not look like fit. `None` without a
+/// signal or relationship feature, or when the model cannot be fitted.
+fn non_fit_expected(
+    matrix: &FeatureMatrix,
+    specs: &[FeatureSpec],
+    won: &[f64],
+    lost: &[f64],
+) -> Option<Vec<f64>> {
+    let non_fit = readiness::columns_of(specs, matrix, &|r| r != Role::Fit);
+    if non_fit.is_empty() {
+        return None;
+    }
+    let joint = fit_score(matrix, won, lost, &Terms::default())?;
+    let closed: f64 = won.iter().zip(lost).map(|(w, l)| w + l).sum();
+    let mut base = joint.intercept;
+    for j in readiness::columns_of(specs, matrix, &|r| r == Role::Fit) {
+        let column = matrix.x.column(j);
+        let mean = (column.iter().zip(won.iter().zip(lost)))
+            .map(|(x, (w, l))| x * (w + l))
+            .sum::<f64>()
+            / closed.max(1.0);
+        base += joint.coef[j] * mean;
+    }
+    let x = &matrix.x;
+    Some(
+        (0..won.len())
+            .map(|i| {
+                let z = base
+                    + non_fit
+                        .iter()
+                        .map(|&j| joint.coef[j] * x[[i, j]])
+                        .sum::<f64>();
+                (won[i] + lost[i]) * logistic::probability(z)
+            })
+            .collect(),
+    )
 }
 
 /// Segment centroids and the mean won amount per segment, from training wins.
