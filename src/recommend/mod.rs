@@ -740,7 +740,7 @@ pub fn recommend_with(
         },
     )?;
     let baseline = mean_row(matrix);
-    let expected = non_fit_expected(without_leaks.as_ref().unwrap_or(rows), &specs, &won, &lost);
+    let expected = non_fit_expected(rows, leaks.as_deref(), &specs, &won, &lost);
     let criteria = rules::learn(
         &ev.features,
         &won,
@@ -1150,6 +1150,7 @@ fn fit_score(
 /// signal or relationship feature, or when the model cannot be fitted.
 fn non_fit_expected(
     matrix: &FeatureMatrix,
+    zeroed: Option<&[bool]>,
     specs: &[FeatureSpec],
     won: &[f64],
     lost: &[f64],
@@ -1158,25 +1159,34 @@ fn non_fit_expected(
     if non_fit.is_empty() {
         return None;
     }
-    let joint = fit_score(matrix, won, lost, &Terms::default())?;
+    let joint = fit_score(
+        matrix,
+        won,
+        lost,
+        &Terms {
+            zeroed,
+            ..Terms::default()
+        },
+    )?;
+    // A `zeroed` column is read as zeros, as the fit read it.
+    let is_zeroed = |j: usize| zeroed.is_some_and(|z| z[j]);
+    let x = |i: usize, j: usize| if is_zeroed(j) { 0.0 } else { matrix.x[[i, j]] };
     let closed: f64 = won.iter().zip(lost).map(|(w, l)| w + l).sum();
     let mut base = joint.intercept;
     for j in readiness::columns_of(specs, matrix, &|r| r == Role::Fit) {
-        let column = matrix.x.column(j);
-        let mean = (column.iter().zip(won.iter().zip(lost)))
-            .map(|(x, (w, l))| x * (w + l))
+        let mean = (0..won.len())
+            .map(|i| x(i, j) * (won[i] + lost[i]))
             .sum::<f64>()
             / closed.max(1.0);
         base += joint.coef[j] * mean;
     }
-    let x = &matrix.x;
     Some(
         (0..won.len())
             .map(|i| {
                 let z = base
                     + non_fit
                         .iter()
-                        .map(|&j| joint.coef[j] * x[[i, j]])
+                        .map(|&j| joint.coef[j] * x(i, j))
                         .sum::<f64>();
                 (won[i] + lost[i]) * logistic::probability(z)
             })
