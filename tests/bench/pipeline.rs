@@ -198,7 +198,10 @@ fn baseline_one(size: &str) {
             println!("STAGE {secs:.3} {peak:.0} {stage}");
         }
     }
-    println!("RESULT baseline {size} {total:.3} {:.0}", children_peak_mib());
+    println!(
+        "RESULT baseline {size} {total:.3} {:.0}",
+        children_peak_mib()
+    );
 }
 
 /// A `-v` stage line, `  encode: 0.61 s (peak so far 676 MiB, …)`, as
