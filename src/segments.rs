@@ -446,8 +446,12 @@ pub fn best_segment_test(
 /// outcomes shaped neither the weights nor the segments, so shuffling them
 /// among fixed segments is a valid null. `None` when the refit fails or the
 /// held-out half has closed deals in fewer than two segments.
+///
+/// Only the columns `keep` marks are clustered on (the others count as
+/// zero): `x` is used as it is, with no copy to zero them in.
 pub fn held_out_best_segment_test(
     x: &ndarray::Array2<f64>,
+    keep: &[bool],
     deal_account: &[u32],
     deal_won: &[Option<bool>],
     k: usize,
@@ -462,7 +466,13 @@ pub fn held_out_best_segment_test(
         .zip(deal_won)
         .map(|(&a, &w)| w.filter(|_| fit_half[a as usize]))
         .collect();
-    let weights = crate::features::encode::outcome_weights(x, deal_account, &fit_won);
+    // A column left out weighs 0, as a column of zeros would (no variance),
+    // so the weighted matrix is the one of `x` with those columns zeroed,
+    // to the sign of each zero.
+    let mut weights = crate::features::encode::outcome_weights(x, deal_account, &fit_won);
+    for (w, &kept) in weights.iter_mut().zip(keep) {
+        *w *= f64::from(u8::from(kept));
+    }
     let weighted = x * &ndarray::Array1::from(weights);
     let refit = crate::cluster::ClusterConfig {
         k_min: k,
@@ -472,18 +482,24 @@ pub fn held_out_best_segment_test(
     let labels = crate::cluster::cluster(weighted.view(), &refit)
         .ok()?
         .labels;
-    let held: Vec<usize> = (0..n).filter(|&a| !fit_half[a]).collect();
-    let index: std::collections::HashMap<usize, usize> =
-        held.iter().enumerate().map(|(j, &a)| (a, j)).collect();
-    let (mut won, mut lost) = (vec![0.0; held.len()], vec![0.0; held.len()]);
+    drop(weighted);
+    // Per account, its place among the held-out ones (`u32::MAX` for the
+    // fit half): a vector, not a map, as it is read once per deal.
+    let mut held_at = vec![u32::MAX; n];
+    let mut held_labels = Vec::with_capacity(n / 2 + 1);
+    for a in (0..n).filter(|&a| !fit_half[a]) {
+        held_at[a] = held_labels.len() as u32;
+        held_labels.push(labels[a]);
+    }
+    let (mut won, mut lost) = (vec![0.0; held_labels.len()], vec![0.0; held_labels.len()]);
     for (&a, &w) in deal_account.iter().zip(deal_won) {
-        match (index.get(&(a as usize)), w) {
-            (Some(&j), Some(true)) => won[j] += 1.0,
-            (Some(&j), Some(false)) => lost[j] += 1.0,
+        let j = held_at[a as usize];
+        match w {
+            Some(true) if j != u32::MAX => won[j as usize] += 1.0,
+            Some(false) if j != u32::MAX => lost[j as usize] += 1.0,
             _ => {}
         }
     }
-    let held_labels: Vec<usize> = held.iter().map(|&a| labels[a]).collect();
     best_segment_test(&held_labels, k, &won, &lost, params.seed)
 }
 

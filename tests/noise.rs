@@ -28,6 +28,7 @@ fn verdicts(features: &[FeatureColumn], deal_account: &[u32], deal_won: &[bool])
     let clustering = abm_segments::cluster::cluster(weighted.view(), &params).unwrap();
     let best = abm_segments::segments::held_out_best_segment_test(
         &matrix.x,
+        &vec![true; matrix.columns.len()],
         deal_account,
         &won_opt,
         clustering.k,

@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use polars::prelude::DataFrame;
+
 use super::{Lap, Stopwatch};
 use crate::cluster::{cluster_with_progress, Clustering, Step};
 use crate::config::Config;
@@ -65,7 +67,7 @@ fn rfc3339_now() -> String {
 pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discovery> {
     let started_at = rfc3339_now();
     let mut clock = Stopwatch::new();
-    let inputs = super::load(&config.input, progress)?;
+    let mut inputs = super::load(&config.input, progress)?;
     clock.lap(progress, "read and validate");
     progress.detail(&format!(
         "{} accounts, {} deals kept, as of {}",
@@ -83,6 +85,13 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
             file: &inputs.accounts.path,
         },
     )?;
+    // The features hold every value the run reads from here on, unless an
+    // account history (whose missing columns take the accounts' types) or
+    // `--previous` (whose model is applied to the accounts) needs the table
+    // itself: free it, keeping its height (at 10M accounts, about 1.5 GB).
+    if inputs.history.is_none() && config.previous.is_none() {
+        inputs.accounts.features = DataFrame::empty_with_height(inputs.accounts.len());
+    }
     clock.lap(progress, "features");
     // With a history each deal's features are as of its creation; the
     // snapshot check is for runs without one. Likely leaks are kept out of
@@ -308,18 +317,17 @@ impl Found<'_> {
         // Segments were drawn with these deals' outcomes: whether the best
         // converts better than chance is judged on accounts held out of a refit.
         // On the fit columns, as the segments were drawn.
-        let mut fit_x = matrix.x.clone();
         let mut keep = vec![1.0; matrix.columns.len()];
         fit_columns_only((&self.features, &self.exclude), &matrix, &mut keep);
-        fit_x *= &ndarray::Array1::from(keep);
+        let keep: Vec<bool> = keep.iter().map(|&w| w != 0.0).collect();
         let best_segment = crate::segments::held_out_best_segment_test(
-            &fit_x,
+            &matrix.x,
+            &keep,
             &self.inputs.deals.account,
             &deal_won(&self.inputs.deals),
             self.clustering.k,
             &self.config.cluster,
         );
-        drop(fit_x);
         clock.lap(progress, "segment outcomes");
         progress.step("speed: P(win within the horizon) compared between segments");
         let speed = sections::speed(

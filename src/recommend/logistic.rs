@@ -19,6 +19,10 @@ pub struct Terms<'a> {
     /// Per row of `x`, a log-odds added with a coefficient fixed at 1 (the
     /// offset of a GLM).
     pub offset: Option<&'a [f64]>,
+    /// Per column of `x`, whether it enters as zeros (a feature kept out of
+    /// the fit keeps its column, and the penalty gives it a coefficient of
+    /// exactly zero) without a copy of `x` to zero it in.
+    pub zeroed: Option<&'a [bool]>,
 }
 
 /// A fitted model: `p = logistic(intercept + coef · x)`.
@@ -122,9 +126,10 @@ impl Logistic {
         // matrix products (Xᵀr and XᵀWX) instead of a loop over rows.
         let active: Vec<usize> = (0..n).filter(|&i| won[i] + lost[i] > 0.0).collect();
         let mut xa = Array2::<f64>::ones((active.len(), m));
+        let zeroed = |c: usize| terms.zeroed.is_some_and(|z| z[c]);
         for (mut row, &i) in xa.rows_mut().into_iter().zip(&active) {
             for (k, &c) in cols.iter().enumerate() {
-                row[k + 1] = x[[i, c]];
+                row[k + 1] = if zeroed(c) { 0.0 } else { x[[i, c]] };
             }
         }
         let offset = Array1::from_iter(active.iter().map(|&i| terms.offset.map_or(0.0, |o| o[i])));
@@ -265,6 +270,7 @@ mod tests {
         let terms = Terms {
             columns: None,
             offset: Some(&[c, c]),
+            zeroed: None,
         };
         let m = Logistic::fit_with(x.view(), &[2.0, 6.0], &[6.0, 2.0], 0.0, &terms).unwrap();
         assert!((m.intercept - ((1.0f64 / 3.0).ln() - c)).abs() < 1e-10);
@@ -301,6 +307,7 @@ mod tests {
             &Terms {
                 columns: Some(&[0]),
                 offset: Some(&offset),
+                zeroed: None,
             },
         )
         .unwrap();

@@ -727,16 +727,20 @@ pub fn recommend_with(
     let fit_terms = Terms {
         columns: Some(&fit_columns),
         offset: None,
+        zeroed: None,
     };
-    let without_leaks = without(features, rows, ctx.exclude);
+    let leaks = leak_columns(features, rows, ctx.exclude);
     let score = fit_score(
-        without_leaks.as_ref().unwrap_or(rows),
+        rows,
         &won,
         &lost,
-        &fit_terms,
+        &Terms {
+            zeroed: leaks.as_deref(),
+            ..fit_terms
+        },
     )?;
     let baseline = mean_row(matrix);
-    let expected = non_fit_expected(without_leaks.as_ref().unwrap_or(rows), &specs, &won, &lost);
+    let expected = non_fit_expected(rows, leaks.as_deref(), &specs, &won, &lost);
     let criteria = rules::learn(
         &ev.features,
         &won,
@@ -1028,29 +1032,21 @@ struct Training<'a> {
     ev: &'a Evidence<'a>,
 }
 
-/// The matrix with the columns of the `exclude`d features set to zero, so
-/// the ridge-penalised fit gives them a coefficient of exactly zero and the
-/// model keeps its column layout; `None` when nothing is excluded.
-fn without(
+/// Per encoded column, whether its feature is `exclude`d: the fit takes
+/// those columns as zeros, so the ridge-penalised fit gives them a
+/// coefficient of exactly zero and the model keeps its column layout;
+/// `None` when nothing is excluded.
+fn leak_columns(
     features: &[FeatureColumn],
     matrix: &FeatureMatrix,
     exclude: &[String],
-) -> Option<FeatureMatrix> {
-    let out: Vec<usize> = (0..matrix.columns.len())
-        .filter(|&j| exclude.contains(&features[matrix.feature_of[j]].spec.name))
+) -> Option<Vec<bool>> {
+    let out: Vec<bool> = matrix
+        .feature_of
+        .iter()
+        .map(|&f| exclude.contains(&features[f].spec.name))
         .collect();
-    if out.is_empty() {
-        return None;
-    }
-    let mut x = matrix.x.clone();
-    for j in out {
-        x.column_mut(j).fill(0.0);
-    }
-    Some(FeatureMatrix {
-        x,
-        columns: matrix.columns.clone(),
-        feature_of: matrix.feature_of.clone(),
-    })
+    out.contains(&true).then_some(out)
 }
 
 /// The mean encoded row: the reference account of the contributions and of
@@ -1092,6 +1088,7 @@ fn readiness_model(
         &Terms {
             columns: Some(&columns),
             offset: Some(&offset),
+            zeroed: None,
         },
     )?;
     let mut features: Vec<String> = columns
@@ -1153,6 +1150,7 @@ fn fit_score(
 /// signal or relationship feature, or when the model cannot be fitted.
 fn non_fit_expected(
     matrix: &FeatureMatrix,
+    zeroed: Option<&[bool]>,
     specs: &[FeatureSpec],
     won: &[f64],
     lost: &[f64],
@@ -1161,25 +1159,34 @@ fn non_fit_expected(
     if non_fit.is_empty() {
         return None;
     }
-    let joint = fit_score(matrix, won, lost, &Terms::default())?;
+    let joint = fit_score(
+        matrix,
+        won,
+        lost,
+        &Terms {
+            zeroed,
+            ..Terms::default()
+        },
+    )?;
+    // A `zeroed` column is read as zeros, as the fit read it.
+    let is_zeroed = |j: usize| zeroed.is_some_and(|z| z[j]);
+    let x = |i: usize, j: usize| if is_zeroed(j) { 0.0 } else { matrix.x[[i, j]] };
     let closed: f64 = won.iter().zip(lost).map(|(w, l)| w + l).sum();
     let mut base = joint.intercept;
     for j in readiness::columns_of(specs, matrix, &|r| r == Role::Fit) {
-        let column = matrix.x.column(j);
-        let mean = (column.iter().zip(won.iter().zip(lost)))
-            .map(|(x, (w, l))| x * (w + l))
+        let mean = (0..won.len())
+            .map(|i| x(i, j) * (won[i] + lost[i]))
             .sum::<f64>()
             / closed.max(1.0);
         base += joint.coef[j] * mean;
     }
-    let x = &matrix.x;
     Some(
         (0..won.len())
             .map(|i| {
                 let z = base
                     + non_fit
                         .iter()
-                        .map(|&j| joint.coef[j] * x[[i, j]])
+                        .map(|&j| joint.coef[j] * x(i, j))
                         .sum::<f64>();
                 (won[i] + lost[i]) * logistic::probability(z)
             })

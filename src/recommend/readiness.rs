@@ -365,6 +365,7 @@ mod tests {
             let fit_terms = |c: &'static [usize]| Terms {
                 columns: Some(c),
                 offset: None,
+                zeroed: None,
             };
             let fit = Logistic::fit_with(x.view(), &won, &lost, 1.0, &fit_terms(&[0])).unwrap();
             let eta: Vec<f64> = x
@@ -379,6 +380,7 @@ mod tests {
                 &Terms {
                     columns: Some(&[1]),
                     offset: Some(&eta),
+                    zeroed: None,
                 },
             )
             .unwrap();
@@ -401,6 +403,7 @@ mod tests {
                 &Terms {
                     columns: Some(&[2]),
                     offset: Some(&eta2),
+                    zeroed: None,
                 },
             )
             .unwrap();

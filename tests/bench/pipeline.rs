@@ -3,12 +3,19 @@
 //!
 //! Sizes come from `ABM_BENCH_SIZES` (default
 //! `100000x3,500000x3,1000000x3,1000000x10`: accounts × deals per account).
+//! `ABM_BENCH_LARGE=1` adds the one-box sizes `5000000x3,10000000x3` (about
+//! 8 GiB of memory and several minutes each, so they are opt-in).
 //! Data is generated once per size into `target/bench-data/` and reused; runs
 //! are written to `target/bench-runs/`. Peak memory is the process's
 //! high-water mark (`VmHWM`), so every measurement runs in a fresh child
 //! process. Each is repeated `ABM_BENCH_RUNS` times (default 3) and the
 //! fastest kept, with the other totals listed. The last lines compare sizes
 //! as ratios measured in this run.
+//!
+//! `ABM_BENCH_BASELINE=PATH` names an `abm-segments` binary built from an
+//! earlier commit: its `discover -v` runs on the same data, as often, and its
+//! stage table is printed beside this build's with the ratios, so a change
+//! is judged against figures measured on the same machine at the same time.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -154,6 +161,75 @@ fn command_one(what: &str, size: &str) {
     result(what, size, secs);
 }
 
+/// The sizes the bench runs when `ABM_BENCH_SIZES` is not set.
+const DEFAULT_SIZES: &str = "100000x3,500000x3,1000000x3,1000000x10";
+/// Added by `ABM_BENCH_LARGE=1`.
+const LARGE_SIZES: &str = "5000000x3,10000000x3";
+
+/// Child: the `ABM_BENCH_BASELINE` binary's `discover -v` on one size. Its
+/// stage lines are passed on, and its peak is the largest resident set of
+/// this process's children (the baseline is the only one).
+fn baseline_one(size: &str) {
+    let data = ensure_data(size);
+    let bin = std::env::var("ABM_BENCH_BASELINE").expect("ABM_BENCH_BASELINE is set");
+    let run = target_dir("bench-runs", &format!("{size}-baseline"));
+    std::fs::create_dir_all(run.parent().unwrap()).unwrap();
+    let t = Instant::now();
+    let out = Command::new(&bin)
+        .arg("discover")
+        .arg("--accounts")
+        .arg(data.join("accounts.parquet"))
+        .arg("--deals")
+        .arg(data.join("deals.parquet"))
+        .arg("--out")
+        .arg(&run)
+        .args(["--force", "-v"])
+        .output()
+        .unwrap();
+    let total = t.elapsed().as_secs_f64();
+    // Exit 1 is a verdict (Tier 1 does not out-convert Tier 2), not a failure.
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "baseline {bin} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in String::from_utf8_lossy(&out.stderr).lines() {
+        if let Some((stage, secs, peak)) = stage_line(line) {
+            println!("STAGE {secs:.3} {peak:.0} {stage}");
+        }
+    }
+    println!(
+        "RESULT baseline {size} {total:.3} {:.0}",
+        children_peak_mib()
+    );
+}
+
+/// A `-v` stage line, `  encode: 0.61 s (peak so far 676 MiB, …)`, as
+/// (stage, seconds, peak MiB).
+fn stage_line(line: &str) -> Option<(String, f64, f64)> {
+    let (stage, rest) = line.trim().split_once(": ")?;
+    let (secs, rest) = rest.split_once(" s (peak so far ")?;
+    let (peak, _) = rest.split_once(" MiB")?;
+    Some((stage.to_string(), secs.parse().ok()?, peak.parse().ok()?))
+}
+
+/// The largest resident set of any child this process waited for, MiB.
+fn children_peak_mib() -> f64 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage writes one rusage into the pointer it is given.
+        let usage = unsafe {
+            libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+            usage.assume_init()
+        };
+        // ru_maxrss is in KiB on Linux.
+        usage.ru_maxrss as f64 / 1024.0
+    }
+    #[cfg(not(target_os = "linux"))]
+    f64::NAN
+}
+
 /// One measurement: the RESULT fields and the child's other output.
 struct Measured {
     what: String,
@@ -198,6 +274,48 @@ fn child(args: &[String]) -> Vec<Measured> {
     results
 }
 
+/// The baseline's stage table beside this build's, with the ratios (this
+/// build over the baseline; below 1 is faster or smaller).
+fn beside(new: &Measured, base: &Measured) -> String {
+    let stages = |m: &Measured| -> Vec<(String, f64, f64)> {
+        m.output
+            .lines()
+            .filter_map(|l| {
+                if let Some(r) = l.strip_prefix("STAGE ") {
+                    let mut f = r.splitn(3, ' ');
+                    let (s, p) = (f.next()?.parse().ok()?, f.next()?.parse().ok()?);
+                    return Some((f.next()?.to_string(), s, p));
+                }
+                let f: Vec<&str> = l.strip_prefix("| ")?.split(" | ").collect();
+                (f.len() == 4).then_some(())?;
+                Some((f[0].to_string(), f[1].parse().ok()?, f[2].parse().ok()?))
+            })
+            .collect()
+    };
+    let (b, n) = (stages(base), stages(new));
+    let mut out = format!(
+        "\n### against the baseline ({})\n\n| stage | baseline s | s | × | baseline peak so far (MiB) | peak so far (MiB) |\n|---|---:|---:|---:|---:|---:|\n",
+        std::env::var("ABM_BENCH_BASELINE").unwrap_or_default()
+    );
+    for (stage, bs, bp) in &b {
+        if let Some((_, s, p)) = n.iter().find(|(st, ..)| st == stage) {
+            out.push_str(&format!(
+                "| {stage} | {bs:.2} | {s:.2} | {:.2} | {bp:.0} | {p:.0} |\n",
+                s / bs
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "| **total** | **{:.2}** | **{:.2}** | **{:.2}** | **{:.0}** | **{:.0}** |\n",
+        base.seconds,
+        new.seconds,
+        new.seconds / base.seconds,
+        base.peak_mib,
+        new.peak_mib
+    ));
+    out
+}
+
 /// Run a measurement `runs` times, each in a fresh process, and keep the
 /// fastest: on a shared machine the other runs measure the neighbours.
 fn fastest(what: &str, size: &str, runs: usize) -> Measured {
@@ -223,12 +341,16 @@ fn main() {
         match args[i + 1].as_str() {
             "generate" => drop(ensure_data(&args[i + 2])),
             "discover" => discover_one(&args[i + 2]),
+            "baseline" => baseline_one(&args[i + 2]),
             what => command_one(what, &args[i + 2]),
         }
         return;
     }
-    let sizes = std::env::var("ABM_BENCH_SIZES")
-        .unwrap_or_else(|_| "100000x3,500000x3,1000000x3,1000000x10".into());
+    let mut sizes = std::env::var("ABM_BENCH_SIZES").unwrap_or_else(|_| DEFAULT_SIZES.into());
+    if std::env::var("ABM_BENCH_LARGE").is_ok_and(|v| v == "1") {
+        sizes = format!("{sizes},{LARGE_SIZES}");
+    }
+    let baseline = std::env::var("ABM_BENCH_BASELINE").is_ok();
     println!(
         "# abm-segments benchmark ({} cores, {})",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -252,6 +374,11 @@ fn main() {
         child(&["--child".into(), "generate".into(), size.into()]);
         let d = fastest("discover", size, runs);
         print!("{}", d.output);
+        if baseline {
+            let b = fastest("baseline", size, runs);
+            print!("{}", beside(&d, &b));
+            all.push(b);
+        }
         all.push(d);
         for what in ["validate", "score"] {
             all.push(fastest(what, size, runs));
