@@ -24,6 +24,7 @@ mod readiness;
 mod recommend;
 mod regression;
 mod roles;
+mod score_stream;
 mod speed;
 mod validate;
 mod verdict_sim;
