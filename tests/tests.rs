@@ -10,6 +10,7 @@ mod correlations;
 mod determinism;
 mod discover;
 mod drift;
+mod estimate;
 mod fuzz_inputs;
 mod hardening;
 mod history;
