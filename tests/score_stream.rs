@@ -89,6 +89,10 @@ fn assert_batched_equals_in_memory(wd: &Workdir, accounts: &Path, rows: usize) {
     let drift = whole.drift.clone();
     let n = whole.scored.account_id.len();
     score::write(whole.scored, whole.metadata, &wd.path("whole.parquet")).unwrap();
+    if std::env::var_os("ABM_SCORE_COMPARE").is_some() {
+        let r = abm_segments::memory::resident().unwrap();
+        eprintln!("in-memory score: peak {:.0} MiB", r.peak_mib);
+    }
     let batched = score::score_to(
         &config,
         &model,
@@ -227,4 +231,17 @@ fn a_key_repeated_in_different_batches_exits_2_and_writes_nothing() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(".abm-tmp"))
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+/// The same comparison on a large model and accounts file, in default-sized
+/// batches, for the README's figures: `ABM_SCORE_COMPARE=RUN_DIR:ACCOUNTS
+/// cargo test --release --test integration -- --ignored score_stream`.
+#[test]
+#[ignore = "needs ABM_SCORE_COMPARE=RUN_DIR:ACCOUNTS; minutes on 1M accounts"]
+fn batched_score_equals_in_memory_score_on_given_data() {
+    let spec = std::env::var("ABM_SCORE_COMPARE").expect("ABM_SCORE_COMPARE=RUN_DIR:ACCOUNTS");
+    let (run, accounts) = spec.split_once(':').expect("RUN_DIR:ACCOUNTS");
+    let wd = Workdir::new("stream-given");
+    std::os::unix::fs::symlink(std::fs::canonicalize(run).unwrap(), wd.path("run")).unwrap();
+    assert_batched_equals_in_memory(&wd, Path::new(accounts), score::BATCH_ROWS);
 }

@@ -342,3 +342,48 @@ pub fn write(scored: ScoredAccounts, metadata: Metadata, out: &Path) -> Result<(
     std::fs::write(&tmp.0, &bytes).map_err(|e| Error::io(IoOp::Writing, &tmp.0, e))?;
     tmp.rename_to(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Overrides, RawConfig};
+
+    fn spec(dir: &Path, text: &str) -> crate::io::spec::InputSpec {
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join("accounts.csv");
+        std::fs::write(&path, text).unwrap();
+        RawConfig::default()
+            .check(Overrides {
+                accounts: Some(path),
+                ..Default::default()
+            })
+            .unwrap()
+            .input
+    }
+
+    /// Equal hashes send the keys to be read again: a collision (two
+    /// hashes equal, the keys not) is no duplicate, a repeated key is.
+    #[test]
+    fn equal_hashes_are_told_apart_from_equal_keys() {
+        let dir = std::env::temp_dir().join(format!("abm-dupkey-{}", std::process::id()));
+        let unique = spec(&dir, "account_id,x\na,1\nb,2\nc,3\n");
+        let h = |k: &str| key_hash(k);
+        // As if "c" hashed like "b": the keys are read, and all differ.
+        assert_eq!(
+            duplicate_key(vec![h("a"), h("b"), h("b")], &unique).unwrap(),
+            None
+        );
+        assert_eq!(
+            duplicate_key(vec![h("a"), h("b"), h("c")], &unique).unwrap(),
+            None
+        );
+        let repeated = spec(&dir, "account_id,x\nz,1\nb,2\nz,3\nb,4\n");
+        let hashes = ["z", "b", "z", "b"].map(h).to_vec();
+        // The first repeated key in key order, as the in-memory check reports.
+        assert_eq!(
+            duplicate_key(hashes, &repeated).unwrap(),
+            Some("b".to_string())
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -104,8 +104,11 @@ impl<W: std::io::Write> ScoredWriter<W> {
 
     /// Append a batch of accounts.
     pub fn write(&mut self, a: ScoredAccounts) -> Result<()> {
+        self.write_frame(scored_frame(a)?)
+    }
+
+    fn write_frame(&mut self, mut df: DataFrame) -> Result<()> {
         let err = |e: PolarsError| Error::Internal(format!("writing accounts_scored: {e}"));
-        let mut df = scored_frame(a)?;
         let df = polars::frame::chunk_df_for_writing(&mut df, ROW_GROUP).map_err(err)?;
         if let Some(w) = self.start.take() {
             self.batched = Some(w.batched(df.schema()).map_err(err)?);
@@ -136,11 +139,12 @@ fn tier_col(name: &str, v: &[Option<u8>]) -> Column {
 
 /// `accounts_scored.parquet` of all accounts at once.
 pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
+    let df = scored_frame(a)?;
     // Room for the uncompressed columns: growing the buffer by doubling
     // copied a million-account file several times over.
-    let mut buf = Vec::with_capacity(a.account_id.len() * 200 + (1 << 16));
+    let mut buf = Vec::with_capacity(df.estimated_size() + (1 << 16));
     let mut w = ScoredWriter::new(&mut buf, kv);
-    w.write(a)?;
+    w.write_frame(df)?;
     w.finish()?;
     Ok(buf)
 }
