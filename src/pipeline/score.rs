@@ -228,7 +228,12 @@ pub fn score_to(
             tiers[usize::from(*t - 1)] += 1;
         }
         progress.advance(scored.account_id.len() as u64);
-        writer.write(scored)
+        writer.write(scored)?;
+        // polars decodes each batch on its own threads, whose glibc arenas
+        // keep what a batch freed: without this the resident set grew with
+        // every batch.
+        crate::memory::release_freed();
+        Ok(())
     });
     progress.finish();
     let rows = rows?;
