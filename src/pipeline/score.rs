@@ -216,7 +216,10 @@ pub fn score_to(
     let mut tally = Tally::new(&model.baseline);
     let mut hashes: Vec<u64> = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
     let (mut in_icp, mut tiers) = (0u64, [0u64; 3]);
-    progress.begin(&format!("scoring accounts from {}", path.display()), total);
+    progress.begin(
+        &format!("reading accounts from {} and scoring them", path.display()),
+        total,
+    );
     let rows = table.for_each(batch_rows, |df| {
         let first = hashes.len() as u64;
         let whole = first == 0 && df.height() as u64 == total;
