@@ -94,6 +94,14 @@ fn select_ranks(v: &mut [f64], ranks: &[usize]) {
 }
 
 fn numeric_bins(values: &[f64], edges: Option<&[f64]>) -> Bins {
+    numeric_counted(values, edges).0
+}
+
+/// Bins and the counts their shares come from.
+type Counted = (Bins, Vec<u64>);
+
+/// [`numeric_bins`] and its counts.
+fn numeric_counted(values: &[f64], edges: Option<&[f64]>) -> Counted {
     let edges: Vec<f64> = match edges {
         Some(e) => e.to_vec(),
         None => {
@@ -109,6 +117,17 @@ fn numeric_bins(values: &[f64], edges: Option<&[f64]>) -> Bins {
         }
     };
     let mut counts = vec![0u64; edges.len() + 2];
+    numeric_counts(values, &edges, &mut counts);
+    let bins = Bins::Numeric {
+        shares: shares(&counts),
+        edges,
+    };
+    (bins, counts)
+}
+
+/// Add `values` to the counts of the right-closed bins between `edges`
+/// (and a last bin for nulls).
+fn numeric_counts(values: &[f64], edges: &[f64], counts: &mut [u64]) {
     for &v in values {
         let b = if v.is_nan() {
             edges.len() + 1
@@ -117,26 +136,30 @@ fn numeric_bins(values: &[f64], edges: Option<&[f64]>) -> Bins {
         };
         counts[b] += 1;
     }
-    let n = values.len().max(1) as f64;
-    Bins::Numeric {
-        edges,
-        shares: counts.into_iter().map(|c| c as f64 / n).collect(),
-    }
 }
 
-fn level_bins(labels: Vec<String>, counts: Vec<u64>) -> Bins {
-    let total: u64 = counts.iter().sum();
-    Bins::Levels {
+/// Each bin's share of all counts. A numeric feature's counts add up to
+/// its rows; a list feature's to the values and empty lists counted.
+fn shares(counts: &[u64]) -> Vec<f64> {
+    let total = counts.iter().sum::<u64>().max(1) as f64;
+    counts.iter().map(|&c| c as f64 / total).collect()
+}
+
+fn level_bins(labels: Vec<String>, counts: Vec<u64>) -> Counted {
+    let bins = Bins::Levels {
         labels,
-        shares: counts
-            .into_iter()
-            .map(|c| c as f64 / total.max(1) as f64)
-            .collect(),
-    }
+        shares: shares(&counts),
+    };
+    (bins, counts)
 }
 
 /// The distribution of one feature on `like`'s bins (or new bins when `None`).
 fn feature_bins(f: &FeatureColumn, like: Option<&Bins>) -> Bins {
+    feature_counted(f, like).0
+}
+
+/// [`feature_bins`] and its counts.
+fn feature_counted(f: &FeatureColumn, like: Option<&Bins>) -> Counted {
     let like_labels = match like {
         Some(Bins::Levels { labels, .. }) => Some(labels),
         _ => None,
@@ -147,7 +170,7 @@ fn feature_bins(f: &FeatureColumn, like: Option<&Bins>) -> Bins {
                 Some(Bins::Numeric { edges, .. }) => Some(edges.as_slice()),
                 _ => None,
             };
-            numeric_bins(v, edges)
+            numeric_counted(v, edges)
         }
         (FeatureData::Binary(v), _) => {
             let mut c = vec![0u64; 3];
@@ -177,7 +200,7 @@ fn label_index(labels: &[String]) -> std::collections::HashMap<&str, usize> {
 
 /// A categorical's shares on `like` (whose last label takes unseen levels),
 /// or on its levels and `(unseen)`.
-fn categorical_bins(codes: &[u32], levels: &[String], like: Option<&Vec<String>>) -> Bins {
+fn categorical_bins(codes: &[u32], levels: &[String], like: Option<&Vec<String>>) -> Counted {
     let labels: Vec<String> = match like {
         Some(labels) => labels.clone(),
         None => levels
@@ -206,7 +229,12 @@ fn categorical_bins(codes: &[u32], levels: &[String], like: Option<&Vec<String>>
 /// A list feature's shares of `n` accounts having each value on `like`
 /// (values it lacks are not counted), or on its values; the last label
 /// counts accounts with no value.
-fn list_bins(f: &FeatureColumn, n: usize, values: &[String], like: Option<&Vec<String>>) -> Bins {
+fn list_bins(
+    f: &FeatureColumn,
+    n: usize,
+    values: &[String],
+    like: Option<&Vec<String>>,
+) -> Counted {
     let labels: Vec<String> = match like {
         Some(labels) => labels.clone(),
         None => values
@@ -511,6 +539,59 @@ fn rows(f: &FeatureColumn) -> u64 {
     }) as u64
 }
 
+/// The bin counts of today's accounts on a baseline's bins, added up batch
+/// by batch, so that drift over accounts read in batches equals drift over
+/// all of them at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    /// Per baseline feature found among the accounts: its counts on the
+    /// baseline's bins, and its rows.
+    features: Vec<Option<(Vec<u64>, u64)>>,
+    /// The fit score's counts and rows, once any is added.
+    fit: Option<(Vec<u64>, u64)>,
+}
+
+impl Tally {
+    pub fn new(base: &Baseline) -> Tally {
+        Tally {
+            features: vec![None; base.features.len()],
+            fit: None,
+        }
+    }
+
+    /// Count a batch of accounts' features (and fit scores) on `base`'s bins.
+    pub fn add(&mut self, base: &Baseline, features: &[FeatureColumn], fit: Option<&[f64]>) {
+        for (b, tally) in base.features.iter().zip(&mut self.features) {
+            if let Some(f) = features.iter().find(|f| f.spec.name == b.feature) {
+                let (_, counts) = feature_counted(f, Some(&b.bins));
+                let (sum, n) = tally.get_or_insert_with(|| (vec![0; counts.len()], 0));
+                add_counts(sum, &counts);
+                *n += rows(f);
+            }
+        }
+        if let Some(p) = fit {
+            let edges = match &base.fit_score {
+                Bins::Numeric { edges, .. } => edges.as_slice(),
+                Bins::Levels { .. } => &[],
+            };
+            let (sum, n) = self
+                .fit
+                .get_or_insert_with(|| (vec![0; edges.len() + 2], 0));
+            numeric_counts(p, edges, sum);
+            *n += p.len() as u64;
+        }
+    }
+}
+
+fn add_counts(sum: &mut Vec<u64>, counts: &[u64]) {
+    if sum.len() < counts.len() {
+        sum.resize(counts.len(), 0);
+    }
+    for (s, c) in sum.iter_mut().zip(counts) {
+        *s += c;
+    }
+}
+
 /// Compare today's features (and fit scores) with a baseline. Features the
 /// baseline does not know are skipped. A feature or the fit score is in a
 /// band only when its PSI is beyond noise (Holm across them, see [`noise`]);
@@ -525,34 +606,40 @@ pub fn drift(
     fit: Option<&[f64]>,
     tier_win_rates: &[TierRates],
 ) -> Drift {
+    let mut tally = Tally::new(base);
+    tally.add(base, features, fit);
+    drift_of(against, base, &tally, tier_win_rates)
+}
+
+/// [`drift`] from the counts of accounts read in batches.
+pub fn drift_of(
+    against: String,
+    base: &Baseline,
+    tally: &Tally,
+    tier_win_rates: &[TierRates],
+) -> Drift {
     let mut items = Vec::new();
-    for b in &base.features {
-        if let Some(f) = features.iter().find(|f| f.spec.name == b.feature) {
-            let now = feature_bins(f, Some(&b.bins));
+    for (b, t) in base.features.iter().zip(&tally.features) {
+        if let Some((counts, n)) = t {
             let i = items.len();
             items.push(psi_item(
                 b.feature.clone(),
                 b.bins.shares(),
-                now.shares(),
+                &shares(counts),
                 base.accounts,
-                rows(f),
+                *n,
                 i,
             ));
         }
     }
-    let mut fit_score = fit.map(|p| {
-        let edges = match &base.fit_score {
-            Bins::Numeric { edges, .. } => Some(edges.as_slice()),
-            Bins::Levels { .. } => None,
-        };
-        let now = numeric_bins(p, edges);
+    let mut fit_score = tally.fit.as_ref().map(|(counts, n)| {
         let i = items.len();
         psi_item(
             "fit_score".into(),
             base.fit_score.shares(),
-            now.shares(),
+            &shares(counts),
             base.accounts,
-            p.len() as u64,
+            *n,
             i,
         )
     });

@@ -29,6 +29,7 @@ pub mod dates;
 pub mod domain;
 pub mod drift;
 pub mod error;
+pub mod estimate;
 pub mod features;
 pub mod generate;
 pub mod io;

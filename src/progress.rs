@@ -17,6 +17,10 @@ pub trait Progress {
     fn set_steps(&mut self, steps: u64);
     /// Begin the next step of the current stage (the previous one is done).
     fn step(&mut self, msg: &str);
+    /// Move the current stage on by `n` steps at once (rows of a batch).
+    fn advance(&mut self, n: u64) {
+        let _ = n;
+    }
     /// End the current stage.
     fn finish(&mut self);
 }

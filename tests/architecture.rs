@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["domain", "dates", "text", "error", "memory", "progress"],
     &["stats"],
-    &["io", "generate"],
+    &["io", "generate", "estimate"],
     &["features"],
     &["cluster"],
     &[

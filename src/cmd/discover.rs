@@ -60,6 +60,23 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from(format!("runs/discover-{}", started.format("%Y%m%d-%H%M%S")))
     });
+    // Before anything is written: a run too large for the memory stops here.
+    if let Some((estimate, available)) = crate::estimate::check_discover(&config.input)? {
+        log.detail(format!(
+            "memory: peak estimated at {:.0} MiB ({:.0} reading, {:.0} after); {}",
+            estimate.peak_mib(),
+            estimate.reading_mib,
+            estimate.after_mib,
+            match available {
+                Some(a) => format!(
+                    "{:.0} MiB available ({})",
+                    a.bytes as f64 / 1048576.0,
+                    a.source
+                ),
+                None => "memory available unknown".to_string(),
+            }
+        ));
+    }
     discover::preflight(&out, args.force)?;
     let mut progress = Console::new(log);
     let found = discover::discover(&config, &mut progress)?;

@@ -191,6 +191,13 @@ impl Stage {
         self.started = true;
     }
 
+    /// Move on by `n` steps at once.
+    pub fn advance(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        }
+    }
+
     /// Change the number of steps, once it is known.
     pub fn set_steps(&self, steps: u64) {
         if let Some(bar) = &self.bar {
@@ -249,6 +256,12 @@ impl Progress for Console {
         match &mut self.stage {
             Some(stage) => stage.step(msg),
             None => self.log.detail(msg),
+        }
+    }
+
+    fn advance(&mut self, n: u64) {
+        if let Some(stage) = &self.stage {
+            stage.advance(n);
         }
     }
 

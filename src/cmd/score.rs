@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::cmd::{Console, Log};
 use crate::config::{Overrides, RawConfig};
 use crate::error::{exit, Error, Result};
-use crate::pipeline::score::{read_model, score, write, Scoring};
+use crate::pipeline::score::{batch_rows, read_model, score_to};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -49,22 +49,23 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
         accounts: Some(args.accounts.clone()),
         ..Default::default()
     })?;
-    let scoring = score(&config, &model, &mut Console::new(log))?;
+    let scored = score_to(
+        &config,
+        &model,
+        &args.out,
+        batch_rows(),
+        &mut Console::new(log),
+    )?;
     let summary = format!(
         "scored {} accounts: {} in the ICP; Tier 1 {}, Tier 2 {}, Tier 3 {}; wrote {}",
-        scoring.scored.account_id.len(),
-        scoring.in_icp(),
-        scoring.tier_count(1),
-        scoring.tier_count(2),
-        scoring.tier_count(3),
+        scored.accounts,
+        scored.in_icp,
+        scored.tiers[0],
+        scored.tiers[1],
+        scored.tiers[2],
         args.out.display()
     );
-    let Scoring {
-        scored,
-        metadata,
-        drift,
-    } = scoring;
-    write(scored, metadata, &args.out)?;
+    let drift = scored.drift;
     for d in drift.features.iter().chain(drift.fit_score.iter()) {
         if d.band != crate::drift::Band::Stable {
             log.info(format!(

@@ -281,11 +281,7 @@ pub fn accounts(table: Table, spec: &InputSpec) -> Result<Accounts> {
     let ids_ca = key_strings(&path, &cols.id, id_col)?;
     let order = sorted_keys(&ids_ca, &path, &cols.id, "account")?;
     if let Some(dup) = first_duplicate(&order) {
-        return Err(Error::input(
-            "account key is duplicated",
-            Location::file(&path).column(&cols.id).value(dup),
-            "keep one row per account; deduplicate the export",
-        ));
+        return Err(duplicate_account(&path, spec, dup));
     }
     let ids: Vec<String> = order.iter().map(|&(k, _)| k.to_string()).collect();
     let df = if order.iter().enumerate().all(|(i, &(_, o))| i == o as usize) {
@@ -299,20 +295,7 @@ pub fn accounts(table: Table, spec: &InputSpec) -> Result<Accounts> {
     };
     drop(order);
     drop(ids_ca);
-
-    let tier = match df.column(&cols.tier) {
-        Err(_) => None,
-        Ok(col) => Some(tiers(&path, &cols.tier, col, &spec.tier_labels)?),
-    };
-    let mut features = df.clone();
-    features = features
-        .drop(&cols.id)
-        .map_err(|e| polars_err(&path, &cols.id, e))?;
-    if tier.is_some() {
-        features = features
-            .drop(&cols.tier)
-            .map_err(|e| polars_err(&path, &cols.tier, e))?;
-    }
+    let (tier, features) = tiers_and_features(df, &path, spec)?;
     Ok(Accounts {
         ids,
         tier,
@@ -320,6 +303,90 @@ pub fn accounts(table: Table, spec: &InputSpec) -> Result<Accounts> {
         file,
         path,
     })
+}
+
+/// The tier column, if any, checked; and the other columns but the key: the features.
+fn tiers_and_features(
+    df: DataFrame,
+    path: &Path,
+    spec: &InputSpec,
+) -> Result<(Option<Vec<Option<u8>>>, DataFrame)> {
+    let cols = &spec.account_columns;
+    let tier = match df.column(&cols.tier) {
+        Err(_) => None,
+        Ok(col) => Some(tiers(path, &cols.tier, col, &spec.tier_labels)?),
+    };
+    let mut features = df
+        .drop(&cols.id)
+        .map_err(|e| polars_err(path, &cols.id, e))?;
+    if tier.is_some() {
+        features = features
+            .drop(&cols.tier)
+            .map_err(|e| polars_err(path, &cols.tier, e))?;
+    }
+    Ok((tier, features))
+}
+
+/// A batch of an accounts table read in batches: its keys in input order,
+/// tiers and features.
+pub struct AccountBatch {
+    pub ids: Vec<String>,
+    /// As [`Accounts::tier`].
+    pub tier: Option<Vec<Option<u8>>>,
+    pub features: DataFrame,
+}
+
+/// The checks of [`accounts`] that hold row by row, on a batch of rows
+/// starting at row `first_row` (0-based) of the table: the key is present,
+/// a string or integer, and non-null; tiers are known labels. Rows keep
+/// their input order, and that every key is unique across batches is left
+/// to the caller. `whole` says the batch is the whole table (then an
+/// entirely null key column is reported as such).
+pub fn account_batch(
+    df: DataFrame,
+    table: (&Path, &[String]),
+    spec: &InputSpec,
+    first_row: u64,
+    whole: bool,
+) -> Result<AccountBatch> {
+    let (path, columns) = table;
+    let cols = &spec.account_columns;
+    let id_col = df
+        .column(&cols.id)
+        .map_err(|_| missing_column(path, columns, &cols.id, "the account key", "accounts.id"))?;
+    if whole {
+        entirely_null(path, &cols.id, id_col, "the account key")?;
+    }
+    let keys = key_strings(path, &cols.id, id_col)?;
+    let mut ids = Vec::with_capacity(keys.len());
+    for (row, v) in keys.iter().enumerate() {
+        let Some(v) = v else {
+            return Err(Error::input(
+                format!("account key is null in row {}", first_row + row as u64 + 1),
+                Location::file(path).column(&cols.id).value("null"),
+                "every account needs a unique, non-null key",
+            ));
+        };
+        ids.push(v.to_string());
+    }
+    drop(keys);
+    let (tier, features) = tiers_and_features(df, path, spec)?;
+    Ok(AccountBatch {
+        ids,
+        tier,
+        features,
+    })
+}
+
+/// The error for an account key that appears twice, as [`accounts`] reports it.
+pub fn duplicate_account(path: &Path, spec: &InputSpec, key: &str) -> Error {
+    Error::input(
+        "account key is duplicated",
+        Location::file(path)
+            .column(&spec.account_columns.id)
+            .value(key),
+        "keep one row per account; deduplicate the export",
+    )
 }
 
 pub(crate) fn tiers(

@@ -401,7 +401,13 @@ fn pl_path(path: &Path) -> Result<PlRefPath> {
 /// Collect a scan, reading only the columns named in `only` that the input
 /// has, or every column when `only` is `None` or names none of them (the
 /// contract then says which is missing). Returns every column's name too.
-fn collect(mut lf: LazyFrame, only: Option<&[&str]>) -> PolarsResult<(DataFrame, Vec<String>)> {
+fn collect(lf: LazyFrame, only: Option<&[&str]>) -> PolarsResult<(DataFrame, Vec<String>)> {
+    let (lf, columns) = project(lf, only)?;
+    Ok((lf.collect()?, columns))
+}
+
+/// The scan of the columns `collect` reads, and every column's name.
+fn project(mut lf: LazyFrame, only: Option<&[&str]>) -> PolarsResult<(LazyFrame, Vec<String>)> {
     let columns: Vec<String> = lf
         .collect_schema()?
         .iter_names()
@@ -415,19 +421,14 @@ fn collect(mut lf: LazyFrame, only: Option<&[&str]>) -> PolarsResult<(DataFrame,
     if !keep.is_empty() {
         lf = lf.select(keep);
     }
-    Ok((lf.collect()?, columns))
+    Ok((lf, columns))
 }
 
 /// Read a table. `csv_separator` applies to CSV input only. With `only`,
 /// just those columns are decoded: a deals export may carry dozens of
 /// columns (descriptions, notes) that would otherwise all sit in memory.
 pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Result<Table> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(IoOp::Reading, path, e))?;
-    let (format, files) = if meta.is_dir() {
-        data_files(path)?
-    } else {
-        (file_format(path, meta.len())?, vec![path.to_path_buf()])
-    };
+    let (format, files) = input_files(path)?;
     let (sha256, bytes) = hash_files(&files, path)?;
     let (df, columns) = match format {
         Format::Parquet | Format::ParquetDirectory => read_parquet(path, &files, format, only)?,
@@ -447,6 +448,148 @@ pub fn read_table(path: &Path, csv_separator: u8, only: Option<&[&str]>) -> Resu
         file,
         path: path.to_path_buf(),
     })
+}
+
+/// A table read in row batches, for a pass over inputs larger than memory.
+/// Each batch is decoded by the same scan [`read_table`] collects at once
+/// (the same files, column types and hive partitions), so the batches
+/// stacked are the table `read_table` returns, in the same row order.
+pub struct TableBatches {
+    /// Every column of the input in file order, including any not read.
+    pub columns: Vec<String>,
+    /// `rows` is what the Parquet footers promise or the CSV structure
+    /// check counted, before any row is decoded.
+    pub file: InputFile,
+    pub path: PathBuf,
+    lf: LazyFrame,
+    csv: bool,
+}
+
+/// A batch, the end of the scan, or its failure, from the scanning thread.
+enum Batch {
+    Rows(DataFrame),
+    Done(PolarsResult<()>),
+    Panicked,
+}
+
+/// Open a table for reading in batches; see [`TableBatches`]. The checks
+/// that come before decoding (footers, CSV structure) run here.
+pub fn table_batches(
+    path: &Path,
+    csv_separator: u8,
+    only: Option<&[&str]>,
+) -> Result<TableBatches> {
+    let (format, files) = input_files(path)?;
+    let (sha256, bytes) = hash_files(&files, path)?;
+    let (lf, rows) = match format {
+        Format::Parquet | Format::ParquetDirectory => plan_parquet(path, &files, format)?,
+        Format::Csv => plan_csv(path, &files, csv_separator)?,
+        Format::CsvDirectory => plan_csv(path, &csv_parts(path, &files)?, csv_separator)?,
+    };
+    let (lf, columns) = project(lf, only).map_err(|e| polars_input(path, e))?;
+    Ok(TableBatches {
+        columns,
+        file: InputFile {
+            path: path.display().to_string(),
+            format,
+            rows,
+            sha256,
+            bytes,
+        },
+        path: path.to_path_buf(),
+        lf,
+        csv: matches!(format, Format::Csv | Format::CsvDirectory),
+    })
+}
+
+impl TableBatches {
+    /// Decode the table in batches of about `rows` rows, in file order, and
+    /// hand each to `f`; returns the rows decoded. polars' streaming engine
+    /// decodes on its own threads while `f` works on the previous batch;
+    /// at most two batches are held at once. An error from `f` stops the
+    /// scan. CSV text columns of ISO dates become dates as in
+    /// [`read_table`], the columns being chosen on the first batch (the
+    /// whole table cannot be seen first).
+    pub fn for_each(self, rows: usize, mut f: impl FnMut(DataFrame) -> Result<()>) -> Result<u64> {
+        use std::sync::mpsc::sync_channel;
+        let TableBatches {
+            lf,
+            csv,
+            path,
+            file,
+            ..
+        } = self;
+        let (send, recv) = sync_channel::<Batch>(1);
+        let rows_sent = send.clone();
+        let callback = PlanCallback::Rust(SpecialEq::new(Arc::new(move |df: DataFrame| {
+            // A closed receiver stops the scan.
+            Ok(rows_sent.send(Batch::Rows(df)).is_err())
+        })));
+        let lf = lf
+            .sink_batches(callback, true, NonZeroUsize::new(rows.max(1)))
+            .map_err(|e| polars_input(&path, e))?;
+        let scan = std::thread::spawn(move || {
+            let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lf.collect_with_engine(Engine::Streaming).map(|_| ())
+            }));
+            let _ = send.send(match done {
+                Ok(r) => Batch::Done(r),
+                Err(_) => Batch::Panicked,
+            });
+        });
+        let mut decoded = 0u64;
+        let mut dates: Option<Vec<PlSmallStr>> = None;
+        let mut outcome = Ok(());
+        for batch in &recv {
+            match batch {
+                Batch::Rows(mut df) => {
+                    decoded += df.height() as u64;
+                    if csv {
+                        let converted = iso_dates_among(&mut df, dates.as_deref())
+                            .map_err(|e| polars_input(&path, e));
+                        match converted {
+                            Ok(names) => {
+                                dates.get_or_insert(names);
+                            }
+                            Err(e) => {
+                                outcome = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                    if let Err(e) = f(df) {
+                        outcome = Err(e);
+                        break;
+                    }
+                }
+                Batch::Done(r) => {
+                    outcome = r.map_err(|e| polars_input(&path, e));
+                    break;
+                }
+                Batch::Panicked => {
+                    outcome = Err(damaged_page(&path));
+                    break;
+                }
+            }
+        }
+        drop(recv);
+        let _ = scan.join();
+        outcome?;
+        if !csv && decoded != file.rows {
+            return Err(rows_differ(&path, file.rows, decoded));
+        }
+        Ok(decoded)
+    }
+}
+
+/// The data files of `path` (a file, or a directory of them) and their format.
+pub(crate) fn input_files(path: &Path) -> Result<(Format, Vec<PathBuf>)> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(IoOp::Reading, path, e))?;
+    if meta.is_dir() {
+        data_files(path)
+    } else {
+        Ok((file_format(path, meta.len())?, vec![path.to_path_buf()]))
+    }
 }
 
 /// The format of a single file of `len` bytes, from its extension; an empty
@@ -477,14 +620,9 @@ fn file_format(path: &Path, len: u64) -> Result<Format> {
     Ok(format)
 }
 
-/// Read a Parquet file or the Parquet `files` of directory `path`, checking
-/// the rows decoded against the rows the footers promise.
-fn read_parquet(
-    path: &Path,
-    files: &[PathBuf],
-    format: Format,
-    only: Option<&[&str]>,
-) -> Result<(DataFrame, Vec<String>)> {
+/// The scan of a Parquet file or the Parquet `files` of directory `path`,
+/// and the rows their footers promise.
+fn plan_parquet(path: &Path, files: &[PathBuf], format: Format) -> Result<(LazyFrame, u64)> {
     let mut rows = 0;
     for f in files {
         rows += parquet_footer_rows(f)?;
@@ -515,28 +653,43 @@ fn read_parquet(
             LazyFrame::scan_parquet_files(paths.into(), args).map_err(|e| polars_input(path, e))?
         }
     };
-    // The decoder asserts on some damaged pages (a dictionary index
-    // out of range, a page shorter than its header says) instead of
-    // returning an error; that is bad input, not a bug of ours.
+    Ok((lf, rows))
+}
+
+/// The decoder asserts on some damaged pages (a dictionary index out of
+/// range, a page shorter than its header says) instead of returning an
+/// error; that is bad input, not a bug of ours.
+fn damaged_page(path: &Path) -> Error {
+    Error::input(
+        "the Parquet data could not be decoded: a data page is damaged",
+        Location::file(path),
+        "the file may be truncated or corrupted; export it again",
+    )
+}
+
+fn rows_differ(path: &Path, footer: u64, data: u64) -> Error {
+    Error::input(
+        format!("the Parquet footer says {footer} rows but the data holds {data}"),
+        Location::file(path),
+        "the file is damaged; export it again",
+    )
+}
+
+/// Read a Parquet file or the Parquet `files` of directory `path`, checking
+/// the rows decoded against the rows the footers promise.
+fn read_parquet(
+    path: &Path,
+    files: &[PathBuf],
+    format: Format,
+    only: Option<&[&str]>,
+) -> Result<(DataFrame, Vec<String>)> {
+    let (lf, rows) = plan_parquet(path, files, format)?;
     let (df, columns) =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| collect(lf, only)))
-            .map_err(|_| {
-                Error::input(
-                    "the Parquet data could not be decoded: a data page is damaged",
-                    Location::file(path),
-                    "the file may be truncated or corrupted; export it again",
-                )
-            })?
+            .map_err(|_| damaged_page(path))?
             .map_err(|e| polars_input(path, e))?;
     if df.height() as u64 != rows {
-        return Err(Error::input(
-            format!(
-                "the Parquet footer says {rows} rows but the data holds {}",
-                df.height()
-            ),
-            Location::file(path),
-            "the file is damaged; export it again",
-        ));
+        return Err(rows_differ(path, rows, df.height() as u64));
     }
     Ok((df, columns))
 }
@@ -550,6 +703,11 @@ fn read_csv_directory(
     csv_separator: u8,
     only: Option<&[&str]>,
 ) -> Result<(DataFrame, Vec<String>)> {
+    read_csv(path, &csv_parts(path, files)?, csv_separator, only)
+}
+
+/// The CSV files of a directory that are not empty (zero bytes).
+fn csv_parts(path: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let parts: Vec<PathBuf> = files
         .iter()
         .filter(|f| std::fs::metadata(f).map_or(true, |m| m.len() > 0))
@@ -565,7 +723,7 @@ fn read_csv_directory(
             "export the table again; an empty export usually means the export failed",
         ));
     }
-    read_csv(path, &parts, csv_separator, only)
+    Ok(parts)
 }
 
 /// Read one CSV file, or every CSV file of a directory as one table. Each
@@ -578,7 +736,16 @@ fn read_csv(
     csv_separator: u8,
     only: Option<&[&str]>,
 ) -> Result<(DataFrame, Vec<String>)> {
-    let (header, with_rows) = check_csv_parts(files, csv_separator)?;
+    let (lf, _) = plan_csv(root, files, csv_separator)?;
+    let (mut df, columns) = collect(lf, only).map_err(|e| polars_input(root, e))?;
+    iso_dates_as_dates(&mut df).map_err(|e| polars_input(root, e))?;
+    Ok((df, columns))
+}
+
+/// The scan of one CSV file, or of every CSV file of a directory as one
+/// table, after the structure check; and the rows the check counted.
+fn plan_csv(root: &Path, files: &[PathBuf], csv_separator: u8) -> Result<(LazyFrame, u64)> {
+    let (header, with_rows, rows) = check_csv_parts(files, csv_separator)?;
     // A header-only part holds no rows, and would make every column text
     // when types are inferred across parts. With no rows anywhere, the first
     // file is read, for the contract to reject as an empty table.
@@ -624,9 +791,7 @@ fn read_csv(
             .map_err(|e| polars_input(root, e))?;
         lf = concat(parts, UnionArgs::default()).map_err(|e| polars_input(root, e))?;
     }
-    let (mut df, columns) = collect(lf, only).map_err(|e| polars_input(root, e))?;
-    iso_dates_as_dates(&mut df).map_err(|e| polars_input(root, e))?;
-    Ok((df, columns))
+    Ok((lf, rows))
 }
 
 fn is_tsv(f: &Path) -> bool {
@@ -643,10 +808,14 @@ fn csv_reader(paths: Vec<PlRefPath>, sep: u8) -> LazyCsvReader {
 
 /// Check the structure of every CSV file (see `check_csv`): one separator
 /// across the directory and the same header in each. Returns the header
-/// and the files that hold rows.
-fn check_csv_parts(files: &[PathBuf], csv_separator: u8) -> Result<(Vec<String>, Vec<PathBuf>)> {
+/// and the files that hold rows, and the rows of all files.
+fn check_csv_parts(
+    files: &[PathBuf],
+    csv_separator: u8,
+) -> Result<(Vec<String>, Vec<PathBuf>, u64)> {
     let mut first: Option<(&Path, Vec<String>)> = None;
     let mut with_rows: Vec<PathBuf> = Vec::with_capacity(files.len());
+    let mut total = 0u64;
     for f in files {
         if is_tsv(f) != is_tsv(&files[0]) {
             return Err(Error::input(
@@ -657,6 +826,7 @@ fn check_csv_parts(files: &[PathBuf], csv_separator: u8) -> Result<(Vec<String>,
         }
         let sep = if is_tsv(f) { b'\t' } else { csv_separator };
         let CsvShape { header, rows } = check_csv(f, sep)?;
+        total += rows;
         if rows > 0 {
             with_rows.push(f.clone());
         }
@@ -668,7 +838,7 @@ fn check_csv_parts(files: &[PathBuf], csv_separator: u8) -> Result<(Vec<String>,
             Some(_) => {}
         }
     }
-    Ok((first.map(|(_, h)| h).unwrap_or_default(), with_rows))
+    Ok((first.map(|(_, h)| h).unwrap_or_default(), with_rows, total))
 }
 
 /// `f`'s header is not `first_file`'s: name the first column that differs.
@@ -698,12 +868,23 @@ fn header_differs(f: &Path, header: &[String], first_file: &Path, names: &[Strin
 /// byte by byte. Text with any other value stays text, and the contract
 /// names the value when the column is one of its dates.
 fn iso_dates_as_dates(df: &mut DataFrame) -> PolarsResult<()> {
+    iso_dates_among(df, None).map(|_| ())
+}
+
+/// [`iso_dates_as_dates`] on the text columns named in `among` (every text
+/// column when `None`); returns the columns it made dates.
+fn iso_dates_among(
+    df: &mut DataFrame,
+    among: Option<&[PlSmallStr]>,
+) -> PolarsResult<Vec<PlSmallStr>> {
     let text: Vec<PlSmallStr> = df
         .columns()
         .iter()
         .filter(|c| c.dtype() == &DataType::String)
+        .filter(|c| among.is_none_or(|a| a.contains(c.name())))
         .map(|c| c.name().clone())
         .collect();
+    let mut made = Vec::new();
     for name in text {
         let days = {
             let ca = df.column(&name)?.str()?;
@@ -721,12 +902,13 @@ fn iso_dates_as_dates(df: &mut DataFrame) -> PolarsResult<()> {
                 None => continue,
             }
         };
-        let dates = Int32Chunked::from_iter_options(name, days.into_iter())
+        let dates = Int32Chunked::from_iter_options(name.clone(), days.into_iter())
             .into_series()
             .cast(&DataType::Date)?;
         df.with_column(dates.into())?;
+        made.push(name);
     }
-    Ok(())
+    Ok(made)
 }
 
 /// Separators a CSV export commonly uses, to recognise a wrong `csv_separator`.

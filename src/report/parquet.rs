@@ -5,6 +5,7 @@
 //! `abm_segments.accounts_sha256`, `abm_segments.deals_sha256`), so a file
 //! found on its own can be traced back to the run and inputs that made it.
 
+use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 
 use super::Report;
@@ -63,16 +64,72 @@ fn write_with(df: &mut DataFrame, kv: Metadata) -> Result<Vec<u8>> {
     // Room for the uncompressed columns: growing the buffer by doubling
     // copied a million-account file several times over.
     let mut buf = Vec::with_capacity(df.estimated_size() + (1 << 16));
-    // Snappy: compressing accounts_scored with zstd took about 1.4 s of a
-    // million-account run, Snappy 0.8 s, for files about a third larger.
-    // Every Parquet reader supports it.
-    ParquetWriter::new(&mut buf)
-        .with_compression(ParquetCompression::Snappy)
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
-        .set_parallel(false)
+    writer(&mut buf, kv)
         .finish(df)
         .map_err(|e| Error::Internal(format!("writing Parquet: {e}")))?;
     Ok(buf)
+}
+
+/// The Parquet writer of every output table.
+fn writer<W: std::io::Write>(w: W, kv: Metadata) -> ParquetWriter<W> {
+    // Snappy: compressing accounts_scored with zstd took about 1.4 s of a
+    // million-account run, Snappy 0.8 s, for files about a third larger.
+    // Every Parquet reader supports it.
+    ParquetWriter::new(w)
+        .with_compression(ParquetCompression::Snappy)
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
+        .set_parallel(false)
+}
+
+/// Rows per row group of `accounts_scored.parquet` (polars' default).
+const ROW_GROUP: usize = 512 * 512;
+
+/// Writes `accounts_scored.parquet` a batch of accounts at a time, each
+/// batch as row groups of its own, so that `score` holds one batch in
+/// memory; `discover` writes all its accounts as one batch through the same
+/// code.
+pub struct ScoredWriter<W: std::io::Write> {
+    /// Before the first batch: the writer, waiting for the columns' types.
+    start: Option<ParquetWriter<W>>,
+    batched: Option<BatchedWriter<W>>,
+}
+
+impl<W: std::io::Write> ScoredWriter<W> {
+    pub fn new(w: W, kv: Metadata) -> Self {
+        ScoredWriter {
+            start: Some(writer(w, kv)),
+            batched: None,
+        }
+    }
+
+    /// Append a batch of accounts.
+    pub fn write(&mut self, a: ScoredAccounts) -> Result<()> {
+        self.write_frame(scored_frame(a)?)
+    }
+
+    fn write_frame(&mut self, mut df: DataFrame) -> Result<()> {
+        let err = |e: PolarsError| Error::Internal(format!("writing accounts_scored: {e}"));
+        let df = polars::frame::chunk_df_for_writing(&mut df, ROW_GROUP).map_err(err)?;
+        if let Some(w) = self.start.take() {
+            self.batched = Some(w.batched(df.schema()).map_err(err)?);
+        }
+        self.batched
+            .as_mut()
+            .expect("the writer starts on the first batch")
+            .write_batch(&df)
+            .map_err(err)
+    }
+
+    /// Write the footer (with the metadata); returns the file's size.
+    pub fn finish(self) -> Result<u64> {
+        let err = |e: PolarsError| Error::Internal(format!("writing accounts_scored: {e}"));
+        match (self.batched, self.start) {
+            (Some(b), _) => b.finish().map_err(err),
+            // No batch: a file with no columns, as writing an empty table does.
+            (None, Some(w)) => w.finish(&mut DataFrame::empty()).map_err(err),
+            (None, None) => unreachable!("a writer is either started or not"),
+        }
+    }
 }
 
 fn tier_col(name: &str, v: &[Option<u8>]) -> Column {
@@ -80,9 +137,22 @@ fn tier_col(name: &str, v: &[Option<u8>]) -> Column {
     Column::new(name.into(), v)
 }
 
+/// `accounts_scored.parquet` of all accounts at once.
 pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
+    let df = scored_frame(a)?;
+    // Room for the uncompressed columns: growing the buffer by doubling
+    // copied a million-account file several times over.
+    let mut buf = Vec::with_capacity(df.estimated_size() + (1 << 16));
+    let mut w = ScoredWriter::new(&mut buf, kv);
+    w.write_frame(df)?;
+    w.finish()?;
+    Ok(buf)
+}
+
+/// The columns of `accounts_scored.parquet` for a batch of accounts.
+fn scored_frame(a: ScoredAccounts) -> Result<DataFrame> {
     let n = a.account_id.len();
-    let mut df = DataFrame::new(
+    DataFrame::new(
         n,
         vec![
             Column::new("account_id".into(), a.account_id),
@@ -133,8 +203,7 @@ pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
         }
         Ok(df)
     })
-    .map_err(|e| Error::Internal(format!("building accounts_scored: {e}")))?;
-    write_with(&mut df, kv)
+    .map_err(|e| Error::Internal(format!("building accounts_scored: {e}")))
 }
 
 pub fn segments(report: &Report) -> Result<Vec<u8>> {
