@@ -9,8 +9,9 @@ use crate::util::{sample, Workdir};
 fn a_run_estimated_above_the_limit_exits_2_and_writes_nothing() {
     let wd = Workdir::new("estimate-limit");
     let (accounts, deals) = (sample("accounts.parquet"), sample("deals.parquet"));
-    let out = wd
-        .command(&[
+    // discover on the sample under a memory limit, with `-v` or not.
+    let run = |limit: String, verbose: bool| {
+        let mut args = vec![
             "discover",
             "--accounts",
             &accounts,
@@ -18,10 +19,16 @@ fn a_run_estimated_above_the_limit_exits_2_and_writes_nothing() {
             &deals,
             "--out",
             "runs/run",
-        ])
-        .env("ABM_MEMORY_LIMIT", "10MiB")
-        .output()
-        .unwrap();
+        ];
+        if verbose {
+            args.push("-v");
+        }
+        wd.command(&args)
+            .env("ABM_MEMORY_LIMIT", limit)
+            .output()
+            .unwrap()
+    };
+    let out = run("10MiB".into(), false);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     // The sample: 3000 accounts of 8 number and 5 text columns, and its deals.
@@ -43,20 +50,7 @@ fn a_run_estimated_above_the_limit_exits_2_and_writes_nothing() {
     );
 
     // Above the estimate, the run goes ahead and -v logs the estimate.
-    let out = wd
-        .command(&[
-            "discover",
-            "--accounts",
-            &accounts,
-            "--deals",
-            &deals,
-            "--out",
-            "runs/run",
-            "-v",
-        ])
-        .env("ABM_MEMORY_LIMIT", format!("{}MiB", peak.ceil() + 1.0))
-        .output()
-        .unwrap();
+    let out = run(format!("{}MiB", peak.ceil() + 1.0), true);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
