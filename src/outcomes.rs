@@ -250,6 +250,10 @@ fn time_to_win(
             eventual_win_probability: None,
         };
     };
+    // In account order, so that each horizon's design effect finds its
+    // clusters already together (the figures do not depend on the order).
+    let mut idx = idx.to_vec();
+    idx.sort_by_key(|&i| deals.account[i]);
     let t: Vec<f64> = idx.iter().map(|&i| deals.duration(i)).collect();
     let o: Vec<Outcome> = idx.iter().map(|&i| outcome(deals.outcome[i])).collect();
     let a: Vec<u32> = idx.iter().map(|&i| deals.account[i]).collect();

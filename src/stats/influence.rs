@@ -7,7 +7,16 @@
 /// depend on the order of the rows beyond rounding.
 pub fn design_effect(x: &[f64], clusters: &[u32]) -> (f64, usize) {
     let mut rows: Vec<(u32, f64)> = clusters.iter().copied().zip(x.iter().copied()).collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let order = |a: &(u32, f64), b: &(u32, f64)| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1));
+    if clusters.is_sorted() {
+        // Deals usually come in account order: sorting each cluster's few
+        // rows gives the same order as sorting them all.
+        for run in rows.chunk_by_mut(|a, b| a.0 == b.0) {
+            run.sort_by(order);
+        }
+    } else {
+        rows.sort_by(order);
+    }
     let (mut clustered, mut independent, mut n) = (0.0, 0.0, 0);
     let mut i = 0;
     while i < rows.len() {
@@ -45,5 +54,12 @@ mod tests {
         // opposite influences within a cluster cancel
         assert_eq!(design_effect(&[1.0, -1.0], &[1, 1]).0, 0.0);
         assert_eq!(design_effect(&[0.0, 0.0], &[1, 2]).0, 1.0);
+        // rows already in cluster order take the per-cluster sort: the same
+        // figure, to the bit, as the same rows out of order; by hand
+        // (0.3² + 0.1² + 0.6²) / (0.01 + 0.04 + 0.04 + 0.09 + 0.16 + 0.04)
+        let sorted = design_effect(&[0.1, 0.2, -0.2, 0.3, 0.4, 0.2], &[1, 1, 2, 2, 3, 3]);
+        let shuffled = design_effect(&[0.4, -0.2, 0.1, 0.2, 0.3, 0.2], &[3, 2, 1, 1, 2, 3]);
+        assert_eq!(sorted, shuffled);
+        assert!(rel_close(sorted.0, 0.46 / 0.38, 1e-12), "{sorted:?}");
     }
 }
