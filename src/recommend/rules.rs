@@ -886,24 +886,49 @@ impl Table<'_> {
         stat: &dyn Fn(f64, f64) -> Option<f64>,
     ) -> f64 {
         use rand::seq::SliceRandom;
-        let (won, lost) = (self.won, self.lost);
-        let (mut pw, mut pl) = (won.to_vec(), lost.to_vec());
-        let mut order = inside.to_vec();
+        // Everything a shuffle reads, gathered once into arrays over the
+        // rows `inside` (in their order, so every sum adds in the same
+        // order as over the full columns): a few thousand rows stay in
+        // cache where the full columns do not.
+        let at = |v: &[f64]| -> Vec<f64> { inside.iter().map(|&i| v[i]).collect() };
+        let (won, lost) = (at(self.won), at(self.lost));
+        let masks: Vec<Vec<bool>> = (fixed.iter())
+            .map(|&k| inside.iter().map(|&i| self.masks[k][i]).collect())
+            .collect();
+        let codes: Vec<Vec<u32>> = (open_cats.iter())
+            .map(|c| inside.iter().map(|&i| c.code[i]).collect())
+            .collect();
+        let (mut pw, mut pl) = (won.clone(), lost.clone());
+        let mut order: Vec<usize> = (0..inside.len()).collect();
         let mut best: Vec<f64> = (0..PERMUTATIONS)
             .map(|_| {
                 order.shuffle(rng);
-                for (&a, &b) in inside.iter().zip(&order) {
-                    pw[a] = won[b];
-                    pl[a] = lost[b];
+                for (j, &b) in order.iter().enumerate() {
+                    pw[j] = won[b];
+                    pl[j] = lost[b];
                 }
-                let fixed_best = (fixed.iter())
-                    .filter_map(|&k| {
-                        let (w, l, _) = sums(&self.masks[k], inside, &pw, &pl);
+                let fixed_best = (masks.iter())
+                    .filter_map(|mask| {
+                        let (mut w, mut l) = (0.0, 0.0);
+                        for ((&m, &x), &y) in mask.iter().zip(&pw).zip(&pl) {
+                            if m {
+                                w += x;
+                                l += y;
+                            }
+                        }
                         stat(w, l)
                     })
                     .fold(f64::NEG_INFINITY, f64::max);
-                (open_cats.iter())
-                    .map(|c| c.best(inside, (&pw, &pl), self.min_support, stat))
+                (open_cats.iter().zip(&codes))
+                    .map(|(c, code)| {
+                        let ins = c.tally(
+                            code.iter()
+                                .zip(&pw)
+                                .zip(&pl)
+                                .map(|((&k, &w), &l)| (k, w, l)),
+                        );
+                        c.best(&ins, self.min_support, stat)
+                    })
                     .fold(fixed_best, f64::max)
             })
             .collect();
@@ -954,19 +979,32 @@ impl Levels {
         (won, lost): (&[f64], &[f64]),
         min_support: f64,
     ) -> (Vec<(f64, f64)>, Vec<usize>) {
+        let ins = self.tally(inside.iter().map(|&j| (self.code[j], won[j], lost[j])));
+        let order = self.ranked(&ins, min_support);
+        (ins, order)
+    }
+
+    /// Won and lost deals per level from rows of (level code, won, lost).
+    fn tally(&self, rows: impl Iterator<Item = (u32, f64, f64)>) -> Vec<(f64, f64)> {
         let mut ins = vec![(0.0, 0.0); self.n_levels];
-        for &j in inside {
-            if let Some(s) = ins.get_mut(self.code[j] as usize) {
-                s.0 += won[j];
-                s.1 += lost[j];
+        for (code, won, lost) in rows {
+            if let Some(s) = ins.get_mut(code as usize) {
+                s.0 += won;
+                s.1 += lost;
             }
         }
+        ins
+    }
+
+    /// The levels with `min_support` closed deals in `ins`, best win rate
+    /// first (the folded `other` left out when its levels are unnamed).
+    fn ranked(&self, ins: &[(f64, f64)], min_support: f64) -> Vec<usize> {
         let rate = |l: usize| ins[l].0 / (ins[l].0 + ins[l].1);
         let mut order: Vec<usize> = (0..self.n_levels)
             .filter(|&l| ins[l].0 + ins[l].1 >= min_support && self.unnamed_other != Some(l))
             .collect();
         order.sort_by(|&a, &b| rate(b).total_cmp(&rate(a)).then(a.cmp(&b)));
-        (ins, order)
+        order
     }
 
     /// The level sets a step tries among the rows in `inside`: the
@@ -986,15 +1024,14 @@ impl Levels {
     }
 
     /// The best statistic of this feature's level sets ([`Levels::sets`])
-    /// rebuilt on the rows' outcomes `won`, `lost` over the rows in `inside`.
+    /// from its levels' won and lost deals `ins` ([`Levels::tally`]).
     fn best(
         &self,
-        inside: &[usize],
-        outcomes: (&[f64], &[f64]),
+        ins: &[(f64, f64)],
         min_support: f64,
         stat: &dyn Fn(f64, f64) -> Option<f64>,
     ) -> f64 {
-        let (ins, order) = self.order(inside, outcomes, min_support);
+        let order = self.ranked(ins, min_support);
         let (mut best, mut w, mut l) = (f64::NEG_INFINITY, 0.0, 0.0);
         for (k, &lv) in order.iter().enumerate() {
             best = stat(ins[lv].0, ins[lv].1).map_or(best, |z| best.max(z));
