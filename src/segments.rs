@@ -408,10 +408,12 @@ fn best_z(labels: &[usize], k: usize, won: &[f64], lost: &[f64]) -> Option<(usiz
 /// deal counts and the accounts' segments. `None` without two segments with
 /// closed deals.
 ///
-/// Each shuffle permutes the accounts' (won, lost) pairs as one compact
-/// array of pair codes, not an index vector followed by a gather: the
-/// same swaps from the same generator, so the same permutations and the
-/// same p-value, with far less memory traffic on large inputs.
+/// A shuffle is drawn as what it gives each segment rather than account
+/// by account: segment after segment takes its number of accounts without
+/// replacement from the outcomes left, one hypergeometric draw per kind of
+/// (won, lost) pair. That is the law of a uniform shuffle of the outcomes
+/// among fixed segments, at a cost that grows with the number of kinds,
+/// not of accounts.
 pub fn best_segment_test(
     labels: &[usize],
     k: usize,
@@ -420,14 +422,12 @@ pub fn best_segment_test(
     seed: u64,
 ) -> Option<BestSegmentTest> {
     let (segment, z) = best_z(labels, k, won, lost)?;
-    let (pairs, codes) = outcome_codes(won, lost);
-    let at_least = if pairs.len() <= usize::from(u8::MAX) + 1 {
-        count_at_least(labels, k, &pairs, narrow::<u8>(&codes), seed, z)
-    } else if pairs.len() <= usize::from(u16::MAX) + 1 {
-        count_at_least(labels, k, &pairs, narrow::<u16>(&codes), seed, z)
-    } else {
-        count_at_least(labels, k, &pairs, codes, seed, z)
-    };
+    let (pairs, kinds) = outcome_kinds(won, lost);
+    let mut sizes = vec![0u64; k];
+    for &s in labels {
+        sizes[s] += 1;
+    }
+    let at_least = count_at_least(&sizes, &pairs, &kinds, seed, z);
     Some(BestSegmentTest {
         segment,
         z,
@@ -437,58 +437,54 @@ pub fn best_segment_test(
     })
 }
 
-/// The distinct (won, lost) pairs of the accounts and each account's code
-/// into them.
-fn outcome_codes(won: &[f64], lost: &[f64]) -> (Vec<(f64, f64)>, Vec<u32>) {
-    let mut index: std::collections::HashMap<(u64, u64), u32> = Default::default();
-    let mut pairs = Vec::new();
-    let codes = won
-        .iter()
-        .zip(lost)
-        .map(|(&w, &l)| {
-            *index.entry((w.to_bits(), l.to_bits())).or_insert_with(|| {
-                pairs.push((w, l));
-                (pairs.len() - 1) as u32
-            })
-        })
-        .collect();
-    (pairs, codes)
-}
-
-/// `codes` in a narrower type that holds every one of them.
-fn narrow<T: TryFrom<u32>>(codes: &[u32]) -> Vec<T> {
-    codes.iter().filter_map(|&c| T::try_from(c).ok()).collect()
+/// The distinct (won, lost) pairs of the accounts, in order of first
+/// appearance, and how many accounts have each.
+fn outcome_kinds(won: &[f64], lost: &[f64]) -> (Vec<(f64, f64)>, Vec<u64>) {
+    let mut index: std::collections::HashMap<(u64, u64), usize> = Default::default();
+    let (mut pairs, mut counts) = (Vec::new(), Vec::new());
+    for (&w, &l) in won.iter().zip(lost) {
+        let at = *index.entry((w.to_bits(), l.to_bits())).or_insert_with(|| {
+            pairs.push((w, l));
+            counts.push(0);
+            pairs.len() - 1
+        });
+        counts[at] += 1;
+    }
+    (pairs, counts)
 }
 
 /// How many of [`BEST_SEGMENT_PERMUTATIONS`] shuffles of the accounts'
-/// outcome codes reach a best z of at least `z`. The shuffles accumulate,
-/// each permuting the last, as shuffling an index vector in place does.
-fn count_at_least<T: Copy + Into<u32>>(
-    labels: &[usize],
-    k: usize,
-    pairs: &[(f64, f64)],
-    mut codes: Vec<T>,
-    seed: u64,
-    z: f64,
-) -> usize {
-    use rand::{seq::SliceRandom, SeedableRng};
+/// outcomes among segments of `sizes` reach a best z of at least `z`;
+/// `kinds[t]` accounts have the outcome `pairs[t]`.
+fn count_at_least(sizes: &[u64], pairs: &[(f64, f64)], kinds: &[u64], seed: u64, z: f64) -> usize {
+    use rand::SeedableRng;
     let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(seed);
-    let kinds = pairs.len();
-    let mut counts = vec![0u64; k * kinds];
-    let (mut w, mut l) = (vec![0.0; k], vec![0.0; k]);
+    let k = sizes.len();
     // `best_z` over per-segment totals: segment s is "account" s.
     let each_own: Vec<usize> = (0..k).collect();
+    let (mut w, mut l) = (vec![0.0; k], vec![0.0; k]);
+    let mut left = kinds.to_vec();
     let mut at_least = 0;
     for _ in 0..BEST_SEGMENT_PERMUTATIONS {
-        codes.shuffle(&mut rng);
-        counts.iter_mut().for_each(|c| *c = 0);
-        for (&s, &c) in labels.iter().zip(&codes) {
-            counts[s * kinds + c.into() as usize] += 1;
-        }
-        for s in 0..k {
-            let row = &counts[s * kinds..(s + 1) * kinds];
-            w[s] = row.iter().zip(pairs).map(|(&n, p)| n as f64 * p.0).sum();
-            l[s] = row.iter().zip(pairs).map(|(&n, p)| n as f64 * p.1).sum();
+        left.copy_from_slice(kinds);
+        let mut pool: u64 = kinds.iter().sum();
+        for (s, &size) in sizes.iter().enumerate() {
+            // Accounts still to draw for this segment, and those left in
+            // the kinds not yet drawn from.
+            let (mut need, mut rest) = (size, pool);
+            (w[s], l[s]) = (0.0, 0.0);
+            for (t, &(pw, pl)) in pairs.iter().enumerate() {
+                if need == 0 {
+                    break;
+                }
+                let x = crate::stats::hypergeometric_draw(&mut rng, left[t], rest - left[t], need);
+                rest -= left[t];
+                left[t] -= x;
+                need -= x;
+                w[s] += x as f64 * pw;
+                l[s] += x as f64 * pl;
+            }
+            pool -= size;
         }
         if best_z(&each_own, k, &w, &l).is_some_and(|(_, x)| x >= z) {
             at_least += 1;
@@ -631,50 +627,72 @@ mod tests {
 
     use super::*;
 
-    /// The shuffle-and-gather form the test was first written in: the
-    /// compact codes must give the very same count, for few pair kinds
-    /// (`u8` codes) and for more than 256 (`u16`).
+    /// The p-value of drawn shuffles against the exact permutation p-value:
+    /// 9 accounts in segments of 2, 3 and 4, every one of the 1,260 ways
+    /// to place them enumerated (accounts are told apart by their place,
+    /// so each way stands for the same number of permutations). Then a
+    /// larger table against shuffling the accounts one by one, as the test
+    /// was first written. Both within four Monte Carlo standard errors.
     #[test]
-    fn shuffled_codes_give_the_same_p_value_as_shuffled_indices() {
+    fn drawn_shuffles_give_the_permutation_p_value() {
         use rand::{seq::SliceRandom, Rng, SeedableRng};
-        fn by_indices(labels: &[usize], k: usize, won: &[f64], lost: &[f64], seed: u64) -> usize {
-            let (_, z) = best_z(labels, k, won, lost).unwrap();
-            let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(seed);
-            let mut order: Vec<usize> = (0..labels.len()).collect();
-            let (mut pw, mut pl) = (won.to_vec(), lost.to_vec());
-            let mut at_least = 0;
-            for _ in 0..BEST_SEGMENT_PERMUTATIONS {
-                order.shuffle(&mut rng);
-                for (a, &b) in order.iter().enumerate() {
-                    pw[a] = won[b];
-                    pl[a] = lost[b];
-                }
-                if best_z(labels, k, &pw, &pl).is_some_and(|(_, x)| x >= z) {
-                    at_least += 1;
-                }
-            }
-            at_least
-        }
-        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(7);
-        for (n, top) in [(400, 4u32), (2_000, 40)] {
-            let labels: Vec<usize> = (0..n).map(|_| rng.gen_range(0..3)).collect();
-            // Segment 2 wins a little more, so the count is neither 0 nor all.
-            let won: Vec<f64> = (labels.iter())
-                .map(|&s| f64::from(rng.gen_range(0..top + u32::from(s == 2))))
-                .collect();
-            let lost: Vec<f64> = (0..n).map(|_| f64::from(rng.gen_range(0..top))).collect();
-            assert_eq!(outcome_codes(&won, &lost).0.len() > 256, top == 40);
-            let t = best_segment_test(&labels, 3, &won, &lost, 11).unwrap();
-            let expected = by_indices(&labels, 3, &won, &lost, 11);
+        let mc = BEST_SEGMENT_PERMUTATIONS as f64;
+        let within = |p: f64, reference: f64, sd: f64| {
             assert!(
-                expected > 0 && expected < BEST_SEGMENT_PERMUTATIONS,
-                "{expected}"
+                (p - reference).abs() <= 4.0 * sd + 1.0 / mc,
+                "{p} vs {reference}"
             );
-            assert_eq!(
-                t.p_value,
-                (1 + expected) as f64 / (1 + BEST_SEGMENT_PERMUTATIONS) as f64
-            );
+        };
+        let labels = [0, 0, 1, 1, 1, 2, 2, 2, 2];
+        let won = [2.0, 0.0, 1.0, 3.0, 0.0, 1.0, 0.0, 2.0, 1.0];
+        let lost = [0.0, 1.0, 1.0, 0.0, 2.0, 1.0, 1.0, 0.0, 3.0];
+        let (_, z) = best_z(&labels, 3, &won, &lost).unwrap();
+        let (mut ways, mut at_least) = (0, 0);
+        for code in 0..3usize.pow(9) {
+            let placed: Vec<usize> = (0..9).map(|i| code / 3usize.pow(i) % 3).collect();
+            let sizes: Vec<usize> = (0..3)
+                .map(|s| placed.iter().filter(|&&p| p == s).count())
+                .collect();
+            if sizes != [2, 3, 4] {
+                continue;
+            }
+            ways += 1;
+            at_least += usize::from(best_z(&placed, 3, &won, &lost).unwrap().1 >= z);
         }
+        assert_eq!(ways, 1260);
+        let exact = at_least as f64 / ways as f64;
+        assert!(exact > 0.05 && exact < 0.95, "{exact}");
+        let t = best_segment_test(&labels, 3, &won, &lost, 5).unwrap();
+        within(t.p_value, exact, (exact * (1.0 - exact) / mc).sqrt());
+
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(7);
+        let n = 300;
+        let labels: Vec<usize> = (0..n).map(|_| rng.gen_range(0..3)).collect();
+        // Segment 2 wins a little more, so the p-value is neither 0 nor 1.
+        let won: Vec<f64> = (labels.iter())
+            .map(|&s| f64::from(rng.gen_range(0..4 + u32::from(s == 2))))
+            .collect();
+        let lost: Vec<f64> = (0..n).map(|_| f64::from(rng.gen_range(0..4))).collect();
+        let (_, z) = best_z(&labels, 3, &won, &lost).unwrap();
+        let mut order: Vec<usize> = (0..n).collect();
+        let (mut pw, mut pl) = (won.clone(), lost.clone());
+        let mut shuffled_at_least = 0;
+        for _ in 0..BEST_SEGMENT_PERMUTATIONS {
+            order.shuffle(&mut rng);
+            for (a, &b) in order.iter().enumerate() {
+                pw[a] = won[b];
+                pl[a] = lost[b];
+            }
+            shuffled_at_least += usize::from(best_z(&labels, 3, &pw, &pl).unwrap().1 >= z);
+        }
+        let shuffled = shuffled_at_least as f64 / mc;
+        assert!(shuffled > 0.05 && shuffled < 0.95, "{shuffled}");
+        let t = best_segment_test(&labels, 3, &won, &lost, 11).unwrap();
+        within(
+            t.p_value,
+            shuffled,
+            (2.0 * shuffled * (1.0 - shuffled) / mc).sqrt(),
+        );
     }
 
     /// Segment 1's 50 accounts win all of their 3 deals, segment 0's none:

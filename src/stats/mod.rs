@@ -22,8 +22,9 @@ pub use association::{
     spearmanr, Chi2Result, Correlation, PSI_EPS,
 };
 pub use conversion::{
-    fisher_exact, newcombe_diff_interval, proportions_ztest, roc_auc, samplesize_two_proportions,
-    wilson_interval, Alternative, FisherResult, Interval, TestResult, TestResultDf,
+    fisher_exact, hypergeometric_draw, newcombe_diff_interval, proportions_ztest, roc_auc,
+    samplesize_two_proportions, wilson_interval, Alternative, FisherResult, Interval, TestResult,
+    TestResultDf,
 };
 pub use error::StatsError;
 pub use multiple::holm;
