@@ -151,9 +151,10 @@ fn command_one(what: &str, size: &str) {
             validate::validate(&config, &params, &mut Silent).unwrap();
         }
         "score" => {
+            // The path `abm-segments score` takes: batches, written as it goes.
             let model = score::read_model(&run).unwrap();
-            let s = score::score(&config, &model, &mut Silent).unwrap();
-            score::write(s.scored, s.metadata, &run.with_extension("scored.parquet")).unwrap();
+            let out = run.with_extension("scored.parquet");
+            score::score_to(&config, &model, &out, score::batch_rows(), &mut Silent).unwrap();
         }
         _ => panic!("unknown command {what}"),
     }
