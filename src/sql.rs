@@ -563,6 +563,11 @@ impl Writer<'_> {
         if k > 1 {
             case.push_str(&format!(" ELSE {} END", id(k - 1)));
         }
+        // The core ICP carved out as a segment of its own (id after the
+        // centroids'): in the ICP, that segment; else the nearest centroid.
+        if seg.core_icp_carved {
+            case = format!("CASE WHEN in_icp THEN {} ELSE {case} END", id(k));
+        }
         let readiness = match self.model.readiness {
             Some(_) => format!("  {} AS rp,\n", self.sigmoid("rz")),
             None => String::new(),

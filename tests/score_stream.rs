@@ -144,7 +144,33 @@ fn batched_score_equals_in_memory_score_on_parquet_and_csv() {
         let shuffled = wd.path(&format!("shuffled.{format}"));
         write_input(&mut df, &shuffled);
         assert_batched_equals_in_memory(&wd, &shuffled, 700);
+        assert_segments_as_discovered(&wd);
     }
+}
+
+/// The model carves the core ICP out as a segment of its own, and `score`
+/// (in memory and in batches, equal above) puts every account in the
+/// segment `discover` did: the carved one exactly when it is in the ICP.
+fn assert_segments_as_discovered(wd: &Workdir) {
+    let model = score::read_model(&wd.path("run")).unwrap();
+    let s = &model.segments;
+    assert!(
+        s.core_icp_carved,
+        "no carve-out: the test would not exercise it"
+    );
+    let carved = s.ids[s.centroids.len()];
+    let columns = ["account_id", "in_icp", "segment"];
+    let discovered =
+        sorted_by_id(read_parquet(&wd.path("run/accounts_scored.parquet"))).select(columns);
+    let scored = sorted_by_id(read_parquet(&wd.path("whole.parquet"))).select(columns);
+    let (d, sc) = (discovered.unwrap(), scored.unwrap());
+    assert!(d.equals_missing(&sc), "{d}\n{sc}");
+    let segment = d.column("segment").unwrap().u32().unwrap();
+    let in_icp = d.column("in_icp").unwrap().bool().unwrap();
+    for (seg, icp) in segment.iter().zip(in_icp.iter()) {
+        assert_eq!(seg == Some(carved), icp.unwrap(), "segment {seg:?}");
+    }
+    assert!(in_icp.iter().any(|x| x == Some(true)));
 }
 
 #[test]
