@@ -133,7 +133,7 @@ fn assert_batched_equals_in_memory(wd: &Workdir, accounts: &Path, rows: usize) {
 #[test]
 fn batched_score_equals_in_memory_score_on_parquet_and_csv() {
     for format in ["parquet", "csv"] {
-        let wd = trained(&format!("stream-{format}"), 2500, format);
+        let wd = trained(&format!("stream-{format}"), 3000, format);
         let accounts = wd.path(&format!("in/accounts.{format}"));
         // Shuffle the rows so the input order is not key order.
         let mut df = read_input(&accounts);
