@@ -764,9 +764,7 @@ pub fn recommend_with(
         ctx.exclude,
     );
     let in_icp = criteria.in_icp(features, n);
-    let carve = core_icp_test(&criteria, &in_icp, (all, &split), ev, ctx);
-    let carved = (carve.as_ref()).is_some_and(|t| t.carves());
-    let segments = segment_model(deals, &in_train, ctx, carved.then_some(&in_icp[..]));
+    let (segments, carve) = segments_with_carve(&criteria, &in_icp, (all, deals, &split), ev, ctx);
     let readiness = readiness_model(
         (rows, matrix),
         &specs,
@@ -1238,6 +1236,22 @@ fn segment_model(
         overall_expected_won_amount,
         core_icp_carved: carved.is_some(),
     }
+}
+
+/// The segment model, with the core ICP carved out as a segment when its
+/// held-out test says so, and that test.
+fn segments_with_carve(
+    criteria: &Criteria,
+    in_icp: &[bool],
+    (all, train, split): (&Deals, &Deals, &Split),
+    ev: &Evidence,
+    ctx: &Context,
+) -> (SegmentModel, Option<carve::CarveTest>) {
+    let carve = core_icp_test(criteria, in_icp, (all, split), ev, ctx);
+    let carved = (carve.as_ref()).is_some_and(|t| t.carves());
+    let in_train = |i: usize| split.in_train(train, i);
+    let segments = segment_model(train, &in_train, ctx, carved.then_some(in_icp));
+    (segments, carve)
 }
 
 /// The held-out test of the core ICP against the other accounts of the
