@@ -261,8 +261,8 @@ fn the_core_icp_carve_out_fires_when_the_icp_truly_wins_more() {
         let labels: Vec<usize> = (0..n).map(|_| rng.gen_range(0..k)).collect();
         let in_icp: Vec<bool> = (0..n).map(|_| rng.gen_bool(0.04)).collect();
         let (mut outcome, mut account) = (Vec::new(), Vec::new());
-        for a in 0..n {
-            let z: f64 = -1.0 + if in_icp[a] { 1.0 } else { 0.0 };
+        for (a, &inside) in in_icp.iter().enumerate() {
+            let z: f64 = -1.0 + if inside { 1.0 } else { 0.0 };
             let p = 1.0 / (1.0 + (-z).exp());
             for _ in 0..rng.gen_range(0..=3) {
                 account.push(a as u32);

@@ -194,10 +194,10 @@ fn assert_segments_as_discovered(wd: &Workdir, accounts: &Path) {
         .iter()
         .map(|v| v.as_u64().unwrap() as u32)
         .collect();
-    let icp = &new.scored.in_icp.unwrap();
-    for i in 0..icp.len() {
+    let icp = new.scored.in_icp.unwrap();
+    for (i, inside) in icp.into_iter().enumerate() {
         let (n, o) = (new.scored.segment[i], old.scored.segment[i]);
-        match icp[i] {
+        match inside {
             true => assert!(n == carved && from.contains(&o), "{n} {o} {from:?}"),
             false => assert_eq!(n, o),
         }
