@@ -20,7 +20,8 @@
 //! * the ICP criteria with nulls matching nothing, tiers with the same `>=`
 //!   comparisons on the win probability, and the nearest centroid by the
 //!   squared distance k-means used, summed in the same order and ties going
-//!   to the first centroid.
+//!   to the first centroid; with the core ICP carved out as a segment
+//!   ([`crate::recommend::carve`]), an account in the ICP is in that one.
 //!
 //! Numbers are written as exponent literals with every digit a double needs
 //! (`-1.5498273e0`), which every dialect here reads as a double (Postgres
@@ -562,6 +563,11 @@ impl Writer<'_> {
         }
         if k > 1 {
             case.push_str(&format!(" ELSE {} END", id(k - 1)));
+        }
+        // The core ICP carved out as a segment of its own (id after the
+        // centroids'): in the ICP, that segment; else the nearest centroid.
+        if seg.core_icp_carved {
+            case = format!("CASE WHEN in_icp THEN {} ELSE {case} END", id(k));
         }
         let readiness = match self.model.readiness {
             Some(_) => format!("  {} AS rp,\n", self.sigmoid("rz")),

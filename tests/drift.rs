@@ -69,7 +69,9 @@ fn two_runs_with_different_seeds_give_the_same_segments_the_same_ids() {
     );
     let r = wd.read_json("run2/report.json");
     let st = &r["stability"]["segments"];
-    assert_eq!(st["matched"].as_array().unwrap().len(), 4, "{st}");
+    // k = 4, and the core ICP carved out as a fifth segment in both runs.
+    assert!(r["clustering"]["core_icp_segment"].is_object());
+    assert_eq!(st["matched"].as_array().unwrap().len(), 5, "{st}");
     assert!(
         st["new"].as_array().unwrap().is_empty() && st["vanished"].as_array().unwrap().is_empty()
     );
@@ -152,15 +154,33 @@ fn a_segment_removed_from_the_data_is_listed_and_the_others_keep_their_ids() {
         .iter()
         .map(|v| v["id"].as_u64().unwrap())
         .collect();
-    assert_eq!(vanished, [2], "{st}");
-    let mut ids: Vec<u64> = r["segments"]
+    // The core ICP is carved out as a segment in both runs, learned on
+    // different accounts: it and the k-means segments it was carved from
+    // may change. Every other change is the removed segment.
+    let carve = |r: &Value| -> Vec<u64> {
+        let c = &r["clustering"]["core_icp_segment"];
+        let from = c["carved_from"].as_array().unwrap().iter();
+        (from.map(|v| v.as_u64().unwrap()))
+            .chain([c["id"].as_u64().unwrap()])
+            .collect()
+    };
+    let (carve1, carve2) = (carve(&wd.read_json("run1/report.json")), carve(&r));
+    assert!(vanished.contains(&2), "{st}");
+    for id in vanished.iter().filter(|&&id| id != 2) {
+        assert!(carve1.contains(id), "{id} vanished: {st}");
+    }
+    for id in st["new"].as_array().unwrap() {
+        assert!(carve2.contains(&id.as_u64().unwrap()), "{id} is new: {st}");
+    }
+    let ids: Vec<u64> = r["segments"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["id"].as_u64().unwrap())
         .collect();
-    ids.sort_unstable();
-    assert_eq!(ids, [1, 3, 4, 5, 6]);
+    for id in [1, 3, 4, 5] {
+        assert!(ids.contains(&id), "{id} not kept: {ids:?}");
+    }
 }
 
 #[test]

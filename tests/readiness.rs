@@ -35,13 +35,14 @@ fn discover(wd: &Workdir, seed: u64, accounts: usize, extra: &[&str]) -> Value {
 }
 
 /// The columns `score` must reproduce, by name.
-const REPRODUCED: [&str; 6] = [
+const REPRODUCED: [&str; 7] = [
     "account_id",
     "fit_score",
     "readiness_score",
     "readiness_band",
     "recommended_tier",
     "in_icp",
+    "segment",
 ];
 
 fn reproduced(path: &std::path::Path) -> DataFrame {

@@ -133,7 +133,7 @@ fn assert_batched_equals_in_memory(wd: &Workdir, accounts: &Path, rows: usize) {
 #[test]
 fn batched_score_equals_in_memory_score_on_parquet_and_csv() {
     for format in ["parquet", "csv"] {
-        let wd = trained(&format!("stream-{format}"), 2500, format);
+        let wd = trained(&format!("stream-{format}"), 3000, format);
         let accounts = wd.path(&format!("in/accounts.{format}"));
         // Shuffle the rows so the input order is not key order.
         let mut df = read_input(&accounts);
@@ -144,6 +144,63 @@ fn batched_score_equals_in_memory_score_on_parquet_and_csv() {
         let shuffled = wd.path(&format!("shuffled.{format}"));
         write_input(&mut df, &shuffled);
         assert_batched_equals_in_memory(&wd, &shuffled, 700);
+        assert_segments_as_discovered(&wd, &wd.path(&format!("in/accounts.{format}")));
+    }
+}
+
+/// The model carves the core ICP out as a segment of its own, and `score`
+/// (in memory and in batches, equal above) puts every account in the
+/// segment `discover` did: the carved one exactly when it is in the ICP.
+fn assert_segments_as_discovered(wd: &Workdir, accounts: &Path) {
+    let model = score::read_model(&wd.path("run")).unwrap();
+    let s = &model.segments;
+    assert!(
+        s.core_icp_carved,
+        "no carve-out: the test would not exercise it"
+    );
+    let carved = s.ids[s.centroids.len()];
+    let columns = ["account_id", "in_icp", "segment"];
+    let discovered =
+        sorted_by_id(read_parquet(&wd.path("run/accounts_scored.parquet"))).select(columns);
+    let scored = sorted_by_id(read_parquet(&wd.path("whole.parquet"))).select(columns);
+    let (d, sc) = (discovered.unwrap(), scored.unwrap());
+    assert!(d.equals_missing(&sc), "{d}\n{sc}");
+    let segment = d.column("segment").unwrap().u32().unwrap();
+    let in_icp = d.column("in_icp").unwrap().bool().unwrap();
+    for (seg, icp) in segment.iter().zip(in_icp.iter()) {
+        assert_eq!(seg == Some(carved), icp.unwrap(), "segment {seg:?}");
+    }
+    assert!(in_icp.iter().any(|x| x == Some(true)));
+
+    // A model.json without the field (as written before the carve-out)
+    // reads as no carve-out: every account in its nearest centroid's
+    // segment, which for an account outside the ICP is the carved model's,
+    // and for one inside one of the segments it was carved from.
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(wd.path("run/model.json")).unwrap()).unwrap();
+    json["segments"]
+        .as_object_mut()
+        .unwrap()
+        .remove("core_icp_carved");
+    let old: abm_segments::recommend::Model = serde_json::from_value(json).unwrap();
+    assert!(!old.segments.core_icp_carved);
+    let (new, old) = (
+        score::score(&config(accounts, &model), &model, &mut Silent).unwrap(),
+        score::score(&config(accounts, &old), &old, &mut Silent).unwrap(),
+    );
+    let report = wd.read_json("run/report.json");
+    let from: Vec<u32> = (report["clustering"]["core_icp_segment"]["carved_from"].as_array())
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let icp = new.scored.in_icp.unwrap();
+    for (i, inside) in icp.into_iter().enumerate() {
+        let (n, o) = (new.scored.segment[i], old.scored.segment[i]);
+        match inside {
+            true => assert!(n == carved && from.contains(&o), "{n} {o} {from:?}"),
+            false => assert_eq!(n, o),
+        }
     }
 }
 

@@ -72,6 +72,30 @@ fn hand_model(wd: &Workdir) -> String {
     "hand.json".into()
 }
 
+/// With the core ICP carved out (a third id after the two centroids'),
+/// every dialect puts an account in the ICP in that segment before the
+/// nearest-centroid CASE; the hand model without the field has no such branch.
+#[test]
+fn a_carved_core_icp_segment_comes_before_the_nearest_centroid_in_every_dialect() {
+    let wd = Workdir::new("sql-carved");
+    let plain = hand_model(&wd);
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(wd.path(&plain)).unwrap()).unwrap();
+    m["segments"]["ids"] = serde_json::json!([3, 1, 7]);
+    m["segments"]["expected_won_amount"] = serde_json::json!([null, null, null]);
+    m["segments"]["core_icp_carved"] = serde_json::json!(true);
+    wd.write("carved.json", &m.to_string());
+    let nearest = "CASE WHEN dist0 <= dist1 THEN 3 ELSE 1 END";
+    for d in DIALECTS {
+        let carved = sql(&wd, "carved.json", &["--dialect", d]);
+        let want = format!("CASE WHEN in_icp THEN 7 ELSE {nearest} END AS segment");
+        assert_eq!(lines_with(&carved, &want).len(), 1, "{d}:\n{carved}");
+        let old = sql(&wd, &plain, &["--dialect", d]);
+        assert!(old.contains(&format!("{nearest} AS segment")), "{d}");
+        assert!(!old.contains("WHEN in_icp THEN"), "{d}");
+    }
+}
+
 fn lines_with<'a>(sql: &'a str, needle: &str) -> Vec<&'a str> {
     sql.lines().filter(|l| l.contains(needle)).collect()
 }

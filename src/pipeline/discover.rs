@@ -25,6 +25,7 @@ use crate::io::run_dir::{self, Files};
 use crate::io::Inputs;
 use crate::outcomes::{figures, group_deals, FigureOptions, OutcomeFigures};
 use crate::progress::Progress;
+use crate::recommend::carve::{CarveTest, CoreIcpSegment};
 use crate::recommend::explain::Explain;
 use crate::recommend::{Model, Recommendation};
 use crate::report::parquet::ScoredAccounts;
@@ -33,6 +34,7 @@ use crate::report::{
     Section, SegmentReport,
 };
 use crate::stability::SegmentMatching;
+use crate::text::{p_text, pct};
 
 mod headlines;
 mod previous;
@@ -127,7 +129,10 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         inputs,
         features,
         skipped,
+        labels: clustering.labels.clone(),
+        k: clustering.k,
         clustering,
+        carved: None,
         started_at,
         joined,
         post_outcome,
@@ -267,6 +272,44 @@ fn clusters(
     Ok(clustering)
 }
 
+/// With the core ICP carved out as the last segment: name it by its
+/// criteria, say in the clustering's reason how it was carved, and return
+/// the test's account for the report.
+fn report_carve(
+    reason: &mut String,
+    segs: &mut Segments,
+    (t, r): (&CarveTest, &Recommendation),
+    kmeans_labels: &[usize],
+) -> CoreIcpSegment {
+    let k = segs.ids.len() - 1;
+    let in_icp = &r.scores.in_icp;
+    let criteria = r.icp.core.text.clone();
+    let holding = crate::recommend::carve::segments_holding(kmeans_labels, in_icp, k);
+    let from: Vec<u32> = (0..k)
+        .filter(|&s| holding[s])
+        .map(|s| segs.ids[s])
+        .collect();
+    let c = t.report(
+        segs.ids[k],
+        criteria.clone(),
+        in_icp.iter().filter(|&&x| x).count() as u64,
+        from.clone(),
+    );
+    segs.segments[k].name = format!("core ICP: {criteria}");
+    let from: Vec<String> = from.iter().map(|id| format!("S{id}")).collect();
+    reason.push_str(&format!(
+        "; the core ICP is a segment of its own, S{}: on held-out deals it won {} of {} closed deals against {} of {} in the rest of {} (one-sided account-clustered test, {})",
+        c.id,
+        pct(Some(c.held_out.win_rate)),
+        c.held_out.closed_deals,
+        pct(Some(c.rest_held_out.win_rate)),
+        c.rest_held_out.closed_deals,
+        from.join(", "),
+        p_text(c.p_value)
+    ));
+    c
+}
+
 /// The run so far: inputs read, features inferred, accounts clustered.
 struct Found<'a> {
     config: &'a Config,
@@ -274,6 +317,13 @@ struct Found<'a> {
     features: Vec<FeatureColumn>,
     skipped: Vec<Skipped>,
     clustering: Clustering,
+    /// Each account's segment (0-based): its k-means segment, or `k - 1`
+    /// when the core ICP is carved out and holds it.
+    labels: Vec<usize>,
+    /// Segments: k-means' k, plus one with the core ICP carved out.
+    k: usize,
+    /// The held-out test that carved the core ICP out, when it did.
+    carved: Option<crate::recommend::carve::CarveTest>,
     started_at: String,
     /// With an account history, what the as-of join of all deals did.
     joined: Option<JoinSummary>,
@@ -305,15 +355,32 @@ impl Found<'_> {
 
     /// Outcomes, speed, the score model, the current tiers and the drivers.
     fn measure(
-        self,
+        mut self,
         matrix: FeatureMatrix,
         weights: &[f64],
         progress: &mut dyn Progress,
         mut clock: Stopwatch,
     ) -> Result<Discovery> {
+        let overall = self.overall();
+        let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &overall);
+        let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
+        let ev = evidence(&self.features, &self.inputs, fit_deals)?;
+        let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &self.exclude), progress);
+        clock.lap(progress, "ICP, score, tiers and holdout");
+        // A core ICP that wins more on held-out deals than the rest of the
+        // segments it sits in is a segment of its own.
+        if let Some((r, t)) = (rec.as_ref()).and_then(|r| Some(r).zip(r.carve.clone())) {
+            if t.carves() {
+                let labels = &self.clustering.labels;
+                self.labels =
+                    crate::recommend::carve::carved_labels(labels, &r.scores.in_icp, self.k);
+                self.k += 1;
+                self.carved = Some(t);
+            }
+        }
         progress.begin("measuring outcomes and speed per segment", 2);
         progress.step("outcomes per segment");
-        let mut segs = self.segments()?;
+        let mut segs = self.segments(overall)?;
         // Segments were drawn with these deals' outcomes: whether the best
         // converts better than chance is judged on accounts held out of a refit.
         // On the fit columns, as the segments were drawn.
@@ -329,20 +396,25 @@ impl Found<'_> {
             &self.config.cluster,
         );
         clock.lap(progress, "segment outcomes");
+        let core_icp_segment = match (&self.carved, &rec) {
+            (Some(t), Some(r)) => Some(report_carve(
+                &mut self.clustering.reason,
+                &mut segs,
+                (t, r),
+                &self.clustering.labels,
+            )),
+            _ => None,
+        };
         progress.step("speed: P(win within the horizon) compared between segments");
         let speed = sections::speed(
             &self.inputs.deals,
-            &self.clustering.labels,
+            &self.labels,
             &segs.segments,
             &self.config.horizons,
             self.config.confidence,
         );
         progress.finish();
         clock.lap(progress, "speed test");
-        let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &segs.overall);
-        let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
-        let ev = evidence(&self.features, &self.inputs, fit_deals)?;
-        let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &self.exclude), progress);
         // The encoded matrix is the largest account-level table; nothing
         // after the score model reads it.
         let encoded_columns = matrix.columns.len();
@@ -352,7 +424,6 @@ impl Found<'_> {
         }
         progress.begin("judging the current tiers and finding drivers", 2);
         progress.step("current tiers");
-        clock.lap(progress, "ICP, score, tiers and holdout");
         let in_icp = rec.as_ref().map(|r| r.scores.in_icp.as_slice());
         let current_tiers = sections::current_tiers(
             &self.inputs.accounts,
@@ -379,19 +450,22 @@ impl Found<'_> {
         report.correlations = correlations;
         report.current_tiers = current_tiers;
         report.clustering.best_segment = best_segment;
+        report.clustering.core_icp_segment = core_icp_segment;
         self.finish(report, segs, rec, progress, clock)
     }
 
+    /// The figures of all deals.
+    fn overall(&self) -> OutcomeFigures {
+        let (accounts, deals) = (&self.inputs.accounts, &self.inputs.deals);
+        let all: Vec<usize> = (0..deals.len()).collect();
+        figures(deals, &all, accounts.len() as u64, &self.opts())
+    }
+
     /// Figures per segment, with ids and names kept from `--previous`.
-    fn segments(&self) -> Result<Segments> {
+    fn segments(&self, overall: OutcomeFigures) -> Result<Segments> {
         let (accounts, deals) = (&self.inputs.accounts, &self.inputs.deals);
         let opts = self.opts();
-        let overall = {
-            let all: Vec<usize> = (0..deals.len()).collect();
-            figures(deals, &all, accounts.len() as u64, &opts)
-        };
-        let k = self.clustering.k;
-        let labels = &self.clustering.labels;
+        let (k, labels) = (self.k, &self.labels);
         let seg_of: Vec<Option<usize>> = labels.iter().map(|&l| Some(l)).collect();
         let seg_deals = group_deals(deals, &seg_of, k);
         let mut seg_accounts = vec![0u64; k];
@@ -624,6 +698,7 @@ impl Found<'_> {
             fit_sample: c.fit_sample,
             silhouette_sample: c.silhouette_sample,
             best_segment: None,
+            core_icp_segment: None,
         }
     }
 
@@ -640,7 +715,7 @@ impl Found<'_> {
         let Found {
             inputs,
             features,
-            clustering,
+            labels,
             ..
         } = self;
         // Every deal-level figure is in the report now.
@@ -670,7 +745,7 @@ impl Found<'_> {
             .map(|r| Explain::take(&r.model, &features, &mut r.scores));
         let n = accounts.len();
         let scored = ScoredAccounts {
-            segment: clustering.labels.iter().map(|&l| segs.ids[l]).collect(),
+            segment: labels.iter().map(|&l| segs.ids[l]).collect(),
             fit_score: match &rec {
                 Some(r) => r
                     .scores

@@ -20,6 +20,7 @@
 //!   account's segment (training deals): with skewed amounts the mean, not
 //!   the median, is the expectation of a won deal's value.
 
+pub mod carve;
 pub mod explain;
 pub mod logistic;
 pub mod readiness;
@@ -97,9 +98,15 @@ pub struct SegmentModel {
     pub centroids: Vec<Vec<f64>>,
     /// Per encoded column, the weight applied before clustering.
     pub column_weights: Vec<f64>,
-    /// Mean won amount per segment (training deals), currency units.
+    /// Mean won amount per segment (training deals), currency units; with
+    /// the core ICP carved out, its segment's last.
     pub expected_won_amount: Vec<Option<f64>>,
     pub overall_expected_won_amount: Option<f64>,
+    /// Whether the core ICP is a segment of its own: an account in the core
+    /// ICP is in segment `ids[centroids.len()]`, any other in its nearest
+    /// centroid's (see [`carve`]). Missing in older models: no carve-out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub core_icp_carved: bool,
 }
 
 /// The mean won amount per segment and over all segments, from won deals
@@ -166,7 +173,7 @@ pub struct Scores {
     pub band: Option<Vec<Band>>,
     pub in_icp: Vec<bool>,
     pub tier: Vec<Option<u8>>,
-    /// Segment id (of the nearest centroid).
+    /// Segment id: the carved core ICP segment's, or the nearest centroid's.
     pub segment: Vec<u32>,
     /// probability × expected won amount of the segment.
     pub expected_value: Vec<Option<f64>>,
@@ -258,6 +265,10 @@ impl Model {
                         .map_or(0, |(s, _)| s)
                 })
                 .collect();
+        let segment_index = match self.segments.core_icp_carved {
+            true => carve::carved_labels(&segment_index, &in_icp, self.segments.centroids.len()),
+            false => segment_index,
+        };
         let segment: Vec<u32> = segment_index
             .iter()
             .map(|&s| self.segments.ids.get(s).copied().unwrap_or(s as u32 + 1))
@@ -511,6 +522,9 @@ pub struct Recommendation {
     pub tiers: TiersSection,
     pub model: Model,
     pub scores: Scores,
+    /// The held-out test of the core ICP against the rest of the segments
+    /// it sits in; carved out as a segment when it [`carve::CarveTest::carves`].
+    pub carve: Option<carve::CarveTest>,
 }
 
 /// Inputs that are not accounts or deals.
@@ -749,8 +763,8 @@ pub fn recommend_with(
         ctx.rules,
         ctx.exclude,
     );
-    let segments = segment_model(deals, &in_train, ctx);
     let in_icp = criteria.in_icp(features, n);
+    let (segments, carve) = segments_with_carve(&criteria, &in_icp, (all, deals, &split), ev, ctx);
     let readiness = readiness_model(
         (rows, matrix),
         &specs,
@@ -798,6 +812,7 @@ pub fn recommend_with(
         tiers,
         model,
         scores,
+        carve,
     })
 }
 
@@ -1194,20 +1209,80 @@ fn non_fit_expected(
     )
 }
 
-/// Segment centroids and the mean won amount per segment, from training wins.
-fn segment_model(deals: &Deals, in_train: &dyn Fn(usize) -> bool, ctx: &Context) -> SegmentModel {
+/// Segment centroids and the mean won amount per segment, from training
+/// wins; with `carved` (the accounts in the core ICP), the core ICP is a
+/// segment of its own after the k-means ones.
+fn segment_model(
+    deals: &Deals,
+    in_train: &dyn Fn(usize) -> bool,
+    ctx: &Context,
+    carved: Option<&[bool]>,
+) -> SegmentModel {
     let k = ctx.centroids.nrows();
+    let labels = match carved {
+        Some(in_icp) => std::borrow::Cow::Owned(carve::carved_labels(ctx.labels, in_icp, k)),
+        None => std::borrow::Cow::Borrowed(ctx.labels),
+    };
+    let segments = k + usize::from(carved.is_some());
     let wins = (0..deals.len())
         .filter(|&i| in_train(i) && deals.outcome[i] == OutcomeLabel::Won)
-        .map(|i| (ctx.labels[deals.account[i] as usize], deals.amount[i]));
-    let (expected_won_amount, overall_expected_won_amount) = mean_won_amounts(wins, k);
+        .map(|i| (labels[deals.account[i] as usize], deals.amount[i]));
+    let (expected_won_amount, overall_expected_won_amount) = mean_won_amounts(wins, segments);
     SegmentModel {
-        ids: (1..=k as u32).collect(),
+        ids: (1..=segments as u32).collect(),
         centroids: ctx.centroids.outer_iter().map(|r| r.to_vec()).collect(),
         column_weights: ctx.column_weights.to_vec(),
         expected_won_amount,
         overall_expected_won_amount,
+        core_icp_carved: carved.is_some(),
     }
+}
+
+/// The segment model, with the core ICP carved out as a segment when its
+/// held-out test says so, and that test.
+fn segments_with_carve(
+    criteria: &Criteria,
+    in_icp: &[bool],
+    (all, train, split): (&Deals, &Deals, &Split),
+    ev: &Evidence,
+    ctx: &Context,
+) -> (SegmentModel, Option<carve::CarveTest>) {
+    let carve = core_icp_test(criteria, in_icp, (all, split), ev, ctx);
+    let carved = (carve.as_ref()).is_some_and(|t| t.carves());
+    let in_train = |i: usize| split.in_train(train, i);
+    let segments = segment_model(train, &in_train, ctx, carved.then_some(in_icp));
+    (segments, carve)
+}
+
+/// The held-out test of the core ICP against the other accounts of the
+/// k-means segments it sits in (see [`carve`]); `None` when the model was
+/// not validated, the core ICP has no qualifying criterion, carving it out
+/// would leave a segment too few accounts, or a side has no closed deal.
+fn core_icp_test(
+    criteria: &Criteria,
+    in_icp: &[bool],
+    (all, split): (&Deals, &Split),
+    ev: &Evidence,
+    ctx: &Context,
+) -> Option<carve::CarveTest> {
+    let k = ctx.centroids.nrows();
+    if !split.validated
+        || criteria.qualifying.is_empty()
+        || !carve::leaves_every_segment(ctx.labels, in_icp, k)
+    {
+        return None;
+    }
+    let holding = carve::segments_holding(ctx.labels, in_icp, k);
+    // Each deal is in the ICP or not by its evidence row, as the core
+    // ICP's held-out figures count it.
+    let row_in_icp = criteria.in_icp(&ev.features, ev.rows());
+    let (inside, rest) = carve::held_out_counts(
+        (&all.outcome, &ev.row_of_deal),
+        &|i| split.in_holdout(all, i),
+        (&row_in_icp, &ev.account_of_row),
+        (ctx.labels, &holding),
+    );
+    carve::carve_test(&inside, &rest)
 }
 
 /// Tier thresholds from the ranking of in-ICP accounts by fit score: the

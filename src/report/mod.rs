@@ -197,6 +197,11 @@ pub struct ClusteringReport {
     /// tested by shuffling the other half's outcomes among fixed segments;
     /// `null` when that could not be done.
     pub best_segment: Option<crate::segments::BestSegmentTest>,
+    /// When the core ICP won more than the rest of the k-means segments it
+    /// sits in on held-out deals, it is a segment of its own (the last):
+    /// the test that carved it out. Absent when no segment is carved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_icp_segment: Option<crate::recommend::carve::CoreIcpSegment>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -12,7 +12,10 @@ Spark local mode over the same Parquet files. Every row must agree with
 and in_icp, recommended_tier, segment and readiness_band identical.
 
 Cases: `list`, a native list<string> column; `text-list`, the same values
-joined with ';' in a string column, which the model splits.
+joined with ';' in a string column, which the model splits. At least one
+case's model must carve the core ICP out as a segment of its own
+(`segments.core_icp_carved`), so the `CASE WHEN in_icp` branch is compared
+too; there, every scored account in the ICP is in the carved segment.
 
 Also runs the README's upstream-aggregation SQL in DuckDB on a small
 generated events table and checks each aggregate against Python.
@@ -135,6 +138,9 @@ def check_model(model, case):
     return sorted(ops)
 
 
+# The cases whose model carves the core ICP out as a segment.
+CARVED = []
+
 COLUMNS = ["account_id", "fit_score", "in_icp", "recommended_tier", "segment"]
 READINESS = ["readiness_score", "readiness_band"]
 
@@ -247,11 +253,19 @@ def check_case(case, args, work, engines, spark, summary):
          "--deals", data / "deals.parquet", "--out", out, "--force"])
     model = json.loads((out / "model.json").read_text())
     ops = check_model(model, case)
+    seg = model["segments"]
+    carved = seg["ids"][len(seg["centroids"])] if seg.get("core_icp_carved") else None
     failures = []
     for name, accounts in (("training accounts", data / "train.parquet"), ("new accounts", data / "new.parquet")):
         scored = data / f"scored-{accounts.stem}.parquet"
         run([args.bin, "-q", "score", "--model", out, "--accounts", accounts, "--out", scored, "--force"])
         expected = read_scored(scored)
+        if carved is not None:
+            failures += [
+                f"{case}/{name}: {k} in_icp {r['in_icp']} but segment {r['segment']} (carved {carved})"
+                for k, r in expected.items()
+                if (r["segment"] == carved) != r["in_icp"]
+            ]
         for engine in engines:
             sql = run([args.bin, "sql", "--model", out, "--dialect", engine])
             (data / f"{engine}.sql").write_text(sql)
@@ -268,6 +282,9 @@ def check_case(case, args, work, engines, spark, summary):
                 f"tiers {tiers[0]}/{tiers[1]}/{tiers[2]}  segments {segments}  mismatches {len(bad)}  ({secs:.1f} s)"
             )
     summary.append(f"{case:9} criteria ops: {', '.join(ops)}")
+    if carved is not None:
+        CARVED.append(case)
+        summary.append(f"{case:9} core ICP carved out as segment {carved}")
     return failures
 
 
@@ -355,6 +372,8 @@ def main():
     finally:
         if spark:
             spark.stop()
+    if not CARVED:
+        sys.exit("no case's model carves the core ICP out as a segment: the check would not exercise it")
     bad, n = check_readme_upstream()
     failures += bad
     summary.append(f"README upstream aggregation: {n} accounts in DuckDB, mismatches {len(bad)}")
