@@ -13,8 +13,8 @@
 //!   validated and grouped), over [`READ_BASE_MIB`];
 //! - **after reading** (features, clustering, scores, reports): per account
 //!   the decoded row again ([`LATER_PER_ACCOUNT_BYTE`] times its bytes), the
-//!   encoded matrix (8 bytes a column, [`MATRIX_COPIES`] copies: the matrix
-//!   and its scaled form), and [`LATER_PER_ACCOUNT`] bytes of per-account
+//!   encoded matrix (8 bytes a column, [`MATRIX_COPIES`] copies in effect:
+//!   the matrix, and a weighted copy part of the time), and [`LATER_PER_ACCOUNT`] bytes of per-account
 //!   results (scores, segment, tiers); per deal
 //!   [`LATER_PER_DEAL`] bytes; over [`LATER_BASE_MIB`].
 //!
@@ -41,8 +41,12 @@ pub const READ_PER_DEAL: f64 = 120.0;
 pub const LATER_BASE_MIB: f64 = 60.0;
 /// Resident bytes after reading per byte of an account row as decoded.
 pub const LATER_PER_ACCOUNT_BYTE: f64 = 1.0;
-/// Copies of the encoded feature matrix held at once.
-pub const MATRIX_COPIES: f64 = 2.0;
+/// Copies of the encoded feature matrix the peak holds, in effect: the
+/// matrix, and for part of the run a weighted copy of it (clustering, the
+/// held-out segment test). Fitted to the 1M / 3M benchmark's peak alone
+/// once the matrix copies of the held-out test and the fit score were gone,
+/// so the 5M and 10M runs check it (see the README's Performance).
+pub const MATRIX_COPIES: f64 = 1.5;
 /// Per-account results after reading (scores, segment, tiers), bytes.
 pub const LATER_PER_ACCOUNT: f64 = 46.0;
 /// Resident bytes after reading per deal (typed deals, per-account sums).
@@ -362,11 +366,11 @@ mod tests {
         let reading = 26.0 + (194.56e6 + 360e6) / 1048576.0;
         assert!((e.reading_mib - reading).abs() < 1e-9, "{e:?}");
         assert!((e.reading_mib - 554.87).abs() < 0.01, "{e:?}");
-        // After: 60 MiB + 1e6 × (152 + 26 × 8 × 2 + 46) B + 3e6 × 40 B
-        //   = 60 + (614e6 + 120e6) / 2^20 = 60 + 700.00 MiB.
-        let after = 60.0 + (614e6 + 120e6) / 1048576.0;
+        // After: 60 MiB + 1e6 × (152 + 26 × 8 × 1.5 + 46) B + 3e6 × 40 B
+        //   = 60 + (510e6 + 120e6) / 2^20 = 60 + 600.81 MiB.
+        let after = 60.0 + (510e6 + 120e6) / 1048576.0;
         assert!((e.after_mib - after).abs() < 1e-9, "{e:?}");
-        assert!((e.after_mib - 760.00).abs() < 0.01, "{e:?}");
+        assert!((e.after_mib - 660.81).abs() < 0.01, "{e:?}");
         assert_eq!(e.peak_mib(), e.after_mib);
     }
 }
