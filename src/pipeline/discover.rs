@@ -365,7 +365,28 @@ impl Found<'_> {
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
         let ev = evidence(&self.features, &self.inputs, fit_deals)?;
+        // Segments were drawn with these deals' outcomes: whether the best
+        // k-means segment converts better than chance is judged on accounts
+        // held out of a refit, on the fit columns, as the segments were
+        // drawn. Before the recommendation, so that the refit's weighted
+        // copy of the matrix is gone before the scores are built.
+        let mut keep = vec![1.0; matrix.columns.len()];
+        fit_columns_only((&self.features, &self.exclude), &matrix, &mut keep);
+        let keep: Vec<bool> = keep.iter().map(|&w| w != 0.0).collect();
+        let best_segment = crate::segments::held_out_best_segment_test(
+            &matrix.x,
+            &keep,
+            &self.inputs.deals.account,
+            &deal_won(&self.inputs.deals),
+            self.clustering.k,
+            &self.config.cluster,
+        );
+        clock.lap(progress, "held-out segment test");
         let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &self.exclude), progress);
+        // The encoded matrix is the largest account-level table; nothing
+        // after the score model reads it.
+        let encoded_columns = matrix.columns.len();
+        drop(matrix);
         clock.lap(progress, "ICP, score, tiers and holdout");
         // A core ICP that wins more on held-out deals than the rest of the
         // segments it sits in is a segment of its own.
@@ -381,20 +402,6 @@ impl Found<'_> {
         progress.begin("measuring outcomes and speed per segment", 2);
         progress.step("outcomes per segment");
         let mut segs = self.segments(overall)?;
-        // Segments were drawn with these deals' outcomes: whether the best
-        // converts better than chance is judged on accounts held out of a refit.
-        // On the fit columns, as the segments were drawn.
-        let mut keep = vec![1.0; matrix.columns.len()];
-        fit_columns_only((&self.features, &self.exclude), &matrix, &mut keep);
-        let keep: Vec<bool> = keep.iter().map(|&w| w != 0.0).collect();
-        let best_segment = crate::segments::held_out_best_segment_test(
-            &matrix.x,
-            &keep,
-            &self.inputs.deals.account,
-            &deal_won(&self.inputs.deals),
-            self.clustering.k,
-            &self.config.cluster,
-        );
         clock.lap(progress, "segment outcomes");
         let core_icp_segment = match (&self.carved, &rec) {
             (Some(t), Some(r)) => Some(report_carve(
@@ -415,10 +422,6 @@ impl Found<'_> {
         );
         progress.finish();
         clock.lap(progress, "speed test");
-        // The encoded matrix is the largest account-level table; nothing
-        // after the score model reads it.
-        let encoded_columns = matrix.columns.len();
-        drop(matrix);
         if let Some(r) = &mut rec {
             r.model.segments.ids = segs.ids.clone();
         }
