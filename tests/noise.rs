@@ -2,7 +2,9 @@
 //! stages that decide the findings find nothing: the best segment is within
 //! chance and no ICP criterion holds. Two generated structures, seeded;
 //! 100 draws of each run in about 35 s in the test profile. The core-ICP
-//! carve-out keeps its rate where the core ICP does not truly win more.
+//! carve-out keeps its rate where the core ICP does not truly win more,
+//! also through the whole `discover` pipeline when account effects persist
+//! from the training into the held-out window.
 
 use abm_segments::cluster::ClusterConfig;
 use abm_segments::domain::OutcomeLabel;
@@ -284,4 +286,138 @@ fn the_core_icp_carve_out_fires_when_the_icp_truly_wins_more() {
     }
     eprintln!("of {draws} draws with a true effect: carved out {carved}");
     assert!(carved >= draws * 7 / 10, "{carved} of {draws}");
+}
+
+/// Accounts and deals CSV text of a null table with persistent account
+/// effects: `n` accounts with fit features that have no bearing on winning
+/// (industry of 10, region of 6, funding stage of 5, log-normal employees
+/// and revenue, a partner flag), each with 1–5 deals created uniformly over
+/// 2025-01-01..2026-06-30 and closed 7–60 days later, every deal of an
+/// account won with one probability (logit-normal, mean −0.5, sd 1) that
+/// holds for its whole history.
+fn persistent_effects_csv(rng: &mut Xoshiro256Plus, n: usize) -> (String, String) {
+    use chrono::{Duration, NaiveDate};
+    let normal = |rng: &mut Xoshiro256Plus| -> f64 {
+        let (u, v): (f64, f64) = (rng.gen::<f64>().max(1e-12), rng.gen());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    };
+    let pick = |rng: &mut Xoshiro256Plus, of: &[&'static str]| of[rng.gen_range(0..of.len())];
+    let industries = [
+        "Fintech",
+        "SaaS",
+        "Retail",
+        "Health",
+        "Energy",
+        "Media",
+        "Logistics",
+        "Telecom",
+        "Education",
+        "Insurance",
+    ];
+    let regions = ["NA", "EMEA", "APAC", "LATAM", "DACH", "Nordics"];
+    let stages = ["Seed", "Series A", "Series B", "Growth", "Public"];
+    let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let span = (NaiveDate::from_ymd_opt(2026, 6, 30).unwrap() - start).num_days();
+    let mut accounts =
+        String::from("account_id,industry,region,funding_stage,employees,annual_revenue,partner\n");
+    let mut deals = String::from("deal_id,account_id,created_at,closed_at,outcome,amount\n");
+    let mut deal = 0;
+    for a in 0..n {
+        let employees = (5.0 + 1.5 * normal(rng)).exp().round().max(1.0);
+        let revenue = (employees * (11.0 + 0.5 * normal(rng)).exp()).round();
+        accounts.push_str(&format!(
+            "A{a:05},{},{},{},{employees},{revenue},{}\n",
+            pick(rng, &industries),
+            pick(rng, &regions),
+            pick(rng, &stages),
+            rng.gen_bool(0.3)
+        ));
+        let p = 1.0 / (1.0 + (0.5 - normal(rng)).exp());
+        for _ in 0..rng.gen_range(1..=5) {
+            let created = start + Duration::days(rng.gen_range(0..=span));
+            let closed = created + Duration::days(rng.gen_range(7..=60));
+            let outcome = if rng.gen_bool(p) { "won" } else { "lost" };
+            deals.push_str(&format!(
+                "D{deal:06},A{a:05},{created},{closed},{outcome},{}\n",
+                rng.gen_range(5_000..50_000)
+            ));
+            deal += 1;
+        }
+    }
+    (accounts, deals)
+}
+
+/// The whole `discover` pipeline carves the core ICP out at most at its 5%
+/// rate on null data whose account effects persist. An account that won
+/// more in training keeps winning more in the held-out window, so a core
+/// ICP chosen on training outcomes carries its accounts' luck into the
+/// carve-out's held-out test; what keeps the rate is the learner's guard
+/// (a core ICP is adopted only past a permutation threshold of
+/// account-level shuffles, see `recommend::rules`).
+///
+/// Each draw ([`persistent_effects_csv`]): 2,000 accounts, six fit
+/// features with no effect on winning, 1–5 deals an account (about 6,000),
+/// one logit-normal (sd 1) win probability per account for all its deals,
+/// as of 2026-09-30 so that 2026Q2 is held out; `discover` runs in process
+/// with the draw's seed. Every draw is validated on a held-out window (else
+/// the carve-out could not fire and the count would say nothing).
+///
+/// Measured with seed 1818: of 100 draws (the default, about 3 minutes in
+/// the test profile on a busy 2-core machine) 2 carve the core ICP out,
+/// against at most 11 for a 5% rate (`binomial_critical_count(100, 0.05,
+/// 0.01)`); of 200 (`ABM_NULL_CARVE_DRAWS=200`), 2 against at most 18. In
+/// both draws that adopted a core ICP it was carved out: given an adopted
+/// core ICP, the held-out test adds little under persistent effects. The
+/// held-out test alone does not keep 5% here: in
+/// [`on_noise_the_core_icp_is_carved_out_at_most_at_its_stated_rate`]
+/// with each account's training probability kept for its held-out deals,
+/// it carves out the level with the best training win rate in 51 of 400
+/// draws (at most 31 for a 5% rate).
+#[test]
+fn with_persistent_account_effects_discover_carves_the_core_icp_out_at_most_at_its_rate() {
+    use abm_segments::config::{Overrides, RawConfig};
+    use abm_segments::pipeline::discover::discover;
+    let draws: u64 = std::env::var("ABM_NULL_CARVE_DRAWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let wd = crate::util::Workdir::new("null-carve");
+    let mut rng = Xoshiro256Plus::seed_from_u64(1818);
+    let as_of = (chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap()
+        - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap())
+    .num_days() as i32;
+    let (mut carved, mut with_icp, mut validated) = (0u64, 0u64, 0u64);
+    for draw in 0..draws {
+        let (accounts, deals) = persistent_effects_csv(&mut rng, 2_000);
+        let (a, d) = (wd.path("accounts.csv"), wd.path("deals.csv"));
+        std::fs::write(&a, accounts).unwrap();
+        std::fs::write(&d, deals).unwrap();
+        let config = RawConfig::default()
+            .check(Overrides {
+                accounts: Some(a),
+                deals: Some(d),
+                as_of: Some(as_of),
+                seed: Some(draw),
+                ..Default::default()
+            })
+            .unwrap();
+        let d = discover(&config, &mut abm_segments::progress::Silent).unwrap();
+        let json = serde_json::to_value(&d.report).unwrap();
+        validated += u64::from(!json["tiers"]["validation"].is_null());
+        with_icp += u64::from(
+            !json["icp"]["core"]["criteria"]
+                .as_array()
+                .is_none_or(|c| c.is_empty()),
+        );
+        carved += u64::from(d.report.clustering.core_icp_segment.is_some());
+    }
+    let max_count = binomial_critical_count(draws, 0.05, 0.01);
+    eprintln!(
+        "of {draws} draws: carved out {carved}, core ICP adopted {with_icp}, validated {validated}"
+    );
+    assert_eq!(validated, draws, "the carve-out needs a held-out window");
+    assert!(
+        carved <= max_count,
+        "carved out in {carved} of {draws} draws (at most {max_count} for a 5% rate)"
+    );
 }
