@@ -354,6 +354,26 @@ impl Found<'_> {
     }
 
     /// Outcomes, speed, the score model, the current tiers and the drivers.
+    /// Segments were drawn with these deals' outcomes: whether the best
+    /// k-means segment converts better than chance is judged on accounts
+    /// held out of a refit, on the fit columns, as the segments were drawn.
+    fn held_out_segment_test(
+        &self,
+        matrix: &FeatureMatrix,
+    ) -> Option<crate::segments::BestSegmentTest> {
+        let mut keep = vec![1.0; matrix.columns.len()];
+        fit_columns_only((&self.features, &self.exclude), matrix, &mut keep);
+        let keep: Vec<bool> = keep.iter().map(|&w| w != 0.0).collect();
+        crate::segments::held_out_best_segment_test(
+            &matrix.x,
+            &keep,
+            &self.inputs.deals.account,
+            &deal_won(&self.inputs.deals),
+            self.clustering.k,
+            &self.config.cluster,
+        )
+    }
+
     fn measure(
         mut self,
         matrix: FeatureMatrix,
@@ -365,22 +385,9 @@ impl Found<'_> {
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
         let ev = evidence(&self.features, &self.inputs, fit_deals)?;
-        // Segments were drawn with these deals' outcomes: whether the best
-        // k-means segment converts better than chance is judged on accounts
-        // held out of a refit, on the fit columns, as the segments were
-        // drawn. Before the recommendation, so that the refit's weighted
-        // copy of the matrix is gone before the scores are built.
-        let mut keep = vec![1.0; matrix.columns.len()];
-        fit_columns_only((&self.features, &self.exclude), &matrix, &mut keep);
-        let keep: Vec<bool> = keep.iter().map(|&w| w != 0.0).collect();
-        let best_segment = crate::segments::held_out_best_segment_test(
-            &matrix.x,
-            &keep,
-            &self.inputs.deals.account,
-            &deal_won(&self.inputs.deals),
-            self.clustering.k,
-            &self.config.cluster,
-        );
+        // Before the recommendation, so that the refit's weighted copy of
+        // the matrix is gone before the scores are built.
+        let best_segment = self.held_out_segment_test(&matrix);
         clock.lap(progress, "held-out segment test");
         let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &self.exclude), progress);
         // The encoded matrix is the largest account-level table; nothing
