@@ -31,18 +31,24 @@ pub(super) fn headlines(r: &Report, overall: &OutcomeFigures) -> Vec<String> {
     // held-out test, not these deals' win rate nor the k-means segments'
     // permutation test.
     let carved = r.clustering.core_icp_segment.as_ref();
+    let best_lead = |best: &SegmentReport| {
+        format!(
+            "Best segment: S{} ({}) wins {} of {} closed deals ({}), {:.1}× the overall {}",
+            best.id,
+            best.name,
+            pct(best.outcomes.win_rate),
+            closed(best),
+            interval(best.outcomes.win_rate_interval),
+            best.lift.unwrap_or(f64::NAN),
+            pct(overall.win_rate),
+        )
+    };
     match (differ, ranked.first(), ranked.last()) {
         (_, Some(best), _) if carved.is_some_and(|c| c.id == best.id) => {
             let c = carved.expect("matched");
             h.push(format!(
-                "Best segment: S{} ({}) wins {} of {} closed deals ({}), {:.1}× the overall {}; on held-out deals, which its criteria were not learned on, {} of {} against {} of {} in the rest of the segments it was carved from ({}, one-sided).",
-                best.id,
-                best.name,
-                pct(best.outcomes.win_rate),
-                closed(best),
-                interval(best.outcomes.win_rate_interval),
-                best.lift.unwrap_or(f64::NAN),
-                pct(overall.win_rate),
+                "{}; on held-out deals, which its criteria were not learned on, {} of {} against {} of {} in the rest of the segments it was carved from ({}, one-sided).",
+                best_lead(best),
                 pct(Some(c.held_out.win_rate)),
                 c.held_out.closed_deals,
                 pct(Some(c.rest_held_out.win_rate)),
@@ -53,14 +59,8 @@ pub(super) fn headlines(r: &Report, overall: &OutcomeFigures) -> Vec<String> {
         (Some(p), Some(best), Some(_)) if p < 1.0 - r.run.parameters.confidence => {
             let p90 = best.outcomes.time_to_win.horizons.iter().find(|x| x.days == 90);
             h.push(format!(
-                "Best segment: S{} ({}) wins {} of {} closed deals ({}), {:.1}× the overall {}{}.",
-                best.id,
-                best.name,
-                pct(best.outcomes.win_rate),
-                closed(best),
-                interval(best.outcomes.win_rate_interval),
-                best.lift.unwrap_or(f64::NAN),
-                pct(overall.win_rate),
+                "{}{}.",
+                best_lead(best),
                 p90.map(|x| format!(", and {} of its deals are won within 90 days", pct(Some(x.probability)))).unwrap_or_default()
             ));
         }
