@@ -760,19 +760,54 @@ fn amounts(path: &Path, name: &str, col: Option<&Column>, height: usize) -> Resu
 /// Each row's account, looked up in file order (sequential reads of the
 /// column); `u32::MAX` for a null or unknown account.
 fn account_rows(accounts: &Accounts, acc_ids: &StringChunked) -> Vec<u32> {
-    let index: PlHashMap<&str, u32> = accounts
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i as u32))
-        .collect();
+    let mut lookup = AccountLookup::new(&accounts.ids);
     acc_ids
         .iter()
-        .map(|a| {
-            a.and_then(|a| index.get(a.trim()).copied())
-                .unwrap_or(u32::MAX)
-        })
+        .map(|a| a.and_then(|a| lookup.find(a.trim())).unwrap_or(u32::MAX))
         .collect()
+}
+
+/// Account keys (in key order) to their rows.
+///
+/// Exports usually list deals grouped by account, often in key order: each
+/// deal's account is then the previous deal's or the next one in key order,
+/// found by comparing two neighbouring keys. Only a deal that is neither
+/// looks its account up in a hash map, built at the first such deal. At
+/// ten million accounts the map's build and its lookups, each a cache miss
+/// into the keys, took most of reading the deals.
+struct AccountLookup<'a> {
+    ids: &'a [String],
+    /// Where the previous deal's account was found.
+    at: usize,
+    index: Option<PlHashMap<&'a str, u32>>,
+}
+
+impl<'a> AccountLookup<'a> {
+    fn new(ids: &'a [String]) -> Self {
+        AccountLookup {
+            ids,
+            at: 0,
+            index: None,
+        }
+    }
+
+    fn find(&mut self, key: &str) -> Option<u32> {
+        let near = self.at..(self.at + 2).min(self.ids.len());
+        let j = match near.into_iter().find(|&j| self.ids[j] == key) {
+            Some(j) => j,
+            None => {
+                let ids = self.ids;
+                let index = self.index.get_or_insert_with(|| {
+                    (ids.iter().enumerate())
+                        .map(|(i, id)| (id.as_str(), i as u32))
+                        .collect()
+                });
+                *index.get(key)? as usize
+            }
+        };
+        self.at = j;
+        Some(j as u32)
+    }
 }
 
 /// The deals' columns as read, per row in file order.
@@ -951,6 +986,39 @@ mod tests {
         assert_eq!(parse_tier("T2", &labels), Some(2));
         assert_eq!(parse_tier("Strategic account", &labels), Some(1));
         assert_eq!(parse_tier("Gold", &labels), None);
+    }
+
+    /// Grouped, shuffled, unknown and repeated keys all find the row a
+    /// plain map gives.
+    #[test]
+    fn account_lookup_finds_what_a_map_finds_in_any_order() {
+        use rand::{seq::SliceRandom, Rng, SeedableRng};
+        let ids: Vec<String> = (0..50).map(|i| format!("A{:03}", 2 * i)).collect();
+        let map: std::collections::HashMap<&str, u32> = (ids.iter().enumerate())
+            .map(|(i, id)| (id.as_str(), i as u32))
+            .collect();
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(7);
+        let mut keys: Vec<String> = (0..300)
+            .map(|_| format!("A{:03}", rng.gen_range(0..102)))
+            .collect();
+        keys.sort();
+        let grouped = keys.clone();
+        keys.shuffle(&mut rng);
+        for keys in [grouped, keys] {
+            let mut lookup = AccountLookup::new(&ids);
+            let found: Vec<Option<u32>> = keys.iter().map(|k| lookup.find(k)).collect();
+            let expected: Vec<Option<u32>> =
+                keys.iter().map(|k| map.get(k.as_str()).copied()).collect();
+            assert_eq!(found, expected);
+            assert!(found.iter().any(Option::is_none) && found.iter().any(Option::is_some));
+        }
+        // Deals grouped by account in key order need no map.
+        let mut lookup = AccountLookup::new(&ids);
+        let rows: Vec<Option<u32>> = (ids.iter().flat_map(|id| [id, id, id]))
+            .map(|k| lookup.find(k))
+            .collect();
+        assert_eq!(rows, (0..50).flat_map(|i| [Some(i); 3]).collect::<Vec<_>>());
+        assert!(lookup.index.is_none());
     }
 
     #[test]
