@@ -2,14 +2,19 @@
 //! recommended tier. One function serves all three, so their figures are
 //! defined once (see the README's "Definitions").
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
+#[cfg(doc)]
 use crate::stats::cif_compare::clustered_point;
+use crate::stats::cif_compare::{influence_by_day, outcome_slot, with_design_effect};
 use crate::stats::clustered::{AccountCounts, ClusteredRate};
 use crate::stats::conversion::Interval;
 use crate::stats::descriptive::median_counts;
+use crate::stats::influence::ClusterSums;
 use crate::stats::survival::{aalen_johansen_counts, CumulativeIncidence, Outcome, TimeCounts};
 
 /// Probability of a win within a horizon (Aalen–Johansen cumulative incidence).
@@ -190,7 +195,8 @@ pub fn figures(
     }
     let closed = won + lost;
     let win_rate = (closed > 0).then(|| won as f64 / closed as f64);
-    let clustered = clustered_rate(deals, idx);
+    let ordered = in_account_order(deals, idx);
+    let clustered = clustered_rate(deals, &ordered);
     let avg_won_amount = (won_amounts > 0).then(|| won_value / won_amounts as f64);
     let avg_cycle_days = (won > 0).then(|| won_days_sum / won as f64);
     let cif = (!idx.is_empty()).then(|| aalen_johansen_counts(&by_day));
@@ -205,7 +211,7 @@ pub fn figures(
         (Some(d), Some(p), Some(a)) => Some(d * p * a),
         _ => None,
     };
-    let time_to_win = time_to_win(cif.as_ref(), deals, idx, opts);
+    let time_to_win = time_to_win(cif.as_ref(), deals, &ordered, days_len, opts);
     OutcomeFigures {
         accounts,
         deals: idx.len() as u64,
@@ -233,13 +239,27 @@ pub fn figures(
     }
 }
 
+/// The deals `idx` in account order (stably): borrowed when they already
+/// are, as when the deals come in account order.
+fn in_account_order<'a>(deals: &Deals, idx: &'a [usize]) -> Cow<'a, [usize]> {
+    if idx.is_sorted_by_key(|&i| deals.account[i]) {
+        Cow::Borrowed(idx)
+    } else {
+        let mut idx = idx.to_vec();
+        idx.sort_by_key(|&i| deals.account[i]);
+        Cow::Owned(idx)
+    }
+}
+
 /// P(won within each horizon) with account-clustered intervals, the curve,
-/// the median and the eventual win probability of the deals `idx`, from
-/// their cumulative incidence `cif` (`None`: no deals).
+/// the median and the eventual win probability of the deals `ordered`
+/// (in account order, all shorter than `days_len` days), from their
+/// cumulative incidence `cif` (`None`: no deals).
 fn time_to_win(
     cif: Option<&CumulativeIncidence>,
     deals: &Deals,
-    idx: &[usize],
+    ordered: &[usize],
+    days_len: usize,
     opts: &FigureOptions,
 ) -> TimeToWin {
     let Some(cif) = cif else {
@@ -250,19 +270,11 @@ fn time_to_win(
             eventual_win_probability: None,
         };
     };
-    // In account order, so that each horizon's design effect finds its
-    // clusters already together (the figures do not depend on the order).
-    let mut idx = idx.to_vec();
-    idx.sort_by_key(|&i| deals.account[i]);
-    let t: Vec<f64> = idx.iter().map(|&i| deals.duration(i)).collect();
-    let o: Vec<Outcome> = idx.iter().map(|&i| outcome(deals.outcome[i])).collect();
-    let a: Vec<u32> = idx.iter().map(|&i| deals.account[i]).collect();
-    let horizons = opts
-        .horizons
-        .iter()
-        .map(|&h| {
+    let design_effects = horizon_design_effects(cif, deals, ordered, days_len, &opts.horizons);
+    let horizons = (opts.horizons.iter().zip(design_effects))
+        .map(|(&h, (deff, clusters))| {
             let p = cif.at(f64::from(h));
-            let c = clustered_point(cif, &t, &o, &a, f64::from(h), opts.confidence);
+            let c = with_design_effect(cif, f64::from(h), deff, clusters, opts.confidence);
             HorizonPoint {
                 days: h,
                 probability: p.estimate,
@@ -280,29 +292,58 @@ fn time_to_win(
     }
 }
 
-/// The win rate of the deals `idx` with their accounts as clusters; `None`
-/// without closed deals.
-pub fn clustered_rate(deals: &Deals, idx: &[usize]) -> Option<ClusteredRate> {
-    // (account, won) of each closed deal, in account order: a sort of
-    // plain pairs, where a map per deal cost more than the rest of the
-    // figures at a million accounts.
-    let mut closed: Vec<(u32, u64)> = (idx.iter())
-        .filter_map(|&i| {
-            let won = match deals.outcome[i] {
-                OutcomeLabel::Won => 1,
-                OutcomeLabel::Lost => 0,
-                OutcomeLabel::Open => return None,
-            };
-            Some((deals.account[i], won))
-        })
+/// The design effect of the deals `ordered` (in account order, all shorter
+/// than `days_len` days) on `cif` at each horizon, with the number of
+/// accounts: the figures of [`clustered_point`], in one pass over the deals
+/// with each deal's influence read from a table by day and outcome.
+fn horizon_design_effects(
+    cif: &CumulativeIncidence,
+    deals: &Deals,
+    ordered: &[usize],
+    days_len: usize,
+    horizons: &[u32],
+) -> Vec<(f64, usize)> {
+    let tables: Vec<Vec<[f64; 3]>> = (horizons.iter())
+        .map(|&h| influence_by_day(cif, f64::from(h), days_len))
         .collect();
-    closed.sort_unstable();
-    let by_account: Vec<AccountCounts> = (closed.chunk_by(|a, b| a.0 == b.0))
-        .map(|run| AccountCounts {
-            won: run.iter().map(|d| d.1).sum(),
-            closed: run.len() as u64,
-        })
-        .collect();
+    let mut sums = vec![ClusterSums::default(); horizons.len()];
+    let mut values = Vec::new();
+    for run in ordered.chunk_by(|&i, &j| deals.account[i] == deals.account[j]) {
+        for (table, sums) in tables.iter().zip(&mut sums) {
+            values.clear();
+            values.extend(
+                (run.iter()).map(|&i| {
+                    table[deals.days(i) as usize][outcome_slot(outcome(deals.outcome[i]))]
+                }),
+            );
+            sums.add(&mut values);
+        }
+    }
+    sums.iter()
+        .map(|s| (s.design_effect(), s.clusters))
+        .collect()
+}
+
+/// The win rate of the deals `ordered` (in account order) with their
+/// accounts as clusters; `None` without closed deals.
+fn clustered_rate(deals: &Deals, ordered: &[usize]) -> Option<ClusteredRate> {
+    let by_account: Vec<AccountCounts> = (ordered
+        .chunk_by(|&i, &j| deals.account[i] == deals.account[j]))
+    .map(|run| {
+        let mut counts = AccountCounts::default();
+        for &i in run {
+            match deals.outcome[i] {
+                OutcomeLabel::Won => {
+                    (counts.won, counts.closed) = (counts.won + 1, counts.closed + 1)
+                }
+                OutcomeLabel::Lost => counts.closed += 1,
+                OutcomeLabel::Open => {}
+            }
+        }
+        counts
+    })
+    .filter(|c| c.closed > 0)
+    .collect();
     ClusteredRate::new(&by_account)
 }
 
@@ -507,6 +548,115 @@ mod tests {
         let one_day = deals_per_account_per_quarter(1, 1, 5, 5).unwrap();
         assert!((one_day - QUARTER_DAYS).abs() < 1e-12);
         assert_eq!(deals_per_account_per_quarter(3, 0, 0, 10), None);
+    }
+
+    fn random_deals(rng: &mut rand_xoshiro::Xoshiro256Plus, n: usize, sorted: bool) -> Deals {
+        use rand::Rng;
+        let accounts = rng.gen_range(1..=n as u32);
+        let mut account: Vec<u32> = (0..n).map(|_| rng.gen_range(0..accounts)).collect();
+        if sorted {
+            account.sort_unstable();
+        }
+        let created: Vec<i32> = (0..n).map(|_| rng.gen_range(0..200)).collect();
+        let closed = created.iter().map(|&c| c + rng.gen_range(0..120)).collect();
+        let outcome = (0..n)
+            .map(|_| {
+                [OutcomeLabel::Won, OutcomeLabel::Lost, OutcomeLabel::Open][rng.gen_range(0..3)]
+            })
+            .collect();
+        Deals {
+            account,
+            created,
+            closed,
+            outcome,
+            amount: vec![1.0; n],
+            as_of: 400,
+            file: crate::io::read::InputFile {
+                path: "deals".into(),
+                format: crate::io::read::Format::Parquet,
+                rows: n as u64,
+                sha256: String::new(),
+                bytes: 0,
+            },
+        }
+    }
+
+    /// The one-pass figures (deals in account order, influences read from a
+    /// day table, a win rate per account run) equal, to the bit, the
+    /// straightforward ones: the deals sorted by account, each horizon's
+    /// influences searched on the curve and its design effect over them,
+    /// and the win rate from sorted (account, won) pairs. On random groups
+    /// of deals in and out of account order, with ties, open deals and
+    /// accounts with several deals.
+    #[test]
+    fn one_pass_time_to_win_and_win_rate_are_the_straightforward_ones() {
+        use crate::stats::cif_compare::clustered_point;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(2121);
+        let opts = FigureOptions {
+            horizons: vec![1, 30, 60, 90, 180],
+            confidence: 0.95,
+        };
+        for case in 0..200 {
+            let n = rng.gen_range(1..80);
+            let deals = random_deals(&mut rng, n, case % 2 == 0);
+            let idx: Vec<usize> = (0..n).filter(|_| rng.gen_bool(0.8)).collect();
+            let got = figures(&deals, &idx, 1, &opts);
+            if idx.is_empty() {
+                assert!(got.time_to_win.horizons.is_empty());
+                continue;
+            }
+            let mut sorted = idx.clone();
+            sorted.sort_by_key(|&i| deals.account[i]);
+            let t: Vec<f64> = sorted.iter().map(|&i| deals.duration(i)).collect();
+            let o: Vec<Outcome> = sorted.iter().map(|&i| outcome(deals.outcome[i])).collect();
+            let a: Vec<u32> = sorted.iter().map(|&i| deals.account[i]).collect();
+            let ci = crate::stats::survival::aalen_johansen(&t, &o).unwrap();
+            for (p, &h) in got.time_to_win.horizons.iter().zip(&opts.horizons) {
+                let c = clustered_point(&ci, &t, &o, &a, f64::from(h), opts.confidence);
+                assert_eq!(
+                    p.design_effect.to_bits(),
+                    c.design_effect.to_bits(),
+                    "case {case} h {h}"
+                );
+                let i = p.interval.unwrap();
+                assert_eq!(
+                    (i.lo.to_bits(), i.hi.to_bits()),
+                    (c.interval.lo.to_bits(), c.interval.hi.to_bits()),
+                    "case {case} h {h}"
+                );
+            }
+            let mut pairs: Vec<(u32, u64)> = (idx.iter())
+                .filter(|&&i| deals.outcome[i] != OutcomeLabel::Open)
+                .map(|&i| {
+                    (
+                        deals.account[i],
+                        u64::from(deals.outcome[i] == OutcomeLabel::Won),
+                    )
+                })
+                .collect();
+            pairs.sort_unstable();
+            let by_account: Vec<AccountCounts> = (pairs.chunk_by(|x, y| x.0 == y.0))
+                .map(|r| AccountCounts {
+                    won: r.iter().map(|d| d.1).sum(),
+                    closed: r.len() as u64,
+                })
+                .collect();
+            let expected = ClusteredRate::new(&by_account);
+            assert_eq!(
+                got.design_effect.map(f64::to_bits),
+                expected.map(|c| c.design_effect.to_bits()),
+                "case {case}"
+            );
+            assert_eq!(
+                got.win_rate_interval
+                    .map(|i| (i.lo.to_bits(), i.hi.to_bits())),
+                expected
+                    .and_then(|c| c.wilson(opts.confidence))
+                    .map(|i| (i.lo.to_bits(), i.hi.to_bits())),
+                "case {case}"
+            );
+        }
     }
 
     #[test]

@@ -39,48 +39,108 @@ pub fn cif_influence(
     outcomes: &[Outcome],
     tau: f64,
 ) -> Vec<f64> {
-    let times = ci.times();
-    let m = times.partition_point(|&t| t <= tau);
-    let f_tau = if m == 0 { 0.0 } else { ci.cif()[m - 1] };
-    let (mut won_term, mut lost_term, mut at_risk_sum) = (
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
-        Vec::with_capacity(m),
-    );
-    let (mut s_prev, mut g) = (1.0, 0.0);
-    for k in 0..m {
-        let n = ci.at_risk()[k] as f64;
-        let w = ci.won()[k] as f64;
-        let d = w + ci.lost()[k] as f64;
-        let b = if n > d {
-            (f_tau - ci.cif()[k]) * n / (n - d)
-        } else {
-            0.0
-        };
-        won_term.push((s_prev - b) / n);
-        lost_term.push(-b / n);
-        g += (s_prev * w - b * d) / (n * n);
-        at_risk_sum.push(g);
-        s_prev *= 1.0 - d / n;
-    }
+    let terms = InfluenceTerms::new(ci, tau);
+    let times = &ci.times()[..terms.at_risk_sum.len()];
     durations
         .iter()
         .zip(outcomes)
         .map(|(&t, &o)| {
-            let j = times[..m].partition_point(|&x| x <= t);
+            let j = times.partition_point(|&x| x <= t);
             if j == 0 {
                 return 0.0;
             }
-            let k = j - 1;
-            let event = match o {
-                _ if times[k] != t => 0.0,
-                Outcome::Won => won_term[k],
-                Outcome::Lost => lost_term[k],
-                Outcome::Open => 0.0,
-            };
-            event - at_risk_sum[k]
+            terms.at(j - 1, times[j - 1] == t, o)
         })
         .collect()
+}
+
+/// The per-time terms of [`cif_influence`] at `tau`: a deal's influence is
+/// read from those of the last time `t_k ≤ tau` at or before its duration.
+struct InfluenceTerms {
+    /// `(S(t_{k-1}) - b_k)/n_k`: what winning at `t_k` adds.
+    won_term: Vec<f64>,
+    /// `-b_k/n_k`: what losing at `t_k` adds.
+    lost_term: Vec<f64>,
+    /// What being at risk up to and including `t_k` takes away.
+    at_risk_sum: Vec<f64>,
+}
+
+impl InfluenceTerms {
+    fn new(ci: &CumulativeIncidence, tau: f64) -> Self {
+        let m = ci.times().partition_point(|&t| t <= tau);
+        let f_tau = if m == 0 { 0.0 } else { ci.cif()[m - 1] };
+        let mut terms = InfluenceTerms {
+            won_term: Vec::with_capacity(m),
+            lost_term: Vec::with_capacity(m),
+            at_risk_sum: Vec::with_capacity(m),
+        };
+        let (mut s_prev, mut g) = (1.0, 0.0);
+        for k in 0..m {
+            let n = ci.at_risk()[k] as f64;
+            let w = ci.won()[k] as f64;
+            let d = w + ci.lost()[k] as f64;
+            let b = if n > d {
+                (f_tau - ci.cif()[k]) * n / (n - d)
+            } else {
+                0.0
+            };
+            terms.won_term.push((s_prev - b) / n);
+            terms.lost_term.push(-b / n);
+            g += (s_prev * w - b * d) / (n * n);
+            terms.at_risk_sum.push(g);
+            s_prev *= 1.0 - d / n;
+        }
+        terms
+    }
+
+    /// The influence of a deal whose last time `≤ tau` at or before its
+    /// duration is `t_k`, `ends_at_k` when its duration is `t_k` itself.
+    fn at(&self, k: usize, ends_at_k: bool, o: Outcome) -> f64 {
+        let event = match o {
+            _ if !ends_at_k => 0.0,
+            Outcome::Won => self.won_term[k],
+            Outcome::Lost => self.lost_term[k],
+            Outcome::Open => 0.0,
+        };
+        event - self.at_risk_sum[k]
+    }
+}
+
+/// [`cif_influence`] at `tau` for every whole-day duration below
+/// `days_len` and every outcome: entry `[day][outcome]` (outcomes in the
+/// order won, lost, open; see [`outcome_slot`]) is, to the bit, the
+/// influence of a deal of that duration and outcome. Deals with whole-day
+/// durations read their influence from it instead of searching the curve's
+/// times for each deal.
+///
+/// `ci` must come from deals whose durations are all whole days.
+pub fn influence_by_day(ci: &CumulativeIncidence, tau: f64, days_len: usize) -> Vec<[f64; 3]> {
+    let terms = InfluenceTerms::new(ci, tau);
+    let times = &ci.times()[..terms.at_risk_sum.len()];
+    let mut out = Vec::with_capacity(days_len);
+    let mut j = 0;
+    for day in 0..days_len {
+        let t = day as f64;
+        while j < times.len() && times[j] <= t {
+            j += 1;
+        }
+        out.push(if j == 0 {
+            [0.0; 3]
+        } else {
+            let ends = times[j - 1] == t;
+            [Outcome::Won, Outcome::Lost, Outcome::Open].map(|o| terms.at(j - 1, ends, o))
+        });
+    }
+    out
+}
+
+/// The slot of an outcome in a row of [`influence_by_day`].
+pub fn outcome_slot(o: Outcome) -> usize {
+    match o {
+        Outcome::Won => 0,
+        Outcome::Lost => 1,
+        Outcome::Open => 2,
+    }
 }
 
 /// The CIF of winning at one time with a variance that allows for deals
@@ -142,6 +202,20 @@ pub fn clustered_point(
     tau: f64,
     confidence: f64,
 ) -> ClusteredCif {
+    let influence = cif_influence(ci, durations, outcomes, tau);
+    let (design_effect, n_clusters) = design_effect(&influence, clusters);
+    with_design_effect(ci, tau, design_effect, n_clusters, confidence)
+}
+
+/// [`clustered_point`] from a design effect already computed over
+/// `n_clusters` clusters.
+pub fn with_design_effect(
+    ci: &CumulativeIncidence,
+    tau: f64,
+    design_effect: f64,
+    n_clusters: usize,
+    confidence: f64,
+) -> ClusteredCif {
     let point = ci.at(tau);
     let upto = ci.times().partition_point(|&x| x <= tau);
     let variance_independent = if upto == 0 {
@@ -149,8 +223,6 @@ pub fn clustered_point(
     } else {
         ci.variance()[upto - 1]
     };
-    let influence = cif_influence(ci, durations, outcomes, tau);
-    let (design_effect, n_clusters) = design_effect(&influence, clusters);
     let variance = variance_independent * design_effect;
     let interval = match two_sided_z(confidence) {
         Some(z) => loglog_interval(point.estimate, variance, z),
@@ -435,6 +507,42 @@ mod tests {
                     "tau {tau} deal {i}: {} vs {fd}",
                     inf[i]
                 );
+            }
+        }
+    }
+
+    /// The day table gives every deal the influence the search over the
+    /// curve's times gives it, to the bit: random whole-day durations with
+    /// many ties, open deals censored, horizons before the first time,
+    /// between times, on a time and past the last one.
+    #[test]
+    fn influence_by_day_is_the_searched_influence_to_the_bit() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(21);
+        for case in 0..200 {
+            let n = rng.gen_range(1..60);
+            let max_day = rng.gen_range(0..40);
+            let t: Vec<f64> = (0..n)
+                .map(|_| f64::from(rng.gen_range(0..=max_day)))
+                .collect();
+            let o: Vec<Outcome> = (0..n)
+                .map(|_| [Won, Lost, Open][rng.gen_range(0..3)])
+                .collect();
+            let ci = aalen_johansen(&t, &o).unwrap();
+            let days_len = max_day as usize + 1 + rng.gen_range(0..3);
+            for tau in [-1.0, 0.0, 2.0, 7.5, f64::from(max_day), 90.0] {
+                let searched = cif_influence(&ci, &t, &o, tau);
+                let table = influence_by_day(&ci, tau, days_len);
+                assert_eq!(table.len(), days_len);
+                for i in 0..n {
+                    let read = table[t[i] as usize][outcome_slot(o[i])];
+                    assert_eq!(
+                        read.to_bits(),
+                        searched[i].to_bits(),
+                        "case {case} tau {tau} deal {i}: {read} vs {}",
+                        searched[i]
+                    );
+                }
             }
         }
     }

@@ -7,32 +7,56 @@
 /// depend on the order of the rows beyond rounding.
 pub fn design_effect(x: &[f64], clusters: &[u32]) -> (f64, usize) {
     let mut rows: Vec<(u32, f64)> = clusters.iter().copied().zip(x.iter().copied()).collect();
-    let order = |a: &(u32, f64), b: &(u32, f64)| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1));
-    if clusters.is_sorted() {
-        // Deals usually come in account order: sorting each cluster's few
-        // rows gives the same order as sorting them all.
-        for run in rows.chunk_by_mut(|a, b| a.0 == b.0) {
-            run.sort_by(order);
-        }
-    } else {
-        rows.sort_by(order);
+    if !clusters.is_sorted() {
+        // Deals usually come in account order, and then each cluster's few
+        // rows are sorted on their own below.
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     }
-    let (mut clustered, mut independent, mut n) = (0.0, 0.0, 0);
-    let mut i = 0;
-    while i < rows.len() {
-        let (c, mut sum) = (rows[i].0, 0.0);
-        while i < rows.len() && rows[i].0 == c {
-            sum += rows[i].1;
-            independent += rows[i].1 * rows[i].1;
-            i += 1;
-        }
-        clustered += sum * sum;
-        n += 1;
+    let mut sums = ClusterSums::default();
+    let mut values = Vec::new();
+    for run in rows.chunk_by(|a, b| a.0 == b.0) {
+        values.clear();
+        values.extend(run.iter().map(|r| r.1));
+        sums.add(&mut values);
     }
-    if independent > 0.0 {
-        (clustered / independent, n)
-    } else {
-        (1.0, n)
+    (sums.design_effect(), sums.clusters)
+}
+
+/// The sums of [`design_effect`], fed one cluster at a time in cluster
+/// order: each cluster's values are summed in ascending order, so the
+/// figure is the same, to the bit, however the rows were ordered.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClusterSums {
+    /// `Σ_a (Σ_{i∈a} x_i)²`.
+    clustered: f64,
+    /// `Σ_i x_i²`.
+    independent: f64,
+    /// Clusters added.
+    pub clusters: usize,
+}
+
+impl ClusterSums {
+    /// Adds one cluster's values (sorted here, in place).
+    pub fn add(&mut self, values: &mut [f64]) {
+        if values.len() > 1 {
+            values.sort_by(f64::total_cmp);
+        }
+        let mut sum = 0.0;
+        for &v in values.iter() {
+            sum += v;
+            self.independent += v * v;
+        }
+        self.clustered += sum * sum;
+        self.clusters += 1;
+    }
+
+    /// `Σ_a (Σ_{i∈a} x_i)² / Σ_i x_i²`, 1 when the denominator is 0.
+    pub fn design_effect(&self) -> f64 {
+        if self.independent > 0.0 {
+            self.clustered / self.independent
+        } else {
+            1.0
+        }
     }
 }
 
