@@ -496,8 +496,8 @@ fn count_at_least(sizes: &[u64], pairs: &[(f64, f64)], kinds: &[u64], seed: u64,
 /// The best-segment test out of sample. The outcome weights are fitted on
 /// the deals of a seeded half of the accounts (`seed`), the run's k
 /// segments are fitted again on those weights, on the clustering's seeded
-/// fit sample ([`crate::cluster::fit_k_on_sample`]: the quick fit k was
-/// screened with, no refine on every account), every account takes its nearest
+/// fit sample ([`crate::cluster::fit_k_on_sample`]: the chosen k's fit
+/// without the refine on every account), every account takes its nearest
 /// centroid, and [`best_segment_test`] runs on the other half's accounts
 /// alone: their outcomes shaped neither the weights nor the segments (the
 /// sample's features are all the fit sees of them), so shuffling them among
