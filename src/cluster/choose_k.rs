@@ -625,7 +625,7 @@ mod tests {
             .reversed_axes();
         assert!(fortran.row(0).as_slice().is_none());
         assert_eq!(nearest_labels(fortran.view(), None, &cs), expect);
-        assert!(expect.iter().any(|&l| l == 5));
+        assert!(expect.contains(&5));
     }
 
     /// With every account in the fit sample there is no refine, so the fit
