@@ -494,15 +494,18 @@ fn count_at_least(sizes: &[u64], pairs: &[(f64, f64)], kinds: &[u64], seed: u64,
 }
 
 /// The best-segment test out of sample. The outcome weights are fitted on
-/// the deals of a seeded half of the accounts (`seed`), the accounts are
-/// clustered again on those weights with the run's k, and
-/// [`best_segment_test`] runs on the other half's accounts alone: their
-/// outcomes shaped neither the weights nor the segments, so shuffling them
-/// among fixed segments is a valid null. `None` when the refit fails or the
+/// the deals of a seeded half of the accounts (`seed`), the run's k
+/// segments are fitted again on those weights, on the clustering's seeded
+/// fit sample ([`crate::cluster::fit_k_on_sample`]: the chosen k's fit
+/// without the refine on every account), every account takes its nearest
+/// centroid, and [`best_segment_test`] runs on the other half's accounts
+/// alone: their outcomes shaped neither the weights nor the segments (the
+/// sample's features are all the fit sees of them), so shuffling them among
+/// fixed segments is a valid null. `None` when the refit fails or the
 /// held-out half has closed deals in fewer than two segments.
 ///
 /// Only the columns `keep` marks are clustered on (the others count as
-/// zero): `x` is used as it is, with no copy to zero them in.
+/// zero): `x` is used as it is, with no weighted copy of it.
 pub fn held_out_best_segment_test(
     x: &ndarray::Array2<f64>,
     keep: &[bool],
@@ -521,22 +524,13 @@ pub fn held_out_best_segment_test(
         .map(|(&a, &w)| w.filter(|_| fit_half[a as usize]))
         .collect();
     // A column left out weighs 0, as a column of zeros would (no variance),
-    // so the weighted matrix is the one of `x` with those columns zeroed,
-    // to the sign of each zero.
+    // so the weighted rows are those of `x` with those columns zeroed, to
+    // the sign of each zero.
     let mut weights = crate::features::encode::outcome_weights(x, deal_account, &fit_won);
     for (w, &kept) in weights.iter_mut().zip(keep) {
         *w *= f64::from(u8::from(kept));
     }
-    let weighted = x * &ndarray::Array1::from(weights);
-    let refit = crate::cluster::ClusterConfig {
-        k_min: k,
-        k_max: k,
-        ..params.clone()
-    };
-    let labels = crate::cluster::cluster(weighted.view(), &refit)
-        .ok()?
-        .labels;
-    drop(weighted);
+    let (labels, _) = crate::cluster::fit_k_on_sample(x.view(), &weights, k, params).ok()?;
     // Per account, its place among the held-out ones (`u32::MAX` for the
     // fit half): a vector, not a map, as it is read once per deal.
     let mut held_at = vec![u32::MAX; n];

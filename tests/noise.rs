@@ -23,9 +23,12 @@ fn verdicts(features: &[FeatureColumn], deal_account: &[u32], deal_won: &[bool])
     let won_opt: Vec<Option<bool>> = deal_won.iter().map(|&w| Some(w)).collect();
     let weights = outcome_weights(&matrix.x, deal_account, &won_opt);
     let weighted = &matrix.x * &ndarray::Array1::from(weights);
+    // A fit sample of half the accounts, so that the held-out test's refit
+    // on the sample and nearest-centroid labels run as on large data.
     let params = ClusterConfig {
         k_max: 5,
         n_runs: 3,
+        fit_sample: n / 2,
         ..ClusterConfig::default()
     };
     let clustering = abm_segments::cluster::cluster(weighted.view(), &params).unwrap();

@@ -4,7 +4,10 @@
 pub mod choose_k;
 pub mod silhouette;
 
-pub use choose_k::{cluster, cluster_with_progress, Clustering, KCandidate, Step};
+pub use choose_k::{
+    cluster, cluster_with_progress, fit_k_on_sample, nearest, nearest_labels, Clustering,
+    KCandidate, Step,
+};
 pub use silhouette::silhouette_score;
 
 use serde::Serialize;

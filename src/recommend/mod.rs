@@ -247,24 +247,9 @@ impl Model {
         let tier = tiers_of(&probability, &in_icp, self.thresholds);
         // The nearest centroid with the distance k-means used, on the same
         // weighted row, so `score` reproduces discover's segments exactly.
-        let w = &self.segments.column_weights;
-        let mut weighted = vec![0.0; w.len()];
-        let segment_index: Vec<usize> =
-            m.x.outer_iter()
-                .map(|r| {
-                    for ((o, x), w) in weighted.iter_mut().zip(r.iter()).zip(w) {
-                        *o = x * w;
-                    }
-                    // The first nearest, as k-means' own assignment.
-                    self.segments
-                        .centroids
-                        .iter()
-                        .map(|c| crate::cluster::choose_k::sq_dist(&weighted, c))
-                        .enumerate()
-                        .min_by(|a, b| a.1.total_cmp(&b.1))
-                        .map_or(0, |(s, _)| s)
-                })
-                .collect();
+        let centroids: Vec<&[f64]> = self.segments.centroids.iter().map(Vec::as_slice).collect();
+        let w = Some(&self.segments.column_weights[..]);
+        let segment_index = crate::cluster::nearest_labels(m.x.view(), w, &centroids);
         let segment_index = match self.segments.core_icp_carved {
             true => carve::carved_labels(&segment_index, &in_icp, self.segments.centroids.len()),
             false => segment_index,
