@@ -212,7 +212,7 @@ impl Model {
         let n = m.x.nrows();
         let log_odds: Vec<f64> =
             m.x.outer_iter()
-                .map(|r| self.score.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
+                .map(|r| self.score.log_odds(&row_of(&r)))
                 .collect();
         let probability: Vec<f64> = log_odds.iter().map(|&z| logistic::probability(z)).collect();
         let (readiness, combined, band) = match &self.readiness {
@@ -299,6 +299,15 @@ impl Model {
             baseline_log_odds,
             contributions,
         }
+    }
+}
+
+/// A row of a matrix as a slice, copied only when the matrix is not in
+/// row-major order.
+fn row_of<'a>(r: &'a ndarray::ArrayView1<'_, f64>) -> std::borrow::Cow<'a, [f64]> {
+    match r.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(r.to_vec()),
     }
 }
 
@@ -1145,7 +1154,7 @@ fn readiness_model(
     let offset: Vec<f64> = rows
         .x
         .outer_iter()
-        .map(|r| fit.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
+        .map(|r| fit.log_odds(&row_of(&r)))
         .collect();
     let score = fit_score(
         rows,
@@ -1177,7 +1186,7 @@ fn readiness_model(
         .outer_iter()
         .zip(in_icp)
         .filter(|&(_, &inside)| inside || !icp)
-        .map(|(r, _)| model.probability(r.as_slice().unwrap_or(&r.to_vec())))
+        .map(|(r, _)| model.probability(&row_of(&r)))
         .collect();
     model.bands = BandThresholds::tertiles(&p)?;
     Some(model)
@@ -1347,17 +1356,7 @@ fn tier_thresholds(
     let n = matrix.x.nrows();
     let mut icp_p: Vec<f64> = (0..n)
         .filter(|&i| in_icp[i])
-        .map(|i| {
-            logistic::probability(
-                score.log_odds(
-                    matrix
-                        .x
-                        .row(i)
-                        .as_slice()
-                        .unwrap_or(&matrix.x.row(i).to_vec()),
-                ),
-            )
-        })
+        .map(|i| logistic::probability(score.log_odds(&row_of(&matrix.x.row(i)))))
         .collect();
     icp_p.sort_by(|a, b| b.total_cmp(a));
     let (t1, t2) = sizes.sizes(n);
@@ -1683,8 +1682,7 @@ fn validate_by_account(
     let model = fit_score(matrix, &w, &l, terms)?;
     let mut p = vec![f64::NAN; n];
     for &a in &active[..held] {
-        let r = matrix.x.row(a);
-        p[a] = logistic::probability(model.log_odds(r.as_slice().unwrap_or(&r.to_vec())));
+        p[a] = logistic::probability(model.log_odds(&row_of(&matrix.x.row(a))));
     }
     let keep = |i: usize| in_train(i) && is_held[deals.account[i] as usize];
     Some(AccountCheck {
