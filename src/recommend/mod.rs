@@ -1247,13 +1247,21 @@ fn non_fit_expected(
     let is_zeroed = |j: usize| zeroed.is_some_and(|z| z[j]);
     let x = |i: usize, j: usize| if is_zeroed(j) { 0.0 } else { matrix.x[[i, j]] };
     let closed: f64 = won.iter().zip(lost).map(|(w, l)| w + l).sum();
+    // Each fit column's sum over the rows, weighted by closed deals: one
+    // pass along the rows, each column adding its terms in row order (from
+    // -0.0, as `Iterator::sum` does), so the sums are those of a pass down
+    // each column.
+    let fit = readiness::columns_of(specs, matrix, &|r| r == Role::Fit);
+    let mut sums = vec![-0.0; fit.len()];
+    for i in 0..won.len() {
+        let trials = won[i] + lost[i];
+        for (s, &j) in sums.iter_mut().zip(&fit) {
+            *s += x(i, j) * trials;
+        }
+    }
     let mut base = joint.intercept;
-    for j in readiness::columns_of(specs, matrix, &|r| r == Role::Fit) {
-        let mean = (0..won.len())
-            .map(|i| x(i, j) * (won[i] + lost[i]))
-            .sum::<f64>()
-            / closed.max(1.0);
-        base += joint.coef[j] * mean;
+    for (&j, sum) in fit.iter().zip(sums) {
+        base += joint.coef[j] * (sum / closed.max(1.0));
     }
     Some(
         (0..won.len())
