@@ -164,6 +164,10 @@ impl<'a> Evidence<'a> {
 
     /// Distinct accounts among the rows `mask` selects.
     pub fn accounts_in(&self, mask: &[bool]) -> u64 {
+        if self.matrix.is_none() {
+            // One row per account: the rows are the accounts.
+            return mask.iter().filter(|&&m| m).count() as u64;
+        }
         let n = self
             .account_of_row
             .iter()

@@ -54,8 +54,23 @@ impl Explain {
     }
 }
 
-/// Append how account `i`'s value of `f` reads, e.g. `industry = Fintech`.
-fn value_text(out: &mut String, f: &FeatureColumn, i: usize) {
+/// Per feature, the text of each of its levels (a categorical's
+/// [`FeatureColumn::level_label`]; empty for other features): composed once,
+/// not once per account.
+fn level_labels(features: &[FeatureColumn]) -> Vec<Vec<String>> {
+    (features.iter())
+        .map(|f| match (&f.data, &f.spec.transform) {
+            (FeatureData::Categorical(_), Transform::Categorical { levels, .. }) => {
+                (0..levels.len()).map(|l| f.level_label(l)).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Append how account `i`'s value of `f` reads, e.g. `industry = Fintech`;
+/// `labels` are `f`'s [`level_labels`].
+fn value_text(out: &mut String, f: &FeatureColumn, labels: &[String], i: usize) {
     let name = &f.spec.name;
     // Writing to a String cannot fail.
     let _ = match (&f.data, &f.spec.transform) {
@@ -78,7 +93,7 @@ fn value_text(out: &mut String, f: &FeatureColumn, i: usize) {
             write!(out, "{name} not seen in training")
         }
         (FeatureData::Categorical(c), Transform::Categorical { .. }) => {
-            out.push_str(&f.level_label(c[i] as usize));
+            out.push_str(&labels[c[i] as usize]);
             Ok(())
         }
         (FeatureData::List { .. }, Transform::List { values, .. }) => {
@@ -175,9 +190,10 @@ pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Ex
     let mut rules_failed = column("rules_failed");
     let mut reasons = column("reasons");
     let mut named = NamedReasons::default();
+    let labels = level_labels(features);
     let (mut pos, mut text) = (String::new(), String::new());
     for i in 0..n {
-        named.fill(features, scores, i);
+        named.fill((features, &labels), scores, i);
         let (met, failed) = criteria.of(i);
         reason_text(&mut text, &mut pos, &named, scores, i, failed);
         reasons.append_value(&text);
@@ -242,7 +258,12 @@ struct NamedReasons {
 }
 
 impl NamedReasons {
-    fn fill(&mut self, features: &[FeatureColumn], scores: &Scores, i: usize) {
+    fn fill(
+        &mut self,
+        (features, labels): (&[FeatureColumn], &[Vec<String>]),
+        scores: &Scores,
+        i: usize,
+    ) {
         let c = |fi: usize| scores.contributions[fi][i];
         // Strongest first; ties by feature order (up) or reverse order (down).
         top(
@@ -258,7 +279,7 @@ impl NamedReasons {
         self.parts.clear();
         self.ends.clear();
         for &fi in self.up.iter().chain(&self.down) {
-            value_text(&mut self.parts, &features[fi], i);
+            value_text(&mut self.parts, &features[fi], &labels[fi], i);
             self.parts.push_str(" (");
             write_fixed(&mut self.parts, c(fi), 2, true);
             self.parts.push(')');

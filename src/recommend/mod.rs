@@ -212,7 +212,7 @@ impl Model {
         let n = m.x.nrows();
         let log_odds: Vec<f64> =
             m.x.outer_iter()
-                .map(|r| self.score.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
+                .map(|r| self.score.log_odds(&row_of(&r)))
                 .collect();
         let probability: Vec<f64> = log_odds.iter().map(|&z| logistic::probability(z)).collect();
         let (readiness, combined, band) = match &self.readiness {
@@ -284,6 +284,15 @@ impl Model {
             baseline_log_odds,
             contributions,
         }
+    }
+}
+
+/// A row of a matrix as a slice, copied only when the matrix is not in
+/// row-major order.
+fn row_of<'a>(r: &'a ndarray::ArrayView1<'_, f64>) -> std::borrow::Cow<'a, [f64]> {
+    match r.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(r.to_vec()),
     }
 }
 
@@ -562,39 +571,95 @@ pub fn counts(
     (won, lost)
 }
 
-/// The deals `keep` accepts whose row (`row_of_deal`) `mask` selects.
-fn deal_idx(
-    deals: &Deals,
-    keep: &dyn Fn(usize) -> bool,
-    mask: &[bool],
-    row_of_deal: &[u32],
-) -> Vec<usize> {
-    (0..deals.len())
-        .filter(|&i| keep(i) && mask[row_of_deal[i] as usize])
-        .collect()
-}
-
 /// Deals a piece of evidence is counted on: which deals, and the win rate
 /// of all their closed deals (the reference of a lift).
 struct DealSet<'a> {
     /// The deals as this window sees them (training: labelled at the cutoff).
     deals: &'a Deals,
-    keep: &'a dyn Fn(usize) -> bool,
+    /// The deals of the window, ascending: listed once, as every group's
+    /// deals are these deals of its rows.
+    idx: Vec<usize>,
     overall: f64,
 }
 
-impl DealSet<'_> {
-    /// Won and closed deals among those `keep` accepts.
-    fn won_closed(deals: &Deals, keep: &dyn Fn(usize) -> bool) -> (f64, f64) {
-        let (mut w, mut c) = (0.0, 0.0);
-        for i in (0..deals.len()).filter(|&i| keep(i)) {
+impl<'a> DealSet<'a> {
+    /// The deals `keep` accepts; their win rate the reference of a lift.
+    fn new(deals: &'a Deals, keep: &dyn Fn(usize) -> bool) -> DealSet<'a> {
+        let idx: Vec<usize> = (0..deals.len()).filter(|&i| keep(i)).collect();
+        let (mut w, mut c) = (0.0, 0.0f64);
+        for &i in &idx {
             match deals.outcome[i] {
                 OutcomeLabel::Won => (w, c) = (w + 1.0, c + 1.0),
                 OutcomeLabel::Lost => c += 1.0,
                 OutcomeLabel::Open => {}
             }
         }
-        (w, c)
+        DealSet {
+            deals,
+            idx,
+            overall: w / c.max(1.0),
+        }
+    }
+
+    /// The deals whose row (`row_of_deal`) `mask` selects.
+    fn of(&self, mask: &[bool], row_of_deal: &[u32]) -> Vec<usize> {
+        (self.idx.iter().copied())
+            .filter(|&i| mask[row_of_deal[i] as usize])
+            .collect()
+    }
+}
+
+/// Won and lost deals among `idx` and their win rate with the deals of
+/// one account counted together: the part of [`figures`] a rate needs,
+/// without the time to win.
+pub(crate) fn rate_figures(deals: &Deals, idx: &[usize], confidence: f64) -> RateFigures {
+    let (mut won, mut lost) = (0, 0);
+    for &i in idx {
+        match deals.outcome[i] {
+            OutcomeLabel::Won => won += 1,
+            OutcomeLabel::Lost => lost += 1,
+            OutcomeLabel::Open => {}
+        }
+    }
+    RateFigures {
+        won,
+        lost,
+        win_rate: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
+        interval: crate::outcomes::clustered_rate(deals, idx).and_then(|c| c.wilson(confidence)),
+    }
+}
+
+/// A win rate: [`rate_figures`], or these fields of [`OutcomeFigures`].
+pub(crate) struct RateFigures {
+    pub won: u64,
+    pub lost: u64,
+    pub win_rate: Option<f64>,
+    pub interval: Option<Interval>,
+}
+
+impl From<&OutcomeFigures> for RateFigures {
+    fn from(f: &OutcomeFigures) -> Self {
+        RateFigures {
+            won: f.won,
+            lost: f.lost,
+            win_rate: f.win_rate,
+            interval: f.win_rate_interval,
+        }
+    }
+}
+
+impl GroupFigures {
+    fn new(accounts: u64, r: RateFigures, set: &DealSet) -> GroupFigures {
+        GroupFigures {
+            accounts,
+            closed_deals: r.won + r.lost,
+            won: r.won,
+            win_rate: r.win_rate,
+            win_rate_interval: r.interval,
+            lift: (r.win_rate)
+                .map(|w| w / set.overall)
+                .filter(|l| l.is_finite()),
+        }
     }
 }
 
@@ -606,20 +671,15 @@ fn group_figures(
     opts: &FigureOptions,
 ) -> (GroupFigures, OutcomeFigures) {
     let accounts = ev.accounts_in(mask);
-    let idx = deal_idx(set.deals, set.keep, mask, &ev.row_of_deal);
-    let f = figures(set.deals, &idx, accounts, opts);
-    let g = GroupFigures {
-        accounts,
-        closed_deals: f.won + f.lost,
-        won: f.won,
-        win_rate: f.win_rate,
-        win_rate_interval: f.win_rate_interval,
-        lift: f
-            .win_rate
-            .map(|w| w / set.overall)
-            .filter(|l| l.is_finite()),
-    };
-    (g, f)
+    let f = figures(set.deals, &set.of(mask, &ev.row_of_deal), accounts, opts);
+    (GroupFigures::new(accounts, (&f).into(), set), f)
+}
+
+/// [`group_figures`] without the time to win, where only the win rate is read.
+fn group_rate(ev: &Evidence, mask: &[bool], set: &DealSet, opts: &FigureOptions) -> GroupFigures {
+    let idx = set.of(mask, &ev.row_of_deal);
+    let r = rate_figures(set.deals, &idx, opts.confidence);
+    GroupFigures::new(ev.accounts_in(mask), r, set)
 }
 
 fn evidence(
@@ -645,7 +705,7 @@ fn evidence(
             .find(|h| h.days == 90)
             .map(|h| h.probability),
         median_days_to_win: f.time_to_win.median_days_to_win,
-        held_out: held_out.map(|h| group_figures(ev, &mask, h, opts).0),
+        held_out: held_out.map(|h| group_rate(ev, &mask, h, opts)),
     }
 }
 
@@ -669,16 +729,16 @@ fn rule_set_evidence(
         text.push_str(&format!(" AND NOT {}", d.text(features)));
     }
     let outside: Vec<bool> = mask.iter().map(|m| !m).collect();
-    let training = group_figures(ev, mask, train, opts).0;
-    let outside_training = group_figures(ev, &outside, train, opts).0;
+    let training = group_rate(ev, mask, train, opts);
+    let outside_training = group_rate(ev, &outside, train, opts);
     let all_wins = training.won + outside_training.won;
     RuleSetEvidence {
         criteria,
         text,
         accounts: training.accounts,
         share_of_wins: (all_wins > 0).then(|| training.won as f64 / all_wins as f64),
-        held_out: held_out.map(|h| group_figures(ev, mask, h, opts).0),
-        outside_held_out: held_out.map(|h| group_figures(ev, &outside, h, opts).0),
+        held_out: held_out.map(|h| group_rate(ev, mask, h, opts)),
+        outside_held_out: held_out.map(|h| group_rate(ev, &outside, h, opts)),
         training,
         outside_training,
     }
@@ -1079,7 +1139,7 @@ fn readiness_model(
     let offset: Vec<f64> = rows
         .x
         .outer_iter()
-        .map(|r| fit.log_odds(r.as_slice().unwrap_or(&r.to_vec())))
+        .map(|r| fit.log_odds(&row_of(&r)))
         .collect();
     let score = fit_score(
         rows,
@@ -1111,7 +1171,7 @@ fn readiness_model(
         .outer_iter()
         .zip(in_icp)
         .filter(|&(_, &inside)| inside || !icp)
-        .map(|(r, _)| model.probability(r.as_slice().unwrap_or(&r.to_vec())))
+        .map(|(r, _)| model.probability(&row_of(&r)))
         .collect();
     model.bands = BandThresholds::tertiles(&p)?;
     Some(model)
@@ -1172,13 +1232,21 @@ fn non_fit_expected(
     let is_zeroed = |j: usize| zeroed.is_some_and(|z| z[j]);
     let x = |i: usize, j: usize| if is_zeroed(j) { 0.0 } else { matrix.x[[i, j]] };
     let closed: f64 = won.iter().zip(lost).map(|(w, l)| w + l).sum();
+    // Each fit column's sum over the rows, weighted by closed deals: one
+    // pass along the rows, each column adding its terms in row order (from
+    // -0.0, as `Iterator::sum` does), so the sums are those of a pass down
+    // each column.
+    let fit = readiness::columns_of(specs, matrix, &|r| r == Role::Fit);
+    let mut sums = vec![-0.0; fit.len()];
+    for i in 0..won.len() {
+        let trials = won[i] + lost[i];
+        for (s, &j) in sums.iter_mut().zip(&fit) {
+            *s += x(i, j) * trials;
+        }
+    }
     let mut base = joint.intercept;
-    for j in readiness::columns_of(specs, matrix, &|r| r == Role::Fit) {
-        let mean = (0..won.len())
-            .map(|i| x(i, j) * (won[i] + lost[i]))
-            .sum::<f64>()
-            / closed.max(1.0);
-        base += joint.coef[j] * mean;
+    for (&j, sum) in fit.iter().zip(sums) {
+        base += joint.coef[j] * (sum / closed.max(1.0));
     }
     Some(
         (0..won.len())
@@ -1281,17 +1349,7 @@ fn tier_thresholds(
     let n = matrix.x.nrows();
     let mut icp_p: Vec<f64> = (0..n)
         .filter(|&i| in_icp[i])
-        .map(|i| {
-            logistic::probability(
-                score.log_odds(
-                    matrix
-                        .x
-                        .row(i)
-                        .as_slice()
-                        .unwrap_or(&matrix.x.row(i).to_vec()),
-                ),
-            )
-        })
+        .map(|i| logistic::probability(score.log_odds(&row_of(&matrix.x.row(i)))))
         .collect();
     icp_p.sort_by(|a, b| b.total_cmp(a));
     let (t1, t2) = sizes.sizes(n);
@@ -1316,18 +1374,10 @@ fn icp_section(t: &Training, model: &Model, scores: &Scores) -> IcpSection {
     let hold = t.split.holdout;
     let in_hold = |i: usize| t.split.in_holdout(deals, i);
     let train = DealSet {
-        deals,
-        keep: &in_train,
         overall: t.overall,
+        ..DealSet::new(deals, &in_train)
     };
-    let held = t.split.validated.then(|| {
-        let (w, c) = DealSet::won_closed(t.all, &in_hold);
-        DealSet {
-            deals: t.all,
-            keep: &in_hold,
-            overall: w / c.max(1.0),
-        }
-    });
+    let held = (t.split.validated).then(|| DealSet::new(t.all, &in_hold));
     let sets = (&train, held.as_ref());
     let ev = |c: &Condition| evidence(c, t.ev, sets, opts);
     let crit = &model.criteria;
@@ -1625,8 +1675,7 @@ fn validate_by_account(
     let model = fit_score(matrix, &w, &l, terms)?;
     let mut p = vec![f64::NAN; n];
     for &a in &active[..held] {
-        let r = matrix.x.row(a);
-        p[a] = logistic::probability(model.log_odds(r.as_slice().unwrap_or(&r.to_vec())));
+        p[a] = logistic::probability(model.log_odds(&row_of(&matrix.x.row(a))));
     }
     let keep = |i: usize| in_train(i) && is_held[deals.account[i] as usize];
     Some(AccountCheck {
@@ -1691,6 +1740,36 @@ mod tests {
                 bytes: 0,
             },
         }
+    }
+
+    /// The win rate and its account-clustered interval without the time to
+    /// win are the very figures [`figures`] gives, on deals clustered in
+    /// accounts (some open) and on a group without closed deals.
+    #[test]
+    fn rate_figures_are_the_rate_fields_of_the_full_figures() {
+        use OutcomeLabel::*;
+        let outcome = [Won, Lost, Won, Open, Lost, Lost, Won, Won, Lost, Open];
+        let mut d = deals(&[10; 10], &[40; 10], &outcome, 100);
+        d.account = vec![0, 0, 0, 1, 1, 2, 3, 3, 3, 4];
+        let opts = FigureOptions {
+            horizons: vec![30, 90],
+            confidence: 0.95,
+        };
+        for idx in [
+            (0..10).collect::<Vec<_>>(),
+            vec![0, 2, 6, 9],
+            vec![3, 9],
+            vec![],
+        ] {
+            let f = figures(&d, &idx, 5, &opts);
+            let r = rate_figures(&d, &idx, opts.confidence);
+            assert_eq!((r.won, r.lost), (f.won, f.lost));
+            assert_eq!(r.win_rate.map(f64::to_bits), f.win_rate.map(f64::to_bits));
+            assert_eq!(r.interval, f.win_rate_interval);
+        }
+        let r = rate_figures(&d, &[0, 1, 2, 4, 5], 0.95);
+        assert_eq!((r.won, r.lost, r.win_rate), (2, 3, Some(0.4)));
+        assert!(r.interval.is_some());
     }
 
     /// At a cutoff of day 100: a deal created before it and won after it

@@ -47,7 +47,7 @@ use super::logistic::Terms;
 use super::logistic::{self, Logistic};
 use crate::features::{FeatureMatrix, FeatureSpec, Role};
 use crate::io::contract::Deals;
-use crate::outcomes::{figures, FigureOptions};
+use crate::outcomes::FigureOptions;
 use crate::stats::conversion::Interval;
 
 /// A readiness band.
@@ -185,13 +185,13 @@ pub struct ReadinessSection {
     pub text: String,
 }
 
-fn cell(deals: &Deals, idx: &[usize], accounts: u64, opts: &FigureOptions) -> CellFigures {
-    let f = figures(deals, idx, accounts, opts);
+fn cell(deals: &Deals, idx: &[usize], opts: &FigureOptions) -> CellFigures {
+    let r = super::rate_figures(deals, idx, opts.confidence);
     CellFigures {
-        closed_deals: f.won + f.lost,
-        won: f.won,
-        win_rate: f.win_rate,
-        win_rate_interval: f.win_rate_interval,
+        closed_deals: r.won + r.lost,
+        won: r.won,
+        win_rate: r.win_rate,
+        win_rate_interval: r.interval,
     }
 }
 
@@ -207,32 +207,47 @@ pub fn section(
 ) -> ReadinessSection {
     let (tier, in_icp) = (&scores.tier, &scores.in_icp);
     let band = scores.band.as_deref().unwrap_or_default();
-    let group = |members: &dyn Fn(usize) -> bool, t: Option<u8>, b: Band| {
-        let accounts = (0..tier.len()).filter(|&a| members(a)).count() as u64;
-        // Training and held-out deals share indices and accounts; their
-        // labels differ (training's as they stood at the cutoff).
-        let idx = |keep: &dyn Fn(usize) -> bool| -> Vec<usize> {
-            (0..deals.len())
-                .filter(|&i| keep(i) && members(deals.account[i] as usize))
-                .collect()
-        };
-        MatrixCell {
-            tier: t,
-            band: b,
-            accounts,
-            training: cell(deals, &idx(in_train), accounts, opts),
-            held_out: in_hold.map(|h| cell(all, &idx(h), accounts, opts)),
-        }
-    };
-    let matrix: Vec<MatrixCell> = [Some(1), Some(2), Some(3), None]
+    // The cells, and each account's: one pass over the accounts and one over
+    // the deals per window fill them all.
+    let keys: Vec<(Option<u8>, Band)> = [Some(1), Some(2), Some(3), None]
         .into_iter()
         .flat_map(|t| Band::ALL.map(|b| (t, b)))
-        .map(|(t, b)| group(&|a: usize| tier[a] == t && band[a] == b, t, b))
         .collect();
-    let in_icp_by_band: Vec<MatrixCell> = Band::ALL
-        .into_iter()
-        .map(|b| group(&|a: usize| in_icp[a] && band[a] == b, None, b))
+    let cell_of: Vec<Option<usize>> = (0..tier.len())
+        .map(|a| keys.iter().position(|&k| k == (tier[a], band[a])))
         .collect();
+    let band_of: Vec<Option<usize>> = (0..tier.len())
+        .map(|a| (in_icp[a]).then(|| Band::ALL.iter().position(|&b| b == band[a]))?)
+        .collect();
+    let cells = |keys: &[(Option<u8>, Band)], group_of: &[Option<usize>]| -> Vec<MatrixCell> {
+        let mut accounts = vec![0u64; keys.len()];
+        for &g in group_of.iter().flatten() {
+            accounts[g] += 1;
+        }
+        // Training and held-out deals share indices and accounts; their
+        // labels differ (training's as they stood at the cutoff).
+        let idx = |keep: &dyn Fn(usize) -> bool| -> Vec<Vec<usize>> {
+            let mut idx = vec![Vec::new(); keys.len()];
+            for i in (0..deals.len()).filter(|&i| keep(i)) {
+                if let Some(g) = group_of[deals.account[i] as usize] {
+                    idx[g].push(i);
+                }
+            }
+            idx
+        };
+        let (train, hold) = (idx(in_train), in_hold.map(idx));
+        (keys.iter().enumerate())
+            .map(|(g, &(tier, band))| MatrixCell {
+                tier,
+                band,
+                accounts: accounts[g],
+                training: cell(deals, &train[g], opts),
+                held_out: hold.as_ref().map(|h| cell(all, &h[g], opts)),
+            })
+            .collect()
+    };
+    let matrix = cells(&keys, &cell_of);
+    let in_icp_by_band = cells(&Band::ALL.map(|b| (None, b)), &band_of);
     let text = work_now_text(&matrix, &in_icp_by_band);
     ReadinessSection {
         method: format!(

@@ -499,7 +499,7 @@ impl Step {
     /// wins: its z (the accounts it removes win less, one-sided) and its
     /// value to the search (FOIL gain, or the z), or `None` when it lacks
     /// support, lift, materiality or win retention.
-    fn score(&self, w: f64, l: f64, accounts: f64, e: f64) -> Option<(f64, f64)> {
+    fn score(&self, w: f64, l: f64, accounts: f64, e: &dyn Fn() -> f64) -> Option<(f64, f64)> {
         if w + l < self.min_support || w == 0.0 || accounts < self.min_accounts {
             return None;
         }
@@ -512,17 +512,21 @@ impl Step {
         if self.retain && w < MIN_WIN_RETENTION * self.cw {
             return None;
         }
-        let (rw, rl, re) = (self.cw - w, self.cl - l, self.ce - e);
+        let (rw, rl) = (self.cw - w, self.cl - l);
         // A core refinement must be material with signals and relationships
         // held fixed: the rows it keeps beat what their signals and
         // relationships predict at least CORE_MIN_RATIO times as much as
         // the rows it removes (observed over expected wins). A fit
         // condition that only stands in for a relationship (larger accounts
         // have more known contacts) wins as its relationships predict, on
-        // both sides, and is not material.
-        let core = self.search == Search::Core && rw + rl > 0.0 && re > 0.0 && e > 0.0;
-        if core && w / e < CORE_MIN_RATIO * (rw / re) {
-            return None;
+        // both sides, and is not material. `e` (the kept rows' expected
+        // wins) is summed only here, where it is read.
+        if self.search == Search::Core && rw + rl > 0.0 {
+            let e = e();
+            let re = self.ce - e;
+            if re > 0.0 && e > 0.0 && w / e < CORE_MIN_RATIO * (rw / re) {
+                return None;
+            }
         }
         let z = proportions_ztest(
             w as u64,
@@ -594,6 +598,11 @@ pub fn learn(
         expected: &expected,
         min_support,
         cats: levels_of(features, &active, &cands),
+        atoms: Vec::new(),
+    };
+    let t = Table {
+        atoms: atoms_of(&t),
+        ..t
     };
     let core_accounts = (opts.core_min_account_share * active.len() as f64).ceil();
     let disqualifying = t.disqualifying(opts.max_disqualifying);
@@ -647,6 +656,119 @@ struct Table<'a> {
     min_support: f64,
     /// Categorical features, whose level sets are rebuilt under each shuffle.
     cats: Vec<Levels>,
+    /// The other candidates, by feature, as [`Atoms`].
+    atoms: Vec<Atoms>,
+}
+
+/// Some candidates of one non-categorical feature, and each row's atom: the
+/// rows alike in every one of these candidates' masks share an atom (a
+/// numeric feature's nine cut points make at most twenty), so a
+/// candidate's won and lost deals are the sums over the atoms it holds.
+/// Deal counts are whole numbers, whose sums are exact in any order: summed
+/// by atom they are the very totals a pass over the rows gives.
+struct Atoms {
+    feature: String,
+    /// The candidates (indices into [`Table::cands`]).
+    cands: Vec<usize>,
+    /// Per row of the table, its atom.
+    atom: Vec<u32>,
+    n_atoms: usize,
+    /// Per candidate of `cands`, the atoms it holds.
+    holds: Vec<Vec<u32>>,
+}
+
+/// Most atoms of one [`Atoms`]: past it a feature's further candidates (a
+/// list feature's values, whose combinations can double with each) start
+/// another, so a shuffle costs one pass over the rows per [`Atoms`] and a
+/// few dozen additions per candidate.
+const MAX_ATOMS: usize = 64;
+
+/// The [`Atoms`] of each non-categorical feature with candidates, in the
+/// order of their first candidate.
+fn atoms_of(t: &Table) -> Vec<Atoms> {
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    for k in (0..t.cands.len()).filter(|k| !t.cats.iter().any(|c| c.cands.contains(k))) {
+        let feature = t.cands[k].feature();
+        match groups.iter_mut().find(|(f, _)| *f == feature) {
+            Some((_, ks)) => ks.push(k),
+            None => groups.push((feature, vec![k])),
+        }
+    }
+    let mut out = Vec::new();
+    for (feature, ks) in groups {
+        let mut rest = &ks[..];
+        while !rest.is_empty() {
+            let atoms = Atoms::new(feature, rest, t.masks, t.won.len());
+            rest = &rest[atoms.cands.len()..];
+            out.push(atoms);
+        }
+    }
+    out
+}
+
+impl Atoms {
+    /// The atoms of the first of candidates `cands` (indices into `masks`)
+    /// over `rows` rows: as many as keep them within [`MAX_ATOMS`], and at
+    /// least one.
+    fn new(feature: &str, cands: &[usize], masks: &[Vec<bool>], rows: usize) -> Atoms {
+        let (mut atom, mut n_atoms) = (vec![0u32; rows], 1);
+        let mut split_atom = vec![0u32; rows];
+        let mut taken = 0;
+        // Each mask splits every atom in two (or leaves it whole).
+        for &k in cands {
+            let mut split = vec![u32::MAX; 2 * n_atoms];
+            let mut next = 0;
+            for ((s, &a), &m) in split_atom.iter_mut().zip(&atom).zip(&masks[k]) {
+                let key = 2 * a as usize + usize::from(m);
+                if split[key] == u32::MAX {
+                    split[key] = next;
+                    next += 1;
+                }
+                *s = split[key];
+            }
+            if taken > 0 && next as usize > MAX_ATOMS {
+                break;
+            }
+            std::mem::swap(&mut atom, &mut split_atom);
+            n_atoms = next as usize;
+            taken += 1;
+        }
+        let cands = &cands[..taken];
+        // One row of each atom says which candidates hold it.
+        let mut first = vec![usize::MAX; n_atoms];
+        for (r, &a) in atom.iter().enumerate().rev() {
+            first[a as usize] = r;
+        }
+        let holds = (cands.iter())
+            .map(|&k| {
+                (0..n_atoms as u32)
+                    .filter(|&a| masks[k][first[a as usize]])
+                    .collect()
+            })
+            .collect();
+        Atoms {
+            feature: feature.to_string(),
+            cands: cands.to_vec(),
+            atom,
+            n_atoms,
+            holds,
+        }
+    }
+
+    /// The best statistic of this feature's candidates from each atom's won
+    /// and lost deals `ins`.
+    fn best(&self, ins: &[(f64, f64)], stat: &dyn Fn(f64, f64) -> Option<f64>) -> f64 {
+        (self.holds.iter())
+            .filter_map(|h| {
+                let (mut w, mut l) = (0.0, 0.0);
+                for &a in h {
+                    w += ins[a as usize].0;
+                    l += ins[a as usize].1;
+                }
+                stat(w, l)
+            })
+            .fold(f64::NEG_INFINITY, f64::max)
+    }
 }
 
 /// A categorical feature's level per row and its candidates' indices: its
@@ -772,8 +894,11 @@ impl Table<'_> {
             min_accounts: 0.0,
             search: Search::Broad,
         };
-        let stat = |w: f64, l: f64| null_step.score(w, l, f64::INFINITY, 0.0).map(|s| s.0);
-        let threshold = self.permuted_best((&open, &open_cats), &rows, &mut rng, &stat);
+        let stat = |w: f64, l: f64| null_step.score(w, l, f64::INFINITY, &|| 0.0).map(|s| s.0);
+        let open_atoms: Vec<&Atoms> = (self.atoms.iter())
+            .filter(|a| !is_used(&a.feature))
+            .collect();
+        let threshold = self.permuted_best((&open_atoms, &open_cats), &rows, &mut rng, &stat);
         // The step's candidates: the fixed ones, and each open categorical's
         // level sets ordered by win rate among the rows still in.
         let level_sets = (open_cats.iter()).flat_map(|c| {
@@ -792,19 +917,25 @@ impl Table<'_> {
                 (condition, std::borrow::Cow::Owned(mask))
             })
         });
+        let pre = self.atom_sums(&open_atoms, &inside);
         let fixed = (open.iter()).map(|&k| {
             (
                 self.cands[k].clone(),
                 std::borrow::Cow::Borrowed(&self.masks[k]),
+                pre[k],
             )
         });
+        let level_sets = level_sets.map(|(c, m)| (c, m, None));
         let mut best: Option<(f64, Condition, std::borrow::Cow<'_, Vec<bool>>)> = None;
-        for (condition, mask) in fixed.chain(level_sets) {
-            let (w, l, a) = sums(&mask, &inside, won, lost);
-            let e = (inside.iter().filter(|&&i| mask[i]))
-                .map(|&i| self.expected[i])
-                .sum();
-            let Some((z, value)) = step.score(w, l, a, e) else {
+        for (condition, mask, pre) in fixed.chain(level_sets) {
+            let (w, l, a) = pre.unwrap_or_else(|| sums(&mask, &inside, won, lost));
+            // In row order, as a sum of fractions depends on it.
+            let e = || -> f64 {
+                (inside.iter().filter(|&&i| mask[i]))
+                    .map(|&i| self.expected[i])
+                    .sum()
+            };
+            let Some((z, value)) = step.score(w, l, a, &e) else {
                 continue;
             };
             if z <= threshold.max(MIN_Z) {
@@ -815,6 +946,26 @@ impl Table<'_> {
             }
         }
         best.map(|(_, c, m)| (c, m.into_owned()))
+    }
+
+    /// Per candidate of `atoms`, its won and lost deals and accounts among
+    /// the rows `inside`, from one pass per feature (`None` for the rest).
+    fn atom_sums(&self, atoms: &[&Atoms], inside: &[usize]) -> Vec<Option<(f64, f64, f64)>> {
+        let mut out = vec![None; self.cands.len()];
+        for g in atoms {
+            let mut ins = vec![(0.0, 0.0, 0.0); g.n_atoms];
+            for &i in inside {
+                let t = &mut ins[g.atom[i] as usize];
+                (t.0, t.1, t.2) = (t.0 + self.won[i], t.1 + self.lost[i], t.2 + 1.0);
+            }
+            for (&k, h) in g.cands.iter().zip(&g.holds) {
+                let sum = |f: fn(&(f64, f64, f64)) -> f64| {
+                    h.iter().fold(0.0, |s, &a| s + f(&ins[a as usize]))
+                };
+                out[k] = Some((sum(|t| t.0), sum(|t| t.1), sum(|t| t.2)));
+            }
+        }
+        out
     }
 
     /// Disqualifying: clearly poor single conditions (95% Wilson upper bound
@@ -867,11 +1018,9 @@ impl Table<'_> {
         );
         let min_support = self.min_support * (tw + tl) / (aw + al).max(1.0);
         let worse = |w: f64, l: f64| worse_z(tw, tl, w, l, min_support);
-        let fixed: Vec<usize> = (0..self.cands.len())
-            .filter(|k| !self.cats.iter().any(|c| c.cands.contains(k)))
-            .collect();
+        let atoms: Vec<&Atoms> = self.atoms.iter().collect();
         let cats: Vec<&Levels> = self.cats.iter().collect();
-        self.permuted_best((&fixed, &cats), &rows, &mut rng, &worse)
+        self.permuted_best((&atoms, &cats), &rows, &mut rng, &worse)
     }
 
     /// The [`PERMILLE`] percentile of the best open candidate's statistic
@@ -880,26 +1029,27 @@ impl Table<'_> {
     /// time in forty. Categorical level sets are rebuilt under each shuffle.
     fn permuted_best(
         &self,
-        (fixed, open_cats): (&[usize], &[&Levels]),
+        (open_atoms, open_cats): (&[&Atoms], &[&Levels]),
         inside: &[usize],
         rng: &mut rand_xoshiro::Xoshiro256Plus,
         stat: &dyn Fn(f64, f64) -> Option<f64>,
     ) -> f64 {
         use rand::seq::SliceRandom;
         // Everything a shuffle reads, gathered once into arrays over the
-        // rows `inside` (in their order, so every sum adds in the same
-        // order as over the full columns): a few thousand rows stay in
-        // cache where the full columns do not.
+        // rows `inside`: a few thousand rows stay in cache where the full
+        // columns do not. A shuffle then tallies each feature's atoms or
+        // levels in one pass, and its candidates add up those tallies.
         let at = |v: &[f64]| -> Vec<f64> { inside.iter().map(|&i| v[i]).collect() };
         let (won, lost) = (at(self.won), at(self.lost));
-        let masks: Vec<Vec<bool>> = (fixed.iter())
-            .map(|&k| inside.iter().map(|&i| self.masks[k][i]).collect())
+        let atoms: Vec<Vec<u32>> = (open_atoms.iter())
+            .map(|g| inside.iter().map(|&i| g.atom[i]).collect())
             .collect();
         let codes: Vec<Vec<u32>> = (open_cats.iter())
             .map(|c| inside.iter().map(|&i| c.code[i]).collect())
             .collect();
         let (mut pw, mut pl) = (won.clone(), lost.clone());
         let mut order: Vec<usize> = (0..inside.len()).collect();
+        let mut ins: Vec<(f64, f64)> = Vec::new();
         let mut best: Vec<f64> = (0..PERMUTATIONS)
             .map(|_| {
                 order.shuffle(rng);
@@ -907,18 +1057,17 @@ impl Table<'_> {
                     pw[j] = won[b];
                     pl[j] = lost[b];
                 }
-                let fixed_best = (masks.iter())
-                    .filter_map(|mask| {
-                        let (mut w, mut l) = (0.0, 0.0);
-                        for ((&m, &x), &y) in mask.iter().zip(&pw).zip(&pl) {
-                            if m {
-                                w += x;
-                                l += y;
-                            }
-                        }
-                        stat(w, l)
-                    })
-                    .fold(f64::NEG_INFINITY, f64::max);
+                let mut best = f64::NEG_INFINITY;
+                for (g, atom) in open_atoms.iter().zip(&atoms) {
+                    ins.clear();
+                    ins.resize(g.n_atoms, (0.0, 0.0));
+                    for ((&a, &w), &l) in atom.iter().zip(&pw).zip(&pl) {
+                        let t = &mut ins[a as usize];
+                        t.0 += w;
+                        t.1 += l;
+                    }
+                    best = best.max(g.best(&ins, stat));
+                }
                 (open_cats.iter().zip(&codes))
                     .map(|(c, code)| {
                         let ins = c.tally(
@@ -929,7 +1078,7 @@ impl Table<'_> {
                         );
                         c.best(&ins, self.min_support, stat)
                     })
-                    .fold(fixed_best, f64::max)
+                    .fold(best, f64::max)
             })
             .collect();
         best.sort_by(f64::total_cmp);
@@ -1087,6 +1236,76 @@ mod tests {
             value: "false".into(),
         };
         assert_eq!(no.text(&[]), "csm_assigned = no");
+    }
+
+    /// Summed by atom, each candidate's won and lost deals and accounts
+    /// over some rows, and the best statistic of a feature's candidates,
+    /// are those a pass over each candidate's mask gives: masks made of
+    /// nested ranges (as a numeric feature's) and of random rows alike.
+    #[test]
+    fn atom_sums_are_the_sums_over_each_mask() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(3);
+        let n = 600;
+        let v: Vec<u32> = (0..n).map(|_| rng.gen_range(0..12)).collect();
+        let mut masks: Vec<Vec<bool>> = Vec::new();
+        let mut cands = Vec::new();
+        for (a, b) in [(0, 3), (2, 7), (5, 11), (4, 4), (12, 20)] {
+            masks.push(v.iter().map(|&x| (a..=b).contains(&x)).collect());
+        }
+        // Ten masks of random rows, as a list feature's values: their
+        // combinations pass MAX_ATOMS, so they take more than one Atoms.
+        for _ in 0..10 {
+            masks.push((0..n).map(|_| rng.gen_bool(0.3)).collect());
+        }
+        for k in 0..masks.len() {
+            let feature = if k < 5 { "ranges" } else { "random" };
+            cands.push(Condition::Has {
+                feature: feature.into(),
+                value: k.to_string(),
+            });
+        }
+        let won: Vec<f64> = (0..n).map(|_| f64::from(rng.gen_range(0..4u8))).collect();
+        let lost: Vec<f64> = (0..n).map(|_| f64::from(rng.gen_range(0..4u8))).collect();
+        let t = Table {
+            cands: &cands,
+            masks: &masks,
+            won: &won,
+            lost: &lost,
+            expected: &won,
+            min_support: 1.0,
+            cats: Vec::new(),
+            atoms: Vec::new(),
+        };
+        let atoms = atoms_of(&t);
+        // Five nested ranges over twelve values split them into at most 11
+        // atoms; each candidate is in exactly one Atoms.
+        assert_eq!(atoms[0].cands, (0..5).collect::<Vec<_>>());
+        assert!(atoms[0].n_atoms <= 11, "{}", atoms[0].n_atoms);
+        assert!(atoms.len() > 2 && atoms.iter().all(|a| a.n_atoms <= MAX_ATOMS));
+        let mut all: Vec<usize> = atoms.iter().flat_map(|a| a.cands.clone()).collect();
+        all.sort_unstable();
+        assert_eq!(all, (0..masks.len()).collect::<Vec<_>>());
+        let inside: Vec<usize> = (0..n).filter(|_| rng.gen_bool(0.7)).collect();
+        let by_atom = t.atom_sums(&atoms.iter().collect::<Vec<_>>(), &inside);
+        let stat = |w: f64, l: f64| (w > 0.0).then(|| w / (w + l) + 1e-3 * w);
+        for (k, mask) in masks.iter().enumerate() {
+            assert_eq!(by_atom[k], Some(sums(mask, &inside, &won, &lost)), "{k}");
+        }
+        for g in &atoms {
+            let mut ins = vec![(0.0, 0.0); g.n_atoms];
+            for &i in &inside {
+                ins[g.atom[i] as usize].0 += won[i];
+                ins[g.atom[i] as usize].1 += lost[i];
+            }
+            let direct = (g.cands.iter())
+                .filter_map(|&k| {
+                    let (w, l, _) = sums(&masks[k], &inside, &won, &lost);
+                    stat(w, l)
+                })
+                .fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(g.best(&ins, &stat).to_bits(), direct.to_bits());
+        }
     }
 
     fn binary(name: &str, role: Role, v: Vec<f64>) -> FeatureColumn {
