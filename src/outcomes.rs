@@ -196,7 +196,7 @@ pub fn figures(
     let closed = won + lost;
     let win_rate = (closed > 0).then(|| won as f64 / closed as f64);
     let ordered = in_account_order(deals, idx);
-    let clustered = clustered_rate(deals, &ordered);
+    let clustered = clustered_rate_ordered(deals, &ordered);
     let avg_won_amount = (won_amounts > 0).then(|| won_value / won_amounts as f64);
     let avg_cycle_days = (won > 0).then(|| won_days_sum / won as f64);
     let cif = (!idx.is_empty()).then(|| aalen_johansen_counts(&by_day));
@@ -324,9 +324,14 @@ fn horizon_design_effects(
         .collect()
 }
 
-/// The win rate of the deals `ordered` (in account order) with their
-/// accounts as clusters; `None` without closed deals.
-fn clustered_rate(deals: &Deals, ordered: &[usize]) -> Option<ClusteredRate> {
+/// The win rate of the deals `idx` (in any order) with their accounts as
+/// clusters; `None` without closed deals.
+pub fn clustered_rate(deals: &Deals, idx: &[usize]) -> Option<ClusteredRate> {
+    clustered_rate_ordered(deals, &in_account_order(deals, idx))
+}
+
+/// [`clustered_rate`] of deals already in account order.
+fn clustered_rate_ordered(deals: &Deals, ordered: &[usize]) -> Option<ClusteredRate> {
     let by_account: Vec<AccountCounts> = (ordered
         .chunk_by(|&i, &j| deals.account[i] == deals.account[j]))
     .map(|run| {
