@@ -353,7 +353,6 @@ impl Found<'_> {
         }
     }
 
-    /// Outcomes, speed, the score model, the current tiers and the drivers.
     /// Segments were drawn with these deals' outcomes: whether the best
     /// k-means segment converts better than chance is judged on accounts
     /// held out of a refit, on the fit columns, as the segments were drawn.
@@ -374,6 +373,7 @@ impl Found<'_> {
         )
     }
 
+    /// Outcomes, speed, the score model, the current tiers and the drivers.
     fn measure(
         mut self,
         matrix: FeatureMatrix,
@@ -386,7 +386,7 @@ impl Found<'_> {
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
         let ev = evidence(&self.features, &self.inputs, fit_deals)?;
         // Before the recommendation, so that the refit's weighted copy of
-        // the matrix is gone before the scores are built.
+        // its sample is gone before the scores are built.
         let best_segment = self.held_out_segment_test(&matrix);
         clock.lap(progress, "held-out segment test");
         let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &self.exclude), progress);
