@@ -239,6 +239,45 @@ pub fn figures(
     }
 }
 
+/// Won and lost deals among `idx` and their win rate with the deals of
+/// one account counted together: the part of [`figures`] a rate needs,
+/// without the time to win.
+pub fn rate_figures(deals: &Deals, idx: &[usize], confidence: f64) -> RateFigures {
+    let (mut won, mut lost) = (0, 0);
+    for &i in idx {
+        match deals.outcome[i] {
+            OutcomeLabel::Won => won += 1,
+            OutcomeLabel::Lost => lost += 1,
+            OutcomeLabel::Open => {}
+        }
+    }
+    RateFigures {
+        won,
+        lost,
+        win_rate: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
+        interval: clustered_rate(deals, idx).and_then(|c| c.wilson(confidence)),
+    }
+}
+
+/// A win rate: [`rate_figures`], or these fields of [`OutcomeFigures`].
+pub struct RateFigures {
+    pub won: u64,
+    pub lost: u64,
+    pub win_rate: Option<f64>,
+    pub interval: Option<Interval>,
+}
+
+impl From<&OutcomeFigures> for RateFigures {
+    fn from(f: &OutcomeFigures) -> Self {
+        RateFigures {
+            won: f.won,
+            lost: f.lost,
+            win_rate: f.win_rate,
+            interval: f.win_rate_interval,
+        }
+    }
+}
+
 /// The deals `idx` in account order (stably): borrowed when they already
 /// are, as when the deals come in account order.
 fn in_account_order<'a>(deals: &Deals, idx: &'a [usize]) -> Cow<'a, [usize]> {

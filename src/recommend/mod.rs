@@ -33,7 +33,7 @@ use crate::features::evidence::Evidence;
 use crate::features::Role;
 use crate::features::{encode, FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
-use crate::outcomes::{figures, FigureOptions, OutcomeFigures};
+use crate::outcomes::{figures, rate_figures, FigureOptions, OutcomeFigures, RateFigures};
 use crate::stats::auc::roc_auc_clustered;
 use crate::stats::conversion::{roc_auc, Interval};
 use crate::verdict::{parse_quarter, quarter_of, DayRange};
@@ -606,45 +606,6 @@ impl<'a> DealSet<'a> {
         (self.idx.iter().copied())
             .filter(|&i| mask[row_of_deal[i] as usize])
             .collect()
-    }
-}
-
-/// Won and lost deals among `idx` and their win rate with the deals of
-/// one account counted together: the part of [`figures`] a rate needs,
-/// without the time to win.
-pub(crate) fn rate_figures(deals: &Deals, idx: &[usize], confidence: f64) -> RateFigures {
-    let (mut won, mut lost) = (0, 0);
-    for &i in idx {
-        match deals.outcome[i] {
-            OutcomeLabel::Won => won += 1,
-            OutcomeLabel::Lost => lost += 1,
-            OutcomeLabel::Open => {}
-        }
-    }
-    RateFigures {
-        won,
-        lost,
-        win_rate: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
-        interval: crate::outcomes::clustered_rate(deals, idx).and_then(|c| c.wilson(confidence)),
-    }
-}
-
-/// A win rate: [`rate_figures`], or these fields of [`OutcomeFigures`].
-pub(crate) struct RateFigures {
-    pub won: u64,
-    pub lost: u64,
-    pub win_rate: Option<f64>,
-    pub interval: Option<Interval>,
-}
-
-impl From<&OutcomeFigures> for RateFigures {
-    fn from(f: &OutcomeFigures) -> Self {
-        RateFigures {
-            won: f.won,
-            lost: f.lost,
-            win_rate: f.win_rate,
-            interval: f.win_rate_interval,
-        }
     }
 }
 

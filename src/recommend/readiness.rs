@@ -186,7 +186,7 @@ pub struct ReadinessSection {
 }
 
 fn cell(deals: &Deals, idx: &[usize], opts: &FigureOptions) -> CellFigures {
-    let r = super::rate_figures(deals, idx, opts.confidence);
+    let r = crate::outcomes::rate_figures(deals, idx, opts.confidence);
     CellFigures {
         closed_deals: r.won + r.lost,
         won: r.won,
