@@ -371,7 +371,7 @@ fn load_dir(
     Vec<abm_segments::features::FeatureColumn>,
 ) {
     use abm_segments::config::{Overrides, RawConfig};
-    use abm_segments::features::infer::{infer, InferOptions};
+    use abm_segments::features::infer::{infer_accounts, InferOptions};
     let config = RawConfig::default()
         .check(Overrides {
             accounts: Some(dir.join("accounts.csv")),
@@ -381,8 +381,8 @@ fn load_dir(
         })
         .unwrap();
     let inputs = abm_segments::io::load(&config.input, |_| {}).unwrap();
-    let (features, _) = infer(
-        &inputs.accounts.features,
+    let (features, _) = infer_accounts(
+        &inputs.accounts,
         &InferOptions {
             kinds: &config.kinds,
             roles: &config.roles,

@@ -92,8 +92,8 @@ fn random_effects_table(seed: u64) -> (Vec<FeatureColumn>, Vec<u32>, Vec<bool>) 
         abm_segments::io::contract::accounts(crate::util::table(df, "accounts"), &config.input)
             .unwrap();
     let kinds = std::collections::BTreeMap::new();
-    let (features, _) = abm_segments::features::infer(
-        &accounts.features,
+    let (features, _) = abm_segments::features::infer::infer_accounts(
+        &accounts,
         &abm_segments::features::infer::InferOptions {
             kinds: &kinds,
             roles: &std::collections::BTreeMap::new(),

@@ -168,7 +168,7 @@ pub fn generated(accounts: usize, seed: u64) -> Inputs {
 /// Accounts and deals tables run through the contract (default column
 /// names) and feature inference, in process.
 pub fn inputs(accounts: polars::prelude::DataFrame, deals: polars::prelude::DataFrame) -> Inputs {
-    use abm_segments::features::infer::{infer, InferOptions};
+    use abm_segments::features::infer::{infer_accounts, InferOptions};
     use abm_segments::io::contract::{self, Drops};
     let config = abm_segments::config::RawConfig::default()
         .check(Default::default())
@@ -182,8 +182,8 @@ pub fn inputs(accounts: polars::prelude::DataFrame, deals: polars::prelude::Data
     )
     .unwrap();
     let kinds = std::collections::BTreeMap::new();
-    let (features, _) = infer(
-        &accounts.features,
+    let (features, _) = infer_accounts(
+        &accounts,
         &InferOptions {
             kinds: &kinds,
             roles: &std::collections::BTreeMap::new(),

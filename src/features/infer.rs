@@ -11,6 +11,7 @@ use super::roles::{infer_role, RoleOverride};
 use super::KindOverride;
 use super::{FeatureColumn, FeatureData, FeatureSpec, Transform, UNSEEN};
 use crate::error::{Error, Location, Result};
+use crate::io::contract::Accounts;
 
 /// A column that is not used as a feature, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +110,23 @@ impl Interned {
 
     fn row(&self, i: usize) -> &[u32] {
         &self.ids[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// The same rows in the order `rows` lists them (`rows[i]` is the row
+    /// that becomes row `i`); the distinct values stay as they are.
+    fn reordered(self, rows: &[IdxSize]) -> Interned {
+        let mut offsets = Vec::with_capacity(rows.len() + 1);
+        let mut ids = Vec::with_capacity(self.ids.len());
+        offsets.push(0);
+        for &r in rows {
+            ids.extend_from_slice(self.row(r as usize));
+            offsets.push(ids.len());
+        }
+        Interned {
+            offsets,
+            ids,
+            ..self
+        }
     }
 
     /// Accounts per distinct value, each account counted once per value.
@@ -345,9 +363,30 @@ fn level_index(levels: &[String]) -> HashMap<&str, u32> {
 }
 
 /// Infer feature kinds from the schema and config, and fit each transform on
-/// these accounts.
+/// these accounts (one per row of `df`, in its order).
 pub fn infer(
     df: &DataFrame,
+    opts: &InferOptions<'_>,
+) -> Result<(Vec<FeatureColumn>, Vec<Skipped>)> {
+    infer_reordered(df, None, opts)
+}
+
+/// [`infer`] on the accounts table's features, each feature's values in
+/// account-key order (see [`Accounts::rows`]).
+pub fn infer_accounts(
+    accounts: &Accounts,
+    opts: &InferOptions<'_>,
+) -> Result<(Vec<FeatureColumn>, Vec<Skipped>)> {
+    infer_reordered(&accounts.features, accounts.rows.as_deref(), opts)
+}
+
+/// [`infer`] on the rows of `df` in the order `rows` lists them, or in
+/// `df`'s order. Which columns are features, and of what kind, does not
+/// depend on the order; the values are reordered as each column is read,
+/// before any transform is fitted, so the fit is that of the reordered table.
+fn infer_reordered(
+    df: &DataFrame,
+    rows: Option<&[IdxSize]>,
     opts: &InferOptions<'_>,
 ) -> Result<(Vec<FeatureColumn>, Vec<Skipped>)> {
     check_named_columns(df, opts)?;
@@ -373,7 +412,7 @@ pub fn infer(
                 continue;
             }
         };
-        let mut fitted = fit(col, plan, df.height(), opts.file)?;
+        let mut fitted = fit(col, plan, rows, opts.file)?;
         (fitted.spec.role, fitted.spec.role_declared) = match declared {
             Some(RoleOverride::Fit) => (super::Role::Fit, true),
             Some(RoleOverride::Signal) => (super::Role::Signal, true),
@@ -434,10 +473,28 @@ fn check_named_columns(df: &DataFrame, opts: &InferOptions<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Read column `col` of `n` accounts as its planned kind and fit its transform.
-fn fit(col: &Column, plan: Plan, n: usize, file: &Path) -> Result<FeatureColumn> {
+/// Read column `col` as its planned kind, its rows in the order `rows`
+/// lists them (else as they are), and fit its transform.
+fn fit(col: &Column, plan: Plan, rows: Option<&[IdxSize]>, file: &Path) -> Result<FeatureColumn> {
     let name = col.name().to_string();
     let nulls = col.null_count() as u64;
+    let n = rows.map_or(col.len(), <[IdxSize]>::len);
+    // Numbers and flags are reordered as a column (a gather of fixed-width
+    // values); text is interned first and its ids reordered, with no copy
+    // of a string.
+    let fixed_width = matches!(plan, Plan::Numeric | Plan::Binary);
+    let reordered;
+    let col = match rows {
+        Some(r) if fixed_width => {
+            reordered = col.take_slice(r).map_err(|e| col_err(file, &name, e))?;
+            &reordered
+        }
+        _ => col,
+    };
+    let text_order = |t: Interned| match rows {
+        Some(r) if !fixed_width => t.reordered(r),
+        _ => t,
+    };
     let spec = |transform| FeatureSpec {
         name: name.clone(),
         transform,
@@ -467,7 +524,7 @@ fn fit(col: &Column, plan: Plan, n: usize, file: &Path) -> Result<FeatureColumn>
             }
         }
         Plan::Categorical => {
-            let values = categories(col).map_err(|e| col_err(file, &name, e))?;
+            let values = text_order(categories(col).map_err(|e| col_err(file, &name, e))?);
             let (mut levels, folded) = frequent_levels(&values.values, &values.counts(), n);
             if !folded.is_empty() && !levels.iter().any(|l| l == OTHER) {
                 levels.push(OTHER.to_string());
@@ -477,8 +534,9 @@ fn fit(col: &Column, plan: Plan, n: usize, file: &Path) -> Result<FeatureColumn>
             FeatureColumn { spec, data }
         }
         Plan::List { separator } => {
-            let tokens =
-                list_tokens(col, separator.as_deref()).map_err(|e| col_err(file, &name, e))?;
+            let tokens = text_order(
+                list_tokens(col, separator.as_deref()).map_err(|e| col_err(file, &name, e))?,
+            );
             let (values, _) = frequent_levels(&tokens.values, &tokens.counts(), n);
             let spec = spec(Transform::List { values, separator });
             let data = list_codes(&spec, &tokens);
@@ -630,4 +688,77 @@ pub fn apply(df: &DataFrame, specs: &[FeatureSpec], file: &Path) -> Result<Vec<F
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> InferOptions<'static> {
+        static KINDS: BTreeMap<String, KindOverride> = BTreeMap::new();
+        static ROLES: BTreeMap<String, RoleOverride> = BTreeMap::new();
+        InferOptions {
+            kinds: &KINDS,
+            roles: &ROLES,
+            list_separator: ";",
+            file: Path::new("accounts.csv"),
+        }
+    }
+
+    /// Reordering values as they are read fits what reordering the table
+    /// first fits: the same kinds, transforms (to the bit: sums run in the
+    /// same order) and values per account.
+    #[test]
+    fn reordered_reading_equals_reading_a_reordered_table() {
+        let n = 400usize;
+        let industries = ["SaaS", "Fintech", "Retail", "Mining", "Health"];
+        let techs = ["Salesforce", "Marketo", "HubSpot", "Snowflake"];
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        let (mut emp, mut flag, mut ind, mut tech) = (vec![], vec![], vec![], vec![]);
+        for i in 0..n {
+            let r = next();
+            emp.push((i % 13 != 0).then(|| (r % 5000) as f64 * 1.37 + 0.1));
+            flag.push((i % 17 != 0).then_some(r % 3 == 0));
+            ind.push((i % 11 != 0).then(|| industries[r % industries.len()]));
+            let k = next() % 4;
+            let list: Vec<&str> = (0..k).map(|j| techs[(r + j * 3) % techs.len()]).collect();
+            tech.push(list.join("; "));
+        }
+        let df = DataFrame::new(
+            n,
+            vec![
+                Column::new("employees".into(), emp),
+                Column::new("has_csm".into(), flag),
+                Column::new("industry".into(), ind),
+                Column::new("technologies".into(), tech),
+            ],
+        )
+        .unwrap();
+        let mut rows: Vec<IdxSize> = (0..n as IdxSize).collect();
+        for i in (1..n).rev() {
+            rows.swap(i, next() % (i + 1));
+        }
+        let taken = df
+            .take(&IdxCa::from_vec(PlSmallStr::EMPTY, rows.clone()))
+            .unwrap();
+        let (expected, skipped) = infer(&taken, &opts()).unwrap();
+        let (got, got_skipped) = infer_reordered(&df, Some(&rows), &opts()).unwrap();
+        assert_eq!(skipped, got_skipped);
+        let kinds: Vec<_> = got.iter().map(|f| f.spec.kind()).collect();
+        use super::super::FeatureKind as K;
+        assert_eq!(kinds, [K::Numeric, K::Binary, K::Categorical, K::List]);
+        // Bitwise: FeatureColumn's equality would let NaN (null) differ.
+        for (e, g) in expected.iter().zip(&got) {
+            assert_eq!(format!("{e:?}"), format!("{g:?}"), "{}", e.spec.name);
+        }
+        // And the order matters: read as it is, the table fits other values.
+        let (as_is, _) = infer(&df, &opts()).unwrap();
+        assert_ne!(format!("{:?}", as_is[0].data), format!("{:?}", got[0].data));
+    }
 }

@@ -78,8 +78,8 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         format_date(inputs.deals.as_of)
     ));
     enough_accounts(config, &inputs.accounts)?;
-    let (features, skipped) = crate::features::infer(
-        &inputs.accounts.features,
+    let (features, skipped) = crate::features::infer::infer_accounts(
+        &inputs.accounts,
         &InferOptions {
             kinds: &config.kinds,
             roles: &config.roles,
@@ -93,6 +93,7 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
     // itself: free it, keeping its height (at 10M accounts, about 1.5 GB).
     if inputs.history.is_none() && config.previous.is_none() {
         inputs.accounts.features = DataFrame::empty_with_height(inputs.accounts.len());
+        inputs.accounts.rows = None;
     }
     clock.lap(progress, "features");
     // With a history each deal's features are as of its creation; the

@@ -85,9 +85,9 @@ pub fn score(config: &Config, model: &Model, progress: &mut dyn Progress) -> Res
     let n = accounts.len();
     let metadata = metadata(model, &accounts.file.sha256);
     let batch = AccountBatch {
+        features: accounts.features_in_key_order()?,
         ids: accounts.ids,
         tier: accounts.tier,
-        features: accounts.features,
     };
     let mut tally = Tally::new(&model.baseline);
     let scored = score_batch(model, batch, &accounts.path, &mut tally)?;

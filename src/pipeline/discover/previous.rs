@@ -108,8 +108,8 @@ impl Previous {
             return Section::not_computed("the previous run has no model.json");
         };
         // The previous model on today's accounts isolates drift in the data from changes of model.
-        let fit = crate::features::infer::apply(&accounts.features, &m.features, &accounts.path)
-            .ok()
+        let fit = (accounts.features_in_key_order().ok())
+            .and_then(|df| crate::features::infer::apply(&df, &m.features, &accounts.path).ok())
             .map(|f| m.apply(&f, accounts.len()).probability);
         let then_counts: Vec<(Option<u8>, u64, u64)> = self
             .report
