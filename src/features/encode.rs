@@ -156,10 +156,16 @@ pub fn outcome_weights(
     if vy <= 0.0 {
         return vec![1.0; d];
     }
+    // Rows as slices (the matrix is row-major): the sums below are the same
+    // sums in the same order as indexing would give, without a bounds
+    // check per element.
+    let x = x.as_standard_layout();
+    let rows = x.as_slice().expect("a standard-layout matrix is one slice");
+    let row = |a: usize| &rows[a * d..(a + 1) * d];
     let active: Vec<usize> = (0..x.nrows()).filter(|&a| closed[a] > 0.0).collect();
     let mut mx = vec![0.0; d];
     for &a in &active {
-        for (m, &v) in mx.iter_mut().zip(x.row(a)) {
+        for (m, &v) in mx.iter_mut().zip(row(a)) {
             *m += closed[a] * v;
         }
     }
@@ -168,10 +174,11 @@ pub fn outcome_weights(
     for &a in &active {
         // Σ over the account's deals of (x − x̄)(y − ȳ) is (x − x̄)(won − t·ȳ).
         let dy = won[a] - closed[a] * my;
-        for (j, &v) in x.row(a).iter().enumerate() {
-            let dx = v - mx[j];
-            sxy[j] += dx * dy;
-            sxx[j] += closed[a] * dx * dx;
+        let t = closed[a];
+        for (((&v, &m), sxy), sxx) in row(a).iter().zip(&mx).zip(&mut sxy).zip(&mut sxx) {
+            let dx = v - m;
+            *sxy += dx * dy;
+            *sxx += t * dx * dx;
         }
     }
     (0..d)
@@ -226,6 +233,10 @@ mod tests {
         }
         // A constant column carries no weight.
         assert_eq!(w[2], 0.0);
+        // A column-major copy of the matrix weighs the same, to the bit.
+        let fortran = x.t().as_standard_layout().into_owned().reversed_axes();
+        assert!(!fortran.is_standard_layout());
+        assert_eq!(outcome_weights(&fortran, &account, &won), w);
     }
 
     #[test]

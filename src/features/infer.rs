@@ -296,7 +296,10 @@ fn plan(name: &str, col: &Column, opts: &InferOptions<'_>) -> std::result::Resul
 
 fn fit_numeric(values: &[f64]) -> Transform {
     let mut present: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
-    present.sort_by(f64::total_cmp);
+    // Values equal under `total_cmp` have the same bits, so an unstable
+    // sort leaves the same sequence as a stable one (the sums below run in
+    // its order), with no buffer and about half the time.
+    present.sort_unstable_by(f64::total_cmp);
     let impute = crate::stats::descriptive::median(&mut present).unwrap_or(0.0);
     let n = present.len().max(1) as f64;
     let mean = present.iter().sum::<f64>() / n;
