@@ -768,7 +768,7 @@ mod tests {
             })
             .collect();
         assert_eq!(rows, expected);
-        assert_eq!(expected.iter().map(Vec::len).sum::<usize>(), 5);
+        assert_eq!(expected.iter().map(Vec::len).sum::<usize>(), 3);
     }
 
     /// Reordering values as they are read fits what reordering the table
@@ -789,7 +789,7 @@ mod tests {
         let (mut emp, mut flag, mut ind, mut tech) = (vec![], vec![], vec![], vec![]);
         for i in 0..n {
             let r = next();
-            emp.push((i % 13 != 0).then(|| (r % 5000) as f64 * 1.37 + 0.1));
+            emp.push((i % 13 != 0).then_some((r % 5000) as f64 * 1.37 + 0.1));
             flag.push((i % 17 != 0).then_some(r % 3 == 0));
             ind.push((i % 11 != 0).then(|| industries[r % industries.len()]));
             let k = next() % 4;
