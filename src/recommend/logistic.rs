@@ -111,14 +111,16 @@ impl Design {
     ) -> Design {
         let m = cols.len() + 1;
         let active: Vec<usize> = (0..x.nrows()).filter(|&i| won[i] + lost[i] > 0.0).collect();
-        let zeroed = |c: usize| terms.zeroed.is_some_and(|z| z[c]);
+        // The columns read, `None` for one read as zeros.
+        let read: Vec<Option<usize>> = (cols.iter())
+            .map(|&c| (!terms.zeroed.is_some_and(|z| z[c])).then_some(c))
+            .collect();
         let mut xa = Vec::with_capacity(active.len() * m);
         for &i in &active {
+            let row = x.row(i);
+            let row = super::row_of(&row);
             xa.push(1.0);
-            xa.extend(
-                cols.iter()
-                    .map(|&c| if zeroed(c) { 0.0 } else { x[[i, c]] }),
-            );
+            xa.extend(read.iter().map(|c| c.map_or(0.0, |c| row[c])));
         }
         Design {
             x: xa,
