@@ -27,7 +27,10 @@
 //! (`-1.5498273e0`), which every dialect here reads as a double (Postgres
 //! with an explicit `::float8`). The only arithmetic that can differ from the
 //! Rust code is `LN(1 + x)` against Rust's `ln_1p`, an ulp or so, and the
-//! engines' `EXP`: scores agree to far better than 1e-9 on the 0–100 scale.
+//! engines' `EXP`: scores agree to far better than 1e-9 on the 0–100 scale,
+//! and the tier and band cuts sit halfway between two training scores
+//! ([`crate::stats::descriptive::cut_between`]), so that ulp cannot move a
+//! training account across one.
 
 use crate::error::{Error, Location, Result};
 use crate::features::encode::ONE_HOT;

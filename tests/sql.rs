@@ -342,3 +342,46 @@ fn a_model_whose_parts_disagree_is_bad_input() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// The tier and readiness cuts sit between two training accounts' scores,
+/// never on one: an engine whose `EXP` rounds an ulp differently from Rust
+/// then still puts every training account in the same tier and band.
+#[test]
+fn no_training_account_sits_on_a_cut() {
+    use polars::prelude::*;
+    let run = sample_run();
+    let m = crate::util::Workdir::new("sql-cuts")
+        .read_json(&format!("{}/model.json", run.to_string_lossy()));
+    let scored = crate::util::read_parquet(&run.join("accounts_scored.parquet"));
+    let column = |name: &str| -> Vec<Option<f64>> {
+        scored.column(name).unwrap().f64().unwrap().iter().collect()
+    };
+    let in_icp: Vec<bool> = scored
+        .column("in_icp")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap())
+        .collect();
+    let checks = [
+        ("fit_score", &m["thresholds"]["tier1_min_probability"]),
+        ("fit_score", &m["thresholds"]["tier2_min_probability"]),
+        ("readiness_score", &m["readiness"]["bands"]["high_min"]),
+        ("readiness_score", &m["readiness"]["bands"]["medium_min"]),
+    ];
+    for (name, cut) in checks {
+        let cut = 100.0 * cut.as_f64().expect("the sample's model has the cut");
+        let scores = column(name);
+        let (mut above, mut below) = (0, 0);
+        let gap = scores
+            .iter()
+            .zip(&in_icp)
+            .filter_map(|(s, &icp)| s.filter(|_| icp))
+            .inspect(|&s| if s >= cut { above += 1 } else { below += 1 })
+            .map(|s| (s - cut).abs())
+            .fold(f64::INFINITY, f64::min);
+        assert!(above > 0 && below > 0, "{name} {cut}: {above} / {below}");
+        assert!(gap > 1e-9, "{name}: an in-ICP account {gap:e} from {cut}");
+    }
+}

@@ -36,6 +36,7 @@ use crate::io::contract::Deals;
 use crate::outcomes::{figures, rate_figures, FigureOptions, OutcomeFigures, RateFigures};
 use crate::stats::auc::roc_auc_clustered;
 use crate::stats::conversion::{roc_auc, Interval};
+use crate::stats::descriptive::cut_between;
 use crate::verdict::{parse_quarter, quarter_of, DayRange};
 use crate::verdict::{TierComparison, TierFigures, Window};
 use logistic::{Logistic, Terms};
@@ -1299,8 +1300,10 @@ fn core_icp_test(
     carve::carve_test(&inside, &rest)
 }
 
-/// Tier thresholds from the ranking of in-ICP accounts by fit score: the
-/// score of the last account that fits in Tier 1, and in Tiers 1–2.
+/// Tier thresholds from the ranking of in-ICP accounts by fit score:
+/// halfway between the score of the last account that fits in Tier 1 (and
+/// in Tiers 1–2) and the next lower score, so the model as SQL puts every
+/// training account in the same tier as `score` (see [`cut_between`]).
 fn tier_thresholds(
     matrix: &FeatureMatrix,
     score: &Logistic,
@@ -1315,10 +1318,14 @@ fn tier_thresholds(
     icp_p.sort_by(|a, b| b.total_cmp(a));
     let (t1, t2) = sizes.sizes(n);
     let at = |rank: usize| {
-        icp_p
-            .get(rank.saturating_sub(1))
-            .copied()
-            .unwrap_or(f64::INFINITY)
+        let i = rank.saturating_sub(1);
+        match icp_p.get(i) {
+            Some(&last_in) => cut_between(
+                last_in,
+                icp_p[i + 1..].iter().copied().find(|&p| p < last_in),
+            ),
+            None => f64::INFINITY,
+        }
     };
     TierThresholds {
         tier1_min_probability: at(t1.min(icp_p.len())),

@@ -49,6 +49,7 @@ use crate::features::{FeatureMatrix, FeatureSpec, Role};
 use crate::io::contract::Deals;
 use crate::outcomes::FigureOptions;
 use crate::stats::conversion::Interval;
+use crate::stats::descriptive::cut_between;
 
 /// A readiness band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -80,8 +81,10 @@ pub struct BandThresholds {
 }
 
 impl BandThresholds {
-    /// The tertiles of `p`: the values a third and two thirds of the way up
-    /// the sorted scores. `None` without scores.
+    /// The tertiles of `p`: cuts just below the values a third and two
+    /// thirds of the way up the sorted scores, halfway to the next lower
+    /// score ([`cut_between`]), so ties at a cut stay in the upper band.
+    /// `None` without scores.
     pub fn tertiles(p: &[f64]) -> Option<BandThresholds> {
         let mut s: Vec<f64> = p.iter().copied().filter(|x| !x.is_nan()).collect();
         if s.is_empty() {
@@ -89,9 +92,10 @@ impl BandThresholds {
         }
         s.sort_by(f64::total_cmp);
         let n = s.len();
+        let cut = |i: usize| cut_between(s[i], s[..i].iter().rev().copied().find(|&x| x < s[i]));
         Some(BandThresholds {
-            medium_min: s[n / 3],
-            high_min: s[2 * n / 3],
+            medium_min: cut(n / 3),
+            high_min: cut(2 * n / 3),
         })
     }
 
@@ -303,17 +307,17 @@ fn work_now_text(matrix: &[MatrixCell], by_band: &[MatrixCell]) -> String {
 mod tests {
     use super::*;
 
-    /// Worked by hand: six scores, tertiles at the third (0.3) and fifth
-    /// (0.5) sorted values, two accounts per band; a tie at a cut stays in
-    /// the upper band.
+    /// Worked by hand: six scores, tertiles just below the third (0.3) and
+    /// fifth (0.5) sorted values, halfway to the value under each, two
+    /// accounts per band; a tie at a cut stays in the upper band.
     #[test]
     fn bands_are_the_tertiles_of_the_training_scores() {
         let t = BandThresholds::tertiles(&[0.6, 0.1, 0.5, 0.2, 0.4, 0.3]).unwrap();
         assert_eq!(
             t,
             BandThresholds {
-                medium_min: 0.3,
-                high_min: 0.5
+                medium_min: 0.25,
+                high_min: 0.45
             }
         );
         let bands: Vec<Band> = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
@@ -328,7 +332,7 @@ mod tests {
             tied,
             BandThresholds {
                 medium_min: 0.0,
-                high_min: 0.2
+                high_min: 0.1
             }
         );
         assert_eq!(tied.band(0.0), Medium);
