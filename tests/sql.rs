@@ -348,7 +348,6 @@ fn a_model_whose_parts_disagree_is_bad_input() {
 /// then still puts every training account in the same tier and band.
 #[test]
 fn no_training_account_sits_on_a_cut() {
-    use polars::prelude::*;
     let run = sample_run();
     let m = crate::util::Workdir::new("sql-cuts")
         .read_json(&format!("{}/model.json", run.to_string_lossy()));
