@@ -761,22 +761,15 @@ impl Found {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::{FeatureSpec, Transform, UNSEEN};
+    use crate::features::testing::{
+        binary_column, categorical_column, list_column, numeric_column,
+    };
+    use crate::features::UNSEEN;
     use crate::io::read::{Format, InputFile};
     use crate::stats::association::{kruskal, pointbiserialr, spearmanr};
     use crate::stats::descriptive::median;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256Plus;
-
-    fn spec(name: &str, transform: Transform) -> FeatureSpec {
-        FeatureSpec {
-            name: name.into(),
-            transform,
-            nulls: 0,
-            role: Default::default(),
-            role_declared: false,
-        }
-    }
 
     /// Seeded features of `n` accounts (categorical with unseen codes,
     /// binary and numeric with nulls, a list) and 400 deals whose few
@@ -803,93 +796,6 @@ mod tests {
             features,
             deals,
             result,
-        }
-    }
-
-    fn categorical_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
-        FeatureColumn {
-            spec: spec(
-                "industry",
-                Transform::Categorical {
-                    levels: vec!["a".into(), "b".into(), "c".into()],
-                    folded: vec![],
-                },
-            ),
-            data: FeatureData::Categorical(
-                (0..n)
-                    .map(|_| match rng.gen_range(0..7) {
-                        6 => UNSEEN,
-                        c => c % 3,
-                    })
-                    .collect(),
-            ),
-        }
-    }
-
-    fn binary_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
-        FeatureColumn {
-            spec: spec(
-                "uses_crm",
-                Transform::Binary {
-                    impute: 0.5,
-                    missing_flag: true,
-                },
-            ),
-            data: FeatureData::Binary(
-                (0..n)
-                    .map(|_| match rng.gen_range(0..5) {
-                        0 => f64::NAN,
-                        v => f64::from(v % 2),
-                    })
-                    .collect(),
-            ),
-        }
-    }
-
-    fn list_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
-        let mut offsets = vec![0u32];
-        let mut values = Vec::new();
-        for _ in 0..n {
-            for v in 0..4u32 {
-                if rng.gen_bool(0.4) {
-                    values.push(v);
-                }
-            }
-            offsets.push(values.len() as u32);
-        }
-        FeatureColumn {
-            spec: spec(
-                "tech",
-                Transform::List {
-                    values: vec!["w".into(), "x".into(), "y".into(), "z".into()],
-                    separator: None,
-                },
-            ),
-            data: FeatureData::List { offsets, values },
-        }
-    }
-
-    fn numeric_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
-        FeatureColumn {
-            spec: spec(
-                "employees",
-                Transform::Numeric {
-                    log: false,
-                    impute: 0.0,
-                    center: 0.0,
-                    scale: 1.0,
-                    missing_flag: true,
-                },
-            ),
-            // Few distinct values (ties), and some nulls.
-            data: FeatureData::Numeric(
-                (0..n)
-                    .map(|_| match rng.gen_range(0..8) {
-                        0 => f64::NAN,
-                        v => f64::from(v * 50),
-                    })
-                    .collect(),
-            ),
         }
     }
 

@@ -630,71 +630,24 @@ mod tests {
     /// with a value listed twice.
     #[test]
     fn sides_from_parts_equal_sides_counted_per_split() {
-        use crate::features::FeatureSpec;
+        use crate::features::testing::{categorical_column, list_column, numeric_column};
         use rand::{Rng, SeedableRng};
         let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(7);
         let n = 3000;
-        let spec = |name: &str, transform| FeatureSpec {
-            name: name.into(),
-            transform,
-            nulls: 0,
-            role: Role::default(),
-            role_declared: false,
-        };
-        let numeric = FeatureColumn {
-            spec: spec(
-                "employees",
-                Transform::Numeric {
-                    log: false,
-                    impute: 0.0,
-                    center: 0.0,
-                    scale: 1.0,
-                    missing_flag: true,
-                },
-            ),
-            data: FeatureData::Numeric(
-                (0..n)
-                    .map(|_| match rng.gen_range(0..12) {
-                        0 => f64::NAN,
-                        v => f64::from(v * 10),
-                    })
-                    .collect(),
-            ),
-        };
-        let categorical = FeatureColumn {
-            spec: spec(
-                "industry",
-                Transform::Categorical {
-                    levels: vec!["a".into(), "b".into(), "c".into()],
-                    folded: vec![],
-                },
-            ),
-            data: FeatureData::Categorical(
-                (0..n)
-                    .map(|_| match rng.gen_range(0..4) {
-                        3 => crate::features::UNSEEN,
-                        c => c,
-                    })
-                    .collect(),
-            ),
-        };
+        let numeric = numeric_column(&mut rng, n);
+        let categorical = categorical_column(&mut rng, n);
+        // Every fifth account lists its first value twice.
+        let mut list = list_column(&mut rng, n);
         let (mut offsets, mut values) = (vec![0u32], Vec::new());
-        for _ in 0..n {
-            for _ in 0..rng.gen_range(0..4) {
-                values.push(rng.gen_range(0..5u32));
+        for a in 0..n {
+            let held = list.list_values(a);
+            values.extend_from_slice(held);
+            if a % 5 == 0 {
+                values.extend(held.first());
             }
             offsets.push(values.len() as u32);
         }
-        let list = FeatureColumn {
-            spec: spec(
-                "tech",
-                Transform::List {
-                    values: ["v", "w", "x", "y", "z"].map(String::from).to_vec(),
-                    separator: None,
-                },
-            ),
-            data: FeatureData::List { offsets, values },
-        };
+        list.data = FeatureData::List { offsets, values };
         let acc = Accounts {
             won: (0..n).map(|_| f64::from(rng.gen_range(0..3u8))).collect(),
             lost: (0..n).map(|_| f64::from(rng.gen_range(0..4u8))).collect(),

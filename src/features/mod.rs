@@ -9,6 +9,8 @@ pub mod encode;
 pub mod evidence;
 pub mod infer;
 pub mod roles;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use serde::{Deserialize, Serialize};
 
