@@ -8,7 +8,7 @@
 use abm_segments::generate::{generate, GenerateParams, Structure};
 use serde_json::Value;
 
-use crate::util::{read_parquet, Workdir};
+use crate::util::{bools, read_parquet, Workdir};
 
 /// The roles declared. `csm_assigned` is set after a win (post-outcome):
 /// finding such leaks is not under test here, so it is left out.
@@ -77,12 +77,6 @@ fn roles(r: &Value) -> Vec<(String, String)> {
                 f["role"].as_str().unwrap().to_string(),
             )
         })
-        .collect()
-}
-
-fn bools(df: &polars::prelude::DataFrame, name: &str) -> Vec<bool> {
-    (df.column(name).unwrap().bool().unwrap().iter())
-        .map(|v| v.unwrap())
         .collect()
 }
 

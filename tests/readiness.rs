@@ -4,7 +4,7 @@
 use polars::prelude::*;
 use serde_json::Value;
 
-use crate::util::{read_parquet, Workdir};
+use crate::util::{bools, read_parquet, Workdir};
 
 /// Run `generate` (with `extra` arguments) and `discover` on it in `wd`.
 fn discover(wd: &Workdir, seed: u64, accounts: usize, extra: &[&str]) -> Value {
@@ -204,14 +204,7 @@ fn score_reproduces_both_scores_the_band_and_the_tier_exactly() {
                 .unwrap(),
     );
     let fit = f64s(&scored, "fit_score");
-    let in_icp: Vec<bool> = scored
-        .column("in_icp")
-        .unwrap()
-        .bool()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap())
-        .collect();
+    let in_icp = bools(&scored, "in_icp");
     let tier: Vec<Option<i32>> = scored
         .column("recommended_tier")
         .unwrap()

@@ -6,7 +6,7 @@ use abm_segments::outcomes::FigureOptions;
 use abm_segments::recommend::rules::RuleOptions;
 use abm_segments::recommend::{recommend, Context, Recommendation, TierSizes};
 
-use crate::util::{generated, Workdir};
+use crate::util::{bools, generated, Workdir};
 
 struct Run {
     rec: Recommendation,
@@ -327,14 +327,7 @@ fn each_accounts_reasons_agree_with_its_score() {
         .iter()
         .map(|v| v.unwrap().to_string())
         .collect();
-    let in_icp: Vec<bool> = df
-        .column("in_icp")
-        .unwrap()
-        .bool()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap())
-        .collect();
+    let in_icp = bools(&df, "in_icp");
     for (r, inside) in reasons.iter().zip(&in_icp) {
         assert!(r.chars().count() <= 255, "{r}");
         assert_eq!(r.contains("| in ICP"), *inside, "{r}");

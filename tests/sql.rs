@@ -355,14 +355,7 @@ fn no_training_account_sits_on_a_cut() {
     let column = |name: &str| -> Vec<Option<f64>> {
         scored.column(name).unwrap().f64().unwrap().iter().collect()
     };
-    let in_icp: Vec<bool> = scored
-        .column("in_icp")
-        .unwrap()
-        .bool()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap())
-        .collect();
+    let in_icp = crate::util::bools(&scored, "in_icp");
     let checks = [
         ("fit_score", &m["thresholds"]["tier1_min_probability"]),
         ("fit_score", &m["thresholds"]["tier2_min_probability"]),

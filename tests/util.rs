@@ -199,6 +199,13 @@ pub fn inputs(accounts: polars::prelude::DataFrame, deals: polars::prelude::Data
     }
 }
 
+/// A boolean column without nulls.
+pub fn bools(df: &polars::prelude::DataFrame, name: &str) -> Vec<bool> {
+    (df.column(name).unwrap().bool().unwrap().iter())
+        .map(|v| v.unwrap())
+        .collect()
+}
+
 /// Read a whole Parquet file.
 pub fn read_parquet(path: &std::path::Path) -> polars::prelude::DataFrame {
     use polars::prelude::SerReader;
