@@ -10,6 +10,12 @@
 //! segments do not depend on the seed's luck), then refined on all accounts
 //! from the sample's centroids.
 //! Segments are numbered by size (largest first), never by k-means label.
+//!
+//! Screening runs linfa's `KMeans`. The chosen k's fit and the refine run
+//! the same algorithm through [`super::lloyd`], which gives linfa's
+//! centroids to the bit while skipping the distances that cannot change a
+//! segment: those fits take most of the iterations, and the refine all of
+//! the rows.
 
 use linfa::prelude::*;
 use linfa_clustering::{KMeans, KMeansInit};
@@ -20,6 +26,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 use serde::Serialize;
 
+use super::lloyd;
 use super::silhouette::Distances;
 use super::ClusterConfig;
 use crate::error::{Error, Result};
@@ -150,7 +157,7 @@ fn tolerance(x: ArrayView2<'_, f64>) -> f64 {
 
 /// k-means on `x` as it is (rows contiguous in the callers, which the
 /// distance relies on for speed), stopping at `tolerance`.
-fn fit_kmeans(
+pub(crate) fn fit_kmeans(
     x: ArrayView2<'_, f64>,
     k: usize,
     init: KMeansInit<f64>,
@@ -236,9 +243,11 @@ pub fn cluster_with_progress(
     }
     let (chosen, reason) = choose(&candidates, params, k_max, n);
     let k = candidates[chosen].k;
-    let model = screen.fit_chosen(x, k, params, &mut || on_step(Step::Refine(k), steps))?;
-    let raw_labels = nearest_labels(x, None, &rows_of(model.centroids()));
-    let (labels, centroids) = canonical(&raw_labels, model.centroids(), k);
+    let (centroids, refined_labels) =
+        screen.fit_chosen(x, k, params, &mut || on_step(Step::Refine(k), steps))?;
+    let raw_labels =
+        refined_labels.unwrap_or_else(|| nearest_labels(x, None, &rows_of(&centroids)));
+    let (labels, centroids) = canonical(&raw_labels, &centroids, k);
     Ok(Clustering {
         k,
         labels,
@@ -306,49 +315,43 @@ impl Screen<'_> {
     /// is fitted to the full tolerance with every restart (the same seed
     /// starts the first restarts where screening did), then, when the sample
     /// is not every account, refined on all `x` from those centroids
-    /// (`on_refine` is called first).
+    /// (`on_refine` is called first): linfa's k-means from those centroids,
+    /// to the bit, by [`lloyd::refine`], which also gives every account its
+    /// nearest final centroid (`None` when there was no refine).
     fn fit_chosen(
         &self,
         x: ArrayView2<'_, f64>,
         k: usize,
         params: &ClusterConfig,
         on_refine: &mut dyn FnMut(),
-    ) -> Result<KMeans<f64, SqEuclidean>> {
-        let model = fit_sample(self.xs, k, params, self.tolerance)?;
+    ) -> Result<(Array2<f64>, Option<Vec<usize>>)> {
+        let centroids = fit_sample(self.xs, k, params, self.tolerance)?;
         if self.xs.nrows() == self.n {
-            return Ok(model);
+            return Ok((centroids, None));
         }
         on_refine();
-        fit_kmeans(
-            x,
-            k,
-            KMeansInit::Precomputed(model.centroids().clone()),
-            1,
-            params.seed,
-            tolerance(x),
-            MAX_ITERATIONS,
-        )
+        let refined = lloyd::refine(x, &centroids, tolerance(x), MAX_ITERATIONS);
+        Ok((refined.centroids, Some(refined.labels)))
     }
 }
 
 /// `k` segments fitted on the sample `xs` to the full `tolerance`, with
 /// every one of the `n_runs` restarts (the same seed starts the first of them
-/// where screening did).
+/// where screening did): linfa's k-means with k-means++ starts, to the bit,
+/// by [`lloyd::fit`].
 fn fit_sample(
     xs: ArrayView2<'_, f64>,
     k: usize,
     params: &ClusterConfig,
     tolerance: f64,
-) -> Result<KMeans<f64, SqEuclidean>> {
-    fit_kmeans(
-        xs,
-        k,
-        KMeansInit::KMeansPlusPlus,
-        params.n_runs,
-        params.seed,
-        tolerance,
-        MAX_ITERATIONS,
-    )
+) -> Result<Array2<f64>> {
+    lloyd::fit(xs, k, params.n_runs, params.seed, tolerance, MAX_ITERATIONS)
+        .map(|fitted| fitted.centroids)
+        .ok_or_else(|| {
+            Error::Internal(format!(
+                "k-means with k = {k} failed: no run's inertia is a number"
+            ))
+        })
 }
 
 /// `k` segments of `x * weights` (column by column) fitted on the seeded fit
@@ -379,13 +382,13 @@ pub fn fit_k_on_sample(
     for mut row in xs.rows_mut() {
         row.iter_mut().zip(weights).for_each(|(v, w)| *v *= w);
     }
-    let model = fit_sample(xs.view(), k, params, tolerance(xs.view()))?;
-    let labels = nearest_labels(x, Some(weights), &rows_of(model.centroids()));
-    Ok(canonical(&labels, model.centroids(), k))
+    let centroids = fit_sample(xs.view(), k, params, tolerance(xs.view()))?;
+    let labels = nearest_labels(x, Some(weights), &rows_of(&centroids));
+    Ok(canonical(&labels, &centroids, k))
 }
 
 /// The rows of a (row-major) centroid matrix as slices.
-fn rows_of(centroids: &Array2<f64>) -> Vec<&[f64]> {
+pub(crate) fn rows_of(centroids: &Array2<f64>) -> Vec<&[f64]> {
     centroids
         .rows()
         .into_iter()

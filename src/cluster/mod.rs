@@ -2,6 +2,7 @@
 //! seeded sample under a minimum segment size.
 
 pub mod choose_k;
+pub mod lloyd;
 pub mod silhouette;
 
 pub use choose_k::{
