@@ -31,7 +31,7 @@ use rand::distributions::{Distribution, WeightedIndex};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::choose_k::sq_dist;
+use super::choose_k::{rows_of, sq_dist};
 
 /// Rows per parallel task.
 const CHUNK: usize = 8_192;
@@ -63,8 +63,6 @@ pub struct Fitted {
     pub centroids: Array2<f64>,
     /// That run's inertia per row, as linfa's `inertia()`.
     pub inertia: f64,
-    /// Row-to-centroid distances computed in all runs, k-means++ included.
-    pub distances: u64,
 }
 
 /// One row's segment and its bounds (Euclidean, not squared).
@@ -93,11 +91,7 @@ struct Geometry<'a> {
 
 impl<'a> Geometry<'a> {
     fn new(centroids: &'a Array2<f64>, drift: &'a [f64], drifted: f64) -> Self {
-        let rows: Vec<&[f64]> = centroids
-            .rows()
-            .into_iter()
-            .map(|r| r.to_slice().expect("centroids are row-major"))
-            .collect();
+        let rows = rows_of(centroids);
         let k = rows.len();
         let mut half_gap = vec![f64::INFINITY; k];
         let mut span: f64 = 0.0;
@@ -247,8 +241,12 @@ impl Run {
             let geometry = Geometry::new(&centroids, &drift, drifted);
             let next = step(x, &geometry, &centroids, &mut state, &mut distances);
             let moved = sq_dist(flat(&centroids), flat(&next)).sqrt();
-            for ((d, old), new) in drift.iter_mut().zip(centroids.rows()).zip(next.rows()) {
-                *d = sq_dist(old.to_slice().unwrap(), new.to_slice().unwrap()).sqrt();
+            for ((d, old), new) in drift
+                .iter_mut()
+                .zip(rows_of(&centroids))
+                .zip(rows_of(&next))
+            {
+                *d = sq_dist(old, new).sqrt();
             }
             drifted += drift.iter().copied().fold(0.0, f64::max);
             iterations += 1;
@@ -270,17 +268,13 @@ impl Run {
     /// linfa's inertia of the run: the sum (by ndarray's `sum`, as linfa
     /// takes it) of each row's squared distance to the centroid the last
     /// step assigned it to.
-    fn inertia(&mut self, x: ArrayView2<'_, f64>) -> f64 {
-        let centroids = &self.assigned_to;
+    fn inertia(&self, x: ArrayView2<'_, f64>) -> f64 {
+        let centroids = rows_of(&self.assigned_to);
         let dists: Array1<f64> = x
             .outer_iter()
             .zip(&self.state)
-            .map(|(row, b)| {
-                let c = centroids.row(b.label as usize);
-                sq_dist(row.to_slice().unwrap(), c.to_slice().unwrap())
-            })
+            .map(|(row, b)| sq_dist(row.to_slice().unwrap(), centroids[b.label as usize]))
             .collect();
-        self.distances += x.nrows() as u64;
         dists.sum()
     }
 }
@@ -344,12 +338,11 @@ pub fn fit(
     let rows = contiguous(x);
     let x = rows.view();
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-    let (mut best, mut least, mut distances) = (None, f64::INFINITY, 0);
+    let (mut best, mut least) = (None, f64::INFINITY);
     for _ in 0..n_runs {
-        let init = plus_plus(x, k, &mut rng, &mut distances);
-        let mut run = Run::from(x, init, tolerance, max_iterations);
+        let init = plus_plus(x, k, &mut rng);
+        let run = Run::from(x, init, tolerance, max_iterations);
         let inertia = run.inertia(x);
-        distances += run.distances;
         if inertia < least {
             least = inertia;
             best = Some(run.centroids);
@@ -358,7 +351,6 @@ pub fn fit(
     best.map(|centroids| Fitted {
         centroids,
         inertia: least / x.nrows() as f64,
-        distances,
     })
 }
 
@@ -368,12 +360,7 @@ pub fn fit(
 /// centroid so far (row 0 when every weight is zero). The nearest distance
 /// so far is kept, and only the newest centroid measured: the same minimum
 /// linfa finds measuring them all.
-fn plus_plus(
-    x: ArrayView2<'_, f64>,
-    k: usize,
-    rng: &mut Xoshiro256Plus,
-    distances: &mut u64,
-) -> Array2<f64> {
+fn plus_plus(x: ArrayView2<'_, f64>, k: usize, rng: &mut Xoshiro256Plus) -> Array2<f64> {
     let n = x.nrows();
     let mut centroids = Array2::zeros((k, x.ncols()));
     let ones = Array1::<f64>::ones(n);
@@ -393,7 +380,6 @@ fn plus_plus(
                 *d = to_newest;
             }
         }
-        *distances += n as u64;
         let next = WeightedIndex::new(nearest.iter())
             .map(|w| w.sample(rng))
             .unwrap_or(0);
@@ -409,7 +395,7 @@ fn flat(a: &Array2<f64>) -> &[f64] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::choose_k::{fit_kmeans, rows_of};
+    use crate::cluster::choose_k::fit_kmeans;
     use crate::cluster::nearest_labels;
     use linfa_clustering::KMeansInit;
     use rand::{Rng, SeedableRng};
