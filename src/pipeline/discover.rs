@@ -386,16 +386,16 @@ impl Found<'_> {
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
         let ev = evidence(&self.features, &self.inputs, fit_deals)?;
-        // Before the recommendation, so that the refit's weighted copy of
-        // its sample is gone before the scores are built.
-        let best_segment = self.held_out_segment_test(&matrix);
-        clock.lap(progress, "held-out segment test");
-        let mut rec = self.recommend(&matrix, weights, fit_deals, (&ev, &self.exclude), progress);
+        let (best_segment, correlations, mut rec) =
+            self.recommend_and_beside(&matrix, weights, fit_deals, &ev, progress);
         // The encoded matrix is the largest account-level table; nothing
         // after the score model reads it.
         let encoded_columns = matrix.columns.len();
         drop(matrix);
-        clock.lap(progress, "ICP, score, tiers and holdout");
+        clock.lap(
+            progress,
+            "ICP, score, tiers and holdout; held-out segment test and drivers beside it",
+        );
         // A core ICP that wins more on held-out deals than the rest of the
         // segments it sits in is a segment of its own.
         if let Some((r, t)) = (rec.as_ref()).and_then(|r| Some(r).zip(r.carve.clone())) {
@@ -433,7 +433,7 @@ impl Found<'_> {
         if let Some(r) = &mut rec {
             r.model.segments.ids = segs.ids.clone();
         }
-        progress.begin("judging the current tiers and finding drivers", 2);
+        progress.begin("judging the current tiers", 1);
         progress.step("current tiers");
         let in_icp = rec.as_ref().map(|r| r.scores.in_icp.as_slice());
         let current_tiers = sections::current_tiers(
@@ -443,17 +443,11 @@ impl Found<'_> {
             in_icp,
             self.inputs.history.as_ref(),
         );
-        progress.step("drivers of winning and of speed");
-        let correlations = match crate::correlations::analyse(
-            &ev.features,
-            ev.rows(),
-            &ev.by_row(fit_deals),
-            &self.config.thresholds,
-        ) {
+        progress.finish();
+        let correlations = match correlations {
             Some(c) => Section::Computed(c),
             None => Section::not_computed("no closed deals"),
         };
-        progress.finish();
         segs.learned_on = learn_from.map(|(_, note)| note);
         let mut report = self.report(&segs, rec.as_ref(), encoded_columns);
         report.data_quality.post_outcome = self.post_outcome.clone();
@@ -463,6 +457,41 @@ impl Found<'_> {
         report.clustering.best_segment = best_segment;
         report.clustering.core_icp_segment = core_icp_segment;
         self.finish(report, segs, rec, progress, clock)
+    }
+
+    /// The score model; beside it, on a second thread, the held-out
+    /// segment test and the drivers, which read none of its results. They
+    /// run one after the other, so that at most one of them holds memory of
+    /// its own while the scores are built.
+    fn recommend_and_beside(
+        &self,
+        matrix: &FeatureMatrix,
+        weights: &[f64],
+        fit_deals: &Deals,
+        ev: &Evidence,
+        progress: &mut dyn Progress,
+    ) -> (
+        Option<crate::segments::BestSegmentTest>,
+        Option<crate::correlations::Correlations>,
+        Option<Recommendation>,
+    ) {
+        std::thread::scope(|s| {
+            let beside = s.spawn(|| {
+                let best_segment = self.held_out_segment_test(matrix);
+                let correlations = crate::correlations::analyse(
+                    &ev.features,
+                    ev.rows(),
+                    &ev.by_row(fit_deals),
+                    &self.config.thresholds,
+                );
+                (best_segment, correlations)
+            });
+            let rec = self.recommend(matrix, weights, fit_deals, (ev, &self.exclude), progress);
+            let (best_segment, correlations) = beside
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (best_segment, correlations, rec)
+        })
     }
 
     /// The figures of all deals.
@@ -550,7 +579,10 @@ impl Found<'_> {
             "fitting ICP criteria, fit scores and tiers, validating on the last full quarter",
             1,
         );
-        progress.step("fit score, criteria, tier thresholds and out-of-time validation");
+        progress.step(
+            "fit score, criteria, tier thresholds and out-of-time validation \
+             (beside it: the held-out segment test, the drivers of winning and of speed)",
+        );
         let opts = self.opts();
         let rec = crate::recommend::recommend_with(
             &self.features,
@@ -737,10 +769,7 @@ impl Found<'_> {
             report.stability = Section::Computed(stability);
             report.drift = drift;
         }
-        clock.lap(
-            progress,
-            "correlations, current tiers, comparison with --previous",
-        );
+        clock.lap(progress, "current tiers, comparison with --previous");
         report
             .data_quality
             .warnings
