@@ -26,8 +26,8 @@ use crate::io::Inputs;
 use crate::outcomes::{figures, group_deals, FigureOptions, OutcomeFigures};
 use crate::progress::Progress;
 use crate::recommend::carve::{CarveTest, CoreIcpSegment};
-use crate::recommend::explain::Explain;
-use crate::recommend::{Model, Recommendation};
+use crate::recommend::explain::Explainer;
+use crate::recommend::{Model, Recommendation, Scores};
 use crate::report::parquet::ScoredAccounts;
 use crate::report::{
     self, ClusteringReport, DataQuality, FeatureUsed, HistoryQuality, Parameters, Report, RunInfo,
@@ -47,11 +47,22 @@ pub struct Discovery {
     pub report: Report,
     /// The fitted score model (`model.json`), when one could be fitted.
     pub model: Option<Model>,
-    /// The per-account columns of `accounts_scored.parquet`.
+    /// The per-account columns of `accounts_scored.parquet`, but for the
+    /// reasons.
     pub scored: ScoredAccounts,
+    /// What each account's reasons are written from (with a model), a row
+    /// group at a time as `accounts_scored.parquet` is written: the reason
+    /// texts of ten million accounts take gigabytes.
+    pub reasons: Option<Reasons>,
     /// Wall time and memory per stage, in pipeline order (not part of the
     /// report: outputs stay byte-identical between runs).
     pub timings: Vec<Lap>,
+}
+
+/// The features and the score model's scores of every account.
+pub struct Reasons {
+    pub features: Vec<FeatureColumn>,
+    pub scores: Scores,
 }
 
 /// A rendered run: the report and the files of its run directory.
@@ -780,9 +791,6 @@ impl Found<'_> {
             report.data_quality.warnings.push(note.clone());
         }
         report.run.finished_at = rfc3339_now();
-        let explain = rec
-            .as_mut()
-            .map(|r| Explain::take(&r.model, &features, &mut r.scores));
         let n = accounts.len();
         let scored = ScoredAccounts {
             segment: labels.iter().map(|&l| segs.ids[l]).collect(),
@@ -795,22 +803,37 @@ impl Found<'_> {
                     .collect(),
                 None => vec![None; n],
             },
-            recommended_tier: match &rec {
-                Some(r) => r.scores.tier.clone(),
+            recommended_tier: match &mut rec {
+                Some(r) => std::mem::take(&mut r.scores.tier),
                 None => vec![None; n],
             },
             readiness_score: rec.as_ref().and_then(|r| r.scores.readiness_score()),
             readiness_band: rec.as_ref().and_then(|r| r.scores.readiness_band()),
             in_icp: rec.as_ref().map(|r| r.scores.in_icp.clone()),
-            expected_value: rec.as_ref().map(|r| r.scores.expected_value.clone()),
-            explain,
+            expected_value: (rec.as_mut()).map(|r| std::mem::take(&mut r.scores.expected_value)),
+            explain: None,
             current_tier: accounts.tier.unwrap_or_else(|| vec![None; n]),
             account_id: accounts.ids,
         };
+        let (model, reasons) = match rec {
+            Some(r) => {
+                // What the reasons read: probability, ICP, contributions.
+                let scores = Scores {
+                    readiness: None,
+                    combined: None,
+                    band: None,
+                    segment: Vec::new(),
+                    ..r.scores
+                };
+                (Some(r.model), Some(Reasons { features, scores }))
+            }
+            None => (None, None),
+        };
         Ok(Discovery {
             report,
-            model: rec.map(|r| r.model),
+            model,
             scored,
+            reasons,
             timings: clock.laps,
         })
     }
@@ -831,7 +854,7 @@ pub fn render(d: Discovery, progress: &mut dyn Progress) -> Result<Rendered> {
         ("segments.parquet", report::parquet::segments(&report)?),
         (
             "accounts_scored.parquet",
-            report::parquet::accounts_scored(d.scored, report::parquet::run_metadata(&report))?,
+            accounts_scored(d.scored, d.model.as_ref(), d.reasons, &report)?,
         ),
         (
             "correlations.parquet",
@@ -853,6 +876,27 @@ pub fn render(d: Discovery, progress: &mut dyn Progress) -> Result<Rendered> {
 }
 
 /// Fail early, before the long work, when the run directory cannot be written.
+/// `accounts_scored.parquet`, each row group's reasons written as it is reached.
+fn accounts_scored(
+    scored: ScoredAccounts,
+    model: Option<&Model>,
+    reasons: Option<Reasons>,
+    report: &Report,
+) -> Result<Vec<u8>> {
+    let kv = report::parquet::run_metadata(report);
+    match model.zip(reasons.as_ref()) {
+        Some((model, Reasons { features, scores })) => {
+            let mut explainer = Explainer::new(model, features, scored.account_id.len());
+            report::parquet::accounts_scored_by_group(
+                scored,
+                |rows| Some(explainer.columns(scores, rows)),
+                kv,
+            )
+        }
+        None => report::parquet::accounts_scored_by_group(scored, |_| None, kv),
+    }
+}
+
 pub fn preflight(out: &Path, force: bool) -> Result<()> {
     run_dir::preflight(out, force)
 }

@@ -182,35 +182,71 @@ fn top(
 /// Reasons for every account, from a model's scores.
 pub fn explain(model: &Model, features: &[FeatureColumn], scores: &Scores) -> Explanations {
     let n = scores.probability.len();
-    let mut criteria = CriteriaTexts::new(&model.criteria, features, n);
-    let column = |name: &str| StringChunkedBuilder::new(name.into(), n);
-    let mut top_positive = column("top_positive");
-    let mut top_negative = column("top_negative");
-    let mut rules_met = column("rules_met");
-    let mut rules_failed = column("rules_failed");
-    let mut reasons = column("reasons");
-    let mut named = NamedReasons::default();
-    let labels = level_labels(features);
-    let (mut pos, mut text) = (String::new(), String::new());
-    for i in 0..n {
-        named.fill((features, &labels), scores, i);
-        let (met, failed) = criteria.of(i);
-        reason_text(&mut text, &mut pos, &named, scores, i, failed);
-        reasons.append_value(&text);
-        // The per-direction columns separate reasons with "; ".
-        named.join(&mut pos, named.ups(), "; ");
-        top_positive.append_value(&pos);
-        named.join(&mut pos, named.downs(), "; ");
-        top_negative.append_value(&pos);
-        rules_met.append_value(met);
-        rules_failed.append_value(failed);
+    Explainer::new(model, features, n).rows(scores, 0..n)
+}
+
+/// Writes the reasons of a model's scores a range of accounts at a time:
+/// the criteria each account meets are found once, for all of them.
+pub struct Explainer<'a> {
+    features: &'a [FeatureColumn],
+    criteria: CriteriaTexts,
+    labels: Vec<Vec<String>>,
+}
+
+impl<'a> Explainer<'a> {
+    /// For the `n` accounts of `features`.
+    pub fn new(model: &Model, features: &'a [FeatureColumn], n: usize) -> Self {
+        Explainer {
+            features,
+            criteria: CriteriaTexts::new(&model.criteria, features, n),
+            labels: level_labels(features),
+        }
     }
-    Explanations {
-        top_positive: top_positive.finish(),
-        top_negative: top_negative.finish(),
-        rules_met: rules_met.finish(),
-        rules_failed: rules_failed.finish(),
-        reasons: reasons.finish(),
+
+    /// The reasons of the accounts `rows`, whose scores are `scores`.
+    pub fn rows(&mut self, scores: &Scores, rows: std::ops::Range<usize>) -> Explanations {
+        let (features, labels) = (self.features, &self.labels);
+        let column = |name: &str| StringChunkedBuilder::new(name.into(), rows.len());
+        let mut top_positive = column("top_positive");
+        let mut top_negative = column("top_negative");
+        let mut rules_met = column("rules_met");
+        let mut rules_failed = column("rules_failed");
+        let mut reasons = column("reasons");
+        let mut named = NamedReasons::default();
+        let (mut pos, mut text) = (String::new(), String::new());
+        for i in rows {
+            named.fill((features, labels), scores, i);
+            let (met, failed) = self.criteria.of(i);
+            reason_text(&mut text, &mut pos, &named, scores, i, failed);
+            reasons.append_value(&text);
+            // The per-direction columns separate reasons with "; ".
+            named.join(&mut pos, named.ups(), "; ");
+            top_positive.append_value(&pos);
+            named.join(&mut pos, named.downs(), "; ");
+            top_negative.append_value(&pos);
+            rules_met.append_value(met);
+            rules_failed.append_value(failed);
+        }
+        Explanations {
+            top_positive: top_positive.finish(),
+            top_negative: top_negative.finish(),
+            rules_met: rules_met.finish(),
+            rules_failed: rules_failed.finish(),
+            reasons: reasons.finish(),
+        }
+    }
+
+    /// The reason columns of the accounts `rows`, copied out of `scores`.
+    pub fn columns(&mut self, scores: &Scores, rows: std::ops::Range<usize>) -> Explain {
+        Explain {
+            log_odds: scores.log_odds[rows.clone()].to_vec(),
+            baseline_log_odds: scores.baseline_log_odds,
+            feature_names: self.features.iter().map(|f| f.spec.name.clone()).collect(),
+            contributions: (scores.contributions.iter())
+                .map(|c| c[rows.clone()].to_vec())
+                .collect(),
+            text: self.rows(scores, rows),
+        }
     }
 }
 

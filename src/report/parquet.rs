@@ -33,6 +33,25 @@ pub struct ScoredAccounts {
     pub explain: Option<Explain>,
 }
 
+impl ScoredAccounts {
+    /// The accounts `rows`, without reasons.
+    fn rows(&self, rows: std::ops::Range<usize>) -> ScoredAccounts {
+        let r = rows;
+        ScoredAccounts {
+            account_id: self.account_id[r.clone()].to_vec(),
+            segment: self.segment[r.clone()].to_vec(),
+            fit_score: self.fit_score[r.clone()].to_vec(),
+            recommended_tier: self.recommended_tier[r.clone()].to_vec(),
+            current_tier: self.current_tier[r.clone()].to_vec(),
+            readiness_score: self.readiness_score.as_ref().map(|v| v[r.clone()].to_vec()),
+            readiness_band: self.readiness_band.as_ref().map(|v| v[r.clone()].to_vec()),
+            in_icp: self.in_icp.as_ref().map(|v| v[r.clone()].to_vec()),
+            expected_value: self.expected_value.as_ref().map(|v| v[r].to_vec()),
+            explain: None,
+        }
+    }
+}
+
 /// Key-value metadata naming the run a file came from.
 pub type Metadata = Vec<(String, String)>;
 
@@ -86,8 +105,8 @@ const ROW_GROUP: usize = 512 * 512;
 
 /// Writes `accounts_scored.parquet` a batch of accounts at a time, each
 /// batch as row groups of its own, so that `score` holds one batch in
-/// memory; `discover` writes all its accounts as one batch through the same
-/// code.
+/// memory; `discover` writes through it a row group at a time
+/// ([`accounts_scored_by_group`]).
 pub struct ScoredWriter<W: std::io::Write> {
     /// Before the first batch: the writer, waiting for the columns' types.
     start: Option<ParquetWriter<W>>,
@@ -147,6 +166,55 @@ pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
     w.write_frame(df)?;
     w.finish()?;
     Ok(buf)
+}
+
+/// `accounts_scored.parquet` of all accounts, a row group at a time, each
+/// group's reasons written (`explain(rows)`) only when it is reached, so
+/// that the reasons of every account are never in memory at once. The
+/// groups are those polars cuts the whole table into ([`row_groups`]): the
+/// file is the one [`accounts_scored`] writes with every reason at hand.
+///
+/// A second thread writes the next group's reasons while this one encodes
+/// the last group; at most two groups are in memory.
+pub fn accounts_scored_by_group(
+    a: ScoredAccounts,
+    mut explain: impl FnMut(std::ops::Range<usize>) -> Option<Explain> + Send,
+    kv: Metadata,
+) -> Result<Vec<u8>> {
+    let groups = row_groups(a.account_id.len());
+    let a = &a;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(0);
+        s.spawn(move || {
+            for rows in groups {
+                let mut group = a.rows(rows.clone());
+                group.explain = explain(rows);
+                // The writer failed and hung up: nothing more to write.
+                if tx.send(group).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut buf = Vec::new();
+        let mut w = ScoredWriter::new(&mut buf, kv);
+        for group in rx {
+            w.write(group)?;
+        }
+        w.finish()?;
+        Ok(buf)
+    })
+}
+
+/// The row groups polars writes a single-chunk table of `n` rows as
+/// (`chunk_df_for_writing` with [`ROW_GROUP`]): below two groups' worth,
+/// one group; else `n / ROW_GROUP` groups of `n / groups` rows, the last
+/// taking the remainder.
+fn row_groups(n: usize) -> Vec<std::ops::Range<usize>> {
+    let groups = (n / ROW_GROUP).max(1);
+    let size = n / groups;
+    (0..groups)
+        .map(|g| g * size..if g + 1 == groups { n } else { (g + 1) * size })
+        .collect()
 }
 
 /// The columns of `accounts_scored.parquet` for a batch of accounts.
@@ -390,4 +458,107 @@ pub fn correlations(report: &Report) -> Result<Vec<u8>> {
     )
     .map_err(|e| Error::Internal(format!("building correlations: {e}")))?;
     write(&mut df, report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::explain::Explanations;
+
+    /// The groups are polars' own: the chunks `chunk_df_for_writing` cuts a
+    /// single-chunk table into, one row group each.
+    #[test]
+    fn row_groups_are_the_ones_polars_writes() {
+        let g = ROW_GROUP;
+        for n in [
+            0,
+            1,
+            g - 1,
+            g,
+            2 * g - 1,
+            2 * g,
+            2 * g + 1,
+            3 * g + 1001,
+            5 * g - 1,
+            10 * g + 99,
+        ] {
+            let mut df = DataFrame::new(n, vec![Column::new("x".into(), vec![0u32; n])]).unwrap();
+            let cut = polars::frame::chunk_df_for_writing(&mut df, g).unwrap();
+            let polars: Vec<usize> = cut.columns()[0]
+                .as_materialized_series()
+                .chunk_lengths()
+                .collect();
+            let ours: Vec<usize> = row_groups(n).iter().map(|r| r.len()).collect();
+            assert_eq!(ours, polars, "{n} rows");
+            assert_eq!(row_groups(n).last().map(|r| r.end), Some(n));
+        }
+    }
+
+    /// Reasons that differ on every row, so that a group written with
+    /// another group's rows, or out of order, changes the file.
+    fn explained(rows: std::ops::Range<usize>) -> Explain {
+        let text = |name: &str, f: &dyn Fn(usize) -> String| {
+            StringChunked::from_iter_values(name.into(), rows.clone().map(f))
+        };
+        Explain {
+            log_odds: rows.clone().map(|i| i as f64 / 7.0).collect(),
+            baseline_log_odds: -1.5,
+            feature_names: vec!["employees".into(), "industry".into()],
+            contributions: vec![
+                rows.clone().map(|i| (i % 13) as f64).collect(),
+                rows.clone().map(|i| -((i % 5) as f64)).collect(),
+            ],
+            text: Explanations {
+                top_positive: text("top_positive", &|i| format!("employees {i}")),
+                top_negative: text("top_negative", &|i| format!("industry {}", i % 9)),
+                rules_met: text("rules_met", &|i| ["a", "b; c", ""][i % 3].to_string()),
+                rules_failed: text("rules_failed", &|i| ["", "d"][i % 2].to_string()),
+                reasons: text("reasons", &|i| format!("fit {} | in ICP", i % 100)),
+            },
+        }
+    }
+
+    fn accounts(n: usize) -> ScoredAccounts {
+        ScoredAccounts {
+            account_id: (0..n).map(|i| format!("A{i:07}")).collect(),
+            segment: (0..n).map(|i| (i % 6) as u32 + 1).collect(),
+            fit_score: (0..n)
+                .map(|i| (i % 3 != 0).then(|| i as f64 / 1e4))
+                .collect(),
+            recommended_tier: (0..n).map(|i| Some((i % 3) as u8 + 1)).collect(),
+            current_tier: (0..n).map(|i| (i % 4 != 0).then_some(2)).collect(),
+            readiness_score: Some((0..n).map(|i| (i % 101) as f64).collect()),
+            readiness_band: Some((0..n).map(|i| ["high", "low"][i % 2]).collect()),
+            in_icp: Some((0..n).map(|i| i % 7 == 0).collect()),
+            expected_value: Some((0..n).map(|i| (i % 2 == 0).then_some(12.5)).collect()),
+            explain: None,
+        }
+    }
+
+    /// Written a group at a time, with each group's reasons made as it is
+    /// reached, the file is byte for byte the one written from the whole
+    /// table: over three groups and a remainder, and in one group.
+    #[test]
+    fn writing_by_group_gives_the_file_of_the_whole_table() {
+        for n in [3 * ROW_GROUP + 1001, 1000] {
+            let kv = vec![("abm_segments.seed".to_string(), "7".to_string())];
+            let mut whole = accounts(n);
+            whole.explain = Some(explained(0..n));
+            let whole = accounts_scored(whole, kv.clone()).unwrap();
+            let mut asked = Vec::new();
+            let by_group = accounts_scored_by_group(
+                accounts(n),
+                |rows| {
+                    asked.push(rows.clone());
+                    Some(explained(rows))
+                },
+                kv.clone(),
+            )
+            .unwrap();
+            assert_eq!(asked, row_groups(n));
+            assert!(by_group == whole, "{n} rows: the files differ");
+            let plain = accounts_scored(accounts(n), kv.clone()).unwrap();
+            assert!(accounts_scored_by_group(accounts(n), |_| None, kv).unwrap() == plain);
+        }
+    }
 }
