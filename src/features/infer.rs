@@ -48,6 +48,7 @@ pub const TRUE_WORDS: &[&str] = &["true", "t", "yes", "y", "1", "1.0"];
 pub const FALSE_WORDS: &[&str] = &["false", "f", "no", "n", "0", "0.0"];
 pub const MISSING: &str = "(missing)";
 
+#[derive(Clone)]
 enum Plan {
     Numeric,
     Binary,
@@ -392,6 +393,33 @@ pub fn infer_accounts(
     infer_reordered(&accounts.features, accounts.rows.as_deref(), opts)
 }
 
+/// `f` of each of `items`, in their order, computed on this thread and one
+/// more: the next item goes to whichever thread is free. Each column is
+/// fitted on its own, so this is the same as fitting them in turn.
+fn fit_on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break done };
+            done.push((i, f(item)));
+        }
+    };
+    let (mut mine, theirs) = std::thread::scope(|s| {
+        let theirs = s.spawn(work);
+        let mine = work();
+        let theirs = theirs
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (mine, theirs)
+    });
+    mine.extend(theirs);
+    mine.sort_unstable_by_key(|&(i, _)| i);
+    mine.into_iter().map(|(_, r)| r).collect()
+}
+
 /// [`infer`] on the rows of `df` in the order `rows` lists them, or in
 /// `df`'s order. Which columns are features, and of what kind, does not
 /// depend on the order; the values are reordered as each column is read,
@@ -402,7 +430,7 @@ fn infer_reordered(
     opts: &InferOptions<'_>,
 ) -> Result<(Vec<FeatureColumn>, Vec<Skipped>)> {
     check_named_columns(df, opts)?;
-    let mut out = Vec::new();
+    let mut planned = Vec::new();
     let mut skipped = Vec::new();
     for col in df.columns() {
         let name = col.name().to_string();
@@ -414,17 +442,20 @@ fn infer_reordered(
             });
             continue;
         }
-        let plan = match plan(&name, col, opts) {
-            Ok(p) => p,
-            Err(reason) => {
-                skipped.push(Skipped {
-                    column: name,
-                    reason,
-                });
-                continue;
-            }
-        };
-        let mut fitted = fit(col, plan, rows, opts.file)?;
+        match plan(&name, col, opts) {
+            Ok(p) => planned.push((name, declared, col, p)),
+            Err(reason) => skipped.push(Skipped {
+                column: name,
+                reason,
+            }),
+        }
+    }
+    let fitted = fit_on_two_threads(&planned, |&(_, _, col, ref plan)| {
+        fit(col, plan.clone(), rows, opts.file)
+    });
+    let mut out = Vec::new();
+    for ((name, declared, _, _), fitted) in planned.into_iter().zip(fitted) {
+        let mut fitted = fitted?;
         (fitted.spec.role, fitted.spec.role_declared) = match declared {
             Some(RoleOverride::Fit) => (super::Role::Fit, true),
             Some(RoleOverride::Signal) => (super::Role::Signal, true),
@@ -705,6 +736,19 @@ pub fn apply(df: &DataFrame, specs: &[FeatureSpec], file: &Path) -> Result<Vec<F
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Results come back in the items' order, whichever thread computed
+    /// each: every item takes a while, so both threads take turns.
+    #[test]
+    fn two_threads_give_the_results_in_the_items_order() {
+        let items: Vec<u64> = (0..40).collect();
+        let got = fit_on_two_threads(&items, |&i| {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            i * i
+        });
+        assert_eq!(got, items.iter().map(|i| i * i).collect::<Vec<_>>());
+        assert!(fit_on_two_threads(&[] as &[u64], |&i| i).is_empty());
+    }
 
     fn opts() -> InferOptions<'static> {
         static KINDS: BTreeMap<String, KindOverride> = BTreeMap::new();
