@@ -357,6 +357,15 @@ struct Segments {
     learned_on: Option<String>,
 }
 
+/// Segments with their speed test and the carved core ICP segment, and the
+/// current tiers, measured beside them.
+struct PerSegment {
+    segs: Segments,
+    core_icp_segment: Option<CoreIcpSegment>,
+    speed: Section<crate::report::SpeedReport>,
+    current_tiers: Section<crate::verdict::CurrentTiers>,
+}
+
 impl Found<'_> {
     fn opts(&self) -> FigureOptions {
         FigureOptions {
@@ -418,43 +427,15 @@ impl Found<'_> {
                 self.carved = Some(t);
             }
         }
-        progress.begin("measuring outcomes and speed per segment", 2);
-        progress.step("outcomes per segment");
-        let mut segs = self.segments(overall)?;
-        clock.lap(progress, "segment outcomes");
-        let core_icp_segment = match (&self.carved, &rec) {
-            (Some(t), Some(r)) => Some(report_carve(
-                &mut self.clustering.reason,
-                &mut segs,
-                (t, r),
-                &self.clustering.labels,
-            )),
-            _ => None,
-        };
-        progress.step("speed: P(win within the horizon) compared between segments");
-        let speed = sections::speed(
-            &self.inputs.deals,
-            &self.labels,
-            &segs.segments,
-            &self.config.horizons,
-            self.config.confidence,
-        );
-        progress.finish();
-        clock.lap(progress, "speed test");
+        let PerSegment {
+            mut segs,
+            core_icp_segment,
+            speed,
+            current_tiers,
+        } = self.segments_speed_and_tiers(overall, rec.as_ref(), progress, &mut clock)?;
         if let Some(r) = &mut rec {
             r.model.segments.ids = segs.ids.clone();
         }
-        progress.begin("judging the current tiers", 1);
-        progress.step("current tiers");
-        let in_icp = rec.as_ref().map(|r| r.scores.in_icp.as_slice());
-        let current_tiers = sections::current_tiers(
-            &self.inputs.accounts,
-            &self.inputs.deals,
-            &self.opts(),
-            in_icp,
-            self.inputs.history.as_ref(),
-        );
-        progress.finish();
         let correlations = match correlations {
             Some(c) => Section::Computed(c),
             None => Section::not_computed("no closed deals"),
@@ -502,6 +483,64 @@ impl Found<'_> {
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (best_segment, correlations, rec)
+        })
+    }
+
+    /// Outcomes and speed per segment; beside them, on a second thread, the
+    /// current tiers, which read none of them.
+    fn segments_speed_and_tiers(
+        &mut self,
+        overall: OutcomeFigures,
+        rec: Option<&Recommendation>,
+        progress: &mut dyn Progress,
+        clock: &mut Stopwatch,
+    ) -> Result<PerSegment> {
+        let opts = self.opts();
+        progress.begin("measuring outcomes and speed per segment", 2);
+        progress.step("outcomes per segment (beside them: the current tiers)");
+        let (segs, current_tiers) = std::thread::scope(|s| {
+            let inputs = &self.inputs;
+            let current_tiers = s.spawn(|| {
+                sections::current_tiers(
+                    &inputs.accounts,
+                    &inputs.deals,
+                    &opts,
+                    rec.map(|r| r.scores.in_icp.as_slice()),
+                    inputs.history.as_ref(),
+                )
+            });
+            let segs = self.segments(overall);
+            let current_tiers = current_tiers
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (segs, current_tiers)
+        });
+        let mut segs = segs?;
+        clock.lap(progress, "segment outcomes; current tiers beside them");
+        let core_icp_segment = match (&self.carved, rec) {
+            (Some(t), Some(r)) => Some(report_carve(
+                &mut self.clustering.reason,
+                &mut segs,
+                (t, r),
+                &self.clustering.labels,
+            )),
+            _ => None,
+        };
+        progress.step("speed: P(win within the horizon) compared between segments");
+        let speed = sections::speed(
+            &self.inputs.deals,
+            &self.labels,
+            &segs.segments,
+            &self.config.horizons,
+            self.config.confidence,
+        );
+        progress.finish();
+        clock.lap(progress, "speed test");
+        Ok(PerSegment {
+            segs,
+            core_icp_segment,
+            speed,
+            current_tiers,
         })
     }
 
@@ -780,7 +819,7 @@ impl Found<'_> {
             report.stability = Section::Computed(stability);
             report.drift = drift;
         }
-        clock.lap(progress, "current tiers, comparison with --previous");
+        clock.lap(progress, "comparison with --previous");
         report
             .data_quality
             .warnings
