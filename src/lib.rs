@@ -36,6 +36,7 @@ pub mod io;
 pub mod leakage;
 pub mod memory;
 pub mod outcomes;
+pub mod parallel;
 pub mod pipeline;
 pub mod progress;
 pub mod recommend;

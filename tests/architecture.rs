@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom up (ARCHITECTURE.md lists the same).
 const LAYERS: &[&[&str]] = &[
-    &["domain", "dates", "text", "error", "memory", "progress"],
+    &[
+        "domain", "dates", "text", "error", "memory", "progress", "parallel",
+    ],
     &["stats"],
     &["io", "generate", "estimate"],
     &["features"],

@@ -393,33 +393,6 @@ pub fn infer_accounts(
     infer_reordered(&accounts.features, accounts.rows.as_deref(), opts)
 }
 
-/// `f` of each of `items`, in their order, computed on this thread and one
-/// more: the next item goes to whichever thread is free. Each column is
-/// fitted on its own, so this is the same as fitting them in turn.
-fn fit_on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else { break done };
-            done.push((i, f(item)));
-        }
-    };
-    let (mut mine, theirs) = std::thread::scope(|s| {
-        let theirs = s.spawn(work);
-        let mine = work();
-        let theirs = theirs
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (mine, theirs)
-    });
-    mine.extend(theirs);
-    mine.sort_unstable_by_key(|&(i, _)| i);
-    mine.into_iter().map(|(_, r)| r).collect()
-}
-
 /// [`infer`] on the rows of `df` in the order `rows` lists them, or in
 /// `df`'s order. Which columns are features, and of what kind, does not
 /// depend on the order; the values are reordered as each column is read,
@@ -450,7 +423,7 @@ fn infer_reordered(
             }),
         }
     }
-    let fitted = fit_on_two_threads(&planned, |&(_, _, col, ref plan)| {
+    let fitted = crate::parallel::map_on_two_threads(&planned, |&(_, _, col, ref plan)| {
         fit(col, plan.clone(), rows, opts.file)
     });
     let mut out = Vec::new();
@@ -736,19 +709,6 @@ pub fn apply(df: &DataFrame, specs: &[FeatureSpec], file: &Path) -> Result<Vec<F
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Results come back in the items' order, whichever thread computed
-    /// each: every item takes a while, so both threads take turns.
-    #[test]
-    fn two_threads_give_the_results_in_the_items_order() {
-        let items: Vec<u64> = (0..40).collect();
-        let got = fit_on_two_threads(&items, |&i| {
-            std::thread::sleep(std::time::Duration::from_millis(2));
-            i * i
-        });
-        assert_eq!(got, items.iter().map(|i| i * i).collect::<Vec<_>>());
-        assert!(fit_on_two_threads(&[] as &[u64], |&i| i).is_empty());
-    }
 
     fn opts() -> InferOptions<'static> {
         static KINDS: BTreeMap<String, KindOverride> = BTreeMap::new();

@@ -479,9 +479,7 @@ impl Found<'_> {
                 (best_segment, correlations)
             });
             let rec = self.recommend(matrix, weights, fit_deals, (ev, &self.exclude), progress);
-            let (best_segment, correlations) = beside
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let (best_segment, correlations) = crate::parallel::joined(beside);
             (best_segment, correlations, rec)
         })
     }
@@ -510,10 +508,7 @@ impl Found<'_> {
                 )
             });
             let segs = self.segments(overall);
-            let current_tiers = current_tiers
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (segs, current_tiers)
+            (segs, crate::parallel::joined(current_tiers))
         });
         let mut segs = segs?;
         clock.lap(progress, "segment outcomes; current tiers beside them");

@@ -751,45 +751,7 @@ pub fn recommend_with(
         zeroed: None,
     };
     let leaks = leak_columns(features, rows, ctx.exclude);
-    let score = fit_score(
-        rows,
-        &won,
-        &lost,
-        &Terms {
-            zeroed: leaks.as_deref(),
-            ..fit_terms
-        },
-    )?;
-    let baseline = mean_row(matrix);
-    let expected = non_fit_expected(rows, leaks.as_deref(), &specs, &won, &lost);
-    let criteria = rules::learn(
-        &ev.features,
-        &won,
-        &lost,
-        expected.as_deref(),
-        ctx.rules,
-        ctx.exclude,
-    );
-    let in_icp = criteria.in_icp(features, n);
-    let (segments, carve) = segments_with_carve(&criteria, &in_icp, (all, deals, &split), ev, ctx);
-    let readiness = readiness_model(
-        (rows, matrix),
-        &specs,
-        &score,
-        &baseline,
-        (&won, &lost),
-        &in_icp,
-    );
-    let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
-    let fitted = Fitted {
-        score,
-        readiness,
-        baseline,
-        criteria,
-        thresholds,
-        segments,
-    };
-    let (model, scores) = build_model(features, matrix, all, ctx, &split, fitted);
+    let by_row = ev.by_row(deals);
     let train = Training {
         deals,
         all,
@@ -798,28 +760,105 @@ pub fn recommend_with(
         opts: ctx.opts,
         ev,
     };
-    let icp = icp_section(&train, &model, &scores);
-    let by_row = ev.by_row(deals);
-    let by_account = (split.validated)
-        .then(|| validate_by_account(rows, &won, &lost, &fit_terms, &by_row, &in_train, ctx.opts))
-        .flatten();
-    let mut tiers = tiers_section(
-        &train,
-        &scores,
-        model.thresholds,
-        ctx.sizes,
-        split.note.clone(),
-    );
-    if let Some(v) = &mut tiers.validation {
-        v.by_account = by_account;
-    }
-    readiness_section(&mut tiers, &model, &scores, &train);
-    Some(Recommendation {
-        icp,
-        tiers,
-        model,
-        scores,
-        carve,
+    std::thread::scope(|s| {
+        // The criteria read none of the fit score, and the account-held-out
+        // check none of the model: a second thread learns the one while the
+        // score is fitted, then runs the other while the model is built.
+        let criteria =
+            s.spawn(|| learn_criteria((rows, leaks.as_deref(), &specs), &won, &lost, ev, ctx));
+        let score = fit_score(
+            rows,
+            &won,
+            &lost,
+            &Terms {
+                zeroed: leaks.as_deref(),
+                ..fit_terms
+            },
+        );
+        let criteria = crate::parallel::joined(criteria);
+        let score = score?;
+        let by_account = s.spawn(|| {
+            (split.validated)
+                .then(|| {
+                    validate_by_account(rows, &won, &lost, &fit_terms, &by_row, &in_train, ctx.opts)
+                })
+                .flatten()
+        });
+        let baseline = mean_row(matrix);
+        let in_icp = criteria.in_icp(features, n);
+        let (segments, carve) =
+            segments_with_carve(&criteria, &in_icp, (all, deals, &split), ev, ctx);
+        let readiness = readiness_model(
+            (rows, matrix),
+            &specs,
+            &score,
+            &baseline,
+            (&won, &lost),
+            &in_icp,
+        );
+        let thresholds = tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
+        let fitted = Fitted {
+            score,
+            readiness,
+            baseline,
+            criteria,
+            thresholds,
+            segments,
+        };
+        let (model, scores) = build_model(features, matrix, all, ctx, &split, fitted);
+        let (icp, mut tiers) = sections_side_by_side(&train, &model, &scores, ctx.sizes);
+        if let Some(v) = &mut tiers.validation {
+            v.by_account = crate::parallel::joined(by_account);
+        }
+        Some(Recommendation {
+            icp,
+            tiers,
+            model,
+            scores,
+            carve,
+        })
+    })
+}
+
+/// The ICP criteria, their refinements judged against each row's expected
+/// wins from its signals and relationships alone ([`non_fit_expected`]).
+fn learn_criteria(
+    (rows, leaks, specs): (&FeatureMatrix, Option<&[bool]>, &[FeatureSpec]),
+    won: &[f64],
+    lost: &[f64],
+    ev: &Evidence,
+    ctx: &Context<'_>,
+) -> Criteria {
+    let expected = non_fit_expected(rows, leaks, specs, won, lost);
+    rules::learn(
+        &ev.features,
+        won,
+        lost,
+        expected.as_deref(),
+        ctx.rules,
+        ctx.exclude,
+    )
+}
+
+/// The ICP section, and beside it on a second thread the tiers section
+/// with its fit × readiness matrix: each reads the model and the scores
+/// only.
+fn sections_side_by_side(
+    train: &Training,
+    model: &Model,
+    scores: &Scores,
+    sizes: &TierSizes,
+) -> (IcpSection, TiersSection) {
+    std::thread::scope(|s| {
+        let tiers = s.spawn(|| {
+            let split = train.split;
+            let mut tiers =
+                tiers_section(train, scores, model.thresholds, sizes, split.note.clone());
+            readiness_section(&mut tiers, model, scores, train);
+            tiers
+        });
+        let icp = icp_section(train, model, scores);
+        (icp, crate::parallel::joined(tiers))
     })
 }
 
