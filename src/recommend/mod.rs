@@ -761,9 +761,10 @@ pub fn recommend_with(
         ev,
     };
     std::thread::scope(|s| {
-        // The criteria read none of the fit score, and the account-held-out
-        // check none of the model: a second thread learns the one while the
-        // score is fitted, then runs the other while the model is built.
+        // The criteria read none of the fit score, the account-held-out check
+        // none of the model: a second thread learns the one while the score
+        // is fitted, then runs the other, done (and its copies of the counts
+        // freed) before every account's score and contributions are built.
         let criteria =
             s.spawn(|| learn_criteria((rows, leaks.as_deref(), &specs), &won, &lost, ev, ctx));
         let score = fit_score(
@@ -805,10 +806,11 @@ pub fn recommend_with(
             thresholds,
             segments,
         };
+        let by_account = crate::parallel::joined(by_account);
         let (model, scores) = build_model(features, matrix, all, ctx, &split, fitted);
         let (icp, mut tiers) = sections_side_by_side(&train, &model, &scores, ctx.sizes);
         if let Some(v) = &mut tiers.validation {
-            v.by_account = crate::parallel::joined(by_account);
+            v.by_account = by_account;
         }
         Some(Recommendation {
             icp,
