@@ -909,7 +909,6 @@ pub fn render(d: Discovery, progress: &mut dyn Progress) -> Result<Rendered> {
     })
 }
 
-/// Fail early, before the long work, when the run directory cannot be written.
 /// `accounts_scored.parquet`, each row group's reasons written as it is reached.
 fn accounts_scored(
     scored: ScoredAccounts,
@@ -931,6 +930,7 @@ fn accounts_scored(
     }
 }
 
+/// Fail early, before the long work, when the run directory cannot be written.
 pub fn preflight(out: &Path, force: bool) -> Result<()> {
     run_dir::preflight(out, force)
 }
