@@ -2,6 +2,8 @@
 //! results: the machines this runs on have two cores or more, and the
 //! outputs do not depend on which thread computed what.
 
+use ndarray::{Array2, ArrayViewMut2, Axis};
+
 /// What a scoped thread returned, or its panic, carried on.
 pub fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
     h.join()
@@ -32,6 +34,22 @@ pub fn map_on_two_threads<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + S
     mine.into_iter().map(|(_, r)| r).collect()
 }
 
+/// `fill(from, rows)` on the first half of `x`'s rows (from row 0) on a
+/// second thread and on the rest (from the middle row) on this one: for
+/// rows whose values depend on that row alone, the same as one pass.
+pub fn fill_rows_on_two_threads<T: Send>(
+    x: &mut Array2<T>,
+    fill: impl Fn(usize, ArrayViewMut2<'_, T>) + Sync,
+) {
+    let middle = x.nrows() / 2;
+    let (first, rest) = x.view_mut().split_at(Axis(0), middle);
+    std::thread::scope(|s| {
+        let first = s.spawn(|| fill(0, first));
+        fill(middle, rest);
+        joined(first);
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +65,23 @@ mod tests {
         });
         assert_eq!(got, items.iter().map(|i| i * i).collect::<Vec<_>>());
         assert!(map_on_two_threads(&[] as &[u64], |&i| i).is_empty());
+    }
+
+    /// Each half is filled from its own first row, whatever the height;
+    /// every row once.
+    #[test]
+    fn both_halves_are_filled_from_their_own_first_row() {
+        for n in [0, 1, 2, 5, 8] {
+            let mut x = Array2::<usize>::zeros((n, 3));
+            fill_rows_on_two_threads(&mut x, |from, mut rows| {
+                for (i, mut row) in rows.rows_mut().into_iter().enumerate() {
+                    row.iter_mut()
+                        .enumerate()
+                        .for_each(|(j, v)| *v += 10 * (from + i) + j);
+                }
+            });
+            let want = Array2::from_shape_fn((n, 3), |(i, j)| 10 * i + j);
+            assert_eq!(x, want, "{n} rows");
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! feature. Null numerics are imputed with the median and flagged in an extra
 //! 0/1 column.
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayViewMut2};
 
 use super::{FeatureColumn, FeatureData, Transform};
 
@@ -26,16 +26,24 @@ pub const ONE_HOT: f64 = std::f64::consts::FRAC_1_SQRT_2;
 pub fn encode(features: &[FeatureColumn], n_accounts: usize) -> FeatureMatrix {
     let (columns, feature_of) = encoded_columns(features);
     let mut x = Array2::<f64>::zeros((n_accounts, columns.len()));
-    // Row by row: the matrix is row-major, and filling it a feature at a time
-    // would stride across every row once per feature.
-    for (i, mut row) in x.rows_mut().into_iter().enumerate() {
-        let j = encode_row(features, i, &mut row);
-        debug_assert!(j == columns.len());
-    }
+    crate::parallel::fill_rows_on_two_threads(&mut x, |from, rows| {
+        encode_rows(features, from, rows)
+    });
     FeatureMatrix {
         x,
         columns,
         feature_of,
+    }
+}
+
+/// Accounts `from..` into `rows` (zeros), row by row: the matrix is
+/// row-major, and filling it a feature at a time would stride across every
+/// row once per feature.
+fn encode_rows(features: &[FeatureColumn], from: usize, mut rows: ArrayViewMut2<'_, f64>) {
+    let width = rows.ncols();
+    for (i, mut row) in rows.rows_mut().into_iter().enumerate() {
+        let j = encode_row(features, from + i, &mut row);
+        debug_assert!(j == width);
     }
 }
 

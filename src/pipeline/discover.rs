@@ -110,15 +110,20 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
     // With a history each deal's features are as of its creation; the
     // snapshot check is for runs without one. Likely leaks are kept out of
     // the segments, the criteria and the fit score.
-    let post_outcome = inputs
-        .history
-        .is_none()
-        .then(|| crate::leakage::analyse(&features, inputs.accounts.len(), &inputs.deals));
+    // The snapshot check reads none of the matrix: it runs while the
+    // matrix is encoded.
+    let (post_outcome, matrix) = std::thread::scope(|s| {
+        let post_outcome = s.spawn(|| {
+            (inputs.history.is_none())
+                .then(|| crate::leakage::analyse(&features, inputs.accounts.len(), &inputs.deals))
+        });
+        let matrix = encode(&features, inputs.accounts.len());
+        (crate::parallel::joined(post_outcome), matrix)
+    });
     let exclude = post_outcome
         .as_ref()
         .map(|p| p.excluded())
         .unwrap_or_default();
-    let matrix = encode(&features, inputs.accounts.len());
     let (weights, joined) = {
         let ev = evidence(&features, &inputs, &inputs.deals)?;
         let m = ev.matrix(&matrix);
@@ -128,13 +133,23 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         )
     };
     clock.lap(progress, "encode");
-    let mut clustering = clusters(config, &features, &matrix, &weights, progress)?;
+    // The overall figures read the deals only: they are counted while
+    // k-means runs.
+    let (clustering, overall) = std::thread::scope(|s| {
+        let overall = s.spawn(|| overall_figures(config, &inputs));
+        let clustering = clusters(config, &features, &matrix, &weights, progress);
+        (clustering, crate::parallel::joined(overall))
+    });
+    let mut clustering = clustering?;
     clustering.reason.push_str(if crate::segments::on_fit(&features) {
         "; clustered on fit features (signals and relationships are described, not clustered on)"
     } else {
         "; no feature has the fit role, so clustered on all features"
     });
-    clock.lap(progress, "clustering (k selection and fit)");
+    clock.lap(
+        progress,
+        "clustering (k selection and fit); overall outcomes beside it",
+    );
     progress.detail(&clustering.reason);
     let found = Found {
         config,
@@ -150,7 +165,22 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         post_outcome,
         exclude,
     };
-    found.measure(matrix, &weights, progress, clock)
+    found.measure(matrix, &weights, overall, progress, clock)
+}
+
+/// The figures of all deals.
+fn overall_figures(config: &Config, inputs: &Inputs) -> OutcomeFigures {
+    let (accounts, deals) = (&inputs.accounts, &inputs.deals);
+    let all: Vec<usize> = (0..deals.len()).collect();
+    figures(deals, &all, accounts.len() as u64, &figure_options(config))
+}
+
+/// How figures are measured: the horizons and the confidence level.
+fn figure_options(config: &Config) -> FigureOptions {
+    FigureOptions {
+        horizons: config.horizons.clone(),
+        confidence: config.confidence,
+    }
 }
 
 /// When the features that explain deals were known, in one sentence.
@@ -259,8 +289,16 @@ fn clusters(
     progress: &mut dyn Progress,
 ) -> Result<Clustering> {
     // Clustering works on the weighted copy; the score model on the matrix
-    // as encoded. Broadcast along rows: the matrix is row-major.
-    let weighted = &matrix.x * &ndarray::Array1::from(weights.to_vec());
+    // as encoded. Each column times its weight, row by row.
+    let mut weighted = ndarray::Array2::zeros(matrix.x.dim());
+    crate::parallel::fill_rows_on_two_threads(&mut weighted, |from, mut rows| {
+        let x = matrix.x.slice(ndarray::s![from..from + rows.nrows(), ..]);
+        for (mut to, row) in rows.rows_mut().into_iter().zip(x.rows()) {
+            for ((t, &v), &w) in to.iter_mut().zip(row).zip(weights) {
+                *t = v * w;
+            }
+        }
+    });
     progress.begin(
         &format!(
             "clustering {} accounts on {} features ({} encoded columns), k = {}..={}",
@@ -368,10 +406,7 @@ struct PerSegment {
 
 impl Found<'_> {
     fn opts(&self) -> FigureOptions {
-        FigureOptions {
-            horizons: self.config.horizons.clone(),
-            confidence: self.config.confidence,
-        }
+        figure_options(self.config)
     }
 
     /// Segments were drawn with these deals' outcomes: whether the best
@@ -399,10 +434,10 @@ impl Found<'_> {
         mut self,
         matrix: FeatureMatrix,
         weights: &[f64],
+        overall: OutcomeFigures,
         progress: &mut dyn Progress,
         mut clock: Stopwatch,
     ) -> Result<Discovery> {
-        let overall = self.overall();
         let learn_from = crate::outcomes::deals_to_learn_from(&self.inputs.deals, &overall);
         let fit_deals = learn_from.as_ref().map_or(&self.inputs.deals, |(d, _)| d);
         let ev = evidence(&self.features, &self.inputs, fit_deals)?;
@@ -537,13 +572,6 @@ impl Found<'_> {
             speed,
             current_tiers,
         })
-    }
-
-    /// The figures of all deals.
-    fn overall(&self) -> OutcomeFigures {
-        let (accounts, deals) = (&self.inputs.accounts, &self.inputs.deals);
-        let all: Vec<usize> = (0..deals.len()).collect();
-        figures(deals, &all, accounts.len() as u64, &self.opts())
     }
 
     /// Figures per segment, with ids and names kept from `--previous`.
