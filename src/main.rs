@@ -3,6 +3,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Large freed blocks are kept for reuse while that cannot raise the peak
+/// (see the type's docs).
+#[global_allocator]
+static ALLOCATOR: abm_segments::memory::KeepWithinPeak = abm_segments::memory::KeepWithinPeak;
+
 fn main() -> ExitCode {
     // Polars decodes Parquet on its own worker threads; a damaged page can make
     // its decoder panic there. The reader turns that into a bad-input error, so
