@@ -337,15 +337,19 @@ pub fn fit(
     assert!(k > 0 && k <= x.nrows() && n_runs > 0);
     let rows = contiguous(x);
     let x = rows.view();
+    // The runs draw their starts from one generator in turn; Lloyd's steps
+    // draw nothing, so the runs themselves go two at a time.
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    let starts: Vec<Array2<f64>> = (0..n_runs).map(|_| plus_plus(x, k, &mut rng)).collect();
+    let runs = crate::parallel::map_on_two_threads(&starts, |init| {
+        let run = Run::from(x, init.clone(), tolerance, max_iterations);
+        (run.inertia(x), run.centroids)
+    });
     let (mut best, mut least) = (None, f64::INFINITY);
-    for _ in 0..n_runs {
-        let init = plus_plus(x, k, &mut rng);
-        let run = Run::from(x, init, tolerance, max_iterations);
-        let inertia = run.inertia(x);
+    for (inertia, centroids) in runs {
         if inertia < least {
             least = inertia;
-            best = Some(run.centroids);
+            best = Some(centroids);
         }
     }
     best.map(|centroids| Fitted {

@@ -585,36 +585,20 @@ pub fn deals(
     } = table;
     let c = &spec.deal_columns;
     let cols = DealCols::find(&df, &columns, &path, c)?;
-    // Deal keys: non-null and unique; rows are taken in key order below, so
-    // that the order of the input file changes no figure.
-    let ids = key_strings(&path, &c.id, cols.id)?;
-    let (order, duplicate) = sorted_keys(&ids, &path, &c.id, "deal")?;
-    if let Some(dup) = duplicate {
-        return Err(Error::input(
-            "deal key is duplicated",
-            Location::file(&path).column(&c.id).value(dup),
-            "keep one row per opportunity; deduplicate the export",
-        ));
-    }
-    let outcome = outcome_labels(&path, &c.outcome, cols.outcome, &spec.outcomes)?;
-    let created = date_days(&path, &c.created_at, cols.created)?;
-    close_dates_exist(&path, &c.closed_at, cols.closed, &outcome)?;
-    let closed = date_days(&path, &c.closed_at, cols.closed)?;
-    let amount = amounts(&path, &c.amount, cols.amount, df.height())?;
-    let acc_ids = key_strings(&path, &c.account_id, cols.account)?;
-    let rows = DealRows {
-        account: account_rows(&accounts.ids, &acc_ids),
-        created,
-        closed,
-        outcome,
-        amount,
-    };
+    // The keys are sorted on a second thread while the other columns are
+    // read; their errors come first, as when one followed the other.
+    let (order, columns) = std::thread::scope(|s| {
+        let order = s.spawn(|| deal_key_order(&path, &c.id, cols.id));
+        let columns = deal_rows(&path, &cols, spec, &accounts.ids);
+        (crate::parallel::joined(order), columns)
+    });
+    let order = order?;
+    let (rows, acc_ids) = columns?;
     let keep = rows.valid(&order, &acc_ids, spec, &path, drops)?;
     // Only our own columns are read from here on: free the table (at ten
     // million deals, about a gigabyte of text and dates) before building
     // the deals.
     drop(order);
-    drop(ids);
     drop(acc_ids);
     drop(df);
     let as_of = match spec.as_of {
@@ -636,6 +620,46 @@ pub fn deals(
         ));
     }
     Ok(out)
+}
+
+/// Deal keys: non-null and unique. The rows in key order: they are taken
+/// in that order, so that the order of the input file changes no figure.
+fn deal_key_order(path: &Path, name: &str, col: &Column) -> Result<Vec<u32>> {
+    let ids = key_strings(path, name, col)?;
+    let (order, duplicate) = sorted_keys(&ids, path, name, "deal")?;
+    match duplicate {
+        Some(dup) => Err(Error::input(
+            "deal key is duplicated",
+            Location::file(path).column(name).value(dup),
+            "keep one row per opportunity; deduplicate the export",
+        )),
+        None => Ok(order),
+    }
+}
+
+/// The deals' columns checked and converted, and their account keys as
+/// strings.
+fn deal_rows(
+    path: &Path,
+    cols: &DealCols,
+    spec: &InputSpec,
+    account_ids: &[String],
+) -> Result<(DealRows, StringChunked)> {
+    let c = &spec.deal_columns;
+    let outcome = outcome_labels(path, &c.outcome, cols.outcome, &spec.outcomes)?;
+    let created = date_days(path, &c.created_at, cols.created)?;
+    close_dates_exist(path, &c.closed_at, cols.closed, &outcome)?;
+    let closed = date_days(path, &c.closed_at, cols.closed)?;
+    let amount = amounts(path, &c.amount, cols.amount, cols.id.len())?;
+    let acc_ids = key_strings(path, &c.account_id, cols.account)?;
+    let rows = DealRows {
+        account: account_rows(account_ids, &acc_ids),
+        created,
+        closed,
+        outcome,
+        amount,
+    };
+    Ok((rows, acc_ids))
 }
 
 /// The deals table's columns the contract reads.

@@ -109,29 +109,28 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
     clock.lap(progress, "features");
     // With a history each deal's features are as of its creation; the
     // snapshot check is for runs without one. Likely leaks are kept out of
-    // the segments, the criteria and the fit score.
-    // The snapshot check reads none of the matrix: it runs while the
-    // matrix is encoded.
-    let (post_outcome, matrix) = std::thread::scope(|s| {
+    // the segments, the criteria and the fit score. The check reads none
+    // of the matrix: it runs while the matrix is encoded and each column's
+    // weight measured, and its leaks are then weighted 0.
+    let (post_outcome, matrix, weighed) = std::thread::scope(|s| {
         let post_outcome = s.spawn(|| {
             (inputs.history.is_none())
                 .then(|| crate::leakage::analyse(&features, inputs.accounts.len(), &inputs.deals))
         });
         let matrix = encode(&features, inputs.accounts.len());
-        (crate::parallel::joined(post_outcome), matrix)
+        let weighed = evidence(&features, &inputs, &inputs.deals).map(|ev| {
+            let w = outcome_weights(ev.matrix(&matrix), &ev, &inputs.deals);
+            (w, ev.joined)
+        });
+        (crate::parallel::joined(post_outcome), matrix, weighed)
     });
+    let (mut weights, joined) = weighed?;
     let exclude = post_outcome
         .as_ref()
         .map(|p| p.excluded())
         .unwrap_or_default();
-    let (weights, joined) = {
-        let ev = evidence(&features, &inputs, &inputs.deals)?;
-        let m = ev.matrix(&matrix);
-        (
-            outcome_weights((&features, &exclude), m, &ev, &inputs.deals),
-            ev.joined,
-        )
-    };
+    // The evidence's matrix, when it is not this one, has the same columns.
+    fit_columns_only((&features, &exclude), &matrix, &mut weights);
     clock.lap(progress, "encode");
     // The overall figures read the deals only: they are counted while
     // k-means runs.
@@ -248,24 +247,14 @@ fn evidence<'a>(
 }
 
 /// Per encoded column, how much it separates won from lost deals, each
-/// deal with its evidence row (`matrix` is that of `ev`'s rows); 0 for the
-/// columns of features that are not fit (signals and relationships are
-/// described per segment, not clustered on), unless no feature is fit, and
-/// for the `exclude`d ones (likely leaks).
-fn outcome_weights(
-    (features, exclude): (&[FeatureColumn], &[String]),
-    matrix: &FeatureMatrix,
-    ev: &Evidence,
-    deals: &Deals,
-) -> Vec<f64> {
-    let mut w =
-        crate::features::encode::outcome_weights(&matrix.x, &ev.row_of_deal, &deal_won(deals));
-    fit_columns_only((features, exclude), matrix, &mut w);
-    w
+/// deal with its evidence row (`matrix` is that of `ev`'s rows).
+fn outcome_weights(matrix: &FeatureMatrix, ev: &Evidence, deals: &Deals) -> Vec<f64> {
+    crate::features::encode::outcome_weights(&matrix.x, &ev.row_of_deal, &deal_won(deals))
 }
 
 /// Zero the entries of `w` (one per encoded column) whose feature is not
-/// fit, when at least one is, or is `exclude`d.
+/// fit, when at least one is (signals and relationships are described per
+/// segment, not clustered on), or is `exclude`d (likely leaks).
 fn fit_columns_only(
     (features, exclude): (&[FeatureColumn], &[String]),
     matrix: &FeatureMatrix,
@@ -609,10 +598,15 @@ impl Found<'_> {
             })
             .collect();
         crate::segments::make_names_unique(&mut names, &ids);
+        // Each segment's figures read its deals alone: two at a time.
+        let each: Vec<usize> = (0..k).collect();
+        let outcomes = crate::parallel::map_on_two_threads(&each, |&s| {
+            figures(deals, &seg_deals[s], seg_accounts[s], &opts)
+        });
         let segments = (0..k)
             .zip(names)
-            .map(|(s, name)| {
-                let o = figures(deals, &seg_deals[s], seg_accounts[s], &opts);
+            .zip(outcomes)
+            .map(|((s, name), o)| {
                 let lift = match (o.win_rate, overall.win_rate) {
                     (Some(w), Some(all)) if all > 0.0 => Some(w / all),
                     _ => None,
