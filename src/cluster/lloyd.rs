@@ -36,6 +36,11 @@ use super::choose_k::{rows_of, sq_dist};
 /// Rows per parallel task.
 const CHUNK: usize = 8_192;
 
+/// From this many rows a Lloyd step gives the later half of the rows their
+/// segments on a second thread (a thread per step costs more than it saves
+/// on a sample).
+const SPLIT_STEP_ROWS: usize = 1 << 16;
+
 /// A bound decides only when it clears the other side by this share of the
 /// distances involved. The bounds' own rounding is about an ulp per
 /// iteration (1e-16 each, at most a few hundred iterations); this is a
@@ -192,14 +197,54 @@ fn step(
     let mut sums = Array2::<f64>::zeros((k, d));
     let mut counts = vec![1usize; k];
     let flat = sums.as_slice_mut().expect("a new array is row-major");
-    for (row, b) in x.outer_iter().zip(state.iter_mut()) {
-        let row = row.to_slice().expect("rows are contiguous");
-        *distances += geometry.assign(row, b);
-        let l = b.label as usize;
+    let mut add = |row: &[f64], l: usize| {
         for (s, v) in flat[l * d..(l + 1) * d].iter_mut().zip(row) {
             *s += v;
         }
         counts[l] += 1;
+    };
+    // The sums must run in row order. On many rows a second thread gives
+    // the later rows their segments while this one does the earlier rows
+    // (segments and sums), then sums the later rows in turn.
+    let split = if x.nrows() >= SPLIT_STEP_ROWS {
+        x.nrows() / 2
+    } else {
+        x.nrows()
+    };
+    let (early, late) = x.split_at(Axis(0), split);
+    let (mut early_state, mut late_state) = state.view_mut().split_at(Axis(0), split);
+    let mut early_step = || {
+        for (row, b) in early.outer_iter().zip(early_state.iter_mut()) {
+            let row = row.to_slice().expect("rows are contiguous");
+            *distances += geometry.assign(row, b);
+            add(row, b.label as usize);
+        }
+    };
+    if late.nrows() == 0 {
+        early_step();
+    } else {
+        let late_computed = std::thread::scope(|s| {
+            let late_assigned = s.spawn(|| {
+                let mut computed = 0;
+                for (row, b) in late.outer_iter().zip(late_state.iter_mut()) {
+                    let row = row.to_slice().expect("rows are contiguous");
+                    computed += geometry.assign(row, b);
+                }
+                computed
+            });
+            early_step();
+            crate::parallel::joined(late_assigned)
+        });
+        *distances += late_computed;
+    }
+    for (row, b) in late
+        .outer_iter()
+        .zip(&state.as_slice().expect("one slice")[split..])
+    {
+        add(
+            row.to_slice().expect("rows are contiguous"),
+            b.label as usize,
+        );
     }
     sums += old;
     for (mut s, &c) in sums.rows_mut().into_iter().zip(&counts) {
@@ -462,6 +507,20 @@ mod tests {
         let init = init_from(&x, &[10, 20, 30, 40, 50, 60, 70, 80]);
         let r = same_as_linfa(x.view(), &init, 1e-300, 40);
         assert_eq!(r.iterations, 40);
+    }
+
+    /// Enough rows for each step to give the later half of the rows their
+    /// segments on a second thread (an odd number, so the halves differ):
+    /// still linfa's centroids to the bit, as if the rows were summed on
+    /// one thread.
+    #[test]
+    fn a_step_split_over_two_threads_matches_linfa() {
+        let mut rng = Xoshiro256Plus::seed_from_u64(15);
+        let n = SPLIT_STEP_ROWS + 1_001;
+        let x = Array2::from_shape_fn((n, 3), |_| rng.gen_range(0.0..1.0));
+        let init = init_from(&x, &[5, 50, 500, 5_000, 50_000]);
+        let r = same_as_linfa(x.view(), &init, 1e-300, 25);
+        assert_eq!(r.iterations, 25);
     }
 
     /// Rows on an integer grid, a centroid given twice and centroids at
