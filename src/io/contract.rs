@@ -585,15 +585,27 @@ pub fn deals(
     } = table;
     let c = &spec.deal_columns;
     let cols = DealCols::find(&df, &columns, &path, c)?;
-    // The keys are sorted on a second thread while the other columns are
-    // read; their errors come first, as when one followed the other.
-    let (order, columns) = std::thread::scope(|s| {
-        let order = s.spawn(|| deal_key_order(&path, &c.id, cols.id));
-        let columns = deal_rows(&path, &cols, spec, &accounts.ids);
-        (crate::parallel::joined(order), columns)
+    // A second thread sorts the keys and reads the outcomes, dates and
+    // amounts while this one finds each deal's account; errors come in the
+    // order of one after the other.
+    let (columns, accounts_of) = std::thread::scope(|s| {
+        let columns = s.spawn(|| {
+            let order = deal_key_order(&path, &c.id, cols.id)?;
+            Ok((order, deal_columns(&path, &cols, spec)?))
+        });
+        let accounts_of = key_strings(&path, &c.account_id, cols.account)
+            .map(|acc_ids| (account_rows(&accounts.ids, &acc_ids), acc_ids));
+        (crate::parallel::joined(columns), accounts_of)
     });
-    let order = order?;
-    let (rows, acc_ids) = columns?;
+    let (order, (outcome, created, closed, amount)) = columns?;
+    let (account, acc_ids) = accounts_of?;
+    let rows = DealRows {
+        account,
+        created,
+        closed,
+        outcome,
+        amount,
+    };
     let keep = rows.valid(&order, &acc_ids, spec, &path, drops)?;
     // Only our own columns are read from here on: free the table (at ten
     // million deals, about a gigabyte of text and dates) before building
@@ -637,29 +649,23 @@ fn deal_key_order(path: &Path, name: &str, col: &Column) -> Result<Vec<u32>> {
     }
 }
 
-/// The deals' columns checked and converted, and their account keys as
-/// strings.
-fn deal_rows(
-    path: &Path,
-    cols: &DealCols,
-    spec: &InputSpec,
-    account_ids: &[String],
-) -> Result<(DealRows, StringChunked)> {
+/// The deals' outcomes, creation and close dates and amounts, checked.
+type DealValues = (
+    Vec<OutcomeLabel>,
+    Vec<Option<i32>>,
+    Vec<Option<i32>>,
+    Vec<f64>,
+);
+
+/// The deals' outcomes, dates and amounts, checked and converted.
+fn deal_columns(path: &Path, cols: &DealCols, spec: &InputSpec) -> Result<DealValues> {
     let c = &spec.deal_columns;
     let outcome = outcome_labels(path, &c.outcome, cols.outcome, &spec.outcomes)?;
     let created = date_days(path, &c.created_at, cols.created)?;
     close_dates_exist(path, &c.closed_at, cols.closed, &outcome)?;
     let closed = date_days(path, &c.closed_at, cols.closed)?;
     let amount = amounts(path, &c.amount, cols.amount, cols.id.len())?;
-    let acc_ids = key_strings(path, &c.account_id, cols.account)?;
-    let rows = DealRows {
-        account: account_rows(account_ids, &acc_ids),
-        created,
-        closed,
-        outcome,
-        amount,
-    };
-    Ok((rows, acc_ids))
+    Ok((outcome, created, closed, amount))
 }
 
 /// The deals table's columns the contract reads.

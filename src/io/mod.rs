@@ -27,16 +27,21 @@ pub fn load(spec: &InputSpec, mut log: impl FnMut(String)) -> Result<Inputs> {
         "reading accounts from {}",
         spec.accounts_path.display()
     ));
-    let accounts = contract::accounts(read_accounts(spec)?, spec)?;
+    let accounts = read_accounts(spec)?;
+    log(format!("reading deals from {}", spec.deals_path.display()));
+    // The deals table, the largest read, is decoded on other threads while
+    // the accounts are checked; an error in the accounts still comes first.
+    let (accounts, table) = std::thread::scope(|s| {
+        let table = s.spawn(|| read_deals(spec));
+        let accounts = contract::accounts(accounts, spec);
+        (accounts, crate::parallel::joined(table))
+    });
+    let accounts = accounts?;
     if let Some(h) = &spec.account_history {
         log(format!("reading account history from {}", h.path.display()));
     }
     let history = history::read(spec, &accounts)?;
-    // The accounts table's polars buffers are freed; give them back before
-    // the deals table, the largest read, is decoded on other threads.
-    crate::memory::release_freed();
-    log(format!("reading deals from {}", spec.deals_path.display()));
-    let table = read_deals(spec)?;
+    let table = table?;
     let deals_read = table.file.rows;
     let mut drops = Drops::default();
     let deals = contract::deals(table, &accounts, spec, &mut drops)?;
