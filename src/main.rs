@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Large freed blocks are kept for reuse while that cannot raise the peak
+/// Large freed blocks are kept for reuse in the room below the peak so far
 /// (see the type's docs).
 #[global_allocator]
 static ALLOCATOR: abm_segments::memory::KeepWithinPeak = abm_segments::memory::KeepWithinPeak;
