@@ -506,13 +506,14 @@ pub fn analyse(features: &[FeatureColumn], n: usize, deals: &Deals) -> PostOutco
     let acc = Accounts { won, lost };
     let active: Vec<usize> = (0..n).filter(|&a| acc.won[a] + acc.lost[a] > 0.0).collect();
     let with_win = acc.won.iter().filter(|&&w| w > 0.0).count() as u64;
-    let mut found: Vec<PostOutcomeFeature> = features
-        .iter()
-        .filter_map(|f| {
-            let b = best_split(f, &acc, &active)?;
-            (b.z >= MIN_EXCESS_Z).then(|| describe(f, &b, &acc))
-        })
-        .collect();
+    // Each feature's split is found on its own: two at a time.
+    let mut found: Vec<PostOutcomeFeature> = crate::parallel::map_on_two_threads(features, |f| {
+        let b = best_split(f, &acc, &active)?;
+        (b.z >= MIN_EXCESS_Z).then(|| describe(f, &b, &acc))
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     found.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.feature.cmp(&b.feature)));
     PostOutcome {
         note: format!(

@@ -346,3 +346,36 @@ fn each_accounts_reasons_agree_with_its_score() {
         .collect();
     assert!(top[best].contains("(+"), "{}", top[best]);
 }
+
+/// Scores are worked out a half of the rows on each of two threads: every
+/// row's log-odds, readiness and contributions are, to the bit, those of
+/// its own row, on an odd number of rows.
+#[test]
+fn every_rows_scores_are_those_of_its_own_row() {
+    let (accounts, seed) = (1_201, 5);
+    let r = run(accounts, seed, TierSizes::default());
+    let g = generated(accounts, seed);
+    let m = abm_segments::features::encode(&g.features, g.accounts.len());
+    let (model, scores) = (&r.rec.model, &r.rec.scores);
+    let ready = model
+        .readiness
+        .as_ref()
+        .expect("the generated data has signals");
+    assert_eq!(scores.log_odds.len(), m.x.nrows());
+    for (i, row) in m.x.outer_iter().enumerate() {
+        let row = row.to_vec();
+        let z = model.score.log_odds(&row);
+        assert_eq!(scores.log_odds[i].to_bits(), z.to_bits(), "row {i}");
+        let readiness = scores.readiness.as_ref().unwrap()[i];
+        assert_eq!(readiness.to_bits(), ready.probability(&row).to_bits());
+        let combined = scores.combined.as_ref().unwrap()[i];
+        assert_eq!(combined.to_bits(), ready.combined(z, &row).to_bits());
+        let mut contributions = vec![0.0; g.features.len()];
+        for (j, x) in row.iter().enumerate() {
+            contributions[m.feature_of[j]] += model.score.coef[j] * (x - model.score_baseline[j]);
+        }
+        for (f, c) in contributions.iter().enumerate() {
+            assert_eq!(scores.contributions[f][i].to_bits(), c.to_bits(), "row {i}");
+        }
+    }
+}

@@ -211,39 +211,17 @@ impl Model {
     /// [`Model::apply`] when the features are already encoded.
     pub fn apply_encoded(&self, features: &[FeatureColumn], m: &FeatureMatrix) -> Scores {
         let n = m.x.nrows();
-        let log_odds: Vec<f64> =
-            m.x.outer_iter()
-                .map(|r| self.score.log_odds(&row_of(&r)))
-                .collect();
+        let RowFigures {
+            log_odds,
+            readiness,
+            combined,
+            contributions,
+        } = self.row_figures(features.len(), m);
         let probability: Vec<f64> = log_odds.iter().map(|&z| logistic::probability(z)).collect();
-        let (readiness, combined, band) = match &self.readiness {
-            Some(r) => {
-                let (mut ready, mut both) = (Vec::with_capacity(n), Vec::with_capacity(n));
-                for (row, &z) in m.x.outer_iter().zip(&log_odds) {
-                    let owned;
-                    let row = match row.as_slice() {
-                        Some(s) => s,
-                        None => {
-                            owned = row.to_vec();
-                            &owned
-                        }
-                    };
-                    ready.push(r.probability(row));
-                    both.push(r.combined(z, row));
-                }
-                let band = ready.iter().map(|&p| r.bands.band(p)).collect();
-                (Some(ready), Some(both), Some(band))
-            }
-            None => (None, None, None),
-        };
+        let band = (self.readiness.as_ref())
+            .zip(readiness.as_ref())
+            .map(|(r, ready)| ready.iter().map(|&p| r.bands.band(p)).collect());
         let baseline_log_odds = self.score.log_odds(&self.score_baseline);
-        let mut contributions = vec![vec![0.0; n]; features.len()];
-        for (i, row) in m.x.outer_iter().enumerate() {
-            for (j, &x) in row.iter().enumerate() {
-                contributions[m.feature_of[j]][i] +=
-                    self.score.coef[j] * (x - self.score_baseline[j]);
-            }
-        }
         let in_icp = self.criteria.in_icp(features, n);
         let tier = tiers_of(&probability, &in_icp, self.thresholds);
         // The nearest centroid with the distance k-means used, on the same
@@ -285,6 +263,100 @@ impl Model {
             baseline_log_odds,
             contributions,
         }
+    }
+
+    /// Each row's figures of [`Model::apply_encoded`] that read that row
+    /// alone: the earlier half of the rows on a second thread, the rest on
+    /// this one.
+    fn row_figures(&self, n_features: usize, m: &FeatureMatrix) -> RowFigures {
+        let n = m.x.nrows();
+        let column = || vec![0.0; n];
+        let mut all = RowFigures {
+            log_odds: column(),
+            readiness: self.readiness.as_ref().map(|_| column()),
+            combined: self.readiness.as_ref().map(|_| column()),
+            contributions: vec![column(); n_features],
+        };
+        let middle = n / 2;
+        let (first, rest) = all.split_at(middle);
+        std::thread::scope(|s| {
+            let first = s.spawn(|| self.fill_rows(m, 0, first));
+            self.fill_rows(m, middle, rest);
+            crate::parallel::joined(first);
+        });
+        all
+    }
+
+    /// [`Model::row_figures`] of the rows from `from` on, as many as `out` holds.
+    fn fill_rows(&self, m: &FeatureMatrix, from: usize, mut out: RowsOut<'_>) {
+        for k in 0..out.log_odds.len() {
+            let row = m.x.row(from + k);
+            let row = row_of(&row);
+            let z = self.score.log_odds(&row);
+            out.log_odds[k] = z;
+            if let (Some(r), Some(ready), Some(both)) =
+                (&self.readiness, &mut out.readiness, &mut out.combined)
+            {
+                ready[k] = r.probability(&row);
+                both[k] = r.combined(z, &row);
+            }
+            for (j, &x) in row.iter().enumerate() {
+                out.contributions[m.feature_of[j]][k] +=
+                    self.score.coef[j] * (x - self.score_baseline[j]);
+            }
+        }
+    }
+}
+
+/// The figures of each row that read that row alone (see [`Model::apply_encoded`]).
+struct RowFigures {
+    log_odds: Vec<f64>,
+    readiness: Option<Vec<f64>>,
+    combined: Option<Vec<f64>>,
+    /// Per feature, each row's contribution to the log-odds.
+    contributions: Vec<Vec<f64>>,
+}
+
+/// Where some consecutive rows' [`RowFigures`] go.
+struct RowsOut<'a> {
+    log_odds: &'a mut [f64],
+    readiness: Option<&'a mut [f64]>,
+    combined: Option<&'a mut [f64]>,
+    contributions: Vec<&'a mut [f64]>,
+}
+
+impl RowFigures {
+    /// The rows before `middle`, and the rest.
+    fn split_at(&mut self, middle: usize) -> (RowsOut<'_>, RowsOut<'_>) {
+        fn split(
+            v: Option<&mut Vec<f64>>,
+            middle: usize,
+        ) -> (Option<&mut [f64]>, Option<&mut [f64]>) {
+            match v.map(|v| v.split_at_mut(middle)) {
+                Some((a, b)) => (Some(a), Some(b)),
+                None => (None, None),
+            }
+        }
+        let (lo_a, lo_b) = self.log_odds.split_at_mut(middle);
+        let (re_a, re_b) = split(self.readiness.as_mut(), middle);
+        let (co_a, co_b) = split(self.combined.as_mut(), middle);
+        let (c_a, c_b) = (self.contributions.iter_mut())
+            .map(|c| c.split_at_mut(middle))
+            .unzip();
+        (
+            RowsOut {
+                log_odds: lo_a,
+                readiness: re_a,
+                combined: co_a,
+                contributions: c_a,
+            },
+            RowsOut {
+                log_odds: lo_b,
+                readiness: re_b,
+                combined: co_b,
+                contributions: c_b,
+            },
+        )
     }
 }
 
