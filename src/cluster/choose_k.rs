@@ -236,10 +236,17 @@ pub fn cluster_with_progress(
     // A k above n / 2 can never meet a minimum size of 2; cap the range.
     let k_max = params.k_max.min(n / 2).max(params.k_min);
     let steps = k_max - params.k_min + 1 + usize::from(m < n);
+    // Each k's screening fit draws from its own seeded generator: two k at
+    // a time, their steps announced as the pair begins.
+    let ks: Vec<usize> = (params.k_min..=k_max).collect();
     let mut candidates = Vec::new();
-    for k in params.k_min..=k_max {
-        on_step(Step::Fit(k), steps);
-        candidates.push(screen.candidate(k, params)?);
+    for pair in ks.chunks(2) {
+        for &k in pair {
+            on_step(Step::Fit(k), steps);
+        }
+        for c in crate::parallel::map_on_two_threads(pair, |&k| screen.candidate(k, params)) {
+            candidates.push(c?);
+        }
     }
     let (chosen, reason) = choose(&candidates, params, k_max, n);
     let k = candidates[chosen].k;
@@ -325,12 +332,19 @@ impl Screen<'_> {
         params: &ClusterConfig,
         on_refine: &mut dyn FnMut(),
     ) -> Result<(Array2<f64>, Option<Vec<usize>>)> {
-        let centroids = fit_sample(self.xs, k, params, self.tolerance)?;
-        if self.xs.nrows() == self.n {
+        // The refine's tolerance reads every row once: a second thread
+        // measures it while the sample's starts are drawn and its runs go.
+        let (centroids, full) = std::thread::scope(|s| {
+            let full = (self.xs.nrows() != self.n).then(|| s.spawn(|| tolerance(x)));
+            let centroids = fit_sample(self.xs, k, params, self.tolerance);
+            (centroids, full.map(crate::parallel::joined))
+        });
+        let centroids = centroids?;
+        let Some(full) = full else {
             return Ok((centroids, None));
-        }
+        };
         on_refine();
-        let refined = lloyd::refine(x, &centroids, tolerance(x), MAX_ITERATIONS);
+        let refined = lloyd::refine(x, &centroids, full, MAX_ITERATIONS);
         Ok((refined.centroids, Some(refined.labels)))
     }
 }

@@ -416,23 +416,37 @@ pub fn compare_at_horizon(
     horizon: f64,
     confidence: f64,
 ) -> Result<CifComparison, StatsError> {
-    let mut curves = Vec::with_capacity(groups.len());
-    for g in groups {
+    // A group's curve and its point at the horizon read that group alone:
+    // two groups at a time.
+    let per_group = crate::parallel::map_on_two_threads(groups, |g| {
         if g.clusters.len() != g.durations.len() {
             return Err(StatsError::LengthMismatch {
                 left: g.durations.len(),
                 right: g.clusters.len(),
             });
         }
-        curves.push(aalen_johansen(g.durations, g.outcomes)?);
+        let ci = aalen_johansen(g.durations, g.outcomes)?;
+        let cif = clustered_point(
+            &ci,
+            g.durations,
+            g.outcomes,
+            g.clusters,
+            horizon,
+            confidence,
+        );
+        Ok((ci, cif))
+    });
+    let (mut curves, mut points) = (Vec::new(), Vec::new());
+    for group in per_group {
+        let (ci, cif) = group?;
+        curves.push(ci);
+        points.push(cif);
     }
     let common = common_horizon(&curves);
-    let at: Vec<GroupAtHorizon> = groups
-        .iter()
-        .zip(&curves)
-        .map(|(g, ci)| GroupAtHorizon {
+    let at: Vec<GroupAtHorizon> = (groups.iter().zip(&curves).zip(points))
+        .map(|((g, ci), cif)| GroupAtHorizon {
             id: g.id,
-            cif: clustered_point(ci, g.durations, g.outcomes, g.clusters, horizon, confidence),
+            cif,
             median: common.and_then(|h| median_at(ci, h, confidence)),
         })
         .collect();
