@@ -267,11 +267,13 @@ fn list_bins(
 /// The baseline of a model's training accounts.
 pub fn baseline(features: &[FeatureColumn], fit: &[f64]) -> Baseline {
     Baseline {
-        // Each feature's bins on their own: two at a time.
-        features: crate::parallel::map_on_two_threads(features, |f| FeatureBaseline {
-            feature: f.spec.name.clone(),
-            bins: feature_bins(f, None),
-        }),
+        features: features
+            .iter()
+            .map(|f| FeatureBaseline {
+                feature: f.spec.name.clone(),
+                bins: feature_bins(f, None),
+            })
+            .collect(),
         fit_score: numeric_bins(fit, None),
         accounts: Some(fit.len() as u64),
     }
