@@ -42,10 +42,20 @@ pub fn fill_rows_on_two_threads<T: Send>(
     fill: impl Fn(usize, ArrayViewMut2<'_, T>) + Sync,
 ) {
     let middle = x.nrows() / 2;
-    let (first, rest) = x.view_mut().split_at(Axis(0), middle);
+    halves_on_two_threads(middle, x.view_mut().split_at(Axis(0), middle), fill);
+}
+
+/// `work(0, first)` on a second thread and `work(middle, rest)` on this
+/// one, for the two halves of something cut at `middle` (rows `0..middle`
+/// and `middle..`).
+pub fn halves_on_two_threads<P: Send>(
+    middle: usize,
+    (first, rest): (P, P),
+    work: impl Fn(usize, P) + Sync,
+) {
     std::thread::scope(|s| {
-        let first = s.spawn(|| fill(0, first));
-        fill(middle, rest);
+        let first = s.spawn(|| work(0, first));
+        work(middle, rest);
         joined(first);
     });
 }

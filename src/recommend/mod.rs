@@ -278,11 +278,8 @@ impl Model {
             contributions: vec![column(); n_features],
         };
         let middle = n / 2;
-        let (first, rest) = all.split_at(middle);
-        std::thread::scope(|s| {
-            let first = s.spawn(|| self.fill_rows(m, 0, first));
-            self.fill_rows(m, middle, rest);
-            crate::parallel::joined(first);
+        crate::parallel::halves_on_two_threads(middle, all.split_at(middle), |from, out| {
+            self.fill_rows(m, from, out)
         });
         all
     }
