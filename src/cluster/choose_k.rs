@@ -11,13 +11,11 @@
 //! from the sample's centroids.
 //! Segments are numbered by size (largest first), never by k-means label.
 //!
-//! Screening runs linfa's `KMeans`. The chosen k's fit and the refine run
-//! the same algorithm through [`super::lloyd`], which gives linfa's
-//! centroids to the bit while skipping the distances that cannot change a
-//! segment: those fits take most of the iterations, and the refine all of
-//! the rows.
+//! Every fit runs linfa's k-means through [`super::lloyd`], which gives
+//! linfa's centroids to the bit while skipping the distances that cannot
+//! change a segment (linfa's own `KMeans` is the tests' reference).
 
-use linfa::prelude::*;
+#[cfg(test)]
 use linfa_clustering::{KMeans, KMeansInit};
 use linfa_nn::distance::Distance;
 use ndarray::{Array1, Array2, ArrayView, ArrayView2, Axis, Dimension};
@@ -155,8 +153,9 @@ fn tolerance(x: ArrayView2<'_, f64>) -> f64 {
     (RELATIVE_TOLERANCE * rms_spread(x)).max(f64::MIN_POSITIVE)
 }
 
-/// k-means on `x` as it is (rows contiguous in the callers, which the
-/// distance relies on for speed), stopping at `tolerance`.
+/// linfa's own k-means on `x` as it is, stopping at `tolerance`: the
+/// reference [`lloyd`] is held to.
+#[cfg(test)]
 pub(crate) fn fit_kmeans(
     x: ArrayView2<'_, f64>,
     k: usize,
@@ -166,6 +165,7 @@ pub(crate) fn fit_kmeans(
     tolerance: f64,
     max_iterations: u64,
 ) -> Result<KMeans<f64, SqEuclidean>> {
+    use linfa::prelude::{DatasetBase, Fit};
     let rng = Xoshiro256Plus::seed_from_u64(seed);
     let ds = DatasetBase::from(x);
     KMeans::params_with(k, rng, SqEuclidean)
@@ -294,16 +294,17 @@ impl Screen<'_> {
     /// smallest segment.
     fn candidate(&self, k: usize, params: &ClusterConfig) -> Result<KCandidate> {
         let (xs, m, n) = (self.xs, self.xs.nrows(), self.n);
-        let model = fit_kmeans(
+        let centroids = lloyd::fit(
             xs,
             k,
-            KMeansInit::KMeansPlusPlus,
             params.n_runs.min(SCREEN_RUNS),
             params.seed,
             SCREEN_TOLERANCE_FACTOR * self.tolerance,
             SCREEN_MAX_ITERATIONS,
-        )?;
-        let labels = nearest_labels(xs, None, &rows_of(model.centroids()));
+        )
+        .map(|fitted| fitted.centroids)
+        .ok_or_else(|| no_inertia(k))?;
+        let labels = nearest_labels(xs, None, &rows_of(&centroids));
         let sz = sizes(&labels, k);
         let smallest = *sz.iter().min().unwrap_or(&0) as f64 / m as f64;
         let min_count = params.min_segment_accounts as f64;
@@ -312,7 +313,7 @@ impl Screen<'_> {
         Ok(KCandidate {
             k,
             silhouette: self.sil_distances.silhouette(&sil_labels, k),
-            inertia_per_account: sq_dist_sum(xs, model.centroids(), &labels) / m as f64,
+            inertia_per_account: sq_dist_sum(xs, &centroids, &labels) / m as f64,
             smallest_segment_share: smallest,
             meets_min_size: meets,
         })
@@ -361,11 +362,13 @@ fn fit_sample(
 ) -> Result<Array2<f64>> {
     lloyd::fit(xs, k, params.n_runs, params.seed, tolerance, MAX_ITERATIONS)
         .map(|fitted| fitted.centroids)
-        .ok_or_else(|| {
-            Error::Internal(format!(
-                "k-means with k = {k} failed: no run's inertia is a number"
-            ))
-        })
+        .ok_or_else(|| no_inertia(k))
+}
+
+fn no_inertia(k: usize) -> Error {
+    Error::Internal(format!(
+        "k-means with k = {k} failed: no run's inertia is a number"
+    ))
 }
 
 /// `k` segments of `x * weights` (column by column) fitted on the seeded fit
@@ -548,6 +551,7 @@ fn canonical(labels: &[usize], centroids: &Array2<f64>, k: usize) -> (Vec<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use linfa::prelude::Predict;
     use rand::Rng;
 
     fn blobs(centers: &[[f64; 2]], per: &[usize], seed: u64) -> (Array2<f64>, Vec<usize>) {
