@@ -941,7 +941,7 @@ fn accounts_scored(
     let kv = report::parquet::run_metadata(report);
     match model.zip(reasons.as_ref()) {
         Some((model, Reasons { features, scores })) => {
-            let mut explainer = Explainer::new(model, features, scored.account_id.len());
+            let explainer = Explainer::new(model, features, scored.account_id.len());
             report::parquet::accounts_scored_by_group(
                 scored,
                 |rows| Some(explainer.columns(scores, rows)),

@@ -40,6 +40,27 @@ pub struct Explain {
 }
 
 impl Explain {
+    /// These accounts' reason columns followed by `next`'s, each text column
+    /// in one piece, as if written in one pass.
+    pub fn append(mut self, next: Explain) -> polars::prelude::PolarsResult<Explain> {
+        self.log_odds.extend(next.log_odds);
+        for (c, n) in self.contributions.iter_mut().zip(next.contributions) {
+            c.extend(n);
+        }
+        let (a, b) = (&mut self.text, next.text);
+        for (a, b) in [
+            (&mut a.top_positive, b.top_positive),
+            (&mut a.top_negative, b.top_negative),
+            (&mut a.rules_met, b.rules_met),
+            (&mut a.rules_failed, b.rules_failed),
+            (&mut a.reasons, b.reasons),
+        ] {
+            a.append_owned(b)?;
+            *a = a.rechunk().into_owned();
+        }
+        Ok(self)
+    }
+
     /// Reasons for `scores`, moving its log-odds and contributions into the
     /// columns (a million accounts' contributions are not copied).
     pub fn take(model: &Model, features: &[FeatureColumn], scores: &mut Scores) -> Explain {
@@ -204,7 +225,7 @@ impl<'a> Explainer<'a> {
     }
 
     /// The reasons of the accounts `rows`, whose scores are `scores`.
-    pub fn rows(&mut self, scores: &Scores, rows: std::ops::Range<usize>) -> Explanations {
+    pub fn rows(&self, scores: &Scores, rows: std::ops::Range<usize>) -> Explanations {
         let (features, labels) = (self.features, &self.labels);
         let column = |name: &str| StringChunkedBuilder::new(name.into(), rows.len());
         let mut top_positive = column("top_positive");
@@ -213,10 +234,11 @@ impl<'a> Explainer<'a> {
         let mut rules_failed = column("rules_failed");
         let mut reasons = column("reasons");
         let mut named = NamedReasons::default();
+        let mut seen = MetTexts::default();
         let (mut pos, mut text) = (String::new(), String::new());
         for i in rows {
             named.fill((features, labels), scores, i);
-            let (met, failed) = self.criteria.of(i);
+            let (met, failed) = self.criteria.of(&mut seen, i);
             reason_text(&mut text, &mut pos, &named, scores, i, failed);
             reasons.append_value(&text);
             // The per-direction columns separate reasons with "; ".
@@ -237,7 +259,7 @@ impl<'a> Explainer<'a> {
     }
 
     /// The reason columns of the accounts `rows`, copied out of `scores`.
-    pub fn columns(&mut self, scores: &Scores, rows: std::ops::Range<usize>) -> Explain {
+    pub fn columns(&self, scores: &Scores, rows: std::ops::Range<usize>) -> Explain {
         Explain {
             log_odds: scores.log_odds[rows.clone()].to_vec(),
             baseline_log_odds: scores.baseline_log_odds,
@@ -355,6 +377,12 @@ struct CriteriaTexts {
     matches: Vec<Vec<bool>>,
     qualifying: Vec<String>,
     disqualifying: Vec<String>,
+}
+
+/// The (met, failed) texts of the combinations of criteria seen so far, by
+/// which criteria an account meets.
+#[derive(Default)]
+struct MetTexts {
     cache: HashMap<Vec<bool>, (String, String)>,
     meets: Vec<bool>,
 }
@@ -371,16 +399,15 @@ impl CriteriaTexts {
                 .iter()
                 .map(|c| format!("{} (disqualifying)", c.text(features)))
                 .collect(),
-            cache: HashMap::new(),
-            meets: Vec::new(),
         }
     }
 
-    /// Account `i`'s (met, failed) texts.
-    fn of(&mut self, i: usize) -> &(String, String) {
-        self.meets.clear();
-        self.meets.extend(self.matches.iter().map(|m| m[i]));
-        if !self.cache.contains_key(self.meets.as_slice()) {
+    /// Account `i`'s (met, failed) texts, kept in `seen`.
+    fn of<'s>(&self, seen: &'s mut MetTexts, i: usize) -> &'s (String, String) {
+        let MetTexts { cache, meets } = seen;
+        meets.clear();
+        meets.extend(self.matches.iter().map(|m| m[i]));
+        if !cache.contains_key(meets.as_slice()) {
             let (mut met, mut failed) = (String::new(), String::new());
             let add = |to: &mut String, t: &str| {
                 if !to.is_empty() {
@@ -388,7 +415,7 @@ impl CriteriaTexts {
                 }
                 to.push_str(t);
             };
-            let (q, d) = self.meets.split_at(self.qualifying.len());
+            let (q, d) = meets.split_at(self.qualifying.len());
             for (&m, t) in q.iter().zip(&self.qualifying) {
                 add(if m { &mut met } else { &mut failed }, t);
             }
@@ -397,9 +424,9 @@ impl CriteriaTexts {
                     add(&mut failed, t);
                 }
             }
-            self.cache.insert(self.meets.clone(), (met, failed));
+            cache.insert(meets.clone(), (met, failed));
         }
-        &self.cache[self.meets.as_slice()]
+        &cache[meets.as_slice()]
     }
 }
 

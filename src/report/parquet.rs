@@ -97,7 +97,7 @@ fn writer<W: std::io::Write>(w: W, kv: Metadata) -> ParquetWriter<W> {
     ParquetWriter::new(w)
         .with_compression(ParquetCompression::Snappy)
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
-        .set_parallel(false)
+        .set_parallel(true)
 }
 
 /// Rows per row group of `accounts_scored.parquet` (polars' default).
@@ -174,19 +174,37 @@ pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
 /// groups are those polars cuts the whole table into ([`row_groups`]): the
 /// file is the one [`accounts_scored`] writes with every reason at hand.
 ///
-/// A second thread writes the next group's reasons while this one encodes
+/// The first group's reasons are written half on each of two threads; then
+/// a second thread writes the next group's reasons while this one encodes
 /// the last group; at most two groups are in memory.
 pub fn accounts_scored_by_group(
     a: ScoredAccounts,
-    mut explain: impl FnMut(std::ops::Range<usize>) -> Option<Explain> + Send,
+    explain: impl Fn(std::ops::Range<usize>) -> Option<Explain> + Sync,
     kv: Metadata,
 ) -> Result<Vec<u8>> {
     let groups = row_groups(a.account_id.len());
     let a = &a;
+    let explain = &explain;
+    let first = {
+        let rows = groups[0].clone();
+        let middle = rows.start + rows.len() / 2;
+        let halves = [rows.start..middle, middle..rows.end];
+        let mut parts = crate::parallel::map_on_two_threads(&halves, |r| explain(r.clone()));
+        let (later, earlier) = (parts.pop().flatten(), parts.pop().flatten());
+        let mut group = a.rows(rows);
+        group.explain = match (earlier, later) {
+            (Some(e), Some(l)) => Some(
+                e.append(l)
+                    .map_err(|e| Error::Internal(format!("writing accounts_scored: {e}")))?,
+            ),
+            (e, _) => e,
+        };
+        group
+    };
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel(0);
         s.spawn(move || {
-            for rows in groups {
+            for rows in groups.into_iter().skip(1) {
                 let mut group = a.rows(rows.clone());
                 group.explain = explain(rows);
                 // The writer failed and hung up: nothing more to write.
@@ -197,6 +215,7 @@ pub fn accounts_scored_by_group(
         });
         let mut buf = Vec::new();
         let mut w = ScoredWriter::new(&mut buf, kv);
+        w.write(first)?;
         for group in rx {
             w.write(group)?;
         }
@@ -536,8 +555,9 @@ mod tests {
     }
 
     /// Written a group at a time, with each group's reasons made as it is
-    /// reached, the file is byte for byte the one written from the whole
-    /// table: over three groups and a remainder, and in one group.
+    /// reached (the first group's in two halves), the file is byte for byte
+    /// the one written from the whole table: over three groups and a
+    /// remainder, and in one group.
     #[test]
     fn writing_by_group_gives_the_file_of_the_whole_table() {
         for n in [3 * ROW_GROUP + 1001, 1000] {
@@ -545,17 +565,24 @@ mod tests {
             let mut whole = accounts(n);
             whole.explain = Some(explained(0..n));
             let whole = accounts_scored(whole, kv.clone()).unwrap();
-            let mut asked = Vec::new();
+            let asked = std::sync::Mutex::new(Vec::new());
             let by_group = accounts_scored_by_group(
                 accounts(n),
                 |rows| {
-                    asked.push(rows.clone());
+                    asked.lock().unwrap().push(rows.clone());
                     Some(explained(rows))
                 },
                 kv.clone(),
             )
             .unwrap();
-            assert_eq!(asked, row_groups(n));
+            // The first group in two halves, then each group whole.
+            let mut asked = asked.into_inner().unwrap();
+            asked.sort_by_key(|r| r.start);
+            let mut expect = row_groups(n);
+            let first = expect.remove(0);
+            let middle = first.start + first.len() / 2;
+            expect.splice(0..0, [first.start..middle, middle..first.end]);
+            assert_eq!(asked, expect);
             assert!(by_group == whole, "{n} rows: the files differ");
             let plain = accounts_scored(accounts(n), kv.clone()).unwrap();
             assert!(accounts_scored_by_group(accounts(n), |_| None, kv).unwrap() == plain);
