@@ -1048,24 +1048,22 @@ impl Split {
         // start: younger deals would be there only if they closed fast,
         // and fast deals are mostly wins.
         let train_to = |w: DayRange| w.from - 1 - p90.map_or(0, |h| h as i32);
+        // Closed deals before and in window `w`, in one pass.
         let closed_counts = |w: DayRange| {
-            let train = (0..deals.len())
-                .filter(|&i| {
-                    closed(i) && deals.created[i] <= train_to(w) && deals.closed[i] < w.from
-                })
-                .count();
-            let hold = (0..deals.len())
-                .filter(|&i| closed(i) && (w.from..=w.to).contains(&deals.created[i]))
-                .count();
-            (train, hold)
+            let (mut train, mut hold) = (0, 0);
+            for i in (0..deals.len()).filter(|&i| closed(i)) {
+                let created = deals.created[i];
+                train += usize::from(created <= train_to(w) && deals.closed[i] < w.from);
+                hold += usize::from((w.from..=w.to).contains(&created));
+            }
+            (w, (train, hold))
         };
-        let enough = |w: DayRange| {
-            let (t, h) = closed_counts(w);
-            t >= 100 && h >= 20 && first <= train_to(w)
-        };
+        let enough =
+            |(w, (t, h)): (DayRange, (usize, usize))| t >= 100 && h >= 20 && first <= train_to(w);
         let followed = p90.map(|h| holdout_quarter(deals.as_of - h as i32));
-        let ((hq, holdout), basis) = match followed {
-            Some((q, w)) if enough(w) => ((q, w), FollowUpBasis::Full),
+        let followed_counts = followed.as_ref().map(|&(_, w)| closed_counts(w));
+        let ((hq, holdout), basis) = match (followed, followed_counts) {
+            (Some(qw), Some(c)) if enough(c) => (qw, FollowUpBasis::Full),
             _ => (holdout_quarter(deals.as_of), FollowUpBasis::Censored),
         };
         let follow_up = FollowUp {
@@ -1073,8 +1071,12 @@ impl Split {
             won_cycle_p90_days: p90,
             min_follow_up_days: deals.as_of - holdout.to,
         };
-        let (train_closed, hold_closed) = closed_counts(holdout);
-        let validated = enough(holdout);
+        let counts = match followed_counts {
+            Some(c) if c.0 == holdout => c,
+            _ => closed_counts(holdout),
+        };
+        let (train_closed, hold_closed) = counts.1;
+        let validated = enough(counts);
         let (train_range, note) = if validated {
             (
                 DayRange {
