@@ -174,9 +174,10 @@ pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
 /// groups are those polars cuts the whole table into ([`row_groups`]): the
 /// file is the one [`accounts_scored`] writes with every reason at hand.
 ///
-/// The first group's reasons are written half on each of two threads; then
-/// a second thread writes the next group's reasons while this one encodes
-/// the last group; at most two groups are in memory.
+/// `explain` gives reasons for every range or for none. The first group's
+/// reasons are written half on each of two threads; then a second thread
+/// writes the next group's reasons while this one encodes the last group;
+/// at most two groups are in memory.
 pub fn accounts_scored_by_group(
     a: ScoredAccounts,
     explain: impl Fn(std::ops::Range<usize>) -> Option<Explain> + Sync,
@@ -189,16 +190,15 @@ pub fn accounts_scored_by_group(
         let rows = groups[0].clone();
         let middle = rows.start + rows.len() / 2;
         let halves = [rows.start..middle, middle..rows.end];
-        let mut parts = crate::parallel::map_on_two_threads(&halves, |r| explain(r.clone()));
-        let (later, earlier) = (parts.pop().flatten(), parts.pop().flatten());
+        let parts = crate::parallel::map_on_two_threads(&halves, |r| explain(r.clone()));
+        let [earlier, later]: [Option<Explain>; 2] = parts
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("one part per half"));
         let mut group = a.rows(rows);
-        group.explain = match (earlier, later) {
-            (Some(e), Some(l)) => Some(
-                e.append(l)
-                    .map_err(|e| Error::Internal(format!("writing accounts_scored: {e}")))?,
-            ),
-            (e, _) => e,
-        };
+        group.explain = (earlier.zip(later))
+            .map(|(e, l)| e.append(l))
+            .transpose()
+            .map_err(|e| Error::Internal(format!("writing accounts_scored: {e}")))?;
         group
     };
     std::thread::scope(|s| {
