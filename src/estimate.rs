@@ -13,8 +13,8 @@
 //!   validated and grouped), over [`READ_BASE_MIB`];
 //! - **after reading** (features, clustering, scores, reports): per account
 //!   the decoded row again ([`LATER_PER_ACCOUNT_BYTE`] times its bytes), the
-//!   encoded matrix (8 bytes a column, [`MATRIX_COPIES`] copies in effect),
-//!   and [`LATER_PER_ACCOUNT`] bytes of per-account
+//!   encoded matrix (8 bytes a column, [`MATRIX_COPIES`] copies in effect:
+//!   the matrix, and a weighted copy part of the time), and [`LATER_PER_ACCOUNT`] bytes of per-account
 //!   results (scores, segment, tiers); per deal
 //!   [`LATER_PER_DEAL`] bytes; over [`LATER_BASE_MIB`].
 //!
@@ -42,10 +42,10 @@ pub const LATER_BASE_MIB: f64 = 60.0;
 /// Resident bytes after reading per byte of an account row as decoded.
 pub const LATER_PER_ACCOUNT_BYTE: f64 = 1.0;
 /// Copies of the encoded feature matrix the peak holds, in effect: the
-/// matrix, and what the later stages build beside it in proportion to it.
-/// No stage copies the whole matrix any more (clustering weights each row as
-/// it reads it). Fitted to the 1M / 3M benchmark's peak alone, so the 5M
-/// and 10M runs check it (see the README's Performance).
+/// matrix, and for part of the run a weighted copy of it (clustering, the
+/// held-out segment test). Fitted to the 1M / 3M benchmark's peak alone
+/// once the matrix copies of the held-out test and the fit score were gone,
+/// so the 5M and 10M runs check it (see the README's Performance).
 pub const MATRIX_COPIES: f64 = 1.5;
 /// Per-account results after reading (scores, segment, tiers), bytes.
 pub const LATER_PER_ACCOUNT: f64 = 46.0;

@@ -18,7 +18,7 @@
 #[cfg(test)]
 use linfa_clustering::{KMeans, KMeansInit};
 use linfa_nn::distance::Distance;
-use ndarray::{Array1, Array2, ArrayView, ArrayView1, ArrayView2, Axis, Dimension};
+use ndarray::{Array1, Array2, ArrayView, ArrayView2, Axis, Dimension};
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
@@ -127,22 +127,20 @@ pub const SCREEN_MAX_ITERATIONS: u64 = 20;
 /// Iterations at most per fit of the chosen k.
 pub const MAX_ITERATIONS: u64 = 300;
 
-/// Root-mean-square distance of the rows (times `weights`, when given)
-/// from their mean.
-fn rms_spread(x: ArrayView2<'_, f64>, weights: Option<&[f64]>) -> f64 {
+/// Root-mean-square distance of the rows from their mean.
+fn rms_spread(x: ArrayView2<'_, f64>) -> f64 {
     let n = x.nrows().max(1) as f64;
     // Row by row: the callers' rows are contiguous, and walking a column of a
     // million-row matrix touches a cache line per value.
-    let mut buf = vec![0.0; x.ncols()];
-    let mut mean = vec![0.0; x.ncols()];
+    let mut mean = Array1::<f64>::zeros(x.ncols());
     for row in x.rows() {
-        let row = weighted_row(&row, weights, &mut buf);
-        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+        mean += &row;
     }
-    mean.iter_mut().for_each(|m| *m /= n);
+    mean /= n;
     let mut ss = 0.0;
     for row in x.rows() {
-        ss += (weighted_row(&row, weights, &mut buf).iter())
+        ss += row
+            .iter()
             .zip(&mean)
             .map(|(v, m)| (v - m) * (v - m))
             .sum::<f64>();
@@ -150,10 +148,9 @@ fn rms_spread(x: ArrayView2<'_, f64>, weights: Option<&[f64]>) -> f64 {
     (ss / n).sqrt()
 }
 
-/// The convergence tolerance for `x` (times `weights`, when given; see
-/// [`RELATIVE_TOLERANCE`]).
-fn tolerance(x: ArrayView2<'_, f64>, weights: Option<&[f64]>) -> f64 {
-    (RELATIVE_TOLERANCE * rms_spread(x, weights)).max(f64::MIN_POSITIVE)
+/// The convergence tolerance for `x` (see [`RELATIVE_TOLERANCE`]).
+fn tolerance(x: ArrayView2<'_, f64>) -> f64 {
+    (RELATIVE_TOLERANCE * rms_spread(x)).max(f64::MIN_POSITIVE)
 }
 
 /// linfa's own k-means on `x` as it is, stopping at `tolerance`: the
@@ -197,7 +194,7 @@ fn sizes(labels: &[usize], k: usize) -> Vec<usize> {
 
 /// Cluster the accounts. `x` rows are accounts.
 pub fn cluster(x: ArrayView2<'_, f64>, params: &ClusterConfig) -> Result<Clustering> {
-    cluster_with_progress(x, None, params, &mut |_, _| {})
+    cluster_with_progress(x, params, &mut |_, _| {})
 }
 
 /// A step of [`cluster_with_progress`].
@@ -209,14 +206,10 @@ pub enum Step {
     Refine(usize),
 }
 
-/// [`cluster`] on `x` times `weights` (column by column, when given),
-/// calling `on_step(step, steps)` as each step begins; `steps` is the
-/// number of steps in all. Only the samples are weighted copies: the rows of
-/// `x` are weighted one at a time as the refine reads them, the same
-/// products as a weighted copy of `x`.
-pub fn cluster_with_progress<'a>(
-    x: ArrayView2<'a, f64>,
-    weights: Option<&'a [f64]>,
+/// [`cluster`], calling `on_step(step, steps)` as each step begins; `steps`
+/// is the number of steps in all.
+pub fn cluster_with_progress(
+    x: ArrayView2<'_, f64>,
     params: &ClusterConfig,
     on_step: &mut dyn FnMut(Step, usize),
 ) -> Result<Clustering> {
@@ -230,7 +223,7 @@ pub fn cluster_with_progress<'a>(
     }
     let mut rng = Xoshiro256Plus::seed_from_u64(params.seed);
     let fit_idx = sorted_sample(&mut rng, n, params.fit_sample);
-    let xs = weighted_sample(x, weights, &fit_idx);
+    let xs = x.select(Axis(0), &fit_idx);
     let m = xs.nrows();
     let sil_idx = sorted_sample(&mut rng, m, params.silhouette_sample);
     let screen = Screen {
@@ -238,7 +231,7 @@ pub fn cluster_with_progress<'a>(
         n,
         sil_distances: Distances::new(xs.select(Axis(0), &sil_idx).view()),
         sil_idx: &sil_idx,
-        tolerance: tolerance(xs.view(), None),
+        tolerance: tolerance(xs.view()),
     };
     // A k above n / 2 can never meet a minimum size of 2; cap the range.
     let k_max = params.k_max.min(n / 2).max(params.k_min);
@@ -257,11 +250,10 @@ pub fn cluster_with_progress<'a>(
     }
     let (chosen, reason) = choose(&candidates, params, k_max, n);
     let k = candidates[chosen].k;
-    let (centroids, refined_labels) = screen.fit_chosen((x, weights), k, params, &mut || {
-        on_step(Step::Refine(k), steps)
-    })?;
+    let (centroids, refined_labels) =
+        screen.fit_chosen(x, k, params, &mut || on_step(Step::Refine(k), steps))?;
     let raw_labels =
-        refined_labels.unwrap_or_else(|| nearest_labels(x, weights, &rows_of(&centroids)));
+        refined_labels.unwrap_or_else(|| nearest_labels(x, None, &rows_of(&centroids)));
     let (labels, centroids) = canonical(&raw_labels, &centroids, k);
     Ok(Clustering {
         k,
@@ -272,22 +264,6 @@ pub fn cluster_with_progress<'a>(
         fit_sample: m,
         silhouette_sample: sil_idx.len(),
     })
-}
-
-/// The rows `idx` of `x`, each times `weights` column by column when given:
-/// a row-major copy.
-fn weighted_sample(x: ArrayView2<'_, f64>, weights: Option<&[f64]>, idx: &[usize]) -> Array2<f64> {
-    let mut xs = x.select(Axis(0), idx);
-    if let Some(weights) = weights {
-        for mut row in xs.rows_mut() {
-            row.iter_mut().zip(weights).for_each(|(v, w)| *v *= w);
-        }
-    }
-    if xs.is_standard_layout() {
-        xs
-    } else {
-        xs.as_standard_layout().into_owned()
-    }
 }
 
 /// `size` of `0..n` drawn without replacement, ascending; all of them when
@@ -352,7 +328,7 @@ impl Screen<'_> {
     /// nearest final centroid (`None` when there was no refine).
     fn fit_chosen(
         &self,
-        (x, weights): lloyd::Weighted<'_>,
+        x: ArrayView2<'_, f64>,
         k: usize,
         params: &ClusterConfig,
         on_refine: &mut dyn FnMut(),
@@ -360,7 +336,7 @@ impl Screen<'_> {
         // The refine's tolerance reads every row once: a second thread
         // measures it while the sample's starts are drawn and its runs go.
         let (centroids, full) = std::thread::scope(|s| {
-            let full = (self.xs.nrows() != self.n).then(|| s.spawn(|| tolerance(x, weights)));
+            let full = (self.xs.nrows() != self.n).then(|| s.spawn(|| tolerance(x)));
             let centroids = fit_sample(self.xs, k, params, self.tolerance);
             (centroids, full.map(crate::parallel::joined))
         });
@@ -369,7 +345,7 @@ impl Screen<'_> {
             return Ok((centroids, None));
         };
         on_refine();
-        let refined = lloyd::refine((x, weights), &centroids, full, MAX_ITERATIONS);
+        let refined = lloyd::refine(x, &centroids, full, MAX_ITERATIONS);
         Ok((refined.centroids, Some(refined.labels)))
     }
 }
@@ -419,8 +395,11 @@ pub fn fit_k_on_sample(
     // The same sample as `cluster` draws with the same seed.
     let mut rng = Xoshiro256Plus::seed_from_u64(params.seed);
     let fit_idx = sorted_sample(&mut rng, n, params.fit_sample);
-    let xs = weighted_sample(x, Some(weights), &fit_idx);
-    let centroids = fit_sample(xs.view(), k, params, tolerance(xs.view(), None))?;
+    let mut xs = x.select(Axis(0), &fit_idx);
+    for mut row in xs.rows_mut() {
+        row.iter_mut().zip(weights).for_each(|(v, w)| *v *= w);
+    }
+    let centroids = fit_sample(xs.view(), k, params, tolerance(xs.view()))?;
     let labels = nearest_labels(x, Some(weights), &rows_of(&centroids));
     Ok(canonical(&labels, &centroids, k))
 }
@@ -444,36 +423,6 @@ pub fn nearest<'c>(row: &[f64], centroids: impl IntoIterator<Item = &'c [f64]>) 
         .enumerate()
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map_or(0, |(s, _)| s)
-}
-
-/// `row` multiplied column by column by `weights` (the products a weighted
-/// copy of the matrix would hold), or `row` as it is when there are none;
-/// `buf` (one value per column) holds it when it is not `row`'s own slice.
-#[inline]
-pub(crate) fn weighted_row<'r>(
-    row: &'r ArrayView1<'_, f64>,
-    weights: Option<&[f64]>,
-    buf: &'r mut [f64],
-) -> &'r [f64] {
-    match (weights, row.to_slice()) {
-        (None, Some(r)) => r,
-        (None, None) => {
-            buf.iter_mut().zip(row).for_each(|(o, v)| *o = *v);
-            buf
-        }
-        (Some(w), Some(r)) => {
-            for ((o, v), w) in buf.iter_mut().zip(r).zip(w) {
-                *o = v * w;
-            }
-            buf
-        }
-        (Some(w), None) => {
-            for ((o, v), w) in buf.iter_mut().zip(row).zip(w) {
-                *o = v * w;
-            }
-            buf
-        }
-    }
 }
 
 /// Rows per task of [`nearest_labels`]: enough to make a task's overhead
@@ -500,7 +449,19 @@ pub fn nearest_labels(
         .for_each(|(rows, mut out)| {
             let mut buf = vec![0.0; rows.ncols()];
             for (row, l) in rows.outer_iter().zip(out.iter_mut()) {
-                let row = weighted_row(&row, weights, &mut buf);
+                let row = match (weights, row.to_slice()) {
+                    (None, Some(r)) => r,
+                    (None, None) => {
+                        buf.iter_mut().zip(row).for_each(|(o, v)| *o = *v);
+                        &buf[..]
+                    }
+                    (Some(w), _) => {
+                        for ((o, v), w) in buf.iter_mut().zip(row).zip(w) {
+                            *o = v * w;
+                        }
+                        &buf[..]
+                    }
+                };
                 *l = nearest(row, centroids.iter().copied());
             }
         });
@@ -716,44 +677,6 @@ mod tests {
             assert_eq!(*l, expect[*t]);
         }
         assert!(fit_k_on_sample(x.slice(ndarray::s![..5, ..]), &w, 3, &fixed).is_err());
-    }
-
-    /// Weights given beside the matrix, against the weighted copy: with a
-    /// fit sample of a fifth of the accounts (so the refine runs on all of
-    /// them, and its tolerance reads all of them) and with every account in
-    /// the sample, the same k, labels, centroids to the bit and candidates.
-    /// Uniform rows have no segments to find, so the refine stops at its
-    /// tolerance, not where nothing moves any more.
-    #[test]
-    fn weights_beside_the_matrix_cluster_as_the_weighted_copy() {
-        let mut rng = Xoshiro256Plus::seed_from_u64(21);
-        let x = Array2::from_shape_fn((1_500, 3), |_| rng.gen_range(0.0..1.0));
-        let w = [3.0, 5.0, 0.0];
-        let weighted = &x * &Array1::from(w.to_vec());
-        let spread = |x, w| tolerance(x, w).to_bits();
-        assert_eq!(
-            spread(x.view(), Some(&w[..])),
-            spread(weighted.view(), None)
-        );
-        assert_ne!(spread(x.view(), None), spread(weighted.view(), None));
-        for fit_sample in [300, 10_000] {
-            let params = ClusterConfig {
-                fit_sample,
-                ..ClusterConfig::default()
-            };
-            let copy = cluster(weighted.view(), &params).unwrap();
-            let beside = cluster_with_progress(x.view(), Some(&w), &params, &mut |_, _| {});
-            let beside = beside.unwrap();
-            assert_eq!(beside.k, copy.k);
-            assert_eq!(beside.labels, copy.labels);
-            let bits = |c: &Clustering| c.centroids.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
-            assert_eq!(bits(&beside), bits(&copy));
-            assert_eq!(
-                format!("{:?}", beside.candidates),
-                format!("{:?}", copy.candidates)
-            );
-            assert_eq!(beside.fit_sample, fit_sample.min(x.nrows()));
-        }
     }
 
     #[test]

@@ -26,12 +26,12 @@
 //! as linfa does.
 
 use ndarray::parallel::prelude::*;
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::distributions::{Distribution, WeightedIndex};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::choose_k::{rows_of, sq_dist, weighted_row};
+use super::choose_k::{rows_of, sq_dist};
 
 /// Rows per parallel task.
 const CHUNK: usize = 8_192;
@@ -127,15 +127,8 @@ impl<'a> Geometry<'a> {
 
     /// Moves `b`'s bounds by the last step's drift, then gives the row its
     /// nearest centroid, computing distances only where the bounds cannot
-    /// tell; the row (times `weights`, into `buf` when it is not its own
-    /// slice) is read only then. Returns the distances computed.
-    fn assign(
-        &self,
-        row: &ArrayView1<'_, f64>,
-        weights: Option<&[f64]>,
-        buf: &mut [f64],
-        b: &mut Bounds,
-    ) -> u64 {
+    /// tell. Returns the distances computed.
+    fn assign(&self, row: &[f64], b: &mut Bounds) -> u64 {
         let a = b.label as usize;
         let (far, d1, d2) = self.drift_max;
         b.upper += self.drift[a];
@@ -145,7 +138,6 @@ impl<'a> Geometry<'a> {
         if b.upper + margin < beyond {
             return 0;
         }
-        let row = weighted_row(row, weights, buf);
         b.upper = sq_dist(row, self.centroids[a]).sqrt();
         if b.upper + margin < beyond {
             return 1;
@@ -172,38 +164,30 @@ impl<'a> Geometry<'a> {
     }
 }
 
-/// Every row of `x` (times the weights) given its nearest centroid, in
-/// parallel over blocks of rows; the distances computed.
-fn assign_all(
-    (x, weights): Weighted<'_>,
-    geometry: &Geometry<'_>,
-    state: &mut Array1<Bounds>,
-) -> u64 {
+/// Every row of `x` given its nearest centroid, in parallel over blocks of
+/// rows; the distances computed.
+fn assign_all(x: ArrayView2<'_, f64>, geometry: &Geometry<'_>, state: &mut Array1<Bounds>) -> u64 {
     x.axis_chunks_iter(Axis(0), CHUNK)
         .into_par_iter()
         .zip(state.axis_chunks_iter_mut(Axis(0), CHUNK))
         .map(|(rows, mut bounds)| {
-            let (mut computed, mut buf) = (0, vec![0.0; rows.ncols()]);
+            let mut computed = 0;
             for (row, b) in rows.outer_iter().zip(bounds.iter_mut()) {
-                computed += geometry.assign(&row, weights, &mut buf, b);
+                let row = row.to_slice().expect("rows are contiguous");
+                computed += geometry.assign(row, b);
             }
             computed
         })
         .sum()
 }
 
-/// Rows of a matrix and the weights their columns are multiplied by, when
-/// there are any: the rows k-means sees are the products, taken one row at a
-/// time (the same values as a weighted copy of the matrix).
-pub type Weighted<'a> = (ArrayView2<'a, f64>, Option<&'a [f64]>);
-
-/// One Lloyd step in one pass over the rows: each row (times the weights)
-/// given its nearest centroid (see [`Geometry::assign`]) and summed into its
-/// segment in row order, then, as linfa's `compute_centroids`, the old
-/// centroid added as one more row and each sum divided by the count plus
-/// one. The distances computed are added to `distances`.
+/// One Lloyd step in one pass over the rows: each row given its nearest
+/// centroid (see [`Geometry::assign`]) and summed into its segment in row
+/// order, then, as linfa's `compute_centroids`, the old centroid added as one
+/// more row and each sum divided by the count plus one. The distances
+/// computed are added to `distances`.
 fn step(
-    (x, weights): Weighted<'_>,
+    x: ArrayView2<'_, f64>,
     geometry: &Geometry<'_>,
     old: &Array2<f64>,
     state: &mut Array1<Bounds>,
@@ -213,22 +197,9 @@ fn step(
     let mut sums = Array2::<f64>::zeros((k, d));
     let mut counts = vec![1usize; k];
     let flat = sums.as_slice_mut().expect("a new array is row-major");
-    // Each value times its weight, then added: the same sums as on a
-    // weighted copy.
-    let mut add = |row: &ArrayView1<'_, f64>, l: usize| {
-        let sums = &mut flat[l * d..(l + 1) * d];
-        match (row.to_slice(), weights) {
-            (Some(r), None) => sums.iter_mut().zip(r).for_each(|(s, v)| *s += v),
-            (Some(r), Some(w)) => {
-                for ((s, v), w) in sums.iter_mut().zip(r).zip(w) {
-                    *s += v * w;
-                }
-            }
-            (None, _) => {
-                for (c, (s, v)) in sums.iter_mut().zip(row).enumerate() {
-                    *s += weights.map_or(*v, |w| v * w[c]);
-                }
-            }
+    let mut add = |row: &[f64], l: usize| {
+        for (s, v) in flat[l * d..(l + 1) * d].iter_mut().zip(row) {
+            *s += v;
         }
         counts[l] += 1;
     };
@@ -243,10 +214,10 @@ fn step(
     let (early, late) = x.split_at(Axis(0), split);
     let (mut early_state, mut late_state) = state.view_mut().split_at(Axis(0), split);
     let mut early_step = || {
-        let mut buf = vec![0.0; d];
         for (row, b) in early.outer_iter().zip(early_state.iter_mut()) {
-            *distances += geometry.assign(&row, weights, &mut buf, b);
-            add(&row, b.label as usize);
+            let row = row.to_slice().expect("rows are contiguous");
+            *distances += geometry.assign(row, b);
+            add(row, b.label as usize);
         }
     };
     if late.nrows() == 0 {
@@ -254,9 +225,10 @@ fn step(
     } else {
         let late_computed = std::thread::scope(|s| {
             let late_assigned = s.spawn(|| {
-                let (mut computed, mut buf) = (0, vec![0.0; d]);
+                let mut computed = 0;
                 for (row, b) in late.outer_iter().zip(late_state.iter_mut()) {
-                    computed += geometry.assign(&row, weights, &mut buf, b);
+                    let row = row.to_slice().expect("rows are contiguous");
+                    computed += geometry.assign(row, b);
                 }
                 computed
             });
@@ -269,7 +241,10 @@ fn step(
         .outer_iter()
         .zip(&state.as_slice().expect("one slice")[split..])
     {
-        add(&row, b.label as usize);
+        add(
+            row.to_slice().expect("rows are contiguous"),
+            b.label as usize,
+        );
     }
     sums += old;
     for (mut s, &c) in sums.rows_mut().into_iter().zip(&counts) {
@@ -293,15 +268,9 @@ struct Run {
 }
 
 impl Run {
-    /// Lloyd's steps on the rows of `x` (times the weights) from `init`
-    /// until the centroids move less than `tolerance` or `max_iterations`
-    /// steps.
-    fn from(
-        (x, weights): Weighted<'_>,
-        init: Array2<f64>,
-        tolerance: f64,
-        max_iterations: u64,
-    ) -> Run {
+    /// Lloyd's steps on `x` (rows contiguous) from `init` until the
+    /// centroids move less than `tolerance` or `max_iterations` steps.
+    fn from(x: ArrayView2<'_, f64>, init: Array2<f64>, tolerance: f64, max_iterations: u64) -> Run {
         assert!(init.nrows() > 0 && max_iterations > 0);
         assert_eq!(init.ncols(), x.ncols(), "centroids of another width");
         let unset = Bounds {
@@ -315,13 +284,7 @@ impl Run {
         let (mut drifted, mut iterations, mut distances) = (0.0, 0, 0);
         loop {
             let geometry = Geometry::new(&centroids, &drift, drifted);
-            let next = step(
-                (x, weights),
-                &geometry,
-                &centroids,
-                &mut state,
-                &mut distances,
-            );
+            let next = step(x, &geometry, &centroids, &mut state, &mut distances);
             let moved = sq_dist(flat(&centroids), flat(&next)).sqrt();
             for ((d, old), new) in drift
                 .iter_mut()
@@ -372,32 +335,22 @@ fn contiguous<'a>(x: ArrayView2<'a, f64>) -> ndarray::CowArray<'a, f64, ndarray:
     }
 }
 
-/// k-means on every row of `x` (times `weights`, when given) from the
-/// centroids `init`, as linfa's `KMeans` with
-/// `KMeansInit::Precomputed(init)` on the weighted matrix, one run, the same
+/// k-means on every row of `x` from the centroids `init`, as linfa's
+/// `KMeans` with `KMeansInit::Precomputed(init)`, one run, the same
 /// `tolerance` and `max_iterations` fits it (the same centroids to the
-/// bit), and each row's nearest of the final centroids. No weighted copy of
-/// `x` is made: each row is weighted as it is read.
+/// bit), and each row's nearest of the final centroids.
 ///
 /// # Panics
 /// When `init` has no rows, its width differs from `x`'s, or
 /// `max_iterations` is 0.
 pub fn refine(
-    (x, weights): Weighted<'_>,
+    x: ArrayView2<'_, f64>,
     init: &Array2<f64>,
     tolerance: f64,
     max_iterations: u64,
 ) -> Refined {
-    if let Some(w) = weights {
-        assert_eq!(w.len(), x.ncols(), "one weight per column");
-    }
-    // Weighted rows are products written out in a row of their own, so
-    // only unweighted rows need to be contiguous.
-    let rows = match weights {
-        Some(_) => x.into(),
-        None => contiguous(x),
-    };
-    let x = (rows.view(), weights);
+    let rows = contiguous(x);
+    let x = rows.view();
     let mut run = Run::from(x, init.clone(), tolerance, max_iterations);
     let geometry = Geometry::new(&run.centroids, &run.drift, run.drifted);
     let distances = run.distances + assign_all(x, &geometry, &mut run.state);
@@ -434,7 +387,7 @@ pub fn fit(
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
     let starts: Vec<Array2<f64>> = (0..n_runs).map(|_| plus_plus(x, k, &mut rng)).collect();
     let runs = crate::parallel::map_on_two_threads(&starts, |init| {
-        let run = Run::from((x, None), init.clone(), tolerance, max_iterations);
+        let run = Run::from(x, init.clone(), tolerance, max_iterations);
         (run.inertia(x), run.centroids)
     });
     let (mut best, mut least) = (None, f64::INFINITY);
@@ -504,7 +457,7 @@ mod tests {
     /// `refine` against linfa's own fit from the same centroids: the same
     /// centroids to the bit, and labels equal to every row's nearest.
     fn same_as_linfa(x: ArrayView2<'_, f64>, init: &Array2<f64>, tol: f64, max: u64) -> Refined {
-        let ours = refine((x, None), init, tol, max);
+        let ours = refine(x, init, tol, max);
         let init_as = KMeansInit::Precomputed(init.clone());
         let theirs = fit_kmeans(x, init.nrows(), init_as, 1, 0, tol, max).unwrap();
         assert_eq!(
@@ -635,31 +588,9 @@ mod tests {
         let fortran = x.t().as_standard_layout().into_owned().reversed_axes();
         assert!(fortran.row(0).as_slice().is_none());
         let init = init_from(&x, &[1, 2, 3]);
-        let a = refine((x.view(), None), &init, 1e-8, 300);
-        let b = refine((fortran.view(), None), &init, 1e-8, 300);
+        let a = refine(x.view(), &init, 1e-8, 300);
+        let b = refine(fortran.view(), &init, 1e-8, 300);
         assert_eq!(bits(&a.centroids), bits(&b.centroids));
         assert_eq!(a.labels, b.labels);
-    }
-
-    /// Rows weighted as they are read, on enough rows for a step to run on
-    /// two threads, row-major and column-major: linfa's centroids on the
-    /// weighted copy to the bit, and the same labels. A weight of zero and
-    /// a weight above one are among them.
-    #[test]
-    fn rows_weighted_as_read_match_linfa_on_the_weighted_copy() {
-        let mut rng = Xoshiro256Plus::seed_from_u64(16);
-        let n = SPLIT_STEP_ROWS + 777;
-        let x = Array2::from_shape_fn((n, 5), |_| rng.gen_range(-2.0..2.0));
-        let w = [0.3, 0.0, 1.9, 0.7, 1.0];
-        let weighted = &x * &Array1::from(w.to_vec());
-        let init = init_from(&weighted, &[7, 70, 700, 7_000]);
-        let copy = same_as_linfa(weighted.view(), &init, 1e-300, 15);
-        let fortran = x.t().as_standard_layout().into_owned().reversed_axes();
-        for rows in [x.view(), fortran.view()] {
-            let ours = refine((rows, Some(&w)), &init, 1e-300, 15);
-            assert_eq!(bits(&ours.centroids), bits(&copy.centroids));
-            assert_eq!(ours.labels, copy.labels);
-            assert_eq!(ours.iterations, 15);
-        }
     }
 }

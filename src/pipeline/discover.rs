@@ -277,9 +277,17 @@ fn clusters(
     weights: &[f64],
     progress: &mut dyn Progress,
 ) -> Result<Clustering> {
-    // Clustering works on the matrix times the weights, column by column
-    // (each row weighted as it is read, no weighted copy); the score model
-    // on the matrix as encoded.
+    // Clustering works on the weighted copy; the score model on the matrix
+    // as encoded. Each column times its weight, row by row.
+    let mut weighted = ndarray::Array2::zeros(matrix.x.dim());
+    crate::parallel::fill_rows_on_two_threads(&mut weighted, |from, mut rows| {
+        let x = matrix.x.slice(ndarray::s![from..from + rows.nrows(), ..]);
+        for (mut to, row) in rows.rows_mut().into_iter().zip(x.rows()) {
+            for ((t, &v), &w) in to.iter_mut().zip(row).zip(weights) {
+                *t = v * w;
+            }
+        }
+    });
     progress.begin(
         &format!(
             "clustering {} accounts on {} features ({} encoded columns), k = {}..={}",
@@ -291,18 +299,14 @@ fn clusters(
         ),
         (config.cluster.k_max + 1 - config.cluster.k_min) as u64,
     );
-    let clustering = cluster_with_progress(
-        matrix.x.view(),
-        Some(weights),
-        &config.cluster,
-        &mut |step, steps| {
+    let clustering =
+        cluster_with_progress(weighted.view(), &config.cluster, &mut |step, steps| {
             progress.set_steps(steps as u64);
             progress.step(&match step {
                 Step::Fit(k) => format!("k = {k}: k-means and silhouette on the sample"),
                 Step::Refine(k) => format!("k = {k}: refining on all accounts"),
             });
-        },
-    )?;
+        })?;
     progress.finish();
     Ok(clustering)
 }
