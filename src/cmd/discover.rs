@@ -80,8 +80,9 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     discover::preflight(&out, args.force)?;
     let mut progress = Console::new(log);
     let found = discover::discover(&config, &mut progress)?;
-    let rendered = discover::render(found, &mut progress)?;
-    discover::write(&out, &rendered.files, args.force)?;
+    let mut staging = discover::stage(&out, args.force)?;
+    let rendered = discover::render_staged(found, &mut progress, &mut staging)?;
+    discover::publish(staging, &rendered.files)?;
     let r = &rendered.report;
     log.output(r.headlines.join("\n"));
     log.output(format!("wrote {}", out.display()));

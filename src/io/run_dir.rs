@@ -74,16 +74,61 @@ fn target_name(target: &Path) -> String {
 
 /// Write `files` into `target` atomically.
 pub fn write_atomic(target: &Path, files: &Files, force: bool, fault: Fault) -> Result<()> {
-    preflight(target, force)?;
-    let parent = parent_of(target);
-    let name = target_name(target);
-    let tmp = parent.join(format!(".abm-tmp-{name}-{}", std::process::id()));
-    if tmp.exists() {
-        let _ = fs::remove_dir_all(&tmp);
+    Staging::begin(target, force)?.publish(files, fault)
+}
+
+/// A run directory being written: the hidden temporary directory beside the
+/// target, which files can be written into as they are made. Dropped
+/// without [`Staging::publish`] (an error on the way), it is removed.
+pub struct Staging {
+    target: PathBuf,
+    tmp: PathBuf,
+    /// The files written into it so far.
+    written: Vec<&'static str>,
+    /// Whether `publish` has taken it over.
+    published: bool,
+}
+
+impl Staging {
+    /// Start writing `target`: [`preflight`], then an empty temporary
+    /// directory beside it.
+    pub fn begin(target: &Path, force: bool) -> Result<Staging> {
+        preflight(target, force)?;
+        let parent = parent_of(target);
+        let name = target_name(target);
+        let tmp = parent.join(format!(".abm-tmp-{name}-{}", std::process::id()));
+        if tmp.exists() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        fs::create_dir(&tmp).map_err(|e| Error::io(IoOp::Creating, &tmp, e))?;
+        Ok(Staging {
+            target: target.to_path_buf(),
+            tmp,
+            written: Vec::new(),
+            published: false,
+        })
     }
-    fs::create_dir(&tmp).map_err(|e| Error::io(IoOp::Creating, &tmp, e))?;
-    let result = (|| {
-        for (i, (file, bytes)) in files.iter().enumerate() {
+
+    /// Where `file` is written before the run is published.
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.tmp.join(file)
+    }
+
+    /// A new file of the run, to write into now; it is made durable and
+    /// published with the rest.
+    pub fn create(&mut self, file: &'static str) -> Result<fs::File> {
+        let p = self.path(file);
+        let f = fs::File::create(&p).map_err(|e| Error::io(IoOp::Writing, &p, e))?;
+        self.written.push(file);
+        Ok(f)
+    }
+
+    /// Write `files` beside those already written, make every file durable,
+    /// and rename the directory into place (replacing the target only when
+    /// `begin` was given `force`). `fault` counts the files already written.
+    pub fn publish(mut self, files: &Files, fault: Fault) -> Result<()> {
+        for (file, bytes) in files {
+            let i = self.written.len();
             if fault.fail_after == Some(i) {
                 return Err(Error::Internal(format!(
                     "injected fault before writing {file}"
@@ -92,40 +137,53 @@ pub fn write_atomic(target: &Path, files: &Files, force: bool, fault: Fault) -> 
             if fault.stall_after == Some(i) {
                 std::thread::sleep(std::time::Duration::from_secs(60));
             }
-            let p = tmp.join(file);
+            let p = self.path(file);
             fs::write(&p, bytes).map_err(|e| Error::io(IoOp::Writing, &p, e))?;
+            self.written.push(file);
         }
         // Make the file contents durable before the rename publishes them.
-        for (file, _) in files {
-            if let Ok(f) = fs::File::open(tmp.join(file)) {
+        for file in &self.written {
+            if let Ok(f) = fs::File::open(self.tmp.join(file)) {
                 let _ = f.sync_all();
             }
         }
-        sync_dir(&tmp);
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
+        sync_dir(&self.tmp);
+        self.published = true;
+        rename_into_place(&self.tmp, &self.target)
     }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Move the complete run `tmp` to `target`, replacing a previous run there
+/// (see the module's docs), then remove stale directories of killed runs.
+fn rename_into_place(tmp: &Path, target: &Path) -> Result<()> {
+    let parent = parent_of(target);
+    let name = target_name(target);
     if target.exists() {
-        if exchange(&tmp, target).is_ok() {
+        if exchange(tmp, target).is_ok() {
             // `tmp` now holds the previous run.
             sync_dir(&parent);
-            let _ = fs::remove_dir_all(&tmp);
+            let _ = fs::remove_dir_all(tmp);
         } else {
             let old = parent.join(format!(".abm-old-{name}-{}", std::process::id()));
             fs::rename(target, &old).map_err(|e| Error::io(IoOp::MovingAside, target, e))?;
-            if let Err(e) = fs::rename(&tmp, target) {
+            if let Err(e) = fs::rename(tmp, target) {
                 let _ = fs::rename(&old, target);
-                let _ = fs::remove_dir_all(&tmp);
+                let _ = fs::remove_dir_all(tmp);
                 return Err(Error::io(IoOp::RenamingIntoPlace, target, e));
             }
             sync_dir(&parent);
             let _ = fs::remove_dir_all(&old);
         }
     } else {
-        fs::rename(&tmp, target).map_err(|e| Error::io(IoOp::RenamingIntoPlace, target, e))?;
+        fs::rename(tmp, target).map_err(|e| Error::io(IoOp::RenamingIntoPlace, target, e))?;
         sync_dir(&parent);
     }
     remove_stale(&parent, &name);
@@ -268,6 +326,52 @@ mod tests {
         assert!(!dead.exists());
         assert!(other_target.exists());
         assert!(unrelated.exists());
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    /// A file written into the staged run before the rest is published with
+    /// them, and counts among the files a fault waits for; a run dropped on
+    /// an error leaves neither its files nor its directory, and the previous
+    /// run stays as it was.
+    #[test]
+    fn a_staged_file_is_published_with_the_rest_or_removed_with_them() {
+        use std::io::Write;
+        let d = scratch("staged");
+        let target = d.join("run");
+        let mut staging = Staging::begin(&target, false).unwrap();
+        staging
+            .create("big.bin")
+            .unwrap()
+            .write_all(b"streamed")
+            .unwrap();
+        staging
+            .publish(&vec![("a.txt", b"a".to_vec())], Fault::default())
+            .unwrap();
+        assert_eq!(fs::read(target.join("big.bin")).unwrap(), b"streamed");
+        assert_eq!(fs::read(target.join("a.txt")).unwrap(), b"a");
+
+        let files = vec![("a.txt", b"new".to_vec()), ("b.txt", b"b".to_vec())];
+        let fail_at_b = Fault {
+            fail_after: Some(2),
+            ..Fault::default()
+        };
+        let mut staging = Staging::begin(&target, true).unwrap();
+        let tmp = staging.path("");
+        staging
+            .create("big.bin")
+            .unwrap()
+            .write_all(b"other")
+            .unwrap();
+        let err = staging.publish(&files, fail_at_b).unwrap_err();
+        assert!(err.to_string().contains("before writing b.txt"), "{err}");
+        assert!(!tmp.exists());
+
+        let mut staging = Staging::begin(&target, true).unwrap();
+        staging.create("big.bin").unwrap();
+        drop(staging);
+        assert!(!tmp.exists());
+        assert_eq!(fs::read(target.join("big.bin")).unwrap(), b"streamed");
+        assert_eq!(fs::read(target.join("a.txt")).unwrap(), b"a");
         let _ = fs::remove_dir_all(&d);
     }
 }

@@ -16,12 +16,12 @@ use crate::cluster::{cluster_with_progress, Clustering, Step};
 use crate::config::Config;
 use crate::dates::format_date;
 use crate::domain::OutcomeLabel;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, IoOp, Location, Result};
 use crate::features::evidence::{Evidence, JoinSummary};
 use crate::features::{encode, infer::InferOptions, FeatureColumn, FeatureMatrix, Role, Skipped};
 use crate::io::contract::{Accounts, Deals};
 use crate::io::history::History;
-use crate::io::run_dir::{self, Files};
+use crate::io::run_dir::{self, Files, Staging};
 use crate::io::Inputs;
 use crate::outcomes::{figures, group_deals, FigureOptions, OutcomeFigures};
 use crate::progress::Progress;
@@ -896,8 +896,27 @@ impl Found<'_> {
 }
 
 /// The run directory's files: `report.json`, `report.md`, `report.html`,
-/// the Parquet tables and `model.json`.
+/// the Parquet tables and `model.json`, every one in memory.
 pub fn render(d: Discovery, progress: &mut dyn Progress) -> Result<Rendered> {
+    render_to(d, progress, None)
+}
+
+/// [`render`], but `accounts_scored.parquet`, the largest file by far, is
+/// written into `staging` as its row groups are encoded (the copy into the
+/// file overlaps the next group's reasons) and is not among the files.
+pub fn render_staged(
+    d: Discovery,
+    progress: &mut dyn Progress,
+    staging: &mut Staging,
+) -> Result<Rendered> {
+    render_to(d, progress, Some(staging))
+}
+
+fn render_to(
+    d: Discovery,
+    progress: &mut dyn Progress,
+    staging: Option<&mut Staging>,
+) -> Result<Rendered> {
     let mut clock = Stopwatch {
         last: std::time::Instant::now(),
         laps: d.timings,
@@ -908,15 +927,28 @@ pub fn render(d: Discovery, progress: &mut dyn Progress) -> Result<Rendered> {
         ("report.md", report::markdown::render(&report).into_bytes()),
         ("report.html", report::html::render(&report).into_bytes()),
         ("segments.parquet", report::parquet::segments(&report)?),
-        (
-            "accounts_scored.parquet",
-            accounts_scored(d.scored, d.model.as_ref(), d.reasons, &report)?,
-        ),
-        (
-            "correlations.parquet",
-            report::parquet::correlations(&report)?,
-        ),
     ];
+    let scored = |out: &mut dyn std::io::Write| {
+        accounts_scored(d.scored, d.model.as_ref(), d.reasons, &report, out)
+    };
+    const SCORED: &str = "accounts_scored.parquet";
+    match staging {
+        None => {
+            let mut bytes = Vec::new();
+            scored(&mut bytes)?;
+            files.push((SCORED, bytes));
+        }
+        Some(staging) => {
+            let mut out = std::io::BufWriter::new(staging.create(SCORED)?);
+            scored(&mut out)?;
+            let flushed = out.into_inner().map_err(|e| e.into_error());
+            flushed.map_err(|e| Error::io(IoOp::Writing, staging.path(SCORED), e))?;
+        }
+    }
+    files.push((
+        "correlations.parquet",
+        report::parquet::correlations(&report)?,
+    ));
     if let Some(model) = &d.model {
         let mut json = serde_json::to_vec_pretty(model)
             .map_err(|e| Error::Internal(format!("serialising model.json: {e}")))?;
@@ -931,13 +963,15 @@ pub fn render(d: Discovery, progress: &mut dyn Progress) -> Result<Rendered> {
     })
 }
 
-/// `accounts_scored.parquet`, each row group's reasons written as it is reached.
+/// `accounts_scored.parquet` into `out`, each row group's reasons written as
+/// it is reached.
 fn accounts_scored(
     scored: ScoredAccounts,
     model: Option<&Model>,
     reasons: Option<Reasons>,
     report: &Report,
-) -> Result<Vec<u8>> {
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
     let kv = report::parquet::run_metadata(report);
     match model.zip(reasons.as_ref()) {
         Some((model, Reasons { features, scores })) => {
@@ -946,9 +980,10 @@ fn accounts_scored(
                 scored,
                 |rows| Some(explainer.columns(scores, rows)),
                 kv,
+                out,
             )
         }
-        None => report::parquet::accounts_scored_by_group(scored, |_| None, kv),
+        None => report::parquet::accounts_scored_by_group(scored, |_| None, kv, out),
     }
 }
 
@@ -957,7 +992,13 @@ pub fn preflight(out: &Path, force: bool) -> Result<()> {
     run_dir::preflight(out, force)
 }
 
-/// Write the run directory atomically (replacing it only with `force`).
-pub fn write(out: &Path, files: &Files, force: bool) -> Result<()> {
-    run_dir::write_atomic(out, files, force, run_dir::Fault::from_env())
+/// Start writing the run directory (see [`run_dir::Staging`]).
+pub fn stage(out: &Path, force: bool) -> Result<Staging> {
+    Staging::begin(out, force)
+}
+
+/// Write the rest of the run directory and publish it atomically
+/// (replacing a previous run only when `stage` was given `force`).
+pub fn publish(staging: Staging, files: &Files) -> Result<()> {
+    staging.publish(files, run_dir::Fault::from_env())
 }

@@ -176,13 +176,14 @@ pub fn accounts_scored(a: ScoredAccounts, kv: Metadata) -> Result<Vec<u8>> {
 ///
 /// `explain` gives reasons for every range or for none. The first group's
 /// reasons are written half on each of two threads; then a second thread
-/// writes the next group's reasons while this one encodes the last group;
-/// at most two groups are in memory.
-pub fn accounts_scored_by_group(
+/// writes the next group's reasons while this one encodes the last group
+/// into `out`; at most two groups are in memory.
+pub fn accounts_scored_by_group<W: std::io::Write + ?Sized>(
     a: ScoredAccounts,
     explain: impl Fn(std::ops::Range<usize>) -> Option<Explain> + Sync,
     kv: Metadata,
-) -> Result<Vec<u8>> {
+    out: &mut W,
+) -> Result<()> {
     let groups = row_groups(a.account_id.len());
     let a = &a;
     let explain = &explain;
@@ -213,14 +214,13 @@ pub fn accounts_scored_by_group(
                 }
             }
         });
-        let mut buf = Vec::new();
-        let mut w = ScoredWriter::new(&mut buf, kv);
+        let mut w = ScoredWriter::new(out, kv);
         w.write(first)?;
         for group in rx {
             w.write(group)?;
         }
         w.finish()?;
-        Ok(buf)
+        Ok(())
     })
 }
 
@@ -566,13 +566,15 @@ mod tests {
             whole.explain = Some(explained(0..n));
             let whole = accounts_scored(whole, kv.clone()).unwrap();
             let asked = std::sync::Mutex::new(Vec::new());
-            let by_group = accounts_scored_by_group(
+            let mut by_group = Vec::new();
+            accounts_scored_by_group(
                 accounts(n),
                 |rows| {
                     asked.lock().unwrap().push(rows.clone());
                     Some(explained(rows))
                 },
                 kv.clone(),
+                &mut by_group,
             )
             .unwrap();
             // The first group in two halves, then each group whole.
@@ -585,7 +587,9 @@ mod tests {
             assert_eq!(asked, expect);
             assert!(by_group == whole, "{n} rows: the files differ");
             let plain = accounts_scored(accounts(n), kv.clone()).unwrap();
-            assert!(accounts_scored_by_group(accounts(n), |_| None, kv).unwrap() == plain);
+            let mut unexplained = Vec::new();
+            accounts_scored_by_group(accounts(n), |_| None, kv, &mut unexplained).unwrap();
+            assert!(unexplained == plain);
         }
     }
 }
