@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use abm_segments::config::{Overrides, RawConfig};
 use abm_segments::error::exit;
-use abm_segments::pipeline::discover::{discover, render, Rendered};
+use abm_segments::pipeline::discover::{discover, render, stage, Rendered};
 use abm_segments::progress::Silent;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
@@ -343,7 +343,10 @@ fn run(dir: &Path, accounts: &[u8], deals: &[u8]) -> abm_segments::error::Result
         deals: Some(d),
         ..Default::default()
     })?;
-    render(discover(&config, &mut Silent)?, &mut Silent)
+    let found = discover(&config, &mut Silent)?;
+    // Rendered as `discover` renders it; the staged run is dropped unpublished.
+    let mut staging = stage(&dir.join("run"), true)?;
+    render(found, &mut Silent, &mut staging)
 }
 
 /// won + lost + open = deals, segment sizes sum to accounts, rates in [0, 1].

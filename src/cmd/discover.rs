@@ -81,7 +81,7 @@ pub fn run(args: Args, log: Log) -> Result<u8> {
     let mut progress = Console::new(log);
     let found = discover::discover(&config, &mut progress)?;
     let mut staging = discover::stage(&out, args.force)?;
-    let rendered = discover::render_staged(found, &mut progress, &mut staging)?;
+    let rendered = discover::render(found, &mut progress, &mut staging)?;
     discover::publish(staging, &rendered.files)?;
     let r = &rendered.report;
     log.output(r.headlines.join("\n"));

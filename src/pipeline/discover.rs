@@ -65,7 +65,8 @@ pub struct Reasons {
     pub scores: Scores,
 }
 
-/// A rendered run: the report and the files of its run directory.
+/// A rendered run: the report and the files of its run directory not yet
+/// written into its staging.
 pub struct Rendered {
     pub report: Report,
     pub files: Files,
@@ -896,26 +897,14 @@ impl Found<'_> {
 }
 
 /// The run directory's files: `report.json`, `report.md`, `report.html`,
-/// the Parquet tables and `model.json`, every one in memory.
-pub fn render(d: Discovery, progress: &mut dyn Progress) -> Result<Rendered> {
-    render_to(d, progress, None)
-}
-
-/// [`render`], but `accounts_scored.parquet`, the largest file by far, is
-/// written into `staging` as its row groups are encoded (the copy into the
-/// file overlaps the next group's reasons) and is not among the files.
-pub fn render_staged(
+/// the Parquet tables and `model.json`. `accounts_scored.parquet`, the
+/// largest by far, is written into `staging` as its row groups are encoded
+/// (the copy into the file overlaps the next group's reasons) and is not
+/// among the files returned.
+pub fn render(
     d: Discovery,
     progress: &mut dyn Progress,
     staging: &mut Staging,
-) -> Result<Rendered> {
-    render_to(d, progress, Some(staging))
-}
-
-fn render_to(
-    d: Discovery,
-    progress: &mut dyn Progress,
-    staging: Option<&mut Staging>,
 ) -> Result<Rendered> {
     let mut clock = Stopwatch {
         last: std::time::Instant::now(),
@@ -928,23 +917,11 @@ fn render_to(
         ("report.html", report::html::render(&report).into_bytes()),
         ("segments.parquet", report::parquet::segments(&report)?),
     ];
-    let scored = |out: &mut dyn std::io::Write| {
-        accounts_scored(d.scored, d.model.as_ref(), d.reasons, &report, out)
-    };
     const SCORED: &str = "accounts_scored.parquet";
-    match staging {
-        None => {
-            let mut bytes = Vec::new();
-            scored(&mut bytes)?;
-            files.push((SCORED, bytes));
-        }
-        Some(staging) => {
-            let mut out = std::io::BufWriter::new(staging.create(SCORED)?);
-            scored(&mut out)?;
-            let flushed = out.into_inner().map_err(|e| e.into_error());
-            flushed.map_err(|e| Error::io(IoOp::Writing, staging.path(SCORED), e))?;
-        }
-    }
+    let mut out = std::io::BufWriter::new(staging.create(SCORED)?);
+    accounts_scored(d.scored, d.model.as_ref(), d.reasons, &report, &mut out)?;
+    let flushed = out.into_inner().map_err(|e| e.into_error());
+    flushed.map_err(|e| Error::io(IoOp::Writing, staging.path(SCORED), e))?;
     files.push((
         "correlations.parquet",
         report::parquet::correlations(&report)?,

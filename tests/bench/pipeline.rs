@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use abm_segments::config::{Overrides, RawConfig};
 use abm_segments::generate::{generate, write_table, GenerateParams, OutFormat};
-use abm_segments::pipeline::Lap;
+use abm_segments::pipeline::{discover, Lap};
 use abm_segments::progress::Silent;
 
 fn peak_rss_mib() -> f64 {
@@ -94,12 +94,13 @@ fn discover_one(size: &str) {
     let config = config_for(&data);
     let t = Instant::now();
     let found = abm_segments::pipeline::discover(&config, &mut Silent).unwrap();
-    let out = abm_segments::pipeline::discover::render(found, &mut Silent).unwrap();
-    let mut timings = out.timings.clone();
-    let w = Instant::now();
     let run = target_dir("bench-runs", size);
     std::fs::create_dir_all(run.parent().unwrap()).unwrap();
-    abm_segments::io::run_dir::write_atomic(&run, &out.files, true, Default::default()).unwrap();
+    let mut staging = discover::stage(&run, true).unwrap();
+    let out = discover::render(found, &mut Silent, &mut staging).unwrap();
+    let mut timings = out.timings.clone();
+    let w = Instant::now();
+    discover::publish(staging, &out.files).unwrap();
     timings.push(Lap {
         stage: "write run directory",
         seconds: w.elapsed().as_secs_f64(),
