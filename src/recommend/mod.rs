@@ -1048,35 +1048,33 @@ impl Split {
         // start: younger deals would be there only if they closed fast,
         // and fast deals are mostly wins.
         let train_to = |w: DayRange| w.from - 1 - p90.map_or(0, |h| h as i32);
-        // Closed deals before and in window `w`, in one pass.
-        let closed_counts = |w: DayRange| {
+        // Quarter `q` with its closed deals before and in it, in one pass.
+        let counted = |(q, w): (String, DayRange)| {
             let (mut train, mut hold) = (0, 0);
             for i in (0..deals.len()).filter(|&i| closed(i)) {
                 let created = deals.created[i];
                 train += usize::from(created <= train_to(w) && deals.closed[i] < w.from);
                 hold += usize::from((w.from..=w.to).contains(&created));
             }
-            (w, (train, hold))
+            (q, w, train, hold)
         };
-        let enough =
-            |(w, (t, h)): (DayRange, (usize, usize))| t >= 100 && h >= 20 && first <= train_to(w);
-        let followed = p90.map(|h| holdout_quarter(deals.as_of - h as i32));
-        let followed_counts = followed.as_ref().map(|&(_, w)| closed_counts(w));
-        let ((hq, holdout), basis) = match (followed, followed_counts) {
-            (Some(qw), Some(c)) if enough(c) => (qw, FollowUpBasis::Full),
-            _ => (holdout_quarter(deals.as_of), FollowUpBasis::Censored),
+        let enough = |w: DayRange, train: usize, hold: usize| {
+            train >= 100 && hold >= 20 && first <= train_to(w)
+        };
+        let followed = p90.map(|h| counted(holdout_quarter(deals.as_of - h as i32)));
+        let ((hq, holdout, train_closed, hold_closed), basis) = match followed {
+            Some(c) if enough(c.1, c.2, c.3) => (c, FollowUpBasis::Full),
+            _ => (
+                counted(holdout_quarter(deals.as_of)),
+                FollowUpBasis::Censored,
+            ),
         };
         let follow_up = FollowUp {
             basis,
             won_cycle_p90_days: p90,
             min_follow_up_days: deals.as_of - holdout.to,
         };
-        let counts = match followed_counts {
-            Some(c) if c.0 == holdout => c,
-            _ => closed_counts(holdout),
-        };
-        let (train_closed, hold_closed) = counts.1;
-        let validated = enough(counts);
+        let validated = enough(holdout, train_closed, hold_closed);
         let (train_range, note) = if validated {
             (
                 DayRange {
