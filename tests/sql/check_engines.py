@@ -17,7 +17,7 @@ case's model must carve the core ICP out as a segment of its own
 (`segments.core_icp_carved`), so the `CASE WHEN in_icp` branch is compared
 too; there, every scored account in the ICP is in the carved segment.
 
-Also runs the README's upstream-aggregation SQL in DuckDB on a small
+Also runs the upstream-aggregation SQL of docs/scale.md in DuckDB on a small
 generated events table and checks each aggregate against Python.
 
 Usage: check_engines.py [--bin target/debug/abm-segments] [--accounts 5000]
@@ -288,15 +288,15 @@ def check_case(case, args, work, engines, spark, summary):
     return failures
 
 
-def readme_upstream_sql():
-    text = (ROOT / "README.md").read_text()
+def upstream_sql():
+    text = (ROOT / "docs" / "scale.md").read_text()
     start = text.index("**Raw events are aggregated upstream**")
     m = re.search(r"```sql\n(.*?)```", text[start:], re.S)
     return m.group(1)
 
 
-def check_readme_upstream():
-    """The README's upstream aggregation runs in DuckDB and counts what it says."""
+def check_upstream_sql():
+    """docs/scale.md's upstream aggregation runs in DuckDB and counts what it says."""
     import duckdb
 
     rng = random.Random(5)
@@ -337,19 +337,19 @@ def check_readme_upstream():
             exec_ = exec_ or (level == "executive" and engaged)
             con.execute("INSERT INTO crm.contacts VALUES (?, ?, ?, ?)", [a, f"{a}-c{c}", level, engaged])
         expect[a] = (len(sessions), max(scores) if scores else None, contacts, exec_ if contacts else None)
-    cur = con.execute(readme_upstream_sql())
+    cur = con.execute(upstream_sql())
     names = [d[0] for d in cur.description]
     rows = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
     bad = []
     if set(rows) != set(ids):
-        bad.append(f"README upstream SQL: {len(rows)} rows for {len(ids)} accounts")
+        bad.append(f"docs/scale.md upstream SQL: {len(rows)} rows for {len(ids)} accounts")
     for a, (visits, intent, contacts, exec_) in expect.items():
         r = rows.get(a)
         if r is None:
             continue
         got = (r["web_visits_90d"], r["intent_score"], r["known_contacts"], r["exec_relationship"])
         if got != (visits, intent, contacts, exec_):
-            bad.append(f"README upstream SQL: {a} gives {got}, expected {(visits, intent, contacts, exec_)}")
+            bad.append(f"docs/scale.md upstream SQL: {a} gives {got}, expected {(visits, intent, contacts, exec_)}")
     return bad, len(rows)
 
 
@@ -374,9 +374,9 @@ def main():
             spark.stop()
     if not CARVED:
         sys.exit("no case's model carves the core ICP out as a segment: the check would not exercise it")
-    bad, n = check_readme_upstream()
+    bad, n = check_upstream_sql()
     failures += bad
-    summary.append(f"README upstream aggregation: {n} accounts in DuckDB, mismatches {len(bad)}")
+    summary.append(f"docs/scale.md upstream aggregation: {n} accounts in DuckDB, mismatches {len(bad)}")
     print("\n".join(summary))
     for f in failures[:30]:
         print("MISMATCH", f)
