@@ -19,7 +19,7 @@
 //!   [`LATER_PER_DEAL`] bytes; over [`LATER_BASE_MIB`].
 //!
 //! The constants were fitted to the benchmark's measured peaks on generated
-//! data (see the README's Performance section, where the estimate's ratio
+//! data (see `BENCHMARKS.md`, where the estimate's ratio
 //! to each measured peak is listed).
 
 use std::io::Read;
@@ -45,7 +45,7 @@ pub const LATER_PER_ACCOUNT_BYTE: f64 = 1.0;
 /// matrix, and for part of the run a weighted copy of it (clustering, the
 /// held-out segment test). Fitted to the 1M / 3M benchmark's peak alone
 /// once the matrix copies of the held-out test and the fit score were gone,
-/// so the 5M and 10M runs check it (see the README's Performance).
+/// so the 5M and 10M runs check it (see `BENCHMARKS.md`).
 pub const MATRIX_COPIES: f64 = 1.5;
 /// Per-account results after reading (scores, segment, tiers), bytes.
 pub const LATER_PER_ACCOUNT: f64 = 46.0;

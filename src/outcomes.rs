@@ -1,6 +1,6 @@
 //! Outcome figures for a group of deals: a segment, a current tier, a
 //! recommended tier. One function serves all three, so their figures are
-//! defined once (see the README's "Definitions").
+//! defined once (see `docs/methods.md`, "Definitions").
 
 use std::borrow::Cow;
 

@@ -291,7 +291,7 @@ fn a_key_repeated_in_different_batches_exits_2_and_writes_nothing() {
 }
 
 /// The same comparison on a large model and accounts file, in default-sized
-/// batches, for the README's figures: `ABM_SCORE_COMPARE=RUN_DIR:ACCOUNTS
+/// batches, for the figures in `docs/scale.md`: `ABM_SCORE_COMPARE=RUN_DIR:ACCOUNTS
 /// cargo test --release --test integration -- --ignored score_stream`.
 #[test]
 #[ignore = "needs ABM_SCORE_COMPARE=RUN_DIR:ACCOUNTS; minutes on 1M accounts"]

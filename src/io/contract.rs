@@ -1,7 +1,7 @@
 //! The data contract: turns raw tables into typed [`Accounts`] and [`Deals`],
 //! rejecting what breaks the contract and counting what it may drop.
 //!
-//! See `DATA_CONTRACT.md` ("Bad input") and the README. Hard errors name the
+//! See `docs/data-contract.md` ("Bad input"). Hard errors name the
 //! file, the column and an example value; droppable rows are counted by
 //! reason in [`Drops`] and reported.
 
