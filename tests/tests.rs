@@ -9,6 +9,7 @@ mod clustered;
 mod correlations;
 mod determinism;
 mod discover;
+mod doc_links;
 mod drift;
 mod estimate;
 mod fuzz_inputs;
