@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::drift::{Drift, Tally};
 use crate::error::{Error, IoOp, Location, Result};
 use crate::features::infer::apply;
-use crate::io::contract::{self, AccountBatch};
+use crate::io::contract::{self, AccountBatch, BatchOrigin};
 use crate::io::read;
 use crate::progress::Progress;
 use crate::recommend::explain::Explain;
@@ -223,7 +223,13 @@ pub fn score_to(
     let rows = table.for_each(batch_rows, |df| {
         let first = hashes.len() as u64;
         let whole = first == 0 && df.height() as u64 == total;
-        let batch = contract::account_batch(df, (&path, &columns), spec, first, whole)?;
+        let origin = BatchOrigin {
+            path: &path,
+            columns: &columns,
+            first_row: first,
+            whole,
+        };
+        let batch = contract::account_batch(df, &origin, spec)?;
         hashes.extend(batch.ids.iter().map(|k| key_hash(k)));
         let scored = score_batch(model, batch, &path, &mut tally)?;
         in_icp += scored.in_icp.iter().flatten().filter(|&&x| x).count() as u64;
@@ -301,7 +307,13 @@ fn duplicate_key(
     let mut first = 0u64;
     table.for_each(BATCH_ROWS, |df| {
         let n = df.height() as u64;
-        let batch = contract::account_batch(df, (&path, &columns), spec, first, false)?;
+        let origin = BatchOrigin {
+            path: &path,
+            columns: &columns,
+            first_row: first,
+            whole: false,
+        };
+        let batch = contract::account_batch(df, &origin, spec)?;
         first += n;
         keys.extend(
             batch
