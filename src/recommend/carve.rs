@@ -33,6 +33,8 @@
 
 use serde::Serialize;
 
+use super::rules::Criteria;
+use super::split::Training;
 use crate::domain::OutcomeLabel;
 use crate::stats::clustered::{clustered_diff_p_value, AccountCounts, ClusteredRate};
 
@@ -179,32 +181,49 @@ pub fn segments_holding(labels: &[usize], in_icp: &[bool], k: usize) -> Vec<bool
     holds
 }
 
+/// The deals of the carve-out test and where each stands: its outcome and
+/// evidence row, each row's account and whether it is in the ICP, and each
+/// account's k-means segment.
+pub struct HeldOutDeals<'a> {
+    /// Per deal, its outcome.
+    pub outcome: &'a [OutcomeLabel],
+    /// Per deal, the evidence row it is explained by.
+    pub row_of_deal: &'a [u32],
+    /// Per evidence row, whether it is in the core ICP.
+    pub row_in_icp: &'a [bool],
+    /// Per evidence row, its account.
+    pub account_of_row: &'a [u32],
+    /// Per account, its k-means segment (0-based).
+    pub labels: &'a [usize],
+    /// Per k-means segment, whether it holds an account of the core ICP
+    /// ([`segments_holding`]).
+    pub holding: &'a [bool],
+}
+
 /// Per-account won and closed counts of the deals `keep` accepts, on the
-/// two sides of the comparison: deals whose evidence row is in the ICP
-/// (`row_in_icp`), and deals of the other rows whose account's k-means
-/// segment is one of `holding`.
+/// two sides of the comparison: deals whose evidence row is in the ICP,
+/// and deals of the other rows whose account's k-means segment holds an
+/// account of the ICP.
 pub fn held_out_counts(
-    (outcome, row_of_deal): (&[OutcomeLabel], &[u32]),
+    d: &HeldOutDeals,
     keep: &dyn Fn(usize) -> bool,
-    (row_in_icp, account_of_row): (&[bool], &[u32]),
-    (labels, holding): (&[usize], &[bool]),
 ) -> (Vec<AccountCounts>, Vec<AccountCounts>) {
-    let n = labels.len();
+    let n = d.labels.len();
     let (mut inside, mut rest) = (
         vec![AccountCounts::default(); n],
         vec![AccountCounts::default(); n],
     );
-    for (i, o) in outcome.iter().enumerate().filter(|&(i, _)| keep(i)) {
+    for (i, o) in d.outcome.iter().enumerate().filter(|&(i, _)| keep(i)) {
         let won = match o {
             OutcomeLabel::Won => 1,
             OutcomeLabel::Lost => 0,
             OutcomeLabel::Open => continue,
         };
-        let row = row_of_deal[i] as usize;
-        let a = account_of_row[row] as usize;
-        let side = if row_in_icp[row] {
+        let row = d.row_of_deal[i] as usize;
+        let a = d.account_of_row[row] as usize;
+        let side = if d.row_in_icp[row] {
             &mut inside[a]
-        } else if holding[labels[a]] {
+        } else if d.holding[d.labels[a]] {
             &mut rest[a]
         } else {
             continue;
@@ -213,6 +232,40 @@ pub fn held_out_counts(
         side.closed += 1;
     }
     (inside, rest)
+}
+
+/// The held-out test of the core ICP against the other accounts of the
+/// `k` k-means segments (`labels`) it sits in; `None` when the model was
+/// not validated, the core ICP has no qualifying criterion, carving it out
+/// would leave a segment too few accounts, or a side has no closed deal.
+pub(super) fn core_icp_test(
+    criteria: &Criteria,
+    in_icp: &[bool],
+    labels: &[usize],
+    k: usize,
+    t: &Training,
+) -> Option<CarveTest> {
+    if !t.split.validated
+        || criteria.qualifying.is_empty()
+        || !leaves_every_segment(labels, in_icp, k)
+    {
+        return None;
+    }
+    let holding = segments_holding(labels, in_icp, k);
+    // Each deal is in the ICP or not by its evidence row, as the core
+    // ICP's held-out figures count it.
+    let ev = t.ev;
+    let row_in_icp = criteria.in_icp(&ev.features, ev.rows());
+    let deals = HeldOutDeals {
+        outcome: &t.all.outcome,
+        row_of_deal: &ev.row_of_deal,
+        row_in_icp: &row_in_icp,
+        account_of_row: &ev.account_of_row,
+        labels,
+        holding: &holding,
+    };
+    let (inside, rest) = held_out_counts(&deals, &|i| t.split.in_holdout(t.all, i));
+    carve_test(&inside, &rest)
 }
 
 #[cfg(test)]
@@ -248,21 +301,19 @@ mod tests {
         use OutcomeLabel::{Lost, Open, Won};
         let outcome = [Won, Lost, Won, Won, Lost, Open];
         let rows = [0, 1, 1, 2, 3, 0];
-        let (inside, rest) = held_out_counts(
-            (&outcome, &rows),
-            &|i| i != 3,
-            (&[true, true, false, false], &[0, 1, 2, 3]),
-            (&[0, 0, 0, 1], &[true, false]),
-        );
+        let deals = HeldOutDeals {
+            outcome: &outcome,
+            row_of_deal: &rows,
+            row_in_icp: &[true, true, false, false],
+            account_of_row: &[0, 1, 2, 3],
+            labels: &[0, 0, 0, 1],
+            holding: &[true, false],
+        };
+        let (inside, rest) = held_out_counts(&deals, &|i| i != 3);
         let c = |won, closed| AccountCounts { won, closed };
         assert_eq!(inside, vec![c(1, 1), c(1, 2), c(0, 0), c(0, 0)]);
         assert_eq!(rest, vec![c(0, 0); 4]);
-        let (_, rest) = held_out_counts(
-            (&outcome, &rows),
-            &|_| true,
-            (&[true, true, false, false], &[0, 1, 2, 3]),
-            (&[0, 0, 0, 1], &[true, false]),
-        );
+        let (_, rest) = held_out_counts(&deals, &|_| true);
         assert_eq!(rest, vec![c(0, 0), c(0, 0), c(1, 1), c(0, 0)]);
     }
 
