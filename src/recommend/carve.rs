@@ -91,7 +91,7 @@ pub struct CoreIcpSegment {
     pub alpha: f64,
 }
 
-/// The outcome of the held-out test, before ids are known.
+/// The outcome of the held-out test, before ids are known (see [`Carved::report`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CarveTest {
     pub inside: ClusteredRate,
@@ -107,26 +107,6 @@ impl CarveTest {
         self.inside.closed >= MIN_HELD_OUT_CLOSED
             && self.rest.closed >= MIN_HELD_OUT_CLOSED
             && self.p_value < CARVE_ALPHA
-    }
-
-    /// The report's account of it, with the ids of the segments.
-    pub fn report(
-        &self,
-        id: u32,
-        criteria: String,
-        accounts: u64,
-        carved_from: Vec<u32>,
-    ) -> CoreIcpSegment {
-        CoreIcpSegment {
-            id,
-            criteria,
-            accounts,
-            carved_from,
-            held_out: HeldOutSide::of(&self.inside),
-            rest_held_out: HeldOutSide::of(&self.rest),
-            p_value: self.p_value,
-            alpha: CARVE_ALPHA,
-        }
     }
 }
 
@@ -149,6 +129,57 @@ pub fn carve_test(inside: &[AccountCounts], rest: &[AccountCounts]) -> Option<Ca
         rest: b,
         p_value,
     })
+}
+
+/// The core ICP carved out of the `k` k-means segments as a segment of its
+/// own, the last: what the run's segments become when [`CarveTest::carves`].
+pub struct Carved<'a> {
+    pub test: &'a CarveTest,
+    /// The core ICP in words.
+    pub criteria: &'a str,
+    /// Per account, whether it is in the core ICP.
+    pub in_icp: &'a [bool],
+    /// Per account, its k-means segment (0-based), of `k`.
+    pub kmeans_labels: &'a [usize],
+    pub k: usize,
+}
+
+impl Carved<'_> {
+    /// Each account's segment: the carved one for an account in the core
+    /// ICP, else its k-means segment.
+    pub fn labels(&self) -> Vec<usize> {
+        carved_labels(self.kmeans_labels, self.in_icp, self.k)
+    }
+
+    /// How many segments there are with the core ICP carved out.
+    pub fn segments(&self) -> usize {
+        self.k + 1
+    }
+
+    /// The carved segment's name: the core ICP's criteria.
+    pub fn name(&self) -> String {
+        format!("core ICP: {}", self.criteria)
+    }
+
+    /// The report's account of the carve-out, given every segment's id
+    /// (the carved segment's last).
+    pub fn report(&self, ids: &[u32]) -> CoreIcpSegment {
+        let holding = segments_holding(self.kmeans_labels, self.in_icp, self.k);
+        let from: Vec<u32> = (0..self.k)
+            .filter(|&s| holding[s])
+            .map(|s| ids[s])
+            .collect();
+        CoreIcpSegment {
+            id: ids[self.k],
+            criteria: self.criteria.to_string(),
+            accounts: self.in_icp.iter().filter(|&&x| x).count() as u64,
+            carved_from: from,
+            held_out: HeldOutSide::of(&self.test.inside),
+            rest_held_out: HeldOutSide::of(&self.test.rest),
+            p_value: self.test.p_value,
+            alpha: CARVE_ALPHA,
+        }
+    }
 }
 
 /// Per account, its segment with the core ICP carved out: `k` (the carved

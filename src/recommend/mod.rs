@@ -70,6 +70,21 @@ pub struct Recommendation {
     pub carve: Option<carve::CarveTest>,
 }
 
+impl Recommendation {
+    /// The core ICP carved out of the `k` k-means segments of `labels`,
+    /// when its held-out test carves it.
+    pub fn carved<'a>(&'a self, labels: &'a [usize], k: usize) -> Option<carve::Carved<'a>> {
+        let test = self.carve.as_ref().filter(|t| t.carves())?;
+        Some(carve::Carved {
+            test,
+            criteria: &self.icp.core.text,
+            in_icp: &self.scores.in_icp,
+            kmeans_labels: labels,
+            k,
+        })
+    }
+}
+
 /// Inputs that are not accounts or deals.
 pub struct Context<'a> {
     pub labels: &'a [usize],
