@@ -9,7 +9,6 @@ use super::readiness::{self, BandThresholds, ReadinessModel};
 use super::rules::Criteria;
 use super::split::Training;
 use crate::domain::OutcomeLabel;
-use crate::features::Role;
 use crate::features::{FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::stats::descriptive::cut_between;
@@ -90,7 +89,7 @@ pub(super) fn readiness_model(
     baseline: &[f64],
     in_icp: &[bool],
 ) -> Option<ReadinessModel> {
-    let columns = readiness::columns_of(specs, matrix, &|r| r == Role::Signal);
+    let columns = readiness::columns_of(specs, matrix, &|r| r.uses().readiness);
     if columns.is_empty() {
         return None;
     }
@@ -153,7 +152,8 @@ pub(super) fn fit_score(rows: Rows<'_>, terms: &Terms<'_>) -> Option<Logistic> {
 
 /// Each row's expected wins from its signals and relationships alone: its
 /// closed deals times the win probability of a logistic model on all the
-/// features, with every fit column held at its mean over closed deals.
+/// features, with every column an ICP criterion may rest on (fit, by
+/// [`crate::features::Role::uses`]) held at its mean over closed deals.
 /// The yardstick of a core ICP refinement's materiality
 /// ([`super::rules::learn`]), so a fit condition that only stands in for a
 /// relationship or a signal does not look like fit. `None` without a
@@ -164,7 +164,7 @@ pub(super) fn non_fit_expected(
     specs: &[FeatureSpec],
 ) -> Option<Vec<f64>> {
     let Rows { matrix, won, lost } = rows;
-    let non_fit = readiness::columns_of(specs, matrix, &|r| r != Role::Fit);
+    let non_fit = readiness::columns_of(specs, matrix, &|r| !r.uses().icp_criterion);
     if non_fit.is_empty() {
         return None;
     }
@@ -183,7 +183,7 @@ pub(super) fn non_fit_expected(
     // pass along the rows, each column adding its terms in row order (from
     // -0.0, as `Iterator::sum` does), so the sums are those of a pass down
     // each column.
-    let fit = readiness::columns_of(specs, matrix, &|r| r == Role::Fit);
+    let fit = readiness::columns_of(specs, matrix, &|r| r.uses().icp_criterion);
     let mut sums = vec![-0.0; fit.len()];
     for i in 0..won.len() {
         let trials = won[i] + lost[i];

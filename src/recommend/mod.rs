@@ -50,7 +50,6 @@ pub use wire::{
 };
 
 use crate::features::evidence::Evidence;
-use crate::features::Role;
 use crate::features::{FeatureColumn, FeatureMatrix, FeatureSpec};
 use crate::io::contract::Deals;
 use crate::outcomes::FigureOptions;
@@ -157,7 +156,7 @@ fn fit_and_validate(
     ctx: &Context<'_>,
 ) -> Option<Recommendation> {
     let specs: Vec<FeatureSpec> = features.iter().map(|f| f.spec.clone()).collect();
-    let fit_columns = readiness::columns_of(&specs, matrix, &|r| r != Role::Signal);
+    let fit_columns = readiness::columns_of(&specs, matrix, &|r| r.uses().fit_score);
     let fit_terms = Terms {
         columns: Some(&fit_columns),
         offset: None,

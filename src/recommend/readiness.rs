@@ -136,7 +136,8 @@ impl ReadinessModel {
     }
 }
 
-/// The encoded columns of features with role `role`.
+/// The encoded columns of features whose role `role` accepts (a question
+/// to [`Role::uses`]).
 pub fn columns_of(
     specs: &[FeatureSpec],
     matrix: &FeatureMatrix,

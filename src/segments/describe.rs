@@ -38,11 +38,12 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Whether segments are drawn and named on fit features alone: when there
-/// is at least one. Segments are groups a campaign is written for, so
-/// they are who the account is; signals and relationships are described.
+/// Whether segments are drawn and named on the features whose role is
+/// clustered on ([`Role::uses`]: fit) alone: when there is at least one.
+/// Segments are groups a campaign is written for, so they are who the
+/// account is; signals and relationships are described.
 pub fn on_fit(features: &[FeatureColumn]) -> bool {
-    features.iter().any(|f| f.spec.role == Role::Fit)
+    features.iter().any(|f| f.spec.role.uses().clustered)
 }
 
 /// The features segments are drawn and named on: the fit ones, or every
@@ -51,7 +52,7 @@ pub fn segment_features(features: &[FeatureColumn]) -> impl Iterator<Item = &Fea
     let fit = on_fit(features);
     features
         .iter()
-        .filter(move |f| !fit || f.spec.role == Role::Fit)
+        .filter(move |f| !fit || f.spec.role.uses().clustered)
 }
 
 /// The top distinctions of each segment, on [`segment_features`].

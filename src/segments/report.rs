@@ -58,8 +58,11 @@ pub fn reports(s: &SegmentInputs) -> Vec<SegmentReport> {
         seg_accounts[l] += 1;
     }
     let distinctions = distinctions(features, labels, k);
-    let signals = describe(features, labels, k, Role::Signal);
-    let relationships = describe(features, labels, k, Role::Relationship);
+    let described = |role: Role| match role.uses().described {
+        true => describe(features, labels, k, role),
+        false => vec![Vec::new(); k],
+    };
+    let (signals, relationships) = (described(Role::Signal), described(Role::Relationship));
     let names = names(s, &distinctions);
     // Each segment's figures read its deals alone: two at a time.
     let each: Vec<usize> = (0..k).collect();

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::domain::OutcomeLabel;
 use crate::error::Result;
 use crate::features::evidence::{Evidence, JoinSummary};
-use crate::features::{FeatureColumn, FeatureMatrix, Role, Skipped};
+use crate::features::{FeatureColumn, FeatureMatrix, Skipped};
 use crate::io::contract::Deals;
 use crate::io::Inputs;
 use crate::outcomes::{FigureOptions, OutcomeFigures};
@@ -99,7 +99,7 @@ pub(super) fn clustered_columns(
     (matrix.feature_of.iter())
         .map(|&f| {
             let spec = &features[f].spec;
-            !((on_fit && spec.role != Role::Fit) || exclude.contains(&spec.name))
+            !((on_fit && !spec.role.uses().clustered) || exclude.contains(&spec.name))
         })
         .collect()
 }

@@ -4,13 +4,13 @@
 
 use super::condition::Condition;
 use crate::features::infer::OTHER;
-use crate::features::{FeatureColumn, FeatureData, Role, Transform};
+use crate::features::{FeatureColumn, FeatureData, Transform};
 
 /// Whether criteria may be built on a feature: a fit feature (who the
 /// account is) the caller did not `exclude`. Signals say when to act and
 /// relationships how; neither defines the ICP.
 pub fn eligible(f: &FeatureColumn, exclude: &[String]) -> bool {
-    f.spec.role == Role::Fit && !exclude.contains(&f.spec.name)
+    f.spec.role.uses().icp_criterion && !exclude.contains(&f.spec.name)
 }
 
 /// The rows candidates are drawn from: the accounts with closed deals
