@@ -116,9 +116,10 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         (clustering, crate::parallel::joined(overall))
     });
     let mut clustering = clustering?;
-    (clustering.reason).push_str(report::notes::clustered_on(crate::segments::on_fit(
-        &features,
-    )));
+    let on_fit = crate::segments::on_fit(&features);
+    clustering
+        .reason
+        .push_str(report::notes::clustered_on(on_fit));
     clock.lap(
         progress,
         "clustering (k selection and fit); overall outcomes beside it",

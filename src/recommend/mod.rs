@@ -20,25 +20,25 @@
 //!   account's segment (training deals): with skewed amounts the mean, not
 //!   the median, is the expectation of a won deal's value.
 //!
-//! One file per job: [`model`] (the model `score` applies, and applying
-//! it), [`split`] (training and held-out deals), [`fit`] (fitting on the
-//! training deals), [`icp`], [`tiers`] and [`validation`] (the report's
-//! sections, whose types are in [`wire`] and whose sentences in [`text`]).
-//! This file runs them in order.
+//! One file per job: `model` (the model `score` applies, and applying it),
+//! `split` (training and held-out deals), `fit` (fitting on the training
+//! deals), `icp`, `tiers` and `validation` (the report's sections, whose
+//! types are in `wire` and whose sentences in `text`). This file runs them
+//! in order.
 
 pub mod carve;
 pub mod explain;
-pub mod fit;
-pub mod icp;
+mod fit;
+mod icp;
 pub mod logistic;
-pub mod model;
+mod model;
 pub mod readiness;
 pub mod rules;
-pub mod split;
-pub mod text;
-pub mod tiers;
-pub mod validation;
-pub mod wire;
+mod split;
+mod text;
+mod tiers;
+mod validation;
+mod wire;
 
 pub use fit::{MAX_SCORE_ACCOUNTS, RIDGE_LAMBDA};
 pub use model::{Model, Scores, SegmentModel, TierSizes, TierThresholds, MODEL_VERSION};
