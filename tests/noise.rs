@@ -196,7 +196,9 @@ fn the_critical_count_matches_scipy() {
 /// its held-out deals against the rest of its segments.
 #[test]
 fn on_noise_the_core_icp_is_carved_out_at_most_at_its_stated_rate() {
-    use abm_segments::recommend::carve::{carve_test, held_out_counts, segments_holding};
+    use abm_segments::recommend::carve::{
+        carve_test, held_out_counts, segments_holding, HeldOutDeals,
+    };
     use abm_segments::stats::clustered::AccountCounts;
     let mut rng = Xoshiro256Plus::seed_from_u64(2026);
     let normal = |rng: &mut Xoshiro256Plus| -> f64 {
@@ -234,12 +236,15 @@ fn on_noise_the_core_icp_is_carved_out_at_most_at_its_stated_rate() {
         let in_icp: Vec<bool> = level.iter().map(|&l| l == chosen).collect();
         let holding = segments_holding(&labels, &in_icp, k);
         let rows: Vec<u32> = (0..n as u32).collect();
-        let (inside, rest) = held_out_counts(
-            (&outcome, &account),
-            &|_| true,
-            (&in_icp, &rows),
-            (&labels, &holding),
-        );
+        let deals = HeldOutDeals {
+            outcome: &outcome,
+            row_of_deal: &account,
+            row_in_icp: &in_icp,
+            account_of_row: &rows,
+            labels: &labels,
+            holding: &holding,
+        };
+        let (inside, rest) = held_out_counts(&deals, &|_| true);
         let t = carve_test(&inside, &rest).unwrap();
         tested += u64::from(t.inside.closed >= 20);
         carved += u64::from(t.carves());
@@ -258,7 +263,9 @@ fn on_noise_the_core_icp_is_carved_out_at_most_at_its_stated_rate() {
 /// (log-odds +1), carved out in most.
 #[test]
 fn the_core_icp_carve_out_fires_when_the_icp_truly_wins_more() {
-    use abm_segments::recommend::carve::{carve_test, held_out_counts, segments_holding};
+    use abm_segments::recommend::carve::{
+        carve_test, held_out_counts, segments_holding, HeldOutDeals,
+    };
     let mut rng = Xoshiro256Plus::seed_from_u64(2027);
     let (draws, n, k) = (50u64, 1_500usize, 4usize);
     let mut carved = 0;
@@ -279,12 +286,15 @@ fn the_core_icp_carve_out_fires_when_the_icp_truly_wins_more() {
         }
         let holding = segments_holding(&labels, &in_icp, k);
         let rows: Vec<u32> = (0..n as u32).collect();
-        let (inside, rest) = held_out_counts(
-            (&outcome, &account),
-            &|_| true,
-            (&in_icp, &rows),
-            (&labels, &holding),
-        );
+        let deals = HeldOutDeals {
+            outcome: &outcome,
+            row_of_deal: &account,
+            row_in_icp: &in_icp,
+            account_of_row: &rows,
+            labels: &labels,
+            holding: &holding,
+        };
+        let (inside, rest) = held_out_counts(&deals, &|_| true);
         carved += u64::from(carve_test(&inside, &rest).unwrap().carves());
     }
     eprintln!("of {draws} draws with a true effect: carved out {carved}");

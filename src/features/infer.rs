@@ -429,11 +429,10 @@ fn infer_reordered(
     let mut out = Vec::new();
     for ((name, declared, _, _), fitted) in planned.into_iter().zip(fitted) {
         let mut fitted = fitted?;
-        (fitted.spec.role, fitted.spec.role_declared) = match declared {
-            Some(RoleOverride::Fit) => (super::Role::Fit, true),
-            Some(RoleOverride::Signal) => (super::Role::Signal, true),
-            Some(RoleOverride::Relationship) => (super::Role::Relationship, true),
-            Some(RoleOverride::Ignore) | None => (infer_role(&name), false),
+        (fitted.spec.role, fitted.spec.role_declared) = match declared.and_then(RoleOverride::role)
+        {
+            Some(role) => (role, true),
+            None => (infer_role(&name), false),
         };
         if is_constant_feature(&fitted) {
             skipped.push(Skipped {

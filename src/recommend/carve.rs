@@ -33,6 +33,8 @@
 
 use serde::Serialize;
 
+use super::rules::Criteria;
+use super::split::Training;
 use crate::domain::OutcomeLabel;
 use crate::stats::clustered::{clustered_diff_p_value, AccountCounts, ClusteredRate};
 
@@ -89,7 +91,7 @@ pub struct CoreIcpSegment {
     pub alpha: f64,
 }
 
-/// The outcome of the held-out test, before ids are known.
+/// The outcome of the held-out test, before ids are known (see [`Carved::report`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CarveTest {
     pub inside: ClusteredRate,
@@ -105,26 +107,6 @@ impl CarveTest {
         self.inside.closed >= MIN_HELD_OUT_CLOSED
             && self.rest.closed >= MIN_HELD_OUT_CLOSED
             && self.p_value < CARVE_ALPHA
-    }
-
-    /// The report's account of it, with the ids of the segments.
-    pub fn report(
-        &self,
-        id: u32,
-        criteria: String,
-        accounts: u64,
-        carved_from: Vec<u32>,
-    ) -> CoreIcpSegment {
-        CoreIcpSegment {
-            id,
-            criteria,
-            accounts,
-            carved_from,
-            held_out: HeldOutSide::of(&self.inside),
-            rest_held_out: HeldOutSide::of(&self.rest),
-            p_value: self.p_value,
-            alpha: CARVE_ALPHA,
-        }
     }
 }
 
@@ -147,6 +129,57 @@ pub fn carve_test(inside: &[AccountCounts], rest: &[AccountCounts]) -> Option<Ca
         rest: b,
         p_value,
     })
+}
+
+/// The core ICP carved out of the `k` k-means segments as a segment of its
+/// own, the last: what the run's segments become when [`CarveTest::carves`].
+pub struct Carved<'a> {
+    pub test: &'a CarveTest,
+    /// The core ICP in words.
+    pub criteria: &'a str,
+    /// Per account, whether it is in the core ICP.
+    pub in_icp: &'a [bool],
+    /// Per account, its k-means segment (0-based), of `k`.
+    pub kmeans_labels: &'a [usize],
+    pub k: usize,
+}
+
+impl Carved<'_> {
+    /// Each account's segment: the carved one for an account in the core
+    /// ICP, else its k-means segment.
+    pub fn labels(&self) -> Vec<usize> {
+        carved_labels(self.kmeans_labels, self.in_icp, self.k)
+    }
+
+    /// How many segments there are with the core ICP carved out.
+    pub fn segments(&self) -> usize {
+        self.k + 1
+    }
+
+    /// The carved segment's name: the core ICP's criteria.
+    pub fn name(&self) -> String {
+        format!("core ICP: {}", self.criteria)
+    }
+
+    /// The report's account of the carve-out, given every segment's id
+    /// (the carved segment's last).
+    pub fn report(&self, ids: &[u32]) -> CoreIcpSegment {
+        let holding = segments_holding(self.kmeans_labels, self.in_icp, self.k);
+        let from: Vec<u32> = (0..self.k)
+            .filter(|&s| holding[s])
+            .map(|s| ids[s])
+            .collect();
+        CoreIcpSegment {
+            id: ids[self.k],
+            criteria: self.criteria.to_string(),
+            accounts: self.in_icp.iter().filter(|&&x| x).count() as u64,
+            carved_from: from,
+            held_out: HeldOutSide::of(&self.test.inside),
+            rest_held_out: HeldOutSide::of(&self.test.rest),
+            p_value: self.test.p_value,
+            alpha: CARVE_ALPHA,
+        }
+    }
 }
 
 /// Per account, its segment with the core ICP carved out: `k` (the carved
@@ -179,32 +212,49 @@ pub fn segments_holding(labels: &[usize], in_icp: &[bool], k: usize) -> Vec<bool
     holds
 }
 
+/// The deals of the carve-out test and where each stands: its outcome and
+/// evidence row, each row's account and whether it is in the ICP, and each
+/// account's k-means segment.
+pub struct HeldOutDeals<'a> {
+    /// Per deal, its outcome.
+    pub outcome: &'a [OutcomeLabel],
+    /// Per deal, the evidence row it is explained by.
+    pub row_of_deal: &'a [u32],
+    /// Per evidence row, whether it is in the core ICP.
+    pub row_in_icp: &'a [bool],
+    /// Per evidence row, its account.
+    pub account_of_row: &'a [u32],
+    /// Per account, its k-means segment (0-based).
+    pub labels: &'a [usize],
+    /// Per k-means segment, whether it holds an account of the core ICP
+    /// ([`segments_holding`]).
+    pub holding: &'a [bool],
+}
+
 /// Per-account won and closed counts of the deals `keep` accepts, on the
-/// two sides of the comparison: deals whose evidence row is in the ICP
-/// (`row_in_icp`), and deals of the other rows whose account's k-means
-/// segment is one of `holding`.
+/// two sides of the comparison: deals whose evidence row is in the ICP,
+/// and deals of the other rows whose account's k-means segment holds an
+/// account of the ICP.
 pub fn held_out_counts(
-    (outcome, row_of_deal): (&[OutcomeLabel], &[u32]),
+    d: &HeldOutDeals,
     keep: &dyn Fn(usize) -> bool,
-    (row_in_icp, account_of_row): (&[bool], &[u32]),
-    (labels, holding): (&[usize], &[bool]),
 ) -> (Vec<AccountCounts>, Vec<AccountCounts>) {
-    let n = labels.len();
+    let n = d.labels.len();
     let (mut inside, mut rest) = (
         vec![AccountCounts::default(); n],
         vec![AccountCounts::default(); n],
     );
-    for (i, o) in outcome.iter().enumerate().filter(|&(i, _)| keep(i)) {
+    for (i, o) in d.outcome.iter().enumerate().filter(|&(i, _)| keep(i)) {
         let won = match o {
             OutcomeLabel::Won => 1,
             OutcomeLabel::Lost => 0,
             OutcomeLabel::Open => continue,
         };
-        let row = row_of_deal[i] as usize;
-        let a = account_of_row[row] as usize;
-        let side = if row_in_icp[row] {
+        let row = d.row_of_deal[i] as usize;
+        let a = d.account_of_row[row] as usize;
+        let side = if d.row_in_icp[row] {
             &mut inside[a]
-        } else if holding[labels[a]] {
+        } else if d.holding[d.labels[a]] {
             &mut rest[a]
         } else {
             continue;
@@ -213,6 +263,40 @@ pub fn held_out_counts(
         side.closed += 1;
     }
     (inside, rest)
+}
+
+/// The held-out test of the core ICP against the other accounts of the
+/// `k` k-means segments (`labels`) it sits in; `None` when the model was
+/// not validated, the core ICP has no qualifying criterion, carving it out
+/// would leave a segment too few accounts, or a side has no closed deal.
+pub(super) fn core_icp_test(
+    criteria: &Criteria,
+    in_icp: &[bool],
+    labels: &[usize],
+    k: usize,
+    t: &Training,
+) -> Option<CarveTest> {
+    if !t.split.validated
+        || criteria.qualifying.is_empty()
+        || !leaves_every_segment(labels, in_icp, k)
+    {
+        return None;
+    }
+    let holding = segments_holding(labels, in_icp, k);
+    // Each deal is in the ICP or not by its evidence row, as the core
+    // ICP's held-out figures count it.
+    let ev = t.ev;
+    let row_in_icp = criteria.in_icp(&ev.features, ev.rows());
+    let deals = HeldOutDeals {
+        outcome: &t.all.outcome,
+        row_of_deal: &ev.row_of_deal,
+        row_in_icp: &row_in_icp,
+        account_of_row: &ev.account_of_row,
+        labels,
+        holding: &holding,
+    };
+    let (inside, rest) = held_out_counts(&deals, &|i| t.split.in_holdout(t.all, i));
+    carve_test(&inside, &rest)
 }
 
 #[cfg(test)]
@@ -248,21 +332,19 @@ mod tests {
         use OutcomeLabel::{Lost, Open, Won};
         let outcome = [Won, Lost, Won, Won, Lost, Open];
         let rows = [0, 1, 1, 2, 3, 0];
-        let (inside, rest) = held_out_counts(
-            (&outcome, &rows),
-            &|i| i != 3,
-            (&[true, true, false, false], &[0, 1, 2, 3]),
-            (&[0, 0, 0, 1], &[true, false]),
-        );
+        let deals = HeldOutDeals {
+            outcome: &outcome,
+            row_of_deal: &rows,
+            row_in_icp: &[true, true, false, false],
+            account_of_row: &[0, 1, 2, 3],
+            labels: &[0, 0, 0, 1],
+            holding: &[true, false],
+        };
+        let (inside, rest) = held_out_counts(&deals, &|i| i != 3);
         let c = |won, closed| AccountCounts { won, closed };
         assert_eq!(inside, vec![c(1, 1), c(1, 2), c(0, 0), c(0, 0)]);
         assert_eq!(rest, vec![c(0, 0); 4]);
-        let (_, rest) = held_out_counts(
-            (&outcome, &rows),
-            &|_| true,
-            (&[true, true, false, false], &[0, 1, 2, 3]),
-            (&[0, 0, 0, 1], &[true, false]),
-        );
+        let (_, rest) = held_out_counts(&deals, &|_| true);
         assert_eq!(rest, vec![c(0, 0), c(0, 0), c(1, 1), c(0, 0)]);
     }
 

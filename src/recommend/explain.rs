@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use polars::prelude::{StringChunked, StringChunkedBuilder};
 
+use super::model::{Model, Scores};
 use super::rules::Criteria;
-use super::{Model, Scores};
 use crate::features::{FeatureColumn, FeatureData, Transform, UNSEEN};
 
 /// Longest reason text, in characters (a common CRM text field limit).
@@ -226,7 +226,6 @@ impl<'a> Explainer<'a> {
 
     /// The reasons of the accounts `rows`, whose scores are `scores`.
     pub fn rows(&self, scores: &Scores, rows: std::ops::Range<usize>) -> Explanations {
-        let (features, labels) = (self.features, &self.labels);
         let column = |name: &str| StringChunkedBuilder::new(name.into(), rows.len());
         let mut top_positive = column("top_positive");
         let mut top_negative = column("top_negative");
@@ -237,7 +236,7 @@ impl<'a> Explainer<'a> {
         let mut seen = MetTexts::default();
         let (mut pos, mut text) = (String::new(), String::new());
         for i in rows {
-            named.fill((features, labels), scores, i);
+            named.fill(self, scores, i);
             let (met, failed) = self.criteria.of(&mut seen, i);
             reason_text(&mut text, &mut pos, &named, scores, i, failed);
             reasons.append_value(&text);
@@ -316,12 +315,9 @@ struct NamedReasons {
 }
 
 impl NamedReasons {
-    fn fill(
-        &mut self,
-        (features, labels): (&[FeatureColumn], &[Vec<String>]),
-        scores: &Scores,
-        i: usize,
-    ) {
+    /// Account `i`'s reasons, from the features `from` explains.
+    fn fill(&mut self, from: &Explainer, scores: &Scores, i: usize) {
+        let (features, labels) = (from.features, &from.labels);
         let c = |fi: usize| scores.contributions[fi][i];
         // Strongest first; ties by feature order (up) or reverse order (down).
         top(

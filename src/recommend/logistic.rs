@@ -118,7 +118,7 @@ impl Design {
         let mut xa = Vec::with_capacity(active.len() * m);
         for &i in &active {
             let row = x.row(i);
-            let row = super::row_of(&row);
+            let row = row_of(&row);
             xa.push(1.0);
             xa.extend(read.iter().map(|c| c.map_or(0.0, |c| row[c])));
         }
@@ -287,6 +287,15 @@ impl Logistic {
                 )
             })
             .collect()
+    }
+}
+
+/// A row of a matrix as a slice, copied only when the matrix is not in
+/// row-major order.
+pub fn row_of<'a>(r: &'a ndarray::ArrayView1<'_, f64>) -> std::borrow::Cow<'a, [f64]> {
+    match r.as_slice() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(r.to_vec()),
     }
 }
 

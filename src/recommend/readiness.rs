@@ -136,7 +136,8 @@ impl ReadinessModel {
     }
 }
 
-/// The encoded columns of features with role `role`.
+/// The encoded columns of features whose role `role` accepts (a question
+/// to [`Role::uses`]).
 pub fn columns_of(
     specs: &[FeatureSpec],
     matrix: &FeatureMatrix,
@@ -199,18 +200,30 @@ fn cell(deals: &Deals, idx: &[usize], opts: &FigureOptions) -> CellFigures {
     }
 }
 
-/// The matrix over `tier` × `band`, with training deals (`in_train`) and,
-/// when given, held-out deals (`in_hold`).
-pub fn section(
-    model: &ReadinessModel,
-    scores: &super::Scores,
-    (deals, all): (&Deals, &Deals),
-    in_train: &dyn Fn(usize) -> bool,
-    in_hold: Option<&dyn Fn(usize) -> bool>,
-    opts: &FigureOptions,
-) -> ReadinessSection {
-    let (tier, in_icp) = (&scores.tier, &scores.in_icp);
-    let band = scores.band.as_deref().unwrap_or_default();
+/// What the fit × readiness matrix counts: each account's recommended
+/// tier, ICP membership and band, and the deals of each window.
+pub struct MatrixInputs<'a> {
+    /// Per account: its recommended tier (null outside the ICP), whether it
+    /// is in the ICP, and its readiness band.
+    pub tier: &'a [Option<u8>],
+    pub in_icp: &'a [bool],
+    pub band: &'a [Band],
+    /// The deals as training sees them, and which of them train.
+    pub training: &'a Deals,
+    pub in_train: &'a dyn Fn(usize) -> bool,
+    /// The deals as of the as-of date, and which of them are held out
+    /// (`None` without a held-out window). Deals share their indices and
+    /// accounts with `training`; their labels differ.
+    pub all: &'a Deals,
+    pub in_hold: Option<&'a dyn Fn(usize) -> bool>,
+    pub opts: &'a FigureOptions,
+}
+
+/// The matrix over tier × band, on training deals and, when there is a
+/// held-out window, held-out deals.
+pub fn section(model: &ReadinessModel, m: &MatrixInputs) -> ReadinessSection {
+    let (tier, in_icp, band) = (m.tier, m.in_icp, m.band);
+    let (deals, all, opts) = (m.training, m.all, m.opts);
     // The cells, and each account's: one pass over the accounts and one over
     // the deals per window fill them all.
     let keys: Vec<(Option<u8>, Band)> = [Some(1), Some(2), Some(3), None]
@@ -239,7 +252,7 @@ pub fn section(
             }
             idx
         };
-        let (train, hold) = (idx(in_train), in_hold.map(idx));
+        let (train, hold) = (idx(m.in_train), m.in_hold.map(idx));
         (keys.iter().enumerate())
             .map(|(g, &(tier, band))| MatrixCell {
                 tier,

@@ -11,9 +11,11 @@
 
 pub mod chart;
 pub mod format;
+pub mod headlines;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod notes;
 pub mod parquet;
 pub mod story;
 
@@ -24,8 +26,7 @@ use serde::Serialize;
 use crate::cluster::KCandidate;
 use crate::features::Skipped;
 use crate::io::read::InputFile;
-use crate::outcomes::OutcomeFigures;
-use crate::segments::Distinction;
+pub use crate::segments::SegmentReport;
 pub use crate::speed::{RankedSegment, SpeedReport};
 pub use crate::stability::{Movement, TierMove};
 pub use crate::verdict::{
@@ -202,22 +203,4 @@ pub struct ClusteringReport {
     /// the test that carved it out. Absent when no segment is carved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub core_icp_segment: Option<crate::recommend::carve::CoreIcpSegment>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SegmentReport {
-    /// 1-based, by size (largest first).
-    pub id: u32,
-    pub name: String,
-    /// Share of all accounts (0–1).
-    pub share: f64,
-    pub outcomes: OutcomeFigures,
-    /// Win rate over the win rate of all closed deals.
-    pub lift: Option<f64>,
-    /// What sets it apart, on fit features (all features when none is fit).
-    pub distinguishing: Vec<Distinction>,
-    /// Its buying signals, described (not clustered on).
-    pub signals: Vec<crate::segments::Description>,
-    /// Its relationship features, described (not clustered on).
-    pub relationships: Vec<crate::segments::Description>,
 }

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::features::FeatureColumn;
 use crate::io::contract::Accounts;
 use crate::recommend::{Model, Recommendation};
-use crate::report::{self, Report, Section};
+use crate::report::{self, CurrentTiers, Section};
 use crate::stability::{ScoredRow, SegmentMatching, TierStability};
 
 /// A previous run, for stable segment ids, tier moves and drift.
@@ -51,10 +51,12 @@ impl Previous {
         })
     }
 
+    /// Today's segments and tiers against the previous run's, and the
+    /// drift since; `current_tiers` is today's current-tier section.
     pub(super) fn compare(
         &self,
         matching: SegmentMatching,
-        report: &Report,
+        current_tiers: &Section<CurrentTiers>,
         accounts: &Accounts,
         features: &[FeatureColumn],
         rec: Option<&Recommendation>,
@@ -65,7 +67,7 @@ impl Previous {
                 segments: matching,
                 tiers,
             },
-            self.drift(report, accounts, features),
+            self.drift(current_tiers, accounts, features),
         ))
     }
 
@@ -100,7 +102,7 @@ impl Previous {
     /// Drift of the features, the fit score and the tiers' win rates.
     fn drift(
         &self,
-        report: &Report,
+        current_tiers: &Section<CurrentTiers>,
         accounts: &Accounts,
         features: &[FeatureColumn],
     ) -> Section<Drift> {
@@ -122,7 +124,7 @@ impl Previous {
                     .collect()
             })
             .unwrap_or_default();
-        let tier_rates = tier_rates(report, &then_counts);
+        let tier_rates = tier_rates(current_tiers, &then_counts);
         Section::Computed(crate::drift::drift(
             format!("{} (as of {})", self.dir.display(), m.as_of),
             &m.baseline,
@@ -160,8 +162,11 @@ struct PreviousOutcomes {
 
 /// Each tier's deals closed by the previous run and since it: today's
 /// counts less the previous run's; tiers with none closed since are left out.
-fn tier_rates(report: &Report, then_counts: &[(Option<u8>, u64, u64)]) -> Vec<TierRates> {
-    let Some(ct) = report.current_tiers.computed() else {
+fn tier_rates(
+    current_tiers: &Section<CurrentTiers>,
+    then_counts: &[(Option<u8>, u64, u64)],
+) -> Vec<TierRates> {
+    let Some(ct) = current_tiers.computed() else {
         return vec![];
     };
     ct.tiers

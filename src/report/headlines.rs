@@ -1,12 +1,32 @@
 //! The headlines: the verdict on the current tiers, the best segment and
 //! the top disqualifier, in one sentence each.
 
+use super::format::interval;
+use super::{ClusteringReport, CurrentTiers, Section, SegmentReport, SpeedReport};
+use crate::correlations::Correlations;
 use crate::outcomes::OutcomeFigures;
-use crate::report::format::interval;
-use crate::report::{Report, Section, SegmentReport};
+use crate::recommend::{IcpSection, TiersSection};
 use crate::text::{p_text, pct};
 
-pub(super) fn headlines(r: &Report, overall: &OutcomeFigures) -> Vec<String> {
+/// What a run found, before it is a [`super::Report`]: what the headlines
+/// and the warnings about sections not computed are written from.
+pub struct Findings<'a> {
+    pub clustering: &'a ClusteringReport,
+    pub segments: &'a [SegmentReport],
+    /// The figures of all deals.
+    pub overall: &'a OutcomeFigures,
+    /// The confidence level of the run's intervals and tests.
+    pub confidence: f64,
+    pub speed: &'a Section<SpeedReport>,
+    pub correlations: &'a Section<Correlations>,
+    pub icp: &'a Section<IcpSection>,
+    pub tiers: &'a Section<TiersSection>,
+    pub current_tiers: &'a Section<CurrentTiers>,
+}
+
+/// The headlines, most important first.
+pub fn headlines(r: &Findings) -> Vec<String> {
+    let overall = r.overall;
     let mut h = Vec::new();
     // Whether any segment converts better than chance is judged out of
     // sample (see `segments::held_out_best_segment_test`): these segments
@@ -56,7 +76,7 @@ pub(super) fn headlines(r: &Report, overall: &OutcomeFigures) -> Vec<String> {
                 p_text(c.p_value)
             ));
         }
-        (Some(p), Some(best), Some(_)) if p < 1.0 - r.run.parameters.confidence => {
+        (Some(p), Some(best), Some(_)) if p < 1.0 - r.confidence => {
             let p90 = best.outcomes.time_to_win.horizons.iter().find(|x| x.days == 90);
             h.push(format!(
                 "{}{}.",
@@ -91,7 +111,7 @@ pub(super) fn headlines(r: &Report, overall: &OutcomeFigures) -> Vec<String> {
 /// The criterion that most rules accounts out: the ICP's first disqualifying
 /// rule, or, without one, the strongest material drag on winning among the
 /// correlations.
-fn top_disqualifier(r: &Report) -> String {
+fn top_disqualifier(r: &Findings) -> String {
     use crate::text::pct;
     if let Some(d) = r.icp.computed().and_then(|icp| icp.disqualifying.first()) {
         return format!(
