@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use crate::domain::OutcomeLabel;
-use crate::features::{FeatureColumn, FeatureData, FeatureKind};
+use crate::features::{FeatureColumn, FeatureData, FeatureKind, Gate, Use};
 use crate::io::contract::Deals;
 use crate::stats::association::{
     benjamini_hochberg, chi2_contingency, kruskal_counts, pearson_counts, rank_counts,
@@ -282,10 +282,11 @@ fn two_by_two(
     ))
 }
 
-/// Run the whole analysis. `features` are the accounts' features (in
-/// original units); `deals` the validated deals.
+/// Run the whole analysis on the `features` (the accounts', in original
+/// units) the gate lets count as drivers; `deals` the validated deals.
 pub fn analyse(
     features: &[FeatureColumn],
+    gate: &Gate,
     n_accounts: usize,
     deals: &Deals,
     th: &Thresholds,
@@ -293,7 +294,7 @@ pub fn analyse(
     let c = Closed::new(deals, n_accounts)?;
     let mut feats = Vec::new();
     let mut levels = Vec::new();
-    for f in features {
+    for f in gate.features(features, Use::Driver) {
         let mut fa = FeatureAssociation {
             feature: f.spec.name.clone(),
             kind: f.spec.kind(),
@@ -790,7 +791,14 @@ mod tests {
         let deals = random_deals(&mut rng, n, 400);
         let employees = numeric_column(&mut rng, n);
         let features = [cat, bin, list, employees];
-        let result = analyse(&features, n, &deals, &Thresholds::default()).unwrap();
+        let result = analyse(
+            &features,
+            &Gate::new(&features, []),
+            n,
+            &deals,
+            &Thresholds::default(),
+        )
+        .unwrap();
         Fixture {
             n,
             features,

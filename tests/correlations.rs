@@ -1,6 +1,7 @@
 //! The correlation analysis on generated data with planted drivers.
 
 use abm_segments::correlations::{analyse, Correlations, Thresholds};
+use abm_segments::features::Gate;
 
 use crate::util::generated;
 
@@ -10,6 +11,7 @@ fn analysis_of_a_million_deals() -> Correlations {
     assert!(g.deals.len() > 900_000, "{}", g.deals.len());
     analyse(
         &g.features,
+        &Gate::new(&g.features, []),
         g.accounts.len(),
         &g.deals,
         &Thresholds::default(),
@@ -101,7 +103,14 @@ fn a_level_under_the_minimum_support_is_never_significant() {
         min_support: 10_000,
         ..Thresholds::default()
     };
-    let c = analyse(&g.features, g.accounts.len(), &g.deals, &th).unwrap();
+    let c = analyse(
+        &g.features,
+        &Gate::new(&g.features, []),
+        g.accounts.len(),
+        &g.deals,
+        &th,
+    )
+    .unwrap();
     assert!(c
         .levels
         .iter()

@@ -281,6 +281,7 @@ fn per_level_win_rates_on_joined_values_equal_pandas() {
     let ev = Evidence::as_of(&features, &inputs.accounts.features, &inputs.deals, history).unwrap();
     let c = abm_segments::correlations::analyse(
         &ev.features,
+        &abm_segments::features::Gate::new(&ev.features, []),
         ev.rows(),
         &ev.by_row(&inputs.deals),
         &Default::default(),
@@ -449,6 +450,7 @@ fn a_flag_set_at_the_first_win_leaks_in_the_snapshot_and_not_with_history() {
     let level = |ev: &Evidence| {
         let c = abm_segments::correlations::analyse(
             &ev.features,
+            &abm_segments::features::Gate::new(&ev.features, []),
             ev.rows(),
             &ev.by_row(&inputs.deals),
             &Default::default(),

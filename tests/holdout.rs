@@ -61,7 +61,7 @@ fn held_out_figures_use_only_the_chosen_window_with_full_follow_up() {
             rules: &rules,
             account_id_column: "account_id",
             accounts_sha256: "",
-            exclude: &[],
+            gate: &abm_segments::features::Gate::new(features, []),
         },
     )
     .unwrap();

@@ -291,7 +291,7 @@ fn run_recommend(inp: &Inputs, exclude: &[String]) -> Recommendation {
             rules: &RuleOptions::default(),
             account_id_column: "account_id",
             accounts_sha256: "",
-            exclude,
+            gate: &abm_segments::features::Gate::new(&inp.features, exclude.iter().cloned()),
         },
     )
     .unwrap()

@@ -49,7 +49,14 @@ fn verdicts(features: &[FeatureColumn], deal_account: &[u32], deal_won: &[bool])
         }
     }
     let significant = best.is_some_and(|t| t.p_value < 0.05);
-    let c = learn(features, &won, &lost, None, &RuleOptions::default(), &[]);
+    let c = learn(
+        features,
+        &won,
+        &lost,
+        None,
+        &RuleOptions::default(),
+        &abm_segments::features::Gate::new(features, []),
+    );
     (
         significant,
         !c.qualifying.is_empty() || !c.broad.is_empty() || !c.disqualifying.is_empty(),

@@ -40,7 +40,7 @@ fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
             opts: &opts,
             sizes: &sizes,
             rules: &rules,
-            exclude: &[],
+            gate: &abm_segments::features::Gate::new(features, []),
             account_id_column: "account_id",
             accounts_sha256: "",
         },

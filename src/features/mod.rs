@@ -7,6 +7,7 @@
 
 pub mod encode;
 pub mod evidence;
+pub mod gate;
 pub mod infer;
 pub mod roles;
 #[cfg(test)]
@@ -15,6 +16,7 @@ pub(crate) mod testing;
 use serde::{Deserialize, Serialize};
 
 pub use encode::{encode, FeatureMatrix};
+pub use gate::{Gate, Use};
 pub use infer::{infer, Skipped};
 pub use roles::{Role, RoleOverride};
 

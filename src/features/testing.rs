@@ -16,6 +16,23 @@ pub(crate) fn spec(name: &str, transform: Transform) -> FeatureSpec {
     }
 }
 
+/// A numeric feature's spec with a role.
+pub(crate) fn spec_with_role(name: &str, role: super::Role) -> FeatureSpec {
+    FeatureSpec {
+        role,
+        ..spec(
+            name,
+            Transform::Numeric {
+                log: false,
+                impute: 0.0,
+                center: 0.0,
+                scale: 1.0,
+                missing_flag: false,
+            },
+        )
+    }
+}
+
 pub(crate) fn categorical_column(rng: &mut Xoshiro256Plus, n: usize) -> FeatureColumn {
     FeatureColumn {
         spec: spec(

@@ -96,12 +96,17 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         (crate::parallel::joined(post_outcome), matrix, weighed)
     });
     let (mut weights, joined) = weighed?;
-    let exclude = post_outcome
-        .as_ref()
-        .map(|p| p.excluded())
-        .unwrap_or_default();
+    // One gate for every use of a feature: its role, and the likely leaks
+    // shut out of all of them.
+    let gate = crate::features::Gate::new(
+        &features,
+        post_outcome
+            .as_ref()
+            .map(|p| p.excluded())
+            .unwrap_or_default(),
+    );
     // The evidence's matrix, when it is not this one, has the same columns.
-    let clustered = clustered_columns(&features, &exclude, &matrix);
+    let clustered = clustered_columns(&features, &gate, &matrix);
     for (w, &kept) in weights.iter_mut().zip(&clustered) {
         if !kept {
             *w = 0.0;
@@ -116,10 +121,9 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         (clustering, crate::parallel::joined(overall))
     });
     let mut clustering = clustering?;
-    let on_fit = crate::segments::on_fit(&features);
     clustering
         .reason
-        .push_str(report::notes::clustered_on(on_fit));
+        .push_str(report::notes::clustered_on(gate.segments_on_roles()));
     clock.lap(
         progress,
         "clustering (k selection and fit); overall outcomes beside it",
@@ -136,7 +140,7 @@ pub fn discover(config: &Config, progress: &mut dyn Progress) -> Result<Discover
         started_at,
         joined,
         post_outcome,
-        exclude,
+        gate,
     };
     found.measure(matrix, &weights, overall, progress, clock)
 }

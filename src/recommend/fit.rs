@@ -5,11 +5,11 @@
 use super::carve::{self, CarveTest};
 use super::logistic::{self, row_of, Logistic, Terms};
 use super::model::{Model, Scores, SegmentModel, TierSizes, TierThresholds, MODEL_VERSION};
-use super::readiness::{self, BandThresholds, ReadinessModel};
+use super::readiness::{BandThresholds, ReadinessModel};
 use super::rules::Criteria;
 use super::split::Training;
 use crate::domain::OutcomeLabel;
-use crate::features::{FeatureColumn, FeatureMatrix, FeatureSpec};
+use crate::features::{FeatureColumn, FeatureMatrix, FeatureSpec, Gate, Use};
 use crate::io::contract::Deals;
 use crate::stats::descriptive::cut_between;
 use crate::verdict::Window;
@@ -50,23 +50,6 @@ fn mean_won_amounts(
     (sums.into_iter().map(mean).collect(), mean(all))
 }
 
-/// Per encoded column, whether its feature is `exclude`d: the fit takes
-/// those columns as zeros, so the ridge-penalised fit gives them a
-/// coefficient of exactly zero and the model keeps its column layout;
-/// `None` when nothing is excluded.
-pub(super) fn leak_columns(
-    features: &[FeatureColumn],
-    matrix: &FeatureMatrix,
-    exclude: &[String],
-) -> Option<Vec<bool>> {
-    let out: Vec<bool> = matrix
-        .feature_of
-        .iter()
-        .map(|&f| exclude.contains(&features[f].spec.name))
-        .collect();
-    out.contains(&true).then_some(out)
-}
-
 /// The mean encoded row: the reference account of the contributions and of
 /// the readiness score.
 pub(super) fn mean_row(matrix: &FeatureMatrix) -> Vec<f64> {
@@ -76,20 +59,22 @@ pub(super) fn mean_row(matrix: &FeatureMatrix) -> Vec<f64> {
         .map_or_else(|| vec![0.0; matrix.columns.len()], |m| m.to_vec())
 }
 
-/// The readiness model: signals on top of the fit log-odds, banded by the
-/// tertiles of readiness among the accounts in the ICP (all accounts when
-/// none is). `None` without a signal column.
+/// The readiness model: the features the gate lets into readiness
+/// (signals, not shut) on top of the fit log-odds, banded by the tertiles
+/// of readiness among the accounts in the ICP (all accounts when none is).
+/// `None` without such a column.
 ///
 /// It is fitted on `rows` and banded on `matrix` (the accounts).
 pub(super) fn readiness_model(
     rows: Rows<'_>,
     matrix: &FeatureMatrix,
     specs: &[FeatureSpec],
+    gate: &Gate,
     fit: &Logistic,
     baseline: &[f64],
     in_icp: &[bool],
 ) -> Option<ReadinessModel> {
-    let columns = readiness::columns_of(specs, matrix, &|r| r.uses().readiness);
+    let columns = gate.columns(specs, matrix, Use::Readiness);
     if columns.is_empty() {
         return None;
     }
@@ -153,7 +138,8 @@ pub(super) fn fit_score(rows: Rows<'_>, terms: &Terms<'_>) -> Option<Logistic> {
 /// Each row's expected wins from its signals and relationships alone: its
 /// closed deals times the win probability of a logistic model on all the
 /// features, with every column an ICP criterion may rest on (fit, by
-/// [`crate::features::Role::uses`]) held at its mean over closed deals.
+/// [`crate::features::Role::uses`]) held at its mean over closed deals, and
+/// the `zeroed` (shut) columns read as zeros.
 /// The yardstick of a core ICP refinement's materiality
 /// ([`super::rules::learn`]), so a fit condition that only stands in for a
 /// relationship or a signal does not look like fit. `None` without a
@@ -162,10 +148,14 @@ pub(super) fn non_fit_expected(
     rows: Rows<'_>,
     zeroed: Option<&[bool]>,
     specs: &[FeatureSpec],
+    gate: &Gate,
 ) -> Option<Vec<f64>> {
     let Rows { matrix, won, lost } = rows;
-    let non_fit = readiness::columns_of(specs, matrix, &|r| !r.uses().icp_criterion);
-    if non_fit.is_empty() {
+    let fit = gate.role_columns(specs, matrix, Use::IcpCriterion);
+    let non_fit: Vec<usize> = (0..matrix.columns.len())
+        .filter(|j| fit.binary_search(j).is_err())
+        .collect();
+    if non_fit.iter().all(|&j| zeroed.is_some_and(|z| z[j])) {
         return None;
     }
     let joint = fit_score(
@@ -183,7 +173,6 @@ pub(super) fn non_fit_expected(
     // pass along the rows, each column adding its terms in row order (from
     // -0.0, as `Iterator::sum` does), so the sums are those of a pass down
     // each column.
-    let fit = readiness::columns_of(specs, matrix, &|r| r.uses().icp_criterion);
     let mut sums = vec![-0.0; fit.len()];
     for i in 0..won.len() {
         let trials = won[i] + lost[i];

@@ -50,7 +50,7 @@ pub use wire::{
 };
 
 use crate::features::evidence::Evidence;
-use crate::features::{FeatureColumn, FeatureMatrix, FeatureSpec};
+use crate::features::{FeatureColumn, FeatureMatrix, FeatureSpec, Gate, Use};
 use crate::io::contract::Deals;
 use crate::outcomes::FigureOptions;
 use fit::{Fitted, KMeans, Origin, Rows};
@@ -94,8 +94,9 @@ pub struct Context<'a> {
     pub rules: &'a RuleOptions,
     pub account_id_column: &'a str,
     pub accounts_sha256: &'a str,
-    /// Features kept out of the criteria and the fit score (likely post-outcome).
-    pub exclude: &'a [String],
+    /// Which feature may be used for what: its role, and whether it was
+    /// shut out as likely post-outcome.
+    pub gate: &'a Gate,
 }
 
 /// Fit the ICP, score and tiers on deals before the held-out quarter, and
@@ -156,13 +157,16 @@ fn fit_and_validate(
     ctx: &Context<'_>,
 ) -> Option<Recommendation> {
     let specs: Vec<FeatureSpec> = features.iter().map(|f| f.spec.clone()).collect();
-    let fit_columns = readiness::columns_of(&specs, matrix, &|r| r.uses().fit_score);
+    // The fit score keeps a column for every feature of a fit-score role;
+    // a shut feature's column is read as zeros, so its coefficient is
+    // exactly 0 in the fit and in the account-held-out check alike.
+    let fit_columns = ctx.gate.role_columns(&specs, matrix, Use::FitScore);
+    let leaks = ctx.gate.shut_columns(&specs, matrix);
     let fit_terms = Terms {
         columns: Some(&fit_columns),
         offset: None,
-        zeroed: None,
+        zeroed: leaks.as_deref(),
     };
-    let leaks = fit::leak_columns(features, rows.matrix, ctx.exclude);
     let by_row = t.ev.by_row(t.deals);
     std::thread::scope(|s| {
         // The criteria read none of the fit score, the account-held-out check
@@ -170,13 +174,7 @@ fn fit_and_validate(
         // is fitted, then runs the other, done (and its copies of the counts
         // freed) before every account's score and contributions are built.
         let criteria = s.spawn(|| learn_criteria(rows, leaks.as_deref(), &specs, t.ev, ctx));
-        let score = fit::fit_score(
-            rows,
-            &Terms {
-                zeroed: leaks.as_deref(),
-                ..fit_terms
-            },
-        );
+        let score = fit::fit_score(rows, &fit_terms);
         let criteria = crate::parallel::joined(criteria);
         let score = score?;
         let by_account = s.spawn(|| {
@@ -195,7 +193,8 @@ fn fit_and_validate(
             column_weights: ctx.column_weights,
         };
         let (segments, carve) = fit::segments_with_carve(&criteria, &in_icp, t, &kmeans);
-        let readiness = fit::readiness_model(rows, matrix, &specs, &score, &baseline, &in_icp);
+        let readiness =
+            fit::readiness_model(rows, matrix, &specs, ctx.gate, &score, &baseline, &in_icp);
         let thresholds = fit::tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
         let fitted = Fitted {
             score,
@@ -234,14 +233,14 @@ fn learn_criteria(
     ev: &Evidence,
     ctx: &Context<'_>,
 ) -> Criteria {
-    let expected = fit::non_fit_expected(rows, leaks, specs);
+    let expected = fit::non_fit_expected(rows, leaks, specs, ctx.gate);
     rules::learn(
         &ev.features,
         rows.won,
         rows.lost,
         expected.as_deref(),
         ctx.rules,
-        ctx.exclude,
+        ctx.gate,
     )
 }
 

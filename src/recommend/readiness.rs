@@ -45,7 +45,6 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 use super::logistic::Terms;
 use super::logistic::{self, Logistic};
-use crate::features::{FeatureMatrix, FeatureSpec, Role};
 use crate::io::contract::Deals;
 use crate::outcomes::FigureOptions;
 use crate::stats::conversion::Interval;
@@ -134,18 +133,6 @@ impl ReadinessModel {
     pub fn combined(&self, fit_log_odds: f64, row: &[f64]) -> f64 {
         logistic::probability(fit_log_odds + self.score.log_odds(row))
     }
-}
-
-/// The encoded columns of features whose role `role` accepts (a question
-/// to [`Role::uses`]).
-pub fn columns_of(
-    specs: &[FeatureSpec],
-    matrix: &FeatureMatrix,
-    role: &dyn Fn(Role) -> bool,
-) -> Vec<usize> {
-    (0..matrix.columns.len())
-        .filter(|&j| role(specs[matrix.feature_of[j]].role))
-        .collect()
 }
 
 /// One cell of the matrix, or one band: accounts and deals.

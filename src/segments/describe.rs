@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::features::{FeatureColumn, FeatureData, Role};
+use crate::features::{FeatureColumn, FeatureData, Gate, Role, Use};
 
 /// One way a segment differs from all accounts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,32 +38,17 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Whether segments are drawn and named on the features whose role is
-/// clustered on ([`Role::uses`]: fit) alone: when there is at least one.
-/// Segments are groups a campaign is written for, so they are who the
-/// account is; signals and relationships are described.
-pub fn on_fit(features: &[FeatureColumn]) -> bool {
-    features.iter().any(|f| f.spec.role.uses().clustered)
-}
-
-/// The features segments are drawn and named on: the fit ones, or every
-/// feature when none is fit.
-pub fn segment_features(features: &[FeatureColumn]) -> impl Iterator<Item = &FeatureColumn> {
-    let fit = on_fit(features);
-    features
-        .iter()
-        .filter(move |f| !fit || f.spec.role.uses().clustered)
-}
-
-/// The top distinctions of each segment, on [`segment_features`].
-/// `labels[i]` is account i's segment.
+/// The top distinctions of each segment, on the features the gate lets
+/// segments be drawn on ([`Use::Segments`]). `labels[i]` is account i's
+/// segment.
 pub fn distinctions(
+    gate: &Gate,
     features: &[FeatureColumn],
     labels: &[usize],
     k: usize,
 ) -> Vec<Vec<Distinction>> {
     let mut per: Vec<Vec<Distinction>> = vec![Vec::new(); k];
-    for f in segment_features(features) {
+    for f in gate.features(features, Use::Segments) {
         match &f.data {
             FeatureData::Numeric(v) => mean_distinctions(f, v, labels, &mut per),
             _ => share_distinctions(f, labels, &mut per),
@@ -96,17 +81,22 @@ pub struct Description {
     pub text: String,
 }
 
-/// Per segment, each numeric or binary feature of `role` described as
-/// the share of its accounts above the all-accounts median (numeric) or
-/// true (binary); nulls are left out of both counts.
+/// Per segment, each numeric or binary feature of `role` the gate lets
+/// describe segments ([`Use::Description`]) described as the share of its
+/// accounts above the all-accounts median (numeric) or true (binary); nulls
+/// are left out of both counts.
 pub fn describe(
+    gate: &Gate,
     features: &[FeatureColumn],
     labels: &[usize],
     k: usize,
     role: Role,
 ) -> Vec<Vec<Description>> {
     let mut per: Vec<Vec<Description>> = vec![Vec::new(); k];
-    for f in features.iter().filter(|f| f.spec.role == role) {
+    for f in gate
+        .features(features, Use::Description)
+        .filter(|f| f.spec.role == role)
+    {
         let (measure, v, cut) = match &f.data {
             FeatureData::Numeric(v) => {
                 let mut known: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
@@ -291,7 +281,13 @@ mod tests {
             },
         ];
         let labels = [0, 0, 1, 1];
-        let signals = describe(&features, &labels, 2, Role::Signal);
+        let signals = describe(
+            &Gate::new(&features, []),
+            &features,
+            &labels,
+            2,
+            Role::Signal,
+        );
         let shares: Vec<(f64, f64)> = signals
             .iter()
             .map(|d| (d[0].share, d[0].overall_share))
@@ -299,14 +295,20 @@ mod tests {
         assert_eq!(shares, vec![(0.0, 0.5), (1.0, 0.5)]);
         assert_eq!(signals[1][0].text, "100% high intent_score");
         assert_eq!(signals[0].len(), 1);
-        let rel = describe(&features, &labels, 2, Role::Relationship);
+        let rel = describe(
+            &Gate::new(&features, []),
+            &features,
+            &labels,
+            2,
+            Role::Relationship,
+        );
         assert_eq!(rel[0][0].share, 0.5);
         assert_eq!(rel[1][0].share, 1.0);
         assert!((rel[0][0].overall_share - 2.0 / 3.0).abs() < 1e-15);
         assert_eq!(rel[0][0].text, "50% exec_relationship");
         assert_eq!(rel[0][0].measure, "share_true");
         // Distinctions (and so names) come from the fit feature alone.
-        let d = distinctions(&features, &labels, 2);
+        let d = distinctions(&Gate::new(&features, []), &features, &labels, 2);
         assert!(
             d.iter().flatten().all(|x| x.feature == "employees"),
             "{d:?}"

@@ -11,8 +11,6 @@ pub use best::{
     best_segment_test, held_out_best_segment_test, BestSegmentTest, BEST_SEGMENT_PERMUTATIONS,
     BEST_SEGMENT_SEED,
 };
-pub use describe::{
-    describe, distinctions, on_fit, segment_features, Description, Distinction, TOP_DISTINCTIONS,
-};
+pub use describe::{describe, distinctions, Description, Distinction, TOP_DISTINCTIONS};
 pub use name::{make_names_unique, name, NAMED_FIELD_MAX_LEVELS};
 pub use report::{reports, SegmentInputs, SegmentReport};

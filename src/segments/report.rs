@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::describe::{describe, distinctions, Description, Distinction};
 use super::name::{make_names_unique, name};
-use crate::features::{FeatureColumn, Role};
+use crate::features::{FeatureColumn, Gate, Role};
 use crate::io::contract::Deals;
 use crate::outcomes::{figures, group_deals, FigureOptions, OutcomeFigures};
 
@@ -31,6 +31,8 @@ pub struct SegmentReport {
 /// What the segments' reports are built from.
 pub struct SegmentInputs<'a> {
     pub features: &'a [FeatureColumn],
+    /// Which features segments are drawn on and described by.
+    pub gate: &'a Gate,
     /// Each account's segment (0-based), of `k`.
     pub labels: &'a [usize],
     pub k: usize,
@@ -57,11 +59,8 @@ pub fn reports(s: &SegmentInputs) -> Vec<SegmentReport> {
     for &l in labels {
         seg_accounts[l] += 1;
     }
-    let distinctions = distinctions(features, labels, k);
-    let described = |role: Role| match role.uses().described {
-        true => describe(features, labels, k, role),
-        false => vec![Vec::new(); k],
-    };
+    let distinctions = distinctions(s.gate, features, labels, k);
+    let described = |role: Role| describe(s.gate, features, labels, k, role);
     let (signals, relationships) = (described(Role::Signal), described(Role::Relationship));
     let names = names(s, &distinctions);
     // Each segment's figures read its deals alone: two at a time.

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::domain::OutcomeLabel;
 use crate::error::Result;
 use crate::features::evidence::{Evidence, JoinSummary};
-use crate::features::{FeatureColumn, FeatureMatrix, Skipped};
+use crate::features::{FeatureColumn, FeatureMatrix, Gate, Skipped, Use};
 use crate::io::contract::Deals;
 use crate::io::Inputs;
 use crate::outcomes::{FigureOptions, OutcomeFigures};
@@ -86,21 +86,16 @@ pub(super) fn evidence<'a>(
     )
 }
 
-/// Per encoded column, whether segments are drawn on it: not when its
-/// feature is not clustered on while some feature is (signals and
-/// relationships are described per segment, not clustered on), nor when it
-/// is `exclude`d (likely leaks).
+/// Per encoded column, whether segments are drawn on it: when the gate
+/// lets its feature draw segments ([`Use::Segments`]: fit features, not shut
+/// as likely leaks; signals and relationships are described per segment).
 pub(super) fn clustered_columns(
     features: &[FeatureColumn],
-    exclude: &[String],
+    gate: &Gate,
     matrix: &FeatureMatrix,
 ) -> Vec<bool> {
-    let on_fit = crate::segments::on_fit(features);
     (matrix.feature_of.iter())
-        .map(|&f| {
-            let spec = &features[f].spec;
-            !((on_fit && !spec.role.uses().clustered) || exclude.contains(&spec.name))
-        })
+        .map(|&f| gate.allows(&features[f].spec, Use::Segments))
         .collect()
 }
 
@@ -121,8 +116,8 @@ pub(super) struct Found<'a> {
     pub(super) joined: Option<JoinSummary>,
     /// Without one, the features that look set by a win.
     pub(super) post_outcome: Option<crate::leakage::PostOutcome>,
-    /// The likely leaks: in no segment weight, criterion or fit score.
-    pub(super) exclude: Vec<String>,
+    /// Which feature may be used for what; the likely leaks in none.
+    pub(super) gate: Gate,
 }
 
 /// Segments with their figures and ids (kept from `--previous` where it matches).
@@ -167,7 +162,7 @@ impl Found<'_> {
     fn held_out_segment_test(&self, matrix: &FeatureMatrix) -> Option<BestSegmentTest> {
         crate::segments::held_out_best_segment_test(
             &matrix.x,
-            &clustered_columns(&self.features, &self.exclude, matrix),
+            &clustered_columns(&self.features, &self.gate, matrix),
             &self.inputs.deals.account,
             &deal_won(&self.inputs.deals),
             self.clustering.k,
@@ -238,6 +233,7 @@ impl Found<'_> {
                 let best_segment = self.held_out_segment_test(matrix);
                 let correlations = crate::correlations::analyse(
                     &ev.features,
+                    &self.gate,
                     ev.rows(),
                     &ev.by_row(fit_deals),
                     &self.config.thresholds,
@@ -317,6 +313,7 @@ impl Found<'_> {
             .map_or_else(|| (1..=self.k as u32).collect(), |m| m.ids.clone());
         let segments = crate::segments::reports(&SegmentInputs {
             features: &self.features,
+            gate: &self.gate,
             labels: &self.labels,
             k: self.k,
             deals: &self.inputs.deals,
@@ -366,7 +363,7 @@ impl Found<'_> {
                 rules: &self.config.rules,
                 account_id_column: &self.config.input.account_columns.id,
                 accounts_sha256: &self.inputs.accounts.file.sha256,
-                exclude: &self.exclude,
+                gate: &self.gate,
             },
         );
         progress.finish();

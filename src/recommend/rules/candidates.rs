@@ -4,14 +4,7 @@
 
 use super::condition::Condition;
 use crate::features::infer::OTHER;
-use crate::features::{FeatureColumn, FeatureData, Transform};
-
-/// Whether criteria may be built on a feature: a fit feature (who the
-/// account is) the caller did not `exclude`. Signals say when to act and
-/// relationships how; neither defines the ICP.
-pub fn eligible(f: &FeatureColumn, exclude: &[String]) -> bool {
-    f.spec.role.uses().icp_criterion && !exclude.contains(&f.spec.name)
-}
+use crate::features::{FeatureColumn, FeatureData, Gate, Transform, Use};
 
 /// The rows candidates are drawn from: the accounts with closed deals
 /// (`active[j]` is row `j`'s account) and each row's won and lost deals.
@@ -21,15 +14,16 @@ pub(super) struct ActiveRows<'a> {
     pub(super) lost: &'a [f64],
 }
 
-/// Candidate conditions, from every [`eligible`] feature.
+/// Candidate conditions, from every feature the gate lets criteria rest on
+/// (fit features, not shut as likely post-outcome).
 pub(super) fn candidates(
     features: &[FeatureColumn],
     rows: &ActiveRows,
     min_support: f64,
-    exclude: &[String],
+    gate: &Gate,
 ) -> Vec<Condition> {
     let mut out = Vec::new();
-    for f in features.iter().filter(|f| eligible(f, exclude)) {
+    for f in gate.features(features, Use::IcpCriterion) {
         let name = &f.spec.name;
         match (&f.data, &f.spec.transform) {
             (FeatureData::Numeric(v), _) => range_candidates(name, v, rows.active, &mut out),

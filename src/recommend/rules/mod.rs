@@ -53,14 +53,13 @@ mod permutation;
 mod search;
 mod tally;
 
-pub use candidates::eligible;
 pub use condition::{Condition, Criteria};
 pub use permutation::{NULL_ROWS, PERMUTATIONS, PERMUTATION_SEED};
 pub use search::{CORE_MIN_RATIO, MIN_WIN_RETENTION};
 
 use serde::{Deserialize, Serialize};
 
-use crate::features::FeatureColumn;
+use crate::features::{FeatureColumn, Gate, Use};
 use candidates::{candidates, ActiveRows};
 use search::{Search, Table};
 use tally::{atoms_of, levels_of};
@@ -98,15 +97,16 @@ impl Default for RuleOptions {
 pub const MAX_RULE_ACCOUNTS: usize = 100_000;
 
 /// Learn criteria from per-account won and lost deal counts, on the
-/// [`eligible`] features: fit features not in `exclude`.
+/// features `gate` lets criteria rest on ([`Use::IcpCriterion`]: fit
+/// features not shut as likely post-outcome).
 ///
 /// Both qualifying searches start from the same first-step threshold (the
 /// core one judges each step against the permuted best of all candidates
 /// at the deal support, a superset of its own), so the core search finds a
 /// first criterion only when the broad one does: together they keep the
 /// qualifying search's 2.5%.
-/// No criterion rests on a feature named in `exclude` (likely post-outcome
-/// features).
+/// No criterion, and no categorical level set, rests on a feature the gate
+/// shuts out.
 ///
 /// `expected` holds each row's expected wins from its signals and
 /// relationships alone (its closed deals times their predicted win rate);
@@ -119,7 +119,7 @@ pub fn learn(
     lost: &[f64],
     expected: Option<&[f64]>,
     opts: &RuleOptions,
-    exclude: &[String],
+    gate: &Gate,
 ) -> Criteria {
     let active = rule_accounts(won, lost);
     let (tw, tl): (f64, f64) = (won.iter().sum(), lost.iter().sum());
@@ -138,12 +138,12 @@ pub fn learn(
         won: &won,
         lost: &lost,
     };
-    let cands = candidates(features, &rows, min_support, exclude);
+    let cands = candidates(features, &rows, min_support, gate);
     let masks: Vec<Vec<bool>> = cands
         .iter()
         .map(|c| c.matches_rows(features, active.iter().copied()))
         .collect();
-    let cats = levels_of(features, &active, &cands);
+    let cats = levels_of(gate.features(features, Use::IcpCriterion), &active, &cands);
     let t = Table {
         cands: &cands,
         masks: &masks,
@@ -249,7 +249,14 @@ mod tests {
     #[test]
     fn the_core_icp_narrows_to_a_small_group_on_fit_features_only() {
         let (features, won, lost) = small_group();
-        let c = learn(&features, &won, &lost, None, &RuleOptions::default(), &[]);
+        let c = learn(
+            &features,
+            &won,
+            &lost,
+            None,
+            &RuleOptions::default(),
+            &Gate::new(&features, []),
+        );
         let yes = |f: &str| Condition::Has {
             feature: f.into(),
             value: "true".into(),
@@ -274,7 +281,7 @@ mod tests {
             &lost,
             None,
             &RuleOptions::default(),
-            &["b".into()],
+            &Gate::new(&features, ["b".to_string()]),
         );
         assert!(c.qualifying.iter().all(|q| q.feature() != "b"), "{c:?}");
     }
@@ -299,10 +306,24 @@ mod tests {
             binary("known", Role::Relationship, flag(&known)),
         ];
         let opts = RuleOptions::default();
-        let plain = learn(&features, &won, &lost, None, &opts, &[]);
+        let plain = learn(
+            &features,
+            &won,
+            &lost,
+            None,
+            &opts,
+            &Gate::new(&features, []),
+        );
         assert_eq!(plain.qualifying.len(), 1, "{plain:?}");
         assert_eq!(plain.qualifying[0].feature(), "large");
-        let held = learn(&features, &won, &lost, Some(&won), &opts, &[]);
+        let held = learn(
+            &features,
+            &won,
+            &lost,
+            Some(&won),
+            &opts,
+            &Gate::new(&features, []),
+        );
         assert!(held.qualifying.is_empty(), "{held:?}");
     }
 }

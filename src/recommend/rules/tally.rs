@@ -138,8 +138,8 @@ pub(super) struct Levels {
 }
 
 /// The categorical features' [`Levels`] over the rows `active`.
-pub(super) fn levels_of(
-    features: &[FeatureColumn],
+pub(super) fn levels_of<'f>(
+    features: impl Iterator<Item = &'f FeatureColumn>,
     active: &[usize],
     cands: &[Condition],
 ) -> Vec<Levels> {
