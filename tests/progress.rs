@@ -1,35 +1,18 @@
 //! Progress and logging: bars on a terminal, plain lines in a log, nothing
 //! with `-q`, and each step of the long stages with `-v`.
 
-use std::path::Path;
-
-use crate::util::Workdir;
+use crate::util::{sample, sample_dir, Discover, Workdir};
 
 /// `discover` on the sample data (k = 2..=4 to keep it quick) with `flags`.
-fn sample_args(flags: &[&str]) -> Vec<String> {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
-    let mut v: Vec<String> = [
-        "discover",
-        "--accounts",
-        sample.join("accounts.parquet").to_str().unwrap(),
-        "--deals",
-        sample.join("deals.parquet").to_str().unwrap(),
-        "--out",
-        "run",
-        "--k-max",
-        "4",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    v.extend(flags.iter().map(|s| s.to_string()));
-    v
+fn sample_run<'w>(wd: &'w Workdir, flags: &[&str]) -> Discover<'w> {
+    wd.discover(&sample_dir(), "run")
+        .loud()
+        .args(&["--k-max", "4"])
+        .args(flags)
 }
 
 fn stderr_of(wd: &Workdir, flags: &[&str]) -> String {
-    let args = sample_args(flags);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    String::from_utf8_lossy(&wd.ok(&args).stderr).into_owned()
+    String::from_utf8_lossy(&sample_run(wd, flags).ok().stderr).into_owned()
 }
 
 #[test]
@@ -53,9 +36,7 @@ fn logs_plain_lines_without_progress_bars_when_stderr_is_not_a_terminal() {
 #[test]
 fn quiet_prints_nothing_and_the_findings_are_in_the_run() {
     let wd = Workdir::new("progress-quiet");
-    let args = sample_args(&["-q"]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = wd.ok(&args);
+    let out = sample_run(&wd, &["-q"]).ok();
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "");
     assert!(wd.path("run/report.json").exists());
@@ -111,7 +92,10 @@ fn on_terminal(wd: &Workdir, args: &[String]) -> Option<String> {
 #[test]
 fn draws_progress_bars_when_stderr_is_a_terminal() {
     let wd = Workdir::new("progress-tty");
-    let Some(screen) = on_terminal(&wd, &sample_args(&[])) else {
+    let args: Vec<String> = (sample_run(&wd, &[]).argv().iter())
+        .map(|a| a.to_string())
+        .collect();
+    let Some(screen) = on_terminal(&wd, &args) else {
         return;
     };
     // A bar is drawn, then cleared with escape sequences, and the plain
@@ -131,13 +115,8 @@ fn draws_progress_bars_when_stderr_is_a_terminal() {
 #[test]
 fn validate_and_score_show_a_bar_while_reading_on_a_terminal_only() {
     let wd = Workdir::new("progress-validate");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
-    let accounts = sample.join("accounts.parquet").display().to_string();
-    let deals = sample.join("deals.parquet").display().to_string();
-    wd.ok(&sample_args(&["-q"])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    let (accounts, deals) = (sample("accounts.parquet"), sample("deals.parquet"));
+    sample_run(&wd, &["-q"]).ok();
     let validate: Vec<String> = ["validate", "--accounts", &accounts, "--deals", &deals]
         .map(String::from)
         .to_vec();

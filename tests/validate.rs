@@ -31,17 +31,7 @@ fn the_planted_inversion_is_significant_and_fail_on_inversion_exits_3() {
     let v: Value = serde_json::from_slice(&wd.ok(&json).stdout).unwrap();
     assert_eq!(v["comparisons"][0]["verdict"], "inverted");
     assert!(v["comparisons"][0]["p_value_holm"].as_f64().unwrap() < 0.05);
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-    ]);
-    let report = wd.read_json("run/report.json");
+    let report = wd.discover("in", "run").report();
     let keys = |x: &Value| x.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&v), keys(&report["current_tiers"]));
     assert_eq!(v["tiers"], report["current_tiers"]["tiers"]);
@@ -218,16 +208,7 @@ fn tier_moves_since_a_previous_run_are_counted_and_listed() {
     let wd = Workdir::new("validate-moves");
     wd.write("a.csv", ACCOUNTS);
     wd.write("d.csv", DEALS);
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "a.csv",
-        "--deals",
-        "d.csv",
-        "--out",
-        "prev",
-        "-q",
-    ]);
+    wd.discover_files("a.csv", "d.csv", "prev").ok();
     // a2 moves up to Tier 1, a3 leaves, a4 enters at Tier 3.
     wd.write("a2.csv", "account_id,industry,employees,tier\na1,Fintech,120,Tier 1\na2,Fintech,300,Tier 1\na3,Retail,80,\na4,Retail,60,Tier 3\n");
     let v: Value = serde_json::from_slice(
