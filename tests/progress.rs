@@ -1,5 +1,8 @@
 //! Progress and logging: bars on a terminal, plain lines in a log, nothing
-//! with `-q`, and each step of the long stages with `-v`.
+//! on stdout or stderr with `-q` (but what `validate --json` prints), and
+//! each step of the long stages with `-v`.
+
+use serde_json::Value;
 
 use crate::util::{sample, sample_dir, Discover, Workdir};
 
@@ -153,4 +156,115 @@ fn validate_and_score_show_a_bar_while_reading_on_a_terminal_only() {
 
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Issue 22: `-q` prints nothing on stdout for `discover`, `validate` and
+/// `score` (a scheduler reads the run directory and the exit status), while
+/// `validate --json -q` still prints the JSON, which is its output.
+#[test]
+fn quiet_leaves_stdout_empty_but_validate_json_still_prints() {
+    let wd = Workdir::new("quiet");
+    wd.generate("in", 3, 400, "parquet");
+    let input = [
+        "--accounts",
+        "in/accounts.parquet",
+        "--deals",
+        "in/deals.parquet",
+    ];
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(input);
+        wd.ok(&all)
+    };
+    let loud = wd.discover("in", "loud").loud().ok();
+    assert!(
+        !loud.stdout.is_empty(),
+        "without -q discover prints its findings"
+    );
+    let out = wd.discover("in", "run").ok();
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(wd.path("run/report.json").exists());
+    current_tier_comparisons_sit_under_their_own_heading(&wd);
+
+    let loud = run(&["validate"]);
+    assert!(!loud.stdout.is_empty());
+    let out = run(&["validate", "-q"]);
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(&["validate", "--json", "-q"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["verdict"].is_string(), "{v}");
+
+    let score = |quiet: bool| {
+        let mut args = vec![
+            "score",
+            "--model",
+            "run",
+            "--accounts",
+            "in/accounts.parquet",
+            "--out",
+            "scored.parquet",
+            "--force",
+        ];
+        if quiet {
+            args.push("-q");
+        }
+        wd.ok(&args)
+    };
+    assert!(!score(false).stdout.is_empty());
+    let out = score(true);
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(wd.path("scored.parquet").exists());
+}
+
+/// Issue 17: in `report.md`, the current tiers' comparisons sit under
+/// "### Current tiers" with a sentence saying what they compare, not under
+/// "### Recommended tiers".
+fn current_tier_comparisons_sit_under_their_own_heading(wd: &Workdir) {
+    let md = std::fs::read_to_string(wd.path("run/report.md")).unwrap();
+    let r = wd.read_json("run/report.json");
+    let current = md
+        .find("### Current tiers")
+        .expect("a current tiers heading");
+    let recommended = md
+        .find("### Recommended tiers")
+        .expect("a recommended tiers heading");
+    assert!(current < recommended);
+    let under_current = &md[current..recommended];
+    let rest = &md[recommended..];
+    let end = rest[4..].find("\n## ").map_or(rest.len(), |e| e + 4);
+    let under_recommended = &rest[..end];
+    assert!(
+        under_current.contains("The current tiers (the accounts' own tier column) compared"),
+        "{under_current}"
+    );
+    let comparisons = r["current_tiers"]["comparisons"].as_array().unwrap();
+    assert!(!comparisons.is_empty());
+    for c in comparisons {
+        let text = c["verdict_text"].as_str().unwrap();
+        assert!(
+            under_current.contains(text),
+            "{text} not under Current tiers"
+        );
+        assert!(
+            !under_recommended.contains(text),
+            "{text} under Recommended tiers"
+        );
+    }
 }

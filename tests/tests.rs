@@ -1,18 +1,21 @@
 //! The integration tests: one binary, so polars is linked once.
 
+mod small_inputs;
 mod util;
 
+mod accepted_input;
 mod architecture;
 mod atomicity;
 mod bad_input;
 mod clustered;
 mod correlations;
+mod degenerate_data;
 mod determinism;
 mod discover;
 mod drift;
 mod estimate;
+mod finding_names;
 mod fuzz_inputs;
-mod hardening;
 mod history;
 mod holdout;
 mod html_report;
@@ -23,7 +26,6 @@ mod progress;
 mod properties;
 mod readiness;
 mod recommend;
-mod regression;
 mod roles;
 mod score_stream;
 mod speed;

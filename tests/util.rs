@@ -99,12 +99,6 @@ impl Workdir {
         }
     }
 
-    /// Run `discover` quietly on the sample data in `data/sample` into `out`,
-    /// with extra arguments, and return its `report.json`.
-    pub fn discover_sample(&self, out: &str, extra: &[&str]) -> serde_json::Value {
-        self.discover(&sample_dir(), out).args(extra).report()
-    }
-
     pub fn read_json(&self, rel: &str) -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(self.path(rel)).unwrap()).unwrap()
     }
