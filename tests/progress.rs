@@ -1,6 +1,9 @@
 //! Progress and logging: bars on a terminal, plain lines in a log, nothing
 //! on stdout or stderr with `-q` (but what `validate --json` prints), and
 //! each step of the long stages with `-v`.
+//!
+//! The terminal checks run the binary under `script` (util-linux); without
+//! it they fail under CI (`CI` set) and are skipped elsewhere with a notice.
 
 use serde_json::Value;
 
@@ -68,13 +71,18 @@ fn verbose_logs_each_step_of_the_long_stages() {
 }
 
 /// Run the binary with `args` on a pseudo-terminal (`script`, from
-/// util-linux) and return what the terminal showed; `None` without `script`.
+/// util-linux) and return what the terminal showed; `None` without `script`
+/// outside CI.
 fn on_terminal(wd: &Workdir, args: &[String]) -> Option<String> {
     if std::process::Command::new("script")
         .arg("--version")
         .output()
         .is_err()
     {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`script` (util-linux) is not installed, and CI is set"
+        );
         eprintln!("NOTICE: skipping the terminal progress check: `script` not found");
         return None;
     }
