@@ -319,28 +319,7 @@ fn inline_modules(code: &str) -> Vec<(usize, usize, String)> {
             continue;
         }
         let open = start + 4 + rest.len() - after.len();
-        let (mut depth, mut i, mut in_str) = (0usize, open, false);
-        while i < bytes.len() {
-            let c = bytes[i];
-            if in_str {
-                if c == b'\\' {
-                    i += 1;
-                } else if c == b'"' {
-                    in_str = false;
-                }
-            } else if c == b'"' {
-                in_str = true;
-            } else if c == b'{' {
-                depth += 1;
-            } else if c == b'}' {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-            i += 1;
-        }
-        out.push((open, i, name));
+        out.push((open, closing_brace(code, open), name));
     }
     out
 }
@@ -659,6 +638,36 @@ fn nothing_under_tests_imports_the_command_line_module() {
     );
 }
 
+/// The index of the `}` closing the `{` at `open` (or the end of `src`),
+/// skipping strings and character literals that hold braces.
+fn closing_brace(src: &str, open: usize) -> usize {
+    let bytes = src.as_bytes();
+    let (mut depth, mut i, mut in_str) = (0usize, open, false);
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_str {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_str = false;
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else if c == b'\'' && i + 2 < bytes.len() && bytes[i + 2] == b'\'' {
+            i += 2;
+        } else if c == b'{' {
+            depth += 1;
+        } else if c == b'}' {
+            depth -= 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Functions (and test functions) as (name, first line, length in lines),
 /// found by matching braces from each `fn` to the end of its body. Strings
 /// and character literals holding braces are skipped.
@@ -691,32 +700,8 @@ fn functions(src: &str) -> Vec<(String, usize, usize)> {
         if semi.is_some_and(|s| s < open) {
             continue;
         }
-        let mut depth = 0usize;
-        let mut i = start + open;
-        let mut in_str = false;
-        while i < bytes.len() {
-            let c = bytes[i];
-            if in_str {
-                if c == b'\\' {
-                    i += 1;
-                } else if c == b'"' {
-                    in_str = false;
-                }
-            } else if c == b'"' {
-                in_str = true;
-            } else if c == b'\'' && i + 2 < bytes.len() && bytes[i + 2] == b'\'' {
-                i += 2;
-            } else if c == b'{' {
-                depth += 1;
-            } else if c == b'}' {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-            i += 1;
-        }
-        out.push((name, line_of(start), line_of(i) - line_of(start) + 1));
+        let end = closing_brace(src, start + open);
+        out.push((name, line_of(start), line_of(end) - line_of(start) + 1));
     }
     out
 }
