@@ -499,7 +499,7 @@ impl Writer<'_> {
         format!("SELECT\n{}\nFROM encoded", cols.join(",\n"))
     }
 
-    /// `Σ (x_j · w_j − c_j)²` in the order `cluster::choose_k::sq_dist` adds
+    /// `Σ (x_j · w_j − c_j)²` in the order `cluster::distance::sq_dist` adds
     /// it: four lanes over chunks of four columns, the lanes added pairwise,
     /// then the remainder.
     fn sq_dist(&self, centroid: &[f64]) -> String {

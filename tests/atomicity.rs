@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
-use crate::util::Workdir;
+use crate::util::{Discover, Workdir};
 
 /// Every file under `dir`, by relative path.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -39,29 +39,14 @@ fn leftovers(wd: &Workdir) -> Vec<String> {
     v
 }
 
-fn args(seed: u64) -> Vec<String> {
-    [
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-        "--force",
-        "--seed",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([seed.to_string()])
-    .collect()
+/// `discover` on the generated data into `run`, replacing it, with `seed`.
+fn discover(wd: &Workdir, seed: u64) -> Discover<'_> {
+    let seed = seed.to_string();
+    wd.discover("in", "run").args(&["--force", "--seed", &seed])
 }
 
 fn spawn(wd: &Workdir, seed: u64, env: &[(&str, &str)]) -> Child {
-    let a = args(seed);
-    let refs: Vec<&str> = a.iter().map(String::as_str).collect();
-    let mut cmd = wd.command(&refs);
+    let mut cmd = discover(wd, seed).command();
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -84,8 +69,7 @@ fn assert_only_hidden_leftovers(wd: &Workdir) {
 fn a_run_killed_while_writing_its_files_leaves_the_previous_run_untouched() {
     let wd = Workdir::new("kill-writing");
     wd.generate("in", 3, 600, "parquet");
-    let a = args(1);
-    wd.ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    discover(&wd, 1).ok();
     let before = snapshot(&wd.path("run"));
 
     // Stall after two files are written, then SIGKILL.
@@ -114,7 +98,7 @@ fn a_run_killed_while_writing_its_files_leaves_the_previous_run_untouched() {
     );
 
     // The next successful run replaces the target and removes the stale temp dir.
-    wd.ok(&args(3).iter().map(String::as_str).collect::<Vec<_>>());
+    discover(&wd, 3).ok();
     assert_eq!(wd.read_json("run/report.json")["run"]["seed"], 3);
     assert!(leftovers(&wd).is_empty(), "{:?}", leftovers(&wd));
 }
@@ -124,7 +108,7 @@ fn a_run_killed_at_random_moments_leaves_the_previous_run_untouched() {
     let wd = Workdir::new("kill-random");
     wd.generate("in", 4, 3000, "parquet");
     let start = Instant::now();
-    wd.ok(&args(1).iter().map(String::as_str).collect::<Vec<_>>());
+    discover(&wd, 1).ok();
     let full = start.elapsed();
     let mut previous = snapshot(&wd.path("run"));
 
@@ -171,6 +155,6 @@ fn a_run_killed_at_random_moments_leaves_the_previous_run_untouched() {
         }
         assert_only_hidden_leftovers(&wd);
     }
-    wd.ok(&args(99).iter().map(String::as_str).collect::<Vec<_>>());
+    discover(&wd, 99).ok();
     assert!(leftovers(&wd).is_empty(), "{:?}", leftovers(&wd));
 }

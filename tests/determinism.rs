@@ -11,19 +11,6 @@ use serde_json::Value;
 
 use crate::util::{read_parquet, Workdir};
 
-fn discover_args<'a>(accounts: &'a str, deals: &'a str, out: &'a str) -> Vec<&'a str> {
-    vec![
-        "discover",
-        "--accounts",
-        accounts,
-        "--deals",
-        deals,
-        "--out",
-        out,
-        "-q",
-    ]
-}
-
 fn files(wd: &Workdir, run: &str) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(wd.path(run))
         .unwrap()
@@ -47,10 +34,10 @@ fn without_timestamps(mut v: Value) -> Value {
 fn one_thread_and_many_threads_give_identical_outputs() {
     let wd = Workdir::new("threads");
     wd.generate("in", 5, 2500, "parquet");
-    let args = |out| discover_args("in/accounts.parquet", "in/deals.parquet", out);
-    wd.ok(&args("many"));
+    wd.discover("in", "many").ok();
     let out = wd
-        .command(&args("one"))
+        .discover("in", "one")
+        .command()
         .env("RAYON_NUM_THREADS", "1")
         .env("POLARS_MAX_THREADS", "1")
         .output()
@@ -100,12 +87,8 @@ fn shuffled_input_rows_give_the_same_figures() {
     wd.generate("in", 8, 2000, "csv");
     shuffle_csv(&wd, "in/accounts.csv", "shuffled/accounts.csv", 1);
     shuffle_csv(&wd, "in/deals.csv", "shuffled/deals.csv", 2);
-    wd.ok(&discover_args("in/accounts.csv", "in/deals.csv", "a"));
-    wd.ok(&discover_args(
-        "shuffled/accounts.csv",
-        "shuffled/deals.csv",
-        "b",
-    ));
+    wd.discover("in", "a").ok();
+    wd.discover("shuffled", "b").ok();
 
     // Everything but the run's identity (input paths and hashes, timestamps)
     // is the same, segment numbers included.

@@ -85,24 +85,10 @@ fn best_segment(report: &Value) -> (u64, f64) {
 fn icp_enrichment_of_best_segment(format: &str) {
     let wd = Workdir::new(&format!("icp-{format}"));
     wd.generate("in", 11, 3000, format);
-    let (a, d) = (
-        format!("in/accounts.{format}"),
-        format!("in/deals.{format}"),
-    );
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        &a,
-        "--deals",
-        &d,
-        "--out",
-        "run",
-        "-q",
-    ]);
-    let report = wd.read_json("run/report.json");
+    let report = wd.discover("in", "run").report();
     let (best, best_rate) = best_segment(&report);
 
-    let icp = planted_icp(&read_parquet_or_csv(&wd, &a));
+    let icp = planted_icp(&read_parquet_or_csv(&wd, &format!("in/accounts.{format}")));
     let scored = read_parquet(&wd.path("run/accounts_scored.parquet"));
     let ids = str_col(&scored, "account_id");
     let seg = f64_col(&scored, "segment");
@@ -160,20 +146,8 @@ fn best_segment_is_enriched_for_the_planted_icp_group_csv() {
 fn same_seed_and_inputs_give_an_identical_report_apart_from_timestamps() {
     let wd = Workdir::new("determinism");
     wd.generate("in", 5, 1500, "parquet");
-    let args = |out: &'static str| -> Vec<&'static str> {
-        vec![
-            "discover",
-            "--accounts",
-            "in/accounts.parquet",
-            "--deals",
-            "in/deals.parquet",
-            "--out",
-            out,
-            "-q",
-        ]
-    };
-    wd.ok(&args("a"));
-    wd.ok(&args("b"));
+    wd.discover("in", "a").ok();
+    wd.discover("in", "b").ok();
     let strip = |mut v: Value| {
         v["run"]["started_at"] = Value::Null;
         v["run"]["finished_at"] = Value::Null;
@@ -198,17 +172,7 @@ fn same_seed_and_inputs_give_an_identical_report_apart_from_timestamps() {
 fn report_json_has_every_contract_section_and_consistent_counts() {
     let wd = Workdir::new("sections");
     wd.generate("in", 3, 1200, "parquet");
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-    ]);
-    let r = wd.read_json("run/report.json");
+    let r = wd.discover("in", "run").report();
     for key in [
         "schema_version",
         "run",
@@ -306,16 +270,11 @@ fn report_json_has_every_contract_section_and_consistent_counts() {
 fn the_sample_tiers_are_inverted_and_fail_on_inversion_exits_3() {
     let wd = Workdir::new("inversion");
     wd.generate("in", 7, 3000, "parquet");
-    let out = wd.run(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "--fail-on-inversion",
-    ]);
+    let out = wd
+        .discover("in", "run")
+        .loud()
+        .args(&["--fail-on-inversion"])
+        .run();
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -339,25 +298,14 @@ fn the_sample_tiers_are_inverted_and_fail_on_inversion_exits_3() {
 fn an_existing_run_directory_is_kept_without_force_and_replaced_with_it() {
     let wd = Workdir::new("force");
     wd.generate("in", 3, 600, "parquet");
-    let base = [
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-    ];
-    wd.ok(&base);
+    let run = wd.discover("in", "run");
+    run.ok();
     let before = std::fs::read(wd.path("run/report.json")).unwrap();
-    let out = wd.run(&base);
+    let out = run.run();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
     assert_eq!(std::fs::read(wd.path("run/report.json")).unwrap(), before);
-    let mut forced = base.to_vec();
-    forced.extend(["--force", "--seed", "9"]);
-    wd.ok(&forced);
+    run.args(&["--force", "--seed", "9"]).ok();
     assert_eq!(wd.read_json("run/report.json")["run"]["seed"], 9);
 }
 
@@ -365,21 +313,11 @@ fn an_existing_run_directory_is_kept_without_force_and_replaced_with_it() {
 fn a_run_that_fails_between_two_files_leaves_the_previous_run_untouched() {
     let wd = Workdir::new("fault");
     wd.generate("in", 3, 600, "parquet");
-    let base = [
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-        "--force",
-    ];
-    wd.ok(&base);
+    let run = wd.discover("in", "run").args(&["--force"]);
+    run.ok();
     let before = std::fs::read(wd.path("run/report.json")).unwrap();
-    let out = wd
-        .command(&base)
+    let out = run
+        .command()
         .env("ABM_SEGMENTS_FAULT_AFTER_FILES", "2")
         .output()
         .unwrap();
@@ -396,28 +334,26 @@ fn a_run_that_fails_between_two_files_leaves_the_previous_run_untouched() {
     );
 }
 
+/// Run with `cargo test -- --ignored maven` where `../shared/datasets`
+/// holds the public Maven Analytics CRM export.
 #[test]
+#[ignore = "needs ../shared/datasets (real CRM exports, not in the repository)"]
 fn maven_crm_export_runs_through_the_example_config_without_a_sector_claim() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/datasets/maven-crm-sales-opportunities");
-    if !dir.exists() {
-        eprintln!("skipping: {} is not present", dir.display());
-        return;
-    }
+    assert!(dir.is_dir(), "{} is not present", dir.display());
     let wd = Workdir::new("maven");
     let config =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/examples/maven-crm.toml");
-    let out = wd.ok(&[
-        "discover",
-        "--config",
-        config.to_str().unwrap(),
-        "--accounts",
-        dir.join("accounts.csv").to_str().unwrap(),
-        "--deals",
-        dir.join("sales_pipeline.csv").to_str().unwrap(),
-        "--out",
-        "run",
-    ]);
+    let out = wd
+        .discover_files(
+            dir.join("accounts.csv").to_str().unwrap(),
+            dir.join("sales_pipeline.csv").to_str().unwrap(),
+            "run",
+        )
+        .loud()
+        .args(&["--config", config.to_str().unwrap()])
+        .ok();
     let r = wd.read_json("run/report.json");
     let dq = &r["data_quality"];
     assert_eq!(dq["deals_read"], 8800);
@@ -435,28 +371,15 @@ fn maven_crm_export_runs_through_the_example_config_without_a_sector_claim() {
 fn k_chosen_on_a_sample_agrees_with_the_full_data_choice() {
     let wd = Workdir::new("sample-k");
     wd.generate("in", 13, 6000, "parquet");
-    let base = [
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "-q",
-    ];
-    let mut full = base.to_vec();
-    full.extend(["--out", "full"]);
-    wd.ok(&full);
+    let f = wd.discover("in", "full").report();
     wd.write(
         "sample.toml",
         "[clustering]\nfit_sample = 1500\nsilhouette_sample = 500\n",
     );
-    let mut sampled = base.to_vec();
-    sampled.extend(["--out", "sampled", "--config", "sample.toml"]);
-    wd.ok(&sampled);
-    let (f, s) = (
-        wd.read_json("full/report.json"),
-        wd.read_json("sampled/report.json"),
-    );
+    let s = wd
+        .discover("in", "sampled")
+        .args(&["--config", "sample.toml"])
+        .report();
     assert_eq!(f["clustering"]["fit_sample"], 6000);
     assert_eq!(s["clustering"]["fit_sample"], 1500);
     // Where silhouettes nearly tie, a sample may pick the other k: then its
@@ -536,16 +459,7 @@ fn write_hive_export(wd: &Workdir, ext: &str) -> usize {
 /// hashes) matches, since deal order does not change any statistic.
 fn assert_directory_reads_like_the_file(wd: &Workdir, rows: usize, format: &str) {
     for (deals, out) in [("in/deals.parquet", "file"), ("in/deals", "dir")] {
-        wd.ok(&[
-            "discover",
-            "--accounts",
-            "in/accounts.parquet",
-            "--deals",
-            deals,
-            "--out",
-            out,
-            "-q",
-        ]);
+        wd.discover_files("in/accounts.parquet", deals, out).ok();
     }
     let mut file = wd.read_json("file/report.json");
     let mut dir = wd.read_json("dir/report.json");

@@ -33,31 +33,16 @@ fn segments_by_account(wd: &Workdir, run: &str) -> std::collections::HashMap<Str
 fn two_runs_with_different_seeds_give_the_same_segments_the_same_ids() {
     let wd = Workdir::new("stable-ids");
     wd.generate("in", 7, 3000, "csv");
-    let base = [
-        "--accounts",
-        "in/accounts.csv",
-        "--deals",
-        "in/deals.csv",
-        "--k-min",
-        "4",
-        "--k-max",
-        "4",
-        "-q",
-    ];
-    let mut a = vec!["discover", "--out", "run1", "--seed", "1"];
-    a.extend(base);
-    wd.ok(&a);
-    let mut b = vec![
-        "discover",
-        "--out",
-        "run2",
-        "--seed",
-        "2",
-        "--previous",
-        "run1",
-    ];
-    b.extend(base);
-    wd.ok(&b);
+    let k = ["--k-min", "4", "--k-max", "4"];
+    wd.discover("in", "run1")
+        .args(&k)
+        .args(&["--seed", "1"])
+        .ok();
+    let r = wd
+        .discover("in", "run2")
+        .args(&k)
+        .args(&["--seed", "2", "--previous", "run1"])
+        .report();
     let (s1, s2) = (
         segments_by_account(&wd, "run1"),
         segments_by_account(&wd, "run2"),
@@ -67,7 +52,6 @@ fn two_runs_with_different_seeds_give_the_same_segments_the_same_ids() {
         same > 0.95,
         "only {same:.3} of accounts kept their segment id"
     );
-    let r = wd.read_json("run2/report.json");
     let st = &r["stability"]["segments"];
     // k = 4, and the core ICP carved out as a fifth segment in both runs.
     assert!(r["clustering"]["core_icp_segment"].is_object());
@@ -103,20 +87,9 @@ fn a_segment_removed_from_the_data_is_listed_and_the_others_keep_their_ids() {
     // archetypes: at k = 6 each segment is one of them, so removing one
     // leaves the others as they were (at k = 4 merged archetypes re-split).
     wd.generate("in", 7, 3000, "csv");
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.csv",
-        "--deals",
-        "in/deals.csv",
-        "--k-min",
-        "6",
-        "--k-max",
-        "6",
-        "--out",
-        "run1",
-        "-q",
-    ]);
+    wd.discover("in", "run1")
+        .args(&["--k-min", "6", "--k-max", "6"])
+        .ok();
     // Remove every account of segment 2 from the accounts file.
     let seg = segments_by_account(&wd, "run1");
     let acc = read_csv(&wd.path("in/accounts.csv"));
@@ -130,22 +103,9 @@ fn a_segment_removed_from_the_data_is_listed_and_the_others_keep_their_ids() {
         .collect();
     let mut kept = acc.filter(&keep).unwrap();
     write_csv(&mut kept, &wd.path("less.csv"));
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "less.csv",
-        "--deals",
-        "in/deals.csv",
-        "--k-min",
-        "5",
-        "--k-max",
-        "5",
-        "--out",
-        "run2",
-        "--previous",
-        "run1",
-        "-q",
-    ]);
+    wd.discover_files("less.csv", "in/deals.csv", "run2")
+        .args(&["--k-min", "5", "--k-max", "5", "--previous", "run1"])
+        .ok();
     let r = wd.read_json("run2/report.json");
     let st = &r["stability"]["segments"];
     let vanished: Vec<u64> = st["vanished"]
@@ -187,16 +147,7 @@ fn a_segment_removed_from_the_data_is_listed_and_the_others_keep_their_ids() {
 fn doubled_company_sizes_are_flagged_as_drift_and_fail_on_drift_exits_3() {
     let wd = Workdir::new("drift");
     wd.generate("in", 7, 3000, "csv");
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.csv",
-        "--deals",
-        "in/deals.csv",
-        "--out",
-        "run1",
-        "-q",
-    ]);
+    wd.discover("in", "run1").ok();
     let mut acc = read_csv(&wd.path("in/accounts.csv"));
     let doubled = acc.column("employees").unwrap().as_materialized_series() * 2;
     acc.replace("employees", doubled.into_column()).unwrap();
@@ -237,19 +188,10 @@ fn doubled_company_sizes_are_flagged_as_drift_and_fail_on_drift_exits_3() {
     ]);
 
     // discover against the previous run.
-    let out = wd.run(&[
-        "discover",
-        "--accounts",
-        "shifted.csv",
-        "--deals",
-        "in/deals.csv",
-        "--out",
-        "run2",
-        "--previous",
-        "run1",
-        "--fail-on-drift",
-        "-q",
-    ]);
+    let out = wd
+        .discover_files("shifted.csv", "in/deals.csv", "run2")
+        .args(&["--previous", "run1", "--fail-on-drift"])
+        .run();
     assert_eq!(out.status.code(), Some(3));
     let r = wd.read_json("run2/report.json");
     for f in r["drift"]["features"].as_array().unwrap() {
@@ -324,18 +266,7 @@ fn a_fifty_account_batch_from_the_training_distribution_is_rarely_flagged_and_a_
     // The batches are drawn from the snapshot's features alone; the
     // post-outcome csm_assigned is left out of the model.
     let config = wd.config_without_csm();
-    wd.ok(&[
-        "discover",
-        "--config",
-        config,
-        "--accounts",
-        "in/accounts.csv",
-        "--deals",
-        "in/deals.csv",
-        "--out",
-        "run1",
-        "-q",
-    ]);
+    wd.discover("in", "run1").args(&["--config", config]).ok();
     let model = abm_segments::pipeline::score::read_model(&wd.path("run1")).unwrap();
     let fresh = crate::util::generated(2000, 8);
     let features = abm_segments::features::infer::apply(

@@ -3,7 +3,7 @@
 
 use abm_segments::estimate::{estimate_discover_peak, table_shape, TableShape};
 
-use crate::util::{sample, Workdir};
+use crate::util::{sample, sample_dir, Workdir};
 
 #[test]
 fn a_run_estimated_above_the_limit_exits_2_and_writes_nothing() {
@@ -11,19 +11,11 @@ fn a_run_estimated_above_the_limit_exits_2_and_writes_nothing() {
     let (accounts, deals) = (sample("accounts.parquet"), sample("deals.parquet"));
     // discover on the sample under a memory limit, with `-v` or not.
     let run = |limit: String, verbose: bool| {
-        let mut args = vec![
-            "discover",
-            "--accounts",
-            &accounts,
-            "--deals",
-            &deals,
-            "--out",
-            "runs/run",
-        ];
+        let mut run = wd.discover(&sample_dir(), "runs/run").loud();
         if verbose {
-            args.push("-v");
+            run = run.args(&["-v"]);
         }
-        wd.command(&args)
+        run.command()
             .env("ABM_MEMORY_LIMIT", limit)
             .output()
             .unwrap()
@@ -64,15 +56,9 @@ fn a_run_estimated_above_the_limit_exits_2_and_writes_nothing() {
 fn an_unreadable_memory_limit_is_a_config_error() {
     let wd = Workdir::new("estimate-bad-limit");
     let out = wd
-        .command(&[
-            "discover",
-            "--accounts",
-            &sample("accounts.parquet"),
-            "--deals",
-            &sample("deals.parquet"),
-            "--out",
-            "run",
-        ])
+        .discover(&sample_dir(), "run")
+        .loud()
+        .command()
         .env("ABM_MEMORY_LIMIT", "plenty")
         .output()
         .unwrap();

@@ -1,68 +1,28 @@
-//! `--account-history`: the checks on the history table (a clear message
-//! naming the file, the column and the rows, exit status 2, nothing
-//! written), and what a run with history reports.
+//! `--account-history`: how deals take the account's values as of their
+//! creation, and what a run with history reports. The history table's
+//! rejects are in `bad_input.rs`.
 
+use crate::small_inputs::{history_inputs, HISTORY};
 use crate::util::Workdir;
 
-use crate::bad_input::{deals_csv, ACCOUNTS};
-
-/// A valid history: two versions of a1 and a2, one of a3.
-const HISTORY: &str = "account_id,valid_from,valid_to,employees
-a1,2025-01-01,2026-01-05,100
-a1,2026-01-05,,120
-a2,2025-06-01,2026-01-10,250
-a2,2026-01-10,,300
-a3,2025-01-01,,80
-";
-
-/// Run discover with `history` (CSV text) and an optional config; return
-/// (exit code, stderr, workdir).
+/// Run discover with `history` (CSV text), named by `--account-history` or
+/// else in `config`; return (exit code, stderr, workdir).
 fn discover(name: &str, history: &str, config: Option<&str>) -> (Option<i32>, String, Workdir) {
     let wd = Workdir::new(name);
-    wd.write("accounts.csv", ACCOUNTS);
-    wd.write("deals.csv", &deals_csv(""));
-    wd.write("history.csv", history);
-    let mut args = vec![
-        "discover",
-        "--accounts",
-        "accounts.csv",
-        "--deals",
-        "deals.csv",
-        "--out",
-        "run",
-        "-q",
-    ];
-    match config {
+    let run = history_inputs(&wd, history);
+    let run = match config {
         Some(c) => {
             wd.write("config.toml", c);
-            args.extend(["--config", "config.toml"]);
+            run.args(&["--config", "config.toml"])
         }
-        None => args.extend(["--account-history", "history.csv"]),
-    }
-    let out = wd.run(&args);
+        None => run.args(&["--account-history", "history.csv"]),
+    };
+    let out = run.run();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stderr).to_string(),
         wd,
     )
-}
-
-/// Exit 2, nothing written, and a message naming the history file, the
-/// column and every `needle`.
-fn assert_rejected(name: &str, history: &str, column: &str, needles: &[&str]) {
-    let (code, stderr, wd) = discover(name, history, None);
-    assert_eq!(code, Some(2), "expected exit 2, stderr:\n{stderr}");
-    assert!(stderr.contains("history.csv"), "no file named:\n{stderr}");
-    assert!(
-        stderr.contains(&format!("column '{column}'")),
-        "message does not name column '{column}':\n{stderr}"
-    );
-    for n in needles {
-        assert!(stderr.contains(n), "message does not say '{n}':\n{stderr}");
-    }
-    assert!(stderr.contains("hint:"), "no hint:\n{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!wd.path("run").exists(), "an output directory was created");
 }
 
 #[test]
@@ -79,65 +39,6 @@ fn a_valid_history_is_read_and_named_in_the_report() {
         md.contains("Features are joined as of each deal's creation from history.csv"),
         "{md}"
     );
-}
-
-#[test]
-fn an_inverted_range_is_rejected_with_its_rows() {
-    let h = format!("{HISTORY}a4,2026-02-01,2026-01-01,60\n");
-    assert_rejected(
-        "hist-inverted",
-        &h,
-        "valid_to",
-        &["valid_to is before valid_from", "rows 6", "account a4"],
-    );
-}
-
-#[test]
-fn overlapping_ranges_of_one_account_are_rejected_naming_it() {
-    // a2's first version runs to 2026-01-10; this one starts before that.
-    let h = format!("{HISTORY}a2,2026-01-08,2026-01-09,260\n");
-    assert_rejected(
-        "hist-overlap",
-        &h,
-        "valid_from",
-        &["ranges overlap for 1 account (a2)", "rows 3"],
-    );
-    // Two current versions of one account overlap too.
-    let h = format!("{HISTORY}a3,2026-01-02,,85\n");
-    assert_rejected("hist-two-current", &h, "valid_from", &["(a3)"]);
-}
-
-#[test]
-fn an_account_missing_from_the_accounts_table_is_rejected() {
-    let h = format!("{HISTORY}zz9,2025-01-01,,10\n");
-    assert_rejected(
-        "hist-unknown",
-        &h,
-        "account_id",
-        &[
-            "an account the accounts table does not have (rows 6)",
-            "'zz9'",
-        ],
-    );
-}
-
-#[test]
-fn a_feature_missing_from_the_accounts_table_is_rejected() {
-    let h = HISTORY.replace("employees", "employes");
-    assert_rejected(
-        "hist-feature",
-        &h,
-        "employes",
-        &["did you mean 'employees'"],
-    );
-}
-
-#[test]
-fn null_account_or_valid_from_is_rejected_with_its_row() {
-    let h = format!("{HISTORY},2025-01-01,,10\n");
-    assert_rejected("hist-null-account", &h, "account_id", &["row 6", "'null'"]);
-    let h = format!("{HISTORY}a4,,,10\n");
-    assert_rejected("hist-null-from", &h, "valid_from", &["rows 6", "'null'"]);
 }
 
 #[test]

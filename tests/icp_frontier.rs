@@ -50,19 +50,10 @@ fn run(
         "-q",
     ]);
     wd.write("roles.toml", ROLES);
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--config",
-        "roles.toml",
-        "--out",
-        "run",
-        "-q",
-    ]);
-    let report = wd.read_json("run/report.json");
+    let report = wd
+        .discover("in", "run")
+        .args(&["--config", "roles.toml"])
+        .report();
     let scored = read_parquet(&wd.path("run/accounts_scored.parquet"));
     (report, truth, scored)
 }

@@ -384,23 +384,14 @@ fn discover_leaky(wd: &Workdir, config: Option<&str>) -> serde_json::Value {
         let f = std::fs::File::create(wd.path(file)).unwrap();
         ParquetWriter::new(f).finish(df).unwrap();
     }
-    let mut args = vec![
-        "discover",
-        "--accounts",
-        "accounts.parquet",
-        "--deals",
-        "deals.parquet",
-        "--out",
-        "run",
-        "-q",
-        "--force",
-    ];
+    let mut run = wd
+        .discover_files("accounts.parquet", "deals.parquet", "run")
+        .args(&["--force"]);
     if let Some(c) = config {
         wd.write("roles.toml", c);
-        args.extend(["--config", "roles.toml"]);
+        run = run.args(&["--config", "roles.toml"]);
     }
-    wd.ok(&args);
-    wd.read_json("run/report.json")
+    run.report()
 }
 
 #[test]

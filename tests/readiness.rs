@@ -21,17 +21,7 @@ fn discover(wd: &Workdir, seed: u64, accounts: usize, extra: &[&str]) -> Value {
     ];
     args.extend_from_slice(extra);
     wd.ok(&args);
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-    ]);
-    wd.read_json("run/report.json")
+    wd.discover("in", "run").report()
 }
 
 /// The columns `score` must reproduce, by name.

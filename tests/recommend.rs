@@ -211,16 +211,7 @@ fn read_scored(path: &std::path::Path) -> (Vec<String>, Vec<Option<i32>>, Vec<Op
 fn score_on_the_training_accounts_reproduces_discovers_tiers_exactly() {
     let wd = Workdir::new("score");
     wd.generate("in", 7, 3000, "csv");
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.csv",
-        "--deals",
-        "in/deals.csv",
-        "--out",
-        "run",
-        "-q",
-    ]);
+    wd.discover("in", "run").ok();
     wd.ok(&[
         "score",
         "--model",
@@ -243,16 +234,7 @@ fn score_on_the_training_accounts_reproduces_discovers_tiers_exactly() {
 fn score_names_a_missing_feature_column() {
     let wd = Workdir::new("score-missing");
     wd.generate("in", 7, 600, "csv");
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.csv",
-        "--deals",
-        "in/deals.csv",
-        "--out",
-        "run",
-        "-q",
-    ]);
+    wd.discover("in", "run").ok();
     let text = std::fs::read_to_string(wd.path("in/accounts.csv"))
         .unwrap()
         .replacen("intent_score", "intent", 1);
@@ -279,16 +261,7 @@ fn score_names_a_missing_feature_column() {
 fn each_accounts_reasons_agree_with_its_score() {
     let wd = Workdir::new("reasons");
     wd.generate("in", 7, 1500, "parquet");
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-    ]);
+    wd.discover("in", "run").ok();
     let df = crate::util::read_parquet(&wd.path("run/accounts_scored.parquet"));
     let f64s = |name: &str| -> Vec<f64> {
         df.column(name)

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::util::Workdir;
+use crate::util::{sample_dir, Workdir};
 
 /// Feature name → (role, declared) from a report's `data_quality`.
 fn roles(r: &Value) -> Vec<(String, String, bool)> {
@@ -33,7 +33,7 @@ fn role_of<'a>(roles: &'a [(String, String, bool)], name: &str) -> (&'a str, boo
 #[test]
 fn on_the_sample_intent_and_visits_are_signals_and_contacts_relationships() {
     let wd = Workdir::new("roles-inferred");
-    let r = wd.discover_sample("run", &[]);
+    let r = wd.discover(&sample_dir(), "run").report();
     let roles = roles(&r);
     for name in ["intent_score", "web_visits_90d"] {
         assert_eq!(role_of(&roles, name), ("signal", false), "{name}");
@@ -69,7 +69,10 @@ fn declared_roles_win_over_names_and_ignore_drops_the_column() {
         "roles.toml",
         "[accounts.roles]\nsignal = [\"noise_score\"]\nfit = [\"known_contacts\"]\nignore = [\"region\"]\n",
     );
-    let r = wd.discover_sample("run", &["--config", "roles.toml"]);
+    let r = wd
+        .discover(&sample_dir(), "run")
+        .args(&["--config", "roles.toml"])
+        .report();
     let roles = roles(&r);
     assert_eq!(role_of(&roles, "noise_score"), ("signal", true));
     assert_eq!(role_of(&roles, "known_contacts"), ("fit", true));
@@ -90,23 +93,13 @@ fn declared_roles_win_over_names_and_ignore_drops_the_column() {
 #[test]
 fn a_column_under_two_roles_or_missing_is_a_config_error() {
     let wd = Workdir::new("roles-bad");
-    let (accounts, deals) = (
-        crate::util::sample("accounts.parquet"),
-        crate::util::sample("deals.parquet"),
-    );
     let run = |config: &str| {
         wd.write("roles.toml", config);
-        let out = wd.run(&[
-            "discover",
-            "--accounts",
-            &accounts,
-            "--deals",
-            &deals,
-            "--config",
-            "roles.toml",
-            "--out",
-            "run",
-        ]);
+        let out = wd
+            .discover(&sample_dir(), "run")
+            .loud()
+            .args(&["--config", "roles.toml"])
+            .run();
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stderr).to_string(),

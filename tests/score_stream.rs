@@ -14,16 +14,7 @@ use crate::util::{read_parquet, Workdir};
 fn trained(name: &str, accounts: usize, format: &str) -> Workdir {
     let wd = Workdir::new(name);
     wd.generate("in", 11, accounts, format);
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        &format!("in/accounts.{format}"),
-        "--deals",
-        &format!("in/deals.{format}"),
-        "--out",
-        "run",
-        "-q",
-    ]);
+    wd.discover("in", "run").ok();
     wd
 }
 

@@ -64,30 +64,11 @@ fn censoring_aware_probability_recovers_the_true_90_day_win_probability_and_the_
 fn as_of_date_ignores_later_deals_and_reopens_later_closes() {
     let wd = Workdir::new("as-of");
     wd.generate("in", 4, 800, "parquet");
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "full",
-        "-q",
-    ]);
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "cut",
-        "-q",
-        "--as-of",
-        "2026-03-31",
-    ]);
-    let full = wd.read_json("full/report.json");
-    let cut = wd.read_json("cut/report.json");
+    let full = wd.discover("in", "full").report();
+    let cut = wd
+        .discover("in", "cut")
+        .args(&["--as-of", "2026-03-31"])
+        .report();
     assert_eq!(full["run"]["as_of"], "2026-09-30");
     assert_eq!(cut["run"]["as_of"], "2026-03-31");
     let later = cut["data_quality"]["deals_dropped"]["created_after_as_of"]
@@ -213,19 +194,10 @@ fn speed_ranking_calls_segments_alike_only_when_their_holm_adjusted_test_says_so
     // csm_assigned (set after a first win) would make a segment with no
     // wins at all, whose P(win <= H) has no test.
     let config = wd.config_without_csm();
-    wd.ok(&[
-        "discover",
-        "--config",
-        config,
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-    ]);
-    let r = wd.read_json("run/report.json");
+    let r = wd
+        .discover("in", "run")
+        .args(&["--config", config])
+        .report();
     let sp = &r["speed"];
     assert!(
         sp["test"].as_str().unwrap().starts_with("Wald test"),

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use crate::util::Workdir;
+use crate::util::{sample_dir, Workdir};
 
 const DIALECTS: [&str; 5] = ["duckdb", "spark", "bigquery", "snowflake", "postgres"];
 
@@ -14,7 +14,7 @@ fn sample_run() -> &'static PathBuf {
     static RUN: OnceLock<PathBuf> = OnceLock::new();
     RUN.get_or_init(|| {
         let wd = Workdir::new("sql-sample");
-        wd.discover_sample("run", &[]);
+        wd.discover(&sample_dir(), "run").ok();
         wd.path("run")
     })
 }

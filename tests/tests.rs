@@ -1,19 +1,22 @@
 //! The integration tests: one binary, so polars is linked once.
 
+mod small_inputs;
 mod util;
 
+mod accepted_input;
 mod architecture;
 mod atomicity;
 mod bad_input;
 mod clustered;
 mod correlations;
+mod degenerate_data;
 mod determinism;
 mod discover;
 mod doc_links;
 mod drift;
 mod estimate;
+mod finding_names;
 mod fuzz_inputs;
-mod hardening;
 mod history;
 mod holdout;
 mod html_report;
@@ -24,7 +27,6 @@ mod progress;
 mod properties;
 mod readiness;
 mod recommend;
-mod regression;
 mod roles;
 mod score_stream;
 mod speed;

@@ -69,15 +69,34 @@ impl Workdir {
         p
     }
 
-    /// Run `discover` quietly on the sample data in `data/sample` into `out`,
-    /// with extra arguments, and return its `report.json`.
-    pub fn discover_sample(&self, out: &str, extra: &[&str]) -> serde_json::Value {
-        let (accounts, deals) = (sample("accounts.parquet"), sample("deals.parquet"));
-        let mut args = vec!["discover", "--accounts", &accounts, "--deals", &deals];
-        args.extend_from_slice(&["--out", out, "-q"]);
-        args.extend_from_slice(extra);
-        self.ok(&args);
-        self.read_json(&format!("{out}/report.json"))
+    /// `discover -q` on the accounts and deals in `dir` (relative to the
+    /// workdir, or absolute), as `generate` writes them: `accounts.parquet`
+    /// and `deals.parquet` when there, else the CSV files. The run goes to
+    /// `out`.
+    pub fn discover(&self, dir: &str, out: &str) -> Discover<'_> {
+        let ext = if self.path(dir).join("accounts.parquet").exists() {
+            "parquet"
+        } else {
+            "csv"
+        };
+        self.discover_files(
+            &format!("{dir}/accounts.{ext}"),
+            &format!("{dir}/deals.{ext}"),
+            out,
+        )
+    }
+
+    /// `discover -q` on the tables `accounts` and `deals` into `out`.
+    pub fn discover_files(&self, accounts: &str, deals: &str, out: &str) -> Discover<'_> {
+        Discover {
+            wd: self,
+            out: out.to_string(),
+            args: ["discover", "--accounts", accounts, "--deals", deals]
+                .into_iter()
+                .chain(["--out", out, "-q"])
+                .map(String::from)
+                .collect(),
+        }
     }
 
     pub fn read_json(&self, rel: &str) -> serde_json::Value {
@@ -101,6 +120,51 @@ impl Workdir {
     }
 }
 
+/// A `discover` command line being put together ([`Workdir::discover`]),
+/// then run.
+pub struct Discover<'w> {
+    wd: &'w Workdir,
+    out: String,
+    args: Vec<String>,
+}
+
+impl Discover<'_> {
+    /// More arguments.
+    pub fn args(mut self, extra: &[&str]) -> Self {
+        self.args.extend(extra.iter().map(|a| a.to_string()));
+        self
+    }
+
+    /// Without `-q`, so that the findings are printed.
+    pub fn loud(mut self) -> Self {
+        self.args.retain(|a| a != "-q");
+        self
+    }
+
+    pub fn argv(&self) -> Vec<&str> {
+        self.args.iter().map(String::as_str).collect()
+    }
+
+    pub fn command(&self) -> Command {
+        self.wd.command(&self.argv())
+    }
+
+    pub fn run(&self) -> Output {
+        self.wd.run(&self.argv())
+    }
+
+    /// Run and require success.
+    pub fn ok(&self) -> Output {
+        self.wd.ok(&self.argv())
+    }
+
+    /// Run, require success, and return the run's `report.json`.
+    pub fn report(&self) -> serde_json::Value {
+        self.ok();
+        self.wd.read_json(&format!("{}/report.json", self.out))
+    }
+}
+
 /// Assert equality and print both sides in full when they differ.
 #[macro_export]
 macro_rules! eqnice {
@@ -121,13 +185,17 @@ pub struct Inputs {
     pub features: Vec<abm_segments::features::FeatureColumn>,
 }
 
-/// A file of the sample data in `data/sample`, as a path string.
-pub fn sample(file: &str) -> String {
+/// The sample data's directory, `data/sample`, as an absolute path string.
+pub fn sample_dir() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("data/sample")
-        .join(file)
         .to_string_lossy()
         .into_owned()
+}
+
+/// A file of the sample data in `data/sample`, as a path string.
+pub fn sample(file: &str) -> String {
+    format!("{}/{file}", sample_dir())
 }
 
 pub fn table(df: polars::prelude::DataFrame, name: &str) -> abm_segments::io::read::Table {

@@ -31,17 +31,7 @@ fn the_planted_inversion_is_significant_and_fail_on_inversion_exits_3() {
     let v: Value = serde_json::from_slice(&wd.ok(&json).stdout).unwrap();
     assert_eq!(v["comparisons"][0]["verdict"], "inverted");
     assert!(v["comparisons"][0]["p_value_holm"].as_f64().unwrap() < 0.05);
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "in/accounts.parquet",
-        "--deals",
-        "in/deals.parquet",
-        "--out",
-        "run",
-        "-q",
-    ]);
-    let report = wd.read_json("run/report.json");
+    let report = wd.discover("in", "run").report();
     let keys = |x: &Value| x.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&v), keys(&report["current_tiers"]));
     assert_eq!(v["tiers"], report["current_tiers"]["tiers"]);
@@ -218,16 +208,7 @@ fn tier_moves_since_a_previous_run_are_counted_and_listed() {
     let wd = Workdir::new("validate-moves");
     wd.write("a.csv", ACCOUNTS);
     wd.write("d.csv", DEALS);
-    wd.ok(&[
-        "discover",
-        "--accounts",
-        "a.csv",
-        "--deals",
-        "d.csv",
-        "--out",
-        "prev",
-        "-q",
-    ]);
+    wd.discover_files("a.csv", "d.csv", "prev").ok();
     // a2 moves up to Tier 1, a3 leaves, a4 enters at Tier 3.
     wd.write("a2.csv", "account_id,industry,employees,tier\na1,Fintech,120,Tier 1\na2,Fintech,300,Tier 1\na3,Retail,80,\na4,Retail,60,Tier 3\n");
     let v: Value = serde_json::from_slice(
@@ -336,4 +317,62 @@ fn recommended_tier_moves_give_the_score_or_rule_change_and_the_icp_gap_uses_the
     let gap = &out["icp_gap"];
     let share = gap["outside_icp_won_deal_share"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&share), "{gap}");
+}
+
+/// Issue 17: `validate --tiers-from RUN --tier-column recommended_tier`
+/// judges the recommended tiers on deals created after the run's training
+/// window by default, and the verdict says which window.
+#[test]
+fn recommended_tiers_are_validated_after_their_training_window() {
+    let wd = Workdir::new("after-training");
+    wd.generate("in", 5, 1500, "parquet");
+    let input = [
+        "--accounts",
+        "in/accounts.parquet",
+        "--deals",
+        "in/deals.parquet",
+        "-q",
+    ];
+    wd.discover("in", "run").ok();
+    let model = wd.read_json("run/model.json");
+    let end = model["trained_on"]["to"].as_str().unwrap().to_string();
+    let day = chrono::NaiveDate::parse_from_str(&end, "%Y-%m-%d").unwrap();
+    let next = (day + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut v = vec![
+        "validate",
+        "--tiers-from",
+        "run",
+        "--tier-column",
+        "recommended_tier",
+        "--json",
+    ];
+    v.extend(input);
+    let ct: Value = serde_json::from_slice(&wd.ok(&v).stdout).unwrap();
+    assert_eq!(ct["window"]["from"], next.as_str(), "{}", ct["window"]);
+    let verdict = ct["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains(&format!("on deals created {next} to "))
+            && verdict.contains(&format!("training window (which ended {end})")),
+        "{verdict}"
+    );
+    // An explicit window still wins.
+    let mut all = v.clone();
+    all.extend(["--from", "2020-01-01"]);
+    let ct: Value = serde_json::from_slice(&wd.ok(&all).stdout).unwrap();
+    assert_eq!(ct["window"]["from"], "2020-01-01");
+    // Current tiers from the same run are judged on every deal, as before.
+    let cur: Vec<&str> = v
+        .iter()
+        .map(|a| {
+            if *a == "recommended_tier" {
+                "current_tier"
+            } else {
+                a
+            }
+        })
+        .collect();
+    let ct: Value = serde_json::from_slice(&wd.ok(&cur).stdout).unwrap();
+    assert_eq!(ct["window"]["label"], "all deals");
 }

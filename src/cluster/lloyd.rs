@@ -31,7 +31,7 @@ use rand::distributions::{Distribution, WeightedIndex};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256Plus;
 
-use super::choose_k::{rows_of, sq_dist};
+use super::distance::{rows_of, sq_dist};
 
 /// Rows per parallel task.
 const CHUNK: usize = 8_192;
@@ -444,8 +444,7 @@ fn flat(a: &Array2<f64>) -> &[f64] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::choose_k::fit_kmeans;
-    use crate::cluster::nearest_labels;
+    use crate::cluster::distance::{fit_kmeans, nearest_labels};
     use linfa_clustering::KMeansInit;
     use rand::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256Plus;

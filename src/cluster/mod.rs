@@ -2,13 +2,12 @@
 //! seeded sample under a minimum segment size.
 
 pub mod choose_k;
+pub mod distance;
 pub mod lloyd;
 pub mod silhouette;
 
-pub use choose_k::{
-    cluster, cluster_with_progress, fit_k_on_sample, nearest, nearest_labels, Clustering,
-    KCandidate, Step,
-};
+pub use choose_k::{cluster, cluster_with_progress, fit_k_on_sample, Clustering, KCandidate, Step};
+pub use distance::{nearest, nearest_labels};
 pub use silhouette::silhouette_score;
 
 use serde::Serialize;
