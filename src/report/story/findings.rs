@@ -1,0 +1,20 @@
+//! The findings under the title: the headlines in full, what was read and
+//! how many segments were found.
+
+use super::Block;
+use crate::report::Report;
+
+pub(super) fn findings(r: &Report) -> Vec<Block> {
+    let dq = &r.data_quality;
+    vec![
+        Block::List(r.headlines.clone()),
+        Block::Para(format!(
+            "{} accounts and {} deals read; {} deals used. k = {} segments ({}).",
+            dq.accounts_read,
+            dq.deals_read,
+            dq.deals_used,
+            r.clustering.k_chosen,
+            r.clustering.reason
+        )),
+    ]
+}
