@@ -1,7 +1,7 @@
 //! What goes with winning and with speed: the attributes that go most with
 //! winning or losing, charted, and the material drivers listed.
 
-use super::{interval_label, Block, Table};
+use super::{interval_label, overall_reference, win_rate_axis, Block, Table};
 use crate::correlations::Correlations;
 use crate::report::chart::{Bar, Bars, Chart, Frame};
 use crate::report::format::{interval, lift, pct};
@@ -58,21 +58,18 @@ fn driver_figure(r: &Report, c: &Correlations) -> Option<Block> {
         bars.extend(l.win_rate.map(|w| Bar {
             label: l.label.clone(),
             value: w,
-            interval: l.win_rate_interval.map(|i| (i.lo, i.hi)),
+            interval: l.win_rate_interval,
         }));
     }
     Some(Block::Figure {
         chart: Chart::Bars(Bars {
             frame: Frame::new(
                 "Win rate of the attributes that go most with winning or losing",
-                format!("Win rate, % of closed deals won (bars: {iv})"),
+                win_rate_axis(&iv),
                 "Account attribute",
             ),
             bars,
-            reference: Some((
-                c.overall_win_rate,
-                format!("overall {}", pct(Some(c.overall_win_rate))),
-            )),
+            reference: Some(overall_reference(c.overall_win_rate)),
             max: 0.0,
         }),
         table: t,

@@ -1,7 +1,10 @@
 //! The recommended ICP: how its accounts win, the core and broad rule sets,
 //! and each criterion with the evidence for it.
 
-use super::{interval_label, not_computed_reason, overall_win_rate, Block, Table};
+use super::{
+    interval_label, not_computed_reason, overall_reference, overall_win_rate, win_rate_axis, Block,
+    Table,
+};
 use crate::report::chart::{Bar, Bars, Chart, Frame};
 use crate::report::format::{days, interval, lift, pct};
 use crate::report::{Report, Section as Computed};
@@ -73,19 +76,15 @@ pub(super) fn icp(r: &Report) -> Vec<Block> {
             bars.extend(e.win_rate.map(|w| Bar {
                 label: e.text.clone(),
                 value: w,
-                interval: e.win_rate_interval.map(|i| (i.lo, i.hi)),
+                interval: e.win_rate_interval,
             }));
         }
         let overall = overall_win_rate(r);
         blocks.push(Block::Figure {
             chart: Chart::Bars(Bars {
-                frame: Frame::new(
-                    chart_title,
-                    format!("Win rate, % of closed deals won (bars: {iv})"),
-                    "Criterion",
-                ),
+                frame: Frame::new(chart_title, win_rate_axis(&iv), "Criterion"),
                 bars,
-                reference: overall.map(|w| (w, format!("overall {}", pct(Some(w))))),
+                reference: overall.map(overall_reference),
                 max: 0.0,
             }),
             table: t,

@@ -21,8 +21,8 @@ mod quality;
 mod segments;
 mod tiers;
 
-use super::chart::{Bar, Chart};
-use super::format::tier;
+use super::chart::{Bar, Chart, Reference};
+use super::format::{pct, tier};
 use super::{Report, Section as Computed};
 use crate::outcomes::OutcomeFigures;
 use drivers::drivers;
@@ -162,8 +162,21 @@ fn bar(label: String, o: &OutcomeFigures) -> Option<Bar> {
     Some(Bar {
         label,
         value: o.win_rate?,
-        interval: o.win_rate_interval.map(|i| (i.lo, i.hi)),
+        interval: o.win_rate_interval,
     })
+}
+
+/// The dashed line at the overall win rate.
+fn overall_reference(w: f64) -> Reference {
+    Reference {
+        value: w,
+        label: format!("overall {}", pct(Some(w))),
+    }
+}
+
+/// The value axis of a win-rate chart, `iv` naming the interval its whiskers show.
+fn win_rate_axis(iv: &str) -> String {
+    format!("Win rate, % of closed deals won (bars: {iv})")
 }
 
 /// Won over closed deals across all segments: every deal belongs to one.

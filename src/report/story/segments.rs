@@ -1,8 +1,10 @@
 //! The segments: their figures side by side, their win rates, how fast they
 //! win, and how their number k was chosen.
 
-use super::{bar, closed, interval_label, overall_win_rate, Block, Table};
-use crate::report::chart::{Bars, Chart, Frame, Line, LinePoint, Series, Steps};
+use super::{
+    bar, closed, interval_label, overall_reference, overall_win_rate, win_rate_axis, Block, Table,
+};
+use crate::report::chart::{Bars, Chart, Frame, Line, LinePoint, Reference, Series, Steps};
 use crate::report::format::{days, horizon, interval, lift, money, p_text, pct};
 use crate::report::{Report, Section as Computed};
 
@@ -106,13 +108,9 @@ pub(super) fn win_rate(r: &Report) -> Vec<Block> {
     }
     blocks.push(Block::Figure {
         chart: Chart::Bars(Bars {
-            frame: Frame::new(
-                "Win rate per segment",
-                format!("Win rate, % of closed deals won (bars: {iv})"),
-                "Segment",
-            ),
+            frame: Frame::new("Win rate per segment", win_rate_axis(&iv), "Segment"),
             bars,
-            reference: overall.map(|w| (w, format!("overall {}", pct(Some(w))))),
+            reference: overall.map(overall_reference),
             max: 0.0,
         }),
         table: t,
@@ -286,7 +284,10 @@ pub(super) fn choosing_k(r: &Report) -> Vec<Block> {
                         filled: c.meets_min_size,
                     })
                     .collect(),
-                highlight: Some((cl.k_chosen as f64, format!("chosen k = {}", cl.k_chosen))),
+                highlight: Some(Reference {
+                    value: cl.k_chosen as f64,
+                    label: format!("chosen k = {}", cl.k_chosen),
+                }),
                 legend: [
                     "meets minimum size".into(),
                     "a segment too small".into(),

@@ -2,7 +2,8 @@
 //! ones, the recommended ones on held-out deals, and fit × readiness.
 
 use super::{
-    bar, closed, interval_label, not_computed_reason, overall_win_rate, tier_or, Block, Table,
+    bar, closed, interval_label, not_computed_reason, overall_reference, overall_win_rate, tier_or,
+    win_rate_axis, Block, Table,
 };
 use crate::outcomes::OutcomeFigures;
 use crate::recommend::TiersSection;
@@ -77,13 +78,9 @@ fn tier_figure(r: &Report, title: &str, rows: &[TierRow], max: f64) -> Block {
     let overall = overall_win_rate(r);
     Block::Figure {
         chart: Chart::Bars(Bars {
-            frame: Frame::new(
-                title,
-                format!("Win rate, % of closed deals won (bars: {iv})"),
-                "Tier",
-            ),
+            frame: Frame::new(title, win_rate_axis(&iv), "Tier"),
             bars,
-            reference: overall.map(|w| (w, format!("overall {}", pct(Some(w))))),
+            reference: overall.map(overall_reference),
             max,
         }),
         table: t,
