@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{esc, Frame};
+use super::{esc, Frame, Reference};
 
 /// A step of 1, 2, 2.5 or 5 × 10^n giving about `n` intervals over `range`.
 fn nice_step(range: f64, n: f64) -> f64 {
@@ -170,6 +170,46 @@ pub(super) fn y_axis(
         s,
         r#"<line class="axis" x1="{left:.1}" y1="{:.1}" x2="{left:.1}" y2="{:.1}"/>"#,
         y.r0, y.r1
+    );
+}
+
+/// A percentage axis along the bottom of the plot, from 0 to a round value
+/// at or above `max` (a rate, 0–1), drawn; returns the scale it maps rates with.
+pub(super) fn rate_axis(s: &mut String, plot: &Plot, max: f64) -> Scale {
+    let tk = ticks(0.0, if max > 0.0 { max } else { 1.0 }, 5.0);
+    let step = tk[1] - tk[0];
+    let x = Scale {
+        d0: 0.0,
+        d1: *tk.last().unwrap_or(&1.0),
+        r0: plot.left,
+        r1: plot.right,
+    };
+    x_axis(s, x, &tk, plot, |t| tick_text(t, step, 100.0, "%"));
+    x
+}
+
+/// The path (`d`) of an interval whisker from `lo` to `hi` px at height
+/// `mid`, its end caps `half` px above and below.
+pub(super) fn whisker(lo: f64, hi: f64, mid: f64, half: f64) -> String {
+    format!(
+        "M{lo:.1} {:.1}V{:.1}M{lo:.1} {mid:.1}H{hi:.1}M{hi:.1} {:.1}V{:.1}",
+        mid - half,
+        mid + half,
+        mid - half,
+        mid + half
+    )
+}
+
+/// A dashed vertical line at a reference rate over the plot, labelled
+/// just above it.
+pub(super) fn reference(s: &mut String, x: Scale, r: &Reference, plot: &Plot) {
+    let (px, top, bottom) = (x.at(r.value), plot.top, plot.bottom);
+    let _ = write!(
+        s,
+        r#"<line class="reference" x1="{px:.1}" y1="{:.1}" x2="{px:.1}" y2="{bottom:.1}"/><text class="reference-label" x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+        top - 6.0,
+        top - 10.0,
+        esc(&r.label)
     );
 }
 

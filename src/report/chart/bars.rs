@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::axes::{open, tick_text, ticks, x_axis, Plot, Scale};
-use super::{cut, esc, Bars, Reference, PALETTE, WIDTH};
+use super::axes::{open, rate_axis, reference, whisker, Plot};
+use super::{cut, esc, Bars, PALETTE, WIDTH};
 
 pub(super) fn svg(c: &Bars) -> String {
     const ROW: f64 = 30.0;
@@ -22,17 +22,9 @@ pub(super) fn svg(c: &Bars) -> String {
         .iter()
         .map(|b| b.interval.map_or(b.value, |i| i.hi.max(b.value)))
         .fold(c.max, f64::max);
-    let tk = ticks(0.0, if max > 0.0 { max } else { 1.0 }, 5.0);
-    let step = tk[1] - tk[0];
-    let x = Scale {
-        d0: 0.0,
-        d1: *tk.last().unwrap_or(&1.0),
-        r0: left,
-        r1: right,
-    };
     let mut s = String::new();
     open(&mut s, &c.frame, &plot);
-    x_axis(&mut s, x, &tk, &plot, |t| tick_text(t, step, 100.0, "%"));
+    let x = rate_axis(&mut s, &plot, max);
     for (i, b) in c.bars.iter().enumerate() {
         let y = top + ROW * i as f64;
         let mid = y + ROW / 2.0;
@@ -59,11 +51,8 @@ pub(super) fn svg(c: &Bars) -> String {
             end = end.max(h);
             let _ = write!(
                 s,
-                r#"<path class="whisker" d="M{l:.1} {:.1}V{:.1}M{l:.1} {mid:.1}H{h:.1}M{h:.1} {:.1}V{:.1}"/>"#,
-                mid - 6.0,
-                mid + 6.0,
-                mid - 6.0,
-                mid + 6.0
+                r#"<path class="whisker" d="{}"/>"#,
+                whisker(l, h, mid, 6.0)
             );
         }
         let _ = write!(
@@ -74,15 +63,8 @@ pub(super) fn svg(c: &Bars) -> String {
             100.0 * b.value
         );
     }
-    if let Some(Reference { value, label }) = &c.reference {
-        let px = x.at(*value);
-        let _ = write!(
-            s,
-            r#"<line class="reference" x1="{px:.1}" y1="{:.1}" x2="{px:.1}" y2="{bottom:.1}"/><text class="reference-label" x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            top - 6.0,
-            top - 10.0,
-            esc(label)
-        );
+    if let Some(r) = &c.reference {
+        reference(&mut s, x, r, &plot);
     }
     s.push_str("</svg>");
     s

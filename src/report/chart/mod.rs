@@ -1,8 +1,9 @@
 //! The charts of `report.html`, drawn as hand-written SVG.
 //!
-//! Three kinds cover the review: horizontal bars with interval whiskers (win
-//! rates), step curves (cumulative probability of a win over time) and a line
-//! with markers (silhouette by k). Every chart is a self-contained `<svg>`
+//! Four kinds cover the review: horizontal bars with interval whiskers (win
+//! rates), dots with whiskers, several measures per row (each segment's win
+//! rate and P(win ≤ 90 d) on the first screen), step curves (cumulative
+//! probability of a win over time) and a line with markers (silhouette by k). Every chart is a self-contained `<svg>`
 //! whose first child is a `<title>`, with axis titles (`class="x-label"`,
 //! `class="y-label"`) that name their unit, tick labels and gridlines. Colours
 //! are the Okabe–Ito palette, which stays distinguishable with the common
@@ -13,6 +14,7 @@
 
 mod axes;
 mod bars;
+mod dots;
 mod line;
 mod steps;
 
@@ -94,6 +96,36 @@ pub struct Bars {
     pub max: f64,
 }
 
+/// A rate (0–1) with an optional interval: one mark of a [`Dots`] row.
+#[derive(Debug, Clone, Copy)]
+pub struct Dot {
+    pub value: f64,
+    pub interval: Option<Interval>,
+}
+
+/// One row of a [`Dots`] chart: a category and, per measure, its mark.
+#[derive(Debug, Clone)]
+pub struct DotRow {
+    pub label: String,
+    /// In the order of [`Dots::measures`]; `None` where a measure is missing.
+    pub dots: Vec<Option<Dot>>,
+}
+
+/// Rates (0–1) of a few measures per row, each a dot with an interval
+/// whisker, on one percentage axis; each measure has its colour and shape.
+#[derive(Debug, Clone)]
+pub struct Dots {
+    pub frame: Frame,
+    /// The measures' names, for the legend.
+    pub measures: Vec<String>,
+    pub rows: Vec<DotRow>,
+    /// A dashed reference line and its label, e.g. the overall win rate.
+    pub reference: Option<Reference>,
+    /// Width of the canvas in pixels: drawn where space is set aside for it,
+    /// the chart keeps its text at the page's size.
+    pub width: f64,
+}
+
 /// A named step function.
 #[derive(Debug, Clone)]
 pub struct Series {
@@ -135,6 +167,7 @@ pub struct Line {
 #[derive(Debug, Clone)]
 pub enum Chart {
     Bars(Bars),
+    Dots(Dots),
     Steps(Steps),
     Line(Line),
 }
@@ -143,6 +176,7 @@ impl Chart {
     pub fn title(&self) -> &str {
         match self {
             Chart::Bars(c) => &c.frame.title,
+            Chart::Dots(c) => &c.frame.title,
             Chart::Steps(c) => &c.frame.title,
             Chart::Line(c) => &c.frame.title,
         }
@@ -152,6 +186,7 @@ impl Chart {
     pub fn svg(&self) -> String {
         match self {
             Chart::Bars(c) => bars::svg(c),
+            Chart::Dots(c) => dots::svg(c),
             Chart::Steps(c) => steps::svg(c),
             Chart::Line(c) => line::svg(c),
         }
@@ -160,12 +195,7 @@ impl Chart {
 
 /// A category label as drawn: at most [`MAX_LABEL`] characters.
 fn cut(label: &str) -> String {
-    if label.chars().count() <= MAX_LABEL {
-        label.to_string()
-    } else {
-        let s: String = label.chars().take(MAX_LABEL - 1).collect();
-        format!("{s}…")
-    }
+    crate::report::format::cut(label, MAX_LABEL)
 }
 
 #[cfg(test)]

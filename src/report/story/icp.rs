@@ -6,7 +6,7 @@ use super::{
     Table,
 };
 use crate::report::chart::{Bar, Bars, Chart, Frame};
-use crate::report::format::{days, interval, lift, pct};
+use crate::report::format::{days, interval, lift, pct, rate_interval};
 use crate::report::{Report, Section as Computed};
 
 pub(super) fn icp(r: &Report) -> Vec<Block> {
@@ -14,13 +14,12 @@ pub(super) fn icp(r: &Report) -> Vec<Block> {
         return vec![Block::NotComputed(not_computed_reason(&r.icp))];
     };
     let mut blocks = vec![Block::Para(format!(
-        "Fitted on {} ({} to {}), on fit features only. {} accounts are in the ICP (the core ICP: every qualifying and no disqualifying criterion); their deals win {} ({}), the rest {}.{}",
+        "Fitted on {} ({} to {}), on fit features only. {} accounts are in the ICP (the core ICP: every qualifying and no disqualifying criterion); their deals win {}, the rest {}.{}",
         icp.trained_on.label,
         icp.trained_on.from,
         icp.trained_on.to,
         icp.in_icp_accounts,
-        pct(icp.in_icp.win_rate),
-        interval(icp.in_icp.win_rate_interval),
+        rate_interval(icp.in_icp.win_rate, icp.in_icp.win_rate_interval),
         pct(icp.outside_icp.win_rate),
         held_out_sentence(icp),
     ))];

@@ -5,7 +5,7 @@ use super::{
     bar, closed, interval_label, overall_reference, overall_win_rate, win_rate_axis, Block, Table,
 };
 use crate::report::chart::{Bars, Chart, Frame, Line, LinePoint, Reference, Series, Steps};
-use crate::report::format::{days, horizon, interval, lift, money, p_text, pct};
+use crate::report::format::{days, horizon, interval, lift, money, p_text, pct, rate_interval};
 use crate::report::{Report, Section as Computed};
 
 pub(super) fn segments(r: &Report) -> Vec<Block> {
@@ -232,11 +232,10 @@ fn ranked_line(rk: &crate::report::RankedSegment) -> String {
         None => String::new(),
     };
     format!(
-        "{}. S{}: {} ({}){median}{tied}",
+        "{}. S{}: {}{median}{tied}",
         rk.rank,
         rk.segment,
-        pct(Some(rk.probability)),
-        interval(rk.interval)
+        rate_interval(Some(rk.probability), rk.interval)
     )
 }
 
