@@ -15,11 +15,15 @@
 
 mod drivers;
 mod findings;
+pub mod first_screen;
 mod icp;
 mod previous;
 mod quality;
 mod segments;
 mod tiers;
+
+#[cfg(test)]
+pub(crate) mod tests;
 
 use super::chart::{Bar, Chart, Reference};
 use super::format::{pct, tier};
@@ -27,6 +31,7 @@ use super::{Report, Section as Computed};
 use crate::outcomes::OutcomeFigures;
 use drivers::drivers;
 use findings::findings;
+pub use first_screen::{first_screen, Finding, FirstScreen};
 use icp::icp;
 use previous::since_previous;
 use quality::{data_quality, run};
@@ -67,6 +72,11 @@ pub enum Block {
     Subheading(String),
     /// Parts meant to be read side by side.
     Columns(Vec<Vec<Block>>),
+    /// Parts HTML folds under a summary line; Markdown shows them as they are.
+    Folded {
+        summary: String,
+        blocks: Vec<Block>,
+    },
 }
 
 /// A section of the review. The first has no title: it sits under the
