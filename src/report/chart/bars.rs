@@ -92,6 +92,6 @@ mod tests {
             svg.contains(&format!("<title>{label}: 50.0%</title>")),
             "{svg}"
         );
-        assert!(svg.contains("technologies has a very long …"), "{svg}");
+        assert!(svg.contains("technologies has a very long…"), "{svg}");
     }
 }

@@ -5,12 +5,13 @@
 //! in full follow it.
 //!
 //! Each line is the short form of a headline, from the same figures of the
-//! [`Report`]: the best segment is chosen by the headline's rule.
+//! [`Report`]; the best segment is the headline's ([`best_segment`]).
 
 use super::{interval_label, overall_reference, overall_win_rate, Table};
 use crate::outcomes::OutcomeFigures;
 use crate::report::chart::{Chart, Dot, DotRow, Dots, Frame};
 use crate::report::format::{cut, horizon, lift, money, p_text, pct, rate_interval};
+use crate::report::headlines::{best_segment, tiers_not_judged, BestSegment, NOT_COMPARED};
 use crate::report::{Report, Section as Computed, SegmentReport};
 use crate::verdict::{PairVerdict, LEAD_HORIZON_DAYS};
 
@@ -78,13 +79,12 @@ fn segment_label(s: &SegmentReport) -> String {
 }
 
 /// The current tiers' verdict: the first comparison (Tier 1 against Tier 2
-/// when both are present), its win rates, p-value and P(win ≤ 90 d).
+/// when both are present), its win rates, Holm-adjusted p-value and
+/// P(win ≤ 90 d).
 fn verdict_line(r: &Report) -> String {
     let ct = match &r.current_tiers {
         Computed::Computed(ct) => ct,
-        Computed::NotComputed { reason, .. } => {
-            return format!("Current tiers were not judged: {reason}.")
-        }
+        Computed::NotComputed { reason, .. } => return tiers_not_judged(reason),
     };
     let Some(c) = ct.comparisons.first() else {
         return format!("{}.", ct.verdict);
@@ -102,13 +102,14 @@ fn verdict_line(r: &Report) -> String {
         PairVerdict::InOrder => format!("Tier {higher} out-converts Tier {lower}"),
         PairVerdict::Inverted => format!("Tier {higher} converts worse than Tier {lower}"),
         PairVerdict::NoSignificantDifference => {
-            format!("No significant difference between Tier {higher} and Tier {lower}")
+            format!("Tier {higher} and Tier {lower} do not differ significantly")
         }
         PairVerdict::NotComputed => return format!("{}.", c.verdict_text),
     };
+    // Holm-adjusted, as in the verdict in full.
     let p = c
         .p_value_holm
-        .map_or_else(String::new, |p| format!(" (Holm-adjusted {})", p_text(p)));
+        .map_or_else(String::new, |p| format!(" ({})", p_text(p)));
     format!(
         "{lead}: {} vs {} of closed deals won{p}; {} {} vs {}.",
         pct(h.win_rate),
@@ -117,50 +118,6 @@ fn verdict_line(r: &Report) -> String {
         horizon(h, LEAD_HORIZON_DAYS),
         horizon(l, LEAD_HORIZON_DAYS),
     )
-}
-
-/// Which segment converts best, and whether that is beyond chance.
-enum Best<'a> {
-    /// The core ICP carved out as a segment: judged by its held-out test.
-    Carved(
-        &'a SegmentReport,
-        &'a crate::recommend::carve::CoreIcpSegment,
-    ),
-    /// A k-means segment whose lead holds out of sample.
-    Beats(&'a SegmentReport),
-    /// The best is within chance: the range of win rates, and the test.
-    Alike {
-        best: &'a SegmentReport,
-        worst: &'a SegmentReport,
-        p: f64,
-    },
-    /// Too few closed deals to compare.
-    Unknown,
-}
-
-/// The best segment by the headline's rule: a carved core ICP segment on
-/// its held-out test, else the k-means segments' held-out permutation test
-/// at 1 − confidence.
-fn best_segment(r: &Report) -> Best<'_> {
-    let mut ranked: Vec<&SegmentReport> = (r.segments.iter())
-        .filter(|s| s.outcomes.win_rate.is_some())
-        .collect();
-    ranked.sort_by(|a, b| {
-        (b.outcomes.win_rate)
-            .partial_cmp(&a.outcomes.win_rate)
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let (Some(&best), Some(&worst)) = (ranked.first(), ranked.last()) else {
-        return Best::Unknown;
-    };
-    if let Some(c) = (r.clustering.core_icp_segment.as_ref()).filter(|c| c.id == best.id) {
-        return Best::Carved(best, c);
-    }
-    match r.clustering.best_segment.as_ref().map(|t| t.p_value) {
-        Some(p) if p < 1.0 - r.run.parameters.confidence => Best::Beats(best),
-        Some(p) => Best::Alike { best, worst, p },
-        None => Best::Unknown,
-    }
 }
 
 /// "S8 core ICP: technologies cont… wins 50.5% (45.2–55.8%), 1.94× the
@@ -176,16 +133,16 @@ fn best_segment_line(r: &Report) -> String {
             pct(overall_win_rate(r)),
         )
     };
-    match best_segment(r) {
-        Best::Carved(s, c) => format!(
+    match best_segment(&r.clustering, &r.segments, r.run.parameters.confidence) {
+        BestSegment::Carved(s, c) => format!(
             "{}; held out {} vs {}, {}",
             lead(s),
             pct(Some(c.held_out.win_rate)),
             pct(Some(c.rest_held_out.win_rate)),
             p_text(c.p_value),
         ),
-        Best::Beats(s) => lead(s),
-        Best::Alike { best, worst, p } => format!(
+        BestSegment::Beats(s) => lead(s),
+        BestSegment::Alike { best, worst, p } => format!(
             "None beyond chance: win rates from {} (S{}) to {} (S{}); held-out permutation test, {}.",
             pct(worst.outcomes.win_rate),
             worst.id,
@@ -193,9 +150,7 @@ fn best_segment_line(r: &Report) -> String {
             best.id,
             p_text(p)
         ),
-        Best::Unknown => {
-            "Win rates could not be compared between segments (too few closed deals).".into()
-        }
+        BestSegment::Unknown => NOT_COMPARED.into(),
     }
 }
 

@@ -178,7 +178,7 @@ fn the_first_screen_names_the_verdict_the_best_segment_and_the_icp_in_one_line_e
     assert_eq!(
         texts,
         [
-            "Tier 1 converts worse than Tier 2: 10.0% vs 30.0% of closed deals won (Holm-adjusted p = 2.09e-4); P(win ≤ 90 d) 5.0% vs 21.0%.",
+            "Tier 1 converts worse than Tier 2: 10.0% vs 30.0% of closed deals won (p = 2.09e-4); P(win ≤ 90 d) 5.0% vs 21.0%.",
             "S3 core ICP: technologies con… wins 50.0% (42.0–58.0%), 1.70× the overall 29.3%; held out 46.5% vs 22.5%, p = 0.0062",
             &format!("100 accounts win 52.0%, the rest 24.8%: {ICP_RULE}"),
         ]
@@ -206,6 +206,33 @@ fn the_best_segment_line_follows_the_held_out_test() {
     assert!(first_screen(&r).lines[1]
         .text
         .starts_with("Win rates could not be compared"));
+}
+
+#[test]
+fn the_verdict_line_says_how_the_first_two_tiers_compare() {
+    use crate::verdict::PairVerdict;
+    let line = |verdict: PairVerdict| {
+        let mut r = report();
+        if let Computed::Computed(ct) = &mut r.current_tiers {
+            ct.comparisons[0].verdict = verdict;
+            ct.comparisons[0].verdict_text = "Tier 1 vs Tier 2: cannot compare".into();
+        }
+        first_screen(&r).lines[0].text.clone()
+    };
+    let figures =
+        ": 10.0% vs 30.0% of closed deals won (p = 2.09e-4); P(win ≤ 90 d) 5.0% vs 21.0%.";
+    assert_eq!(
+        line(PairVerdict::InOrder),
+        format!("Tier 1 out-converts Tier 2{figures}")
+    );
+    assert_eq!(
+        line(PairVerdict::NoSignificantDifference),
+        format!("Tier 1 and Tier 2 do not differ significantly{figures}")
+    );
+    assert_eq!(
+        line(PairVerdict::NotComputed),
+        "Tier 1 vs Tier 2: cannot compare."
+    );
 }
 
 #[test]
