@@ -1,5 +1,5 @@
 //! `report.html` in a real browser: headless Chromium loads the page for the
-//! sample data, and its DOM, console and screenshot are checked.
+//! sample data, and its DOM, console, screenshot and first screen are checked.
 //!
 //! Chromium is Debian's `chromium` package, which `.ci/run` installs. Without
 //! it these tests fail under CI (`CI` set) and are skipped elsewhere with a
@@ -14,7 +14,8 @@ use polars::prelude::*;
 use crate::util::Workdir;
 
 /// Sections the page must have, by id, in order.
-const SECTIONS: [&str; 10] = [
+const SECTIONS: [&str; 11] = [
+    "first-screen",
     "findings",
     "segments",
     "win-rate",
@@ -153,8 +154,9 @@ fn svgs(html: &str) -> Vec<&str> {
 
 fn assert_charts_are_labelled(html: &str, what: &str) {
     let charts = svgs(html);
-    // Win rate per segment, time to win, current tiers, drivers, silhouette.
-    assert!(charts.len() >= 5, "{what}: {} charts", charts.len());
+    // The first screen's, win rate per segment, time to win, current tiers,
+    // drivers, silhouette.
+    assert!(charts.len() >= 6, "{what}: {} charts", charts.len());
     for svg in charts {
         let head: String = svg.chars().take(300).collect();
         let title = svg
@@ -223,6 +225,26 @@ fn report_html_is_self_contained_with_a_strict_content_security_policy() {
         &html[start..end]
     };
     assert!(section("icp").contains("<svg"), "no ICP evidence chart");
+    // The first screen: three one-line findings, the segments' chart, and
+    // the short table; the findings in full are folded under it.
+    let first = section("first-screen");
+    for id in ["first-verdict", "first-best-segment", "first-icp"] {
+        assert!(first.contains(&format!("<li id=\"{id}\"")), "no line {id}");
+    }
+    assert!(
+        first.contains("<title>Win rate and P(win ≤ 90 d) per segment</title>"),
+        "no chart of the segments on the first screen"
+    );
+    assert!(
+        first.contains("<th>win rate (95% interval)</th>"),
+        "no short table"
+    );
+    assert!(
+        section("findings").starts_with(
+            "<section id=\"findings\">\n<details><summary>The findings in full</summary>"
+        ),
+        "the findings in full are not folded"
+    );
     let tiers = section("tiers");
     assert!(
         tiers.contains("<div class=\"columns\">"),
@@ -345,4 +367,128 @@ fn report_html_loads_in_headless_chromium_without_errors_or_requests_and_is_scre
         bytes.len()
     );
     eprintln!("screenshot of report.html: {}", png.display());
+}
+
+/// What must be visible on the first screen, as CSS selectors: the
+/// verdict, best-segment and ICP lines, and the first chart of the page.
+const FIRST_SCREEN: [&str; 4] = [
+    "#first-verdict",
+    "#first-best-segment",
+    "#first-icp",
+    "svg.chart",
+];
+
+/// The window the first screen is made for, in CSS pixels.
+const WINDOW: (u32, u32) = (1280, 800);
+
+/// A copy of `html` that measures itself: the Content-Security-Policy meta
+/// tag removed, and a script appended that writes, for each of
+/// [`FIRST_SCREEN`], its box's top, bottom and height, its line height,
+/// whether it sits in the first screen and whether its text is cut, into
+/// `data-layout` on `<html>`, with the viewport's size first.
+fn measuring_copy(html: &str) -> String {
+    let csp = format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    );
+    assert!(html.contains(&csp), "report.html has no CSP meta tag");
+    let selectors: Vec<String> = FIRST_SCREEN.iter().map(|s| format!("{s:?}")).collect();
+    let script = format!(
+        r##"<script>
+var out = ["viewport " + window.innerWidth + " " + window.innerHeight];
+[{}].forEach(function (sel) {{
+  var el = document.querySelector(sel);
+  if (!el) {{ out.push(sel + " missing"); return; }}
+  var b = el.getBoundingClientRect();
+  out.push([sel, Math.round(b.top), Math.round(b.bottom), Math.round(b.height),
+    Math.round(parseFloat(getComputedStyle(el).lineHeight)) || 0,
+    el.closest("#first-screen") ? "first-screen" : "elsewhere",
+    el.scrollWidth > el.clientWidth ? "cut" : "whole"].join(" "));
+}});
+document.documentElement.setAttribute("data-layout", out.join(";"));
+</script>
+</body>"##,
+        selectors.join(", ")
+    );
+    html.replacen(&csp, "", 1).replacen("</body>", &script, 1)
+}
+
+/// The first screen of `report.html`, laid out by Chromium in a 1280×800
+/// window, shows what a review looks at first: the verdict, the best
+/// segment and the ICP, each on one line, and the first screen's chart of
+/// the segments, all within the first 800 px.
+///
+/// The layout is measured, not inferred from the markup. The page allows
+/// no script, so the test loads a copy of it with the policy's meta tag
+/// removed and a script appended ([`measuring_copy`]) that reads each
+/// element's box once the page is laid out (`getBoundingClientRect`) and
+/// writes the boxes into an attribute of `<html>`, which `--dump-dom`
+/// prints. The copy differs from the page only there, after everything it
+/// measures. So the test fails when anything pushes the chart or a line
+/// below 800 px (a longer block above them, the table put before the
+/// chart, a line that wraps), when the first chart on the page is not the
+/// first screen's, or when an element is missing; and it checks that the
+/// page was laid out 1280 px wide.
+#[test]
+fn the_first_screen_at_1280_by_800_shows_the_verdict_best_segment_icp_and_a_chart() {
+    let Some(chromium) = chromium() else { return };
+    let wd = Workdir::new("html-first-screen");
+    let run = sample_run(&wd);
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let page = run.join("first-screen.html");
+    std::fs::write(&page, measuring_copy(&html)).unwrap();
+    let (width, height) = WINDOW;
+    let dom = headless(
+        &chromium,
+        &wd,
+        "profile-first-screen",
+        &[
+            "--dump-dom".into(),
+            format!("--window-size={width},{height}"),
+            "--hide-scrollbars".into(),
+        ],
+        &page,
+    );
+    assert!(
+        dom.status.success(),
+        "chromium failed: {:?}\n{}",
+        dom.status,
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let text = String::from_utf8_lossy(&dom.stdout);
+    let layout = attribute_values(&text, "data-layout")
+        .first()
+        .unwrap_or_else(|| panic!("the measuring script did not run:\n{text}"))
+        .to_string();
+    eprintln!("first screen at {width}×{height}: {layout}");
+    let mut items = layout.split(';');
+    // Boxes are measured from the top of the page, which no height-dependent
+    // rule moves, so only the width must be the window's: Chromium's
+    // headless window keeps some of its height for itself when dumping.
+    let viewport = items.next().unwrap_or_default();
+    assert!(
+        viewport.starts_with(&format!("viewport {width} ")),
+        "the window is not {width} px wide: {layout}"
+    );
+    for (selector, item) in FIRST_SCREEN.iter().zip(items) {
+        let f: Vec<&str> = item.split(' ').collect();
+        assert_eq!(f.len(), 7, "{selector}: {item}");
+        assert_eq!(f[0], *selector, "{layout}");
+        let n = |i: usize| f[i].parse::<i64>().unwrap();
+        let (top, bottom, box_height, line) = (n(1), n(2), n(3), n(4));
+        assert_eq!(
+            f[5], "first-screen",
+            "{selector} is not on the first screen: {layout}"
+        );
+        assert!(
+            top >= 0 && bottom <= i64::from(height),
+            "{selector} is not within the first {height} px (top {top}, bottom {bottom}): {layout}"
+        );
+        if selector.starts_with('#') {
+            assert!(
+                line > 0 && box_height < 2 * line,
+                "{selector} is more than one line high ({box_height} px, lines of {line} px): {layout}"
+            );
+        }
+    }
 }

@@ -13,6 +13,22 @@ pub fn interval(i: Option<Interval>) -> String {
     )
 }
 
+/// A rate and its interval, e.g. "63.5% (61.6–65.4%)".
+pub fn rate_interval(rate: Option<f64>, i: Option<Interval>) -> String {
+    format!("{} ({})", pct(rate), interval(i))
+}
+
+/// `text` in at most `max` characters: cut, with "…" in place of the rest
+/// (and of the spaces and commas it would follow).
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let s: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{}…", s.trim_end_matches([' ', ',']))
+    }
+}
+
 /// Days, rounded, e.g. "39 d".
 pub fn days(v: Option<f64>) -> String {
     v.map_or_else(|| NONE.to_string(), |v| format!("{v:.0} d"))
@@ -67,6 +83,20 @@ mod tests {
             })),
             "61.6–65.4%"
         );
+        assert_eq!(
+            rate_interval(
+                Some(0.6354),
+                Some(Interval {
+                    lo: 0.616,
+                    hi: 0.654
+                })
+            ),
+            "63.5% (61.6–65.4%)"
+        );
+        assert_eq!(rate_interval(Some(0.6354), None), "63.5% (–)");
+        assert_eq!(cut("with HubSpot", 12), "with HubSpot");
+        assert_eq!(cut("with HubSpot", 8), "with Hu…");
+        assert_eq!(cut("with SAP, with AWS", 11), "with SAP…");
         assert_eq!(days(Some(38.6)), "39 d");
         assert_eq!(money(Some(1_034_000.0)), "1.03M");
         assert_eq!(money(Some(35_012.0)), "35.0k");

@@ -1,5 +1,8 @@
 //! `report.html`: the review of [`story`](super::story) as one
-//! self-contained page with inline SVG charts and CSS.
+//! self-contained page with inline SVG charts and CSS. It opens with the
+//! [first screen](super::story::first_screen), sized to fit a 1280×800
+//! window under the title: three one-line findings over a chart and a short
+//! table of the segments.
 //!
 //! The page opens from disk and makes no request: no scripts, fonts,
 //! stylesheets or images are loaded, and a Content-Security-Policy meta tag
@@ -23,8 +26,18 @@ h2 { font-size: 20px; margin: 40px 0 12px; padding-top: 12px; border-top: 1px so
 h3 { font-size: 16px; margin: 20px 0 8px; }
 nav { font-size: 13px; margin-bottom: 8px; }
 nav a { color: #0b5394; margin-right: 12px; text-decoration: none; }
-#findings ul { font-size: 17px; padding-left: 20px; }
+#findings ul { font-size: 16px; padding-left: 20px; }
 #findings li { margin: 6px 0; }
+#findings > details { font-size: 15px; margin-top: 16px; }
+#findings > details > summary { font-size: 14px; }
+#first-screen ul.lines { list-style: none; padding: 0; margin: 0 0 18px; font-size: 15px; }
+#first-screen ul.lines li { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; margin: 0 0 6px; padding: 5px 10px; background: #f4f7fa; border-left: 4px solid #0072B2; }
+#first-screen ul.lines strong { display: inline-block; width: 8.4em; }
+#first-screen .glance { display: grid; gap: 28px; align-items: start; }
+#first-screen figure { margin: 0; }
+#first-screen .table-wrap { margin: 0; }
+#first-screen td { white-space: nowrap; }
+@media (max-width: 1100px) { #first-screen .glance { grid-template-columns: minmax(0, 1fr); } }
 code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; background: #f3f3f3; padding: 0 3px; }
 .table-wrap { overflow-x: auto; margin: 8px 0 16px; }
 table { border-collapse: collapse; font-size: 13px; }
@@ -45,6 +58,7 @@ svg.chart .tick, svg.chart .mark-label { fill: #555; font-size: 11px; }
 svg.chart .grid { stroke: #e8e8e8; }
 svg.chart .axis { stroke: #555; }
 svg.chart .whisker { stroke: #1a1a1a; stroke-width: 1.5; fill: none; }
+svg.chart .dot-whisker { stroke-width: 1.5; fill: none; }
 svg.chart .reference { stroke: #D55E00; stroke-width: 1.5; stroke-dasharray: 5 4; }
 svg.chart .reference-label { fill: #D55E00; font-size: 11px; }
 svg.chart .mark { stroke: #bdbdbd; stroke-dasharray: 2 3; }
@@ -64,10 +78,11 @@ pub fn render(r: &Report) -> String {
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"{} {}\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<nav>",
+         <meta name=\"generator\" content=\"{} {}\">\n<title>{}</title>\n<style>{CSS}{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<nav>",
         r.run.tool,
         r.run.tool_version,
         esc(&title),
+        first_screen_columns(),
         esc(&title)
     );
     for sec in &sections {
@@ -76,6 +91,7 @@ pub fn render(r: &Report) -> String {
         }
     }
     s.push_str("</nav>\n");
+    first_screen(&mut s, &story::first_screen(r));
     for sec in &sections {
         let _ = writeln!(s, "<section id=\"{}\">", sec.id);
         if let Some(t) = sec.title {
@@ -88,6 +104,39 @@ pub fn render(r: &Report) -> String {
     }
     s.push_str("</main>\n</body>\n</html>\n");
     s
+}
+
+/// The first screen's chart column, as wide as the chart is drawn; the
+/// table takes the rest.
+fn first_screen_columns() -> String {
+    format!(
+        "@media (min-width: 1101px) {{ #first-screen .glance {{ grid-template-columns: {}px minmax(0, 1fr); }} }}\n",
+        story::first_screen::CHART_WIDTH
+    )
+}
+
+/// The first screen: the findings in one line each (the whole line in its
+/// tooltip, should the window cut it), then the chart beside the table.
+fn first_screen(s: &mut String, f: &story::FirstScreen) {
+    s.push_str("<section id=\"first-screen\">\n<ul class=\"lines\">\n");
+    for l in &f.lines {
+        let _ = writeln!(
+            s,
+            "<li id=\"{}\" title=\"{}: {}\"><strong>{}</strong>{}</li>",
+            l.id,
+            esc(l.lead),
+            esc(&l.text),
+            esc(l.lead),
+            inline(&l.text)
+        );
+    }
+    s.push_str("</ul>\n<div class=\"glance\">\n");
+    if let Some(chart) = &f.chart {
+        let _ = writeln!(s, "<figure>{}</figure>", chart.svg());
+    }
+    s.push_str("<div>\n");
+    table(s, &f.table);
+    s.push_str("</div>\n</div>\n</section>\n");
 }
 
 /// Escaped text, with `code` spans.
@@ -179,6 +228,13 @@ fn block(s: &mut String, b: &Block) {
         Block::Subheading(h) => {
             let _ = writeln!(s, "<h3>{}</h3>", inline(h));
         }
+        Block::Folded { summary, blocks } => {
+            let _ = writeln!(s, "<details><summary>{}</summary>", inline(summary));
+            for b in blocks {
+                block(s, b);
+            }
+            s.push_str("</details>\n");
+        }
         Block::Columns(cols) => {
             s.push_str("<div class=\"columns\">\n");
             for col in cols {
@@ -230,5 +286,48 @@ mod tests {
             s.contains("<th>tier</th>"),
             "the first column keeps its own rule"
         );
+    }
+
+    #[test]
+    fn the_page_opens_with_the_first_screen_and_folds_the_findings_in_full() {
+        let html = render(&crate::report::story::tests::fixture::report());
+        let at = |needle: &str| {
+            html.find(needle)
+                .unwrap_or_else(|| panic!("no {needle:?} in {html}"))
+        };
+        let (first, findings) = (
+            at("<section id=\"first-screen\">"),
+            at("<section id=\"findings\">"),
+        );
+        assert!(at("</nav>") < first && first < findings);
+        let screen = &html[first..findings];
+        let mut last = 0;
+        for part in [
+            "<li id=\"first-verdict\" title=\"Verdict: Tier 1 converts worse than Tier 2: 10.0% vs 30.0%",
+            "<strong>Verdict</strong>Tier 1 converts worse than Tier 2",
+            "<li id=\"first-best-segment\"",
+            "<li id=\"first-icp\"",
+            "<svg class=\"chart\"",
+            "<table>",
+        ] {
+            let i = screen
+                .find(part)
+                .unwrap_or_else(|| panic!("{part:?} missing or out of order in {screen}"));
+            assert!(i >= last, "{part:?} out of order in {screen}");
+            last = i;
+        }
+        assert_eq!(
+            at("<svg"),
+            first + screen.find("<svg").unwrap(),
+            "the first chart"
+        );
+        assert!(
+            html[findings..].starts_with(
+                "<section id=\"findings\">\n<details><summary>The findings in full</summary>\n<ul>\n<li>Tier 1 converts worse"
+            ),
+            "{}",
+            &html[findings..]
+        );
+        assert!(html.contains("grid-template-columns: 500px minmax(0, 1fr)"));
     }
 }

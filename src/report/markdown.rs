@@ -75,5 +75,29 @@ fn block(s: &mut String, b: &Block) {
                 block(s, b);
             }
         }
+        Block::Folded { blocks, .. } => {
+            for b in blocks {
+                block(s, b);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_md_opens_with_the_findings_in_full_and_folds_nothing() {
+        let md = render(&crate::report::story::tests::fixture::report());
+        let top = "# Segment review as of 2026-09-30\n\n\
+                   - Tier 1 converts worse than Tier 2: 10.0% vs 30.0% of closed deals won, \
+                   70 and 200 deals from 30 and 60 accounts (difference -20.0 points).\n\
+                   - Best segment: S3 (core ICP) wins 50.0% of 100 closed deals.\n\n\
+                   600 accounts and 1000 deals read; 990 deals used. k = 2 segments \
+                   (k = 2 has the highest silhouette).\n\n## Segments\n\n";
+        assert!(md.starts_with(top), "{md}");
+        assert!(!md.contains("findings in full"), "{md}");
+        assert!(!md.contains("first-screen") && !md.contains('<'), "{md}");
     }
 }
