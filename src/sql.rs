@@ -34,7 +34,8 @@
 
 use crate::error::{Error, Location, Result};
 use crate::features::encode::ONE_HOT;
-use crate::features::infer::{FALSE_WORDS, MISSING, OTHER, TRUE_WORDS};
+use crate::features::infer::{FALSE_WORDS, MISSING, TRUE_WORDS};
+use crate::features::OTHER;
 use crate::features::{FeatureSpec, Transform};
 use crate::recommend::logistic::Logistic;
 use crate::recommend::readiness::Band;

@@ -196,24 +196,6 @@ fn the_layer_check_catches_an_upward_import_and_a_cycle() {
 
 // ------------------------------------------------------------ file-level circles
 
-/// File-level circles known when the check came in, as [`file_circles`]
-/// names them: it holds everywhere else meanwhile, and says when an entry
-/// is mended and must go.
-const KNOWN_CIRCLES: &[&str] = &[
-    // Being split in the same change.
-    "recommend: logistic ↔ mod",
-    "recommend: mod ↔ readiness",
-    // The dispatch in `cmd/mod.rs` calls each command, and each command
-    // uses the `Console`, `Log` and argument types defined beside it.
-    "cmd: discover ↔ mod",
-    "cmd: generate ↔ mod",
-    "cmd: mod ↔ score",
-    "cmd: mod ↔ sql",
-    "cmd: mod ↔ validate",
-    // `features/mod.rs` reads `infer::OTHER`; `infer` builds its types.
-    "features: infer ↔ mod",
-];
-
 /// A module's own file (`mod.rs`, or `x.rs` beside a directory `x/`) among
 /// its parts: `mod` is a keyword, so no child module has that name.
 const OWN: &str = "mod";
@@ -554,25 +536,10 @@ fn no_two_files_of_a_module_use_each_other() {
         "the check did not see choose_k use lloyd"
     );
     let circles = file_circles(&sources);
-    let new: Vec<&String> = circles
-        .iter()
-        .filter(|c| !KNOWN_CIRCLES.contains(&c.as_str()))
-        .collect();
     assert!(
-        new.is_empty(),
+        circles.is_empty(),
         "files of a module use each other (move what both need into a file both use):\n{}",
-        new.iter()
-            .map(|c| c.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    let mended: Vec<&&str> = KNOWN_CIRCLES
-        .iter()
-        .filter(|k| !circles.iter().any(|c| c == *k))
-        .collect();
-    assert!(
-        mended.is_empty(),
-        "no longer circles, so take them out of KNOWN_CIRCLES: {mended:?}"
+        circles.join("\n")
     );
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::roles::{infer_role, RoleOverride};
 use super::KindOverride;
-use super::{FeatureColumn, FeatureData, FeatureSpec, Transform, UNSEEN};
+use super::{FeatureColumn, FeatureData, FeatureSpec, Transform, OTHER, UNSEEN};
 use crate::error::{Error, Location, Result};
 use crate::io::contract::Accounts;
 
@@ -42,7 +42,6 @@ const HEAVY_TAIL_SKEW: f64 = 2.0;
 const ID_DISTINCT_SHARE: f64 = 0.9;
 const ID_MIN_ROWS: usize = 20;
 
-pub const OTHER: &str = "other";
 /// Text a binary feature reads as true, and as false (trimmed, any case).
 pub const TRUE_WORDS: &[&str] = &["true", "t", "yes", "y", "1", "1.0"];
 pub const FALSE_WORDS: &[&str] = &["false", "f", "no", "n", "0", "0.0"];

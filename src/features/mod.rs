@@ -20,6 +20,9 @@ pub use gate::{Gate, Use};
 pub use infer::{infer, Skipped};
 pub use roles::{Role, RoleOverride};
 
+/// The level rare categorical levels are folded into.
+pub const OTHER: &str = "other";
+
 /// A feature kind a column can be forced to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -229,7 +232,7 @@ impl FeatureColumn {
         match &self.spec.transform {
             Transform::Numeric { .. } => name.clone(),
             Transform::Binary { .. } => name.clone(),
-            Transform::Categorical { levels, folded } if levels[l] == infer::OTHER => {
+            Transform::Categorical { levels, folded } if levels[l] == OTHER => {
                 format!("{name} in {}", folded_text(folded))
             }
             Transform::Categorical { levels, .. } => format!("{name} = {}", levels[l]),

@@ -2,8 +2,8 @@
 //! distinctions, unique within a run.
 
 use super::describe::Distinction;
-use crate::features::infer::OTHER;
 use crate::features::FeatureColumn;
+use crate::features::OTHER;
 
 /// Categoricals with at most this many levels are named with their field
 /// (`client = Current`): their levels alone rarely say what they are.

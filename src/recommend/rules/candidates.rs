@@ -3,7 +3,7 @@
 //! sets of a categorical's levels, on the features criteria may rest on.
 
 use super::condition::Condition;
-use crate::features::infer::OTHER;
+use crate::features::OTHER;
 use crate::features::{FeatureColumn, FeatureData, Gate, Transform, Use};
 
 /// The rows candidates are drawn from: the accounts with closed deals

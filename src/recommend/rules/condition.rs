@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::features::folded_names;
-use crate::features::infer::OTHER;
+use crate::features::OTHER;
 use crate::features::{FeatureColumn, FeatureData, Transform};
 
 /// One condition on one feature, in the feature's original units.

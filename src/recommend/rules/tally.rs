@@ -5,7 +5,7 @@
 //! on the data).
 
 use super::condition::Condition;
-use crate::features::infer::OTHER;
+use crate::features::OTHER;
 use crate::features::{FeatureColumn, FeatureData, Transform};
 
 /// Some candidates of one non-categorical feature, and each row's atom: the

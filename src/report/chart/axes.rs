@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{esc, Frame, Reference};
+use super::kinds::{esc, Frame, Reference};
 
 /// A step of 1, 2, 2.5 or 5 × 10^n giving about `n` intervals over `range`.
 fn nice_step(range: f64, n: f64) -> f64 {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::axes::{open, rate_axis, reference, whisker, Plot};
-use super::{cut, esc, Bars, PALETTE, WIDTH};
+use super::kinds::{cut, esc, Bars, PALETTE, WIDTH};
 
 pub(super) fn svg(c: &Bars) -> String {
     const ROW: f64 = 30.0;

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::axes::{open, rate_axis, reference, whisker, Plot};
-use super::{esc, Dot, Dots, PALETTE};
+use super::kinds::{esc, Dot, Dots, PALETTE};
 use crate::report::format::cut;
 
 /// Height of one row, in pixels.

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::axes::{open, tick_text, ticks, x_axis, y_axis, Plot, Scale};
-use super::{cut, esc, Line, Reference, PALETTE, WIDTH};
+use super::kinds::{cut, esc, Line, Reference, PALETTE, WIDTH};
 
 pub(super) fn svg(c: &Line) -> String {
     let (left, top, right, bottom) = (64.0, 44.0, WIDTH - 180.0, 264.0);

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::axes::{open, tick_text, ticks, x_axis, y_axis, Plot, Scale};
-use super::{esc, Steps, PALETTE, WIDTH};
+use super::kinds::{esc, Steps, PALETTE, WIDTH};
 
 pub(super) fn svg(c: &Steps) -> String {
     let (left, top, right, bottom) = (64.0, 44.0, WIDTH - 24.0, 324.0);

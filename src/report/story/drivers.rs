@@ -1,7 +1,7 @@
 //! What goes with winning and with speed: the attributes that go most with
 //! winning or losing, charted, and the material drivers listed.
 
-use super::{interval_label, overall_reference, win_rate_axis, Block, Table};
+use super::blocks::{interval_label, overall_reference, win_rate_axis, Block, Table};
 use crate::correlations::Correlations;
 use crate::report::chart::{Bar, Bars, Chart, Frame};
 use crate::report::format::{interval, lift, pct};

@@ -2,7 +2,7 @@
 //! how many segments were found. In HTML they are folded under the first
 //! screen, which says the same in short.
 
-use super::Block;
+use super::blocks::Block;
 use crate::report::Report;
 
 pub(super) fn findings(r: &Report) -> Vec<Block> {

@@ -7,7 +7,7 @@
 //! Each line is the short form of a headline, from the same figures of the
 //! [`Report`]; the best segment is the headline's ([`best_segment`]).
 
-use super::{interval_label, overall_reference, overall_win_rate, Table};
+use super::blocks::{interval_label, overall_reference, overall_win_rate, Table};
 use crate::outcomes::OutcomeFigures;
 use crate::report::chart::{Chart, Dot, DotRow, Dots, Frame};
 use crate::report::format::{cut, horizon, lift, money, p_text, pct, rate_interval};

@@ -1,7 +1,7 @@
 //! The recommended ICP: how its accounts win, the core and broad rule sets,
 //! and each criterion with the evidence for it.
 
-use super::{
+use super::blocks::{
     interval_label, not_computed_reason, overall_reference, overall_win_rate, win_rate_axis, Block,
     Table,
 };

@@ -1,7 +1,7 @@
 //! Since the previous run (`--previous`): which segments continue, how
 //! accounts moved between tiers, and what drifted.
 
-use super::{not_computed_reason, tier_or, Block, Table};
+use super::blocks::{not_computed_reason, tier_or, Block, Table};
 use crate::report::format::pct;
 use crate::report::Report;
 

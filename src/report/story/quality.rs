@@ -1,7 +1,7 @@
 //! Data quality (what was read, dropped, used and inferred) and the run
 //! itself (version, seed, inputs).
 
-use super::Block;
+use super::blocks::Block;
 use crate::report::format::reason;
 use crate::report::Report;
 

@@ -1,7 +1,7 @@
 //! The segments: their figures side by side, their win rates, how fast they
 //! win, and how their number k was chosen.
 
-use super::{
+use super::blocks::{
     bar, closed, interval_label, overall_reference, overall_win_rate, win_rate_axis, Block, Table,
 };
 use crate::report::chart::{Bars, Chart, Frame, Line, LinePoint, Reference, Series, Steps};

@@ -1,7 +1,7 @@
 //! Current and recommended tiers side by side, the verdict on the current
 //! ones, the recommended ones on held-out deals, and fit × readiness.
 
-use super::{
+use super::blocks::{
     bar, closed, interval_label, not_computed_reason, overall_reference, overall_win_rate, tier_or,
     win_rate_axis, Block, Table,
 };
