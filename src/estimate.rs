@@ -319,7 +319,7 @@ pub fn check_discover(spec: &InputSpec) -> Result<Option<(Estimate, Option<Avail
                 ),
                 "run on a machine with more memory; to score accounts where they live, \
                  use `abm-segments sql` on the model of a run on a sample of them; or \
-                 aggregate the deals upstream (see the README, \"Scale\")",
+                 aggregate the deals upstream (see docs/scale.md)",
             ));
         }
     }

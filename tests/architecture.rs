@@ -1,7 +1,8 @@
 //! The layers of ARCHITECTURE.md, checked on the source: a module imports
 //! only from its own layer or below, no two modules import each other, no
 //! two files of a module use each other, nothing under `tests/` imports
-//! `cmd`, and no function in `src/` is longer than `MAX_FUNCTION_LINES`.
+//! `cmd`, no function in `src/` is longer than `MAX_FUNCTION_LINES` and no
+//! file longer than `MAX_FILE_LINES`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -34,6 +35,10 @@ const LAYERS: &[&[&str]] = &[
 
 /// The longest a function in `src/` may be, in lines.
 const MAX_FUNCTION_LINES: usize = 100;
+
+/// The longest a file in `src/` may be, in lines: past it a file is doing
+/// more than one job and is split along them.
+const MAX_FILE_LINES: usize = 1000;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -699,6 +704,25 @@ fn no_function_in_src_is_longer_than_the_limit() {
     assert!(
         long.is_empty(),
         "functions over {MAX_FUNCTION_LINES} lines:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn no_file_in_src_is_longer_than_the_limit() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let lines = std::fs::read_to_string(f).unwrap().lines().count();
+            let rel = f.strip_prefix(root()).unwrap().display().to_string();
+            (lines > MAX_FILE_LINES).then(|| format!("{rel}: {lines} lines"))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "files over {MAX_FILE_LINES} lines:\n{}",
         long.join("\n")
     );
 }
