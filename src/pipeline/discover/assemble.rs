@@ -197,6 +197,9 @@ impl Found<'_> {
                 },
             ),
             post_outcome: self.post_outcome.clone(),
+            status_fields: crate::features::roles::undeclared_statuses(
+                self.features.iter().map(|f| &f.spec),
+            ),
             warnings: [
                 notes::data_warnings(drops, deals, findings.overall, learned_on.is_some()),
                 notes::not_computed_warnings(findings),

@@ -307,6 +307,7 @@ fn data_quality() -> DataQuality {
         features_as_of: "Features are as of the accounts file".into(),
         account_history: None,
         post_outcome: None,
+        status_fields: vec![],
         warnings: vec![],
     }
 }
