@@ -111,12 +111,6 @@ impl FeatureSpec {
         }
     }
 
-    /// Why the feature looks like a CRM status rather than who the account
-    /// is ([`roles::status_reason`]); `None` when it does not.
-    pub fn status_reason(&self) -> Option<String> {
-        roles::status_reason(&self.name, self.text_values())
-    }
-
     pub fn kind(&self) -> FeatureKind {
         match self.transform {
             Transform::Numeric { .. } => FeatureKind::Numeric,

@@ -169,10 +169,10 @@ pub fn infer_role(name: &str) -> Role {
     }
 }
 
-/// Values a CRM status field takes: where an account is in its life with
-/// us (lifecycle stage, customer status, account type), compared
-/// lower-cased with `_` and `-` read as spaces.
-const STATUS_VALUES: [&str; 21] = [
+/// Values of a CRM status field that say the account has bought: a field
+/// with one of them records the outcome itself. Compared lower-cased with
+/// `_` and `-` read as spaces.
+const BOUGHT_VALUES: [&str; 8] = [
     "customer",
     "customers",
     "client",
@@ -181,6 +181,10 @@ const STATUS_VALUES: [&str; 21] = [
     "past customer",
     "churned",
     "churned customer",
+];
+/// The other values a CRM status field takes: where an account is in its
+/// life with us (lifecycle stage, customer status, account type).
+const OTHER_STATUS_VALUES: [&str; 13] = [
     "prospect",
     "partner",
     "reseller",
@@ -194,18 +198,6 @@ const STATUS_VALUES: [&str; 21] = [
     "sql",
     "competitor",
     "vendor",
-];
-/// Of [`STATUS_VALUES`], those that say the account has bought: a field
-/// with one of them records the outcome itself.
-const BOUGHT_VALUES: [&str; 8] = [
-    "customer",
-    "customers",
-    "client",
-    "former customer",
-    "ex customer",
-    "past customer",
-    "churned",
-    "churned customer",
 ];
 /// Last words of a status field's name (`lifecycle_stage`, `customer_status`).
 const STATUS_LAST_WORDS: [&str; 2] = ["status", "stage"];
@@ -258,12 +250,11 @@ pub fn status_reason(name: &str, values: &[String]) -> Option<String> {
         let v = v.to_lowercase().replace(['_', '-'], " ");
         v.split_whitespace().collect::<Vec<_>>().join(" ")
     };
+    let is_bought = |v: &String| BOUGHT_VALUES.contains(&norm(v).as_str());
     let status: Vec<&String> = (values.iter())
-        .filter(|v| STATUS_VALUES.contains(&norm(v).as_str()))
+        .filter(|v| is_bought(v) || OTHER_STATUS_VALUES.contains(&norm(v).as_str()))
         .collect();
-    let bought = status
-        .iter()
-        .any(|v| BOUGHT_VALUES.contains(&norm(v).as_str()));
+    let bought = status.iter().any(|v| is_bought(v));
     (status.len() >= 2 && bought).then(|| {
         let shown: Vec<&str> = status.iter().take(4).map(|v| v.as_str()).collect();
         format!("its values are CRM statuses ({})", shown.join(", "))
@@ -282,23 +273,23 @@ pub struct StatusField {
     pub text: String,
 }
 
-/// The features of `specs` whose role was not declared and that look like
-/// a CRM status, in order.
+/// Of the features given as (name, role, whether the role was declared,
+/// text values), those whose role was not declared and that look like a
+/// CRM status, in order.
 pub fn undeclared_statuses<'a>(
-    specs: impl IntoIterator<Item = &'a super::FeatureSpec>,
+    features: impl IntoIterator<Item = (&'a str, Role, bool, &'a [String])>,
 ) -> Vec<StatusField> {
-    (specs.into_iter())
-        .filter(|s| !s.role_declared)
-        .filter_map(|s| {
-            let reason = s.status_reason()?;
+    (features.into_iter())
+        .filter(|&(_, _, declared, _)| !declared)
+        .filter_map(|(name, role, _, values)| {
+            let reason = status_reason(name, values)?;
             let text = format!(
-                "{} looks like a CRM status ({reason}): read as {}, so never an ICP criterion or a segment. Declare its role in [accounts.roles]: relationship if it says how we stand with the account, fit if it was known before the deals and says who the account is, ignore if the outcome sets it",
-                s.name,
-                s.role.as_str()
+                "{name} looks like a CRM status ({reason}): read as {}, so never an ICP criterion or a segment. Declare its role in [accounts.roles]: relationship if it says how we stand with the account, fit if it was known before the deals and says who the account is, ignore if the outcome sets it",
+                role.as_str()
             );
             Some(StatusField {
-                feature: s.name.clone(),
-                role: s.role,
+                feature: name.to_string(),
+                role,
                 reason,
                 text,
             })
