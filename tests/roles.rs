@@ -160,18 +160,7 @@ fn discover_with_statuses(wd: &Workdir, config: Option<&str>) -> Value {
         .unwrap();
     a.with_column(Column::new("account_type".into(), kind))
         .unwrap();
-    for (df, file) in [(&mut a, "accounts.parquet"), (&mut d, "deals.parquet")] {
-        let f = std::fs::File::create(wd.path(file)).unwrap();
-        ParquetWriter::new(f).finish(df).unwrap();
-    }
-    let mut run = wd
-        .discover_files("accounts.parquet", "deals.parquet", "run")
-        .args(&["--force"]);
-    if let Some(c) = config {
-        wd.write("roles.toml", c);
-        run = run.args(&["--config", "roles.toml"]);
-    }
-    run.report()
+    crate::util::discover_tables(wd, &mut a, &mut d, "run", config)
 }
 
 /// Undeclared CRM statuses, by name or by values, are read as relationship:
