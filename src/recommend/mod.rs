@@ -3,13 +3,14 @@
 //! stood then, and validated on the deals of a later quarter that have had
 //! time to close, which the model never saw.
 //!
-//! * Fit score: an L2-regularised logistic regression of won vs lost closed
-//!   deals on the encoded columns of the account's fit and relationship
-//!   features ([`logistic`]), as 0–100. Buying signals are left out: they
-//!   say when to act, not who the account is.
-//! * Readiness score and band: a logistic regression on the signal features
-//!   with the fit log-odds as offset, its tertiles as high / medium / low,
-//!   and the fit × readiness matrix ([`readiness`]).
+//! * Fit score and readiness score: one L2-regularised logistic regression
+//!   of won vs lost closed deals on the encoded columns of the account's
+//!   fit and relationship features and its buying signals together
+//!   ([`logistic`], [`fit::JointTerms`]). The fit score (0–100) is its fit
+//!   part with the signals held at the average account's: signals say when
+//!   to act, not who the account is. Readiness is its signals' part, its
+//!   tertiles high / medium / low, and the fit × readiness matrix
+//!   ([`readiness`]).
 //! * ICP criteria: greedy qualifying rules and clearly poor disqualifying
 //!   conditions ([`rules`]).
 //! * Tiers: among accounts in the ICP, the best-scoring ones up to the Tier 1
@@ -33,11 +34,13 @@ mod icp;
 pub mod logistic;
 mod model;
 pub mod readiness;
+pub mod readiness_evidence;
 pub mod rules;
 mod split;
 mod text;
 mod tiers;
 mod validation;
+pub mod validation_gains;
 mod wire;
 
 pub use fit::{MAX_SCORE_ACCOUNTS, RIDGE_LAMBDA};
@@ -159,13 +162,24 @@ fn fit_and_validate(
     let specs: Vec<FeatureSpec> = features.iter().map(|f| f.spec.clone()).collect();
     // The fit score keeps a column for every feature of a fit-score role;
     // a shut feature's column is read as zeros, so its coefficient is
-    // exactly 0 in the fit and in the account-held-out check alike.
+    // exactly 0 in the fit and in the account-held-out check alike. The
+    // signals the gate lets into readiness are fitted with them, in one
+    // model ([`fit::JointTerms`]).
     let fit_columns = ctx.gate.role_columns(&specs, matrix, Use::FitScore);
+    let signal_columns = ctx.gate.columns(&specs, matrix, Use::Readiness);
+    let mut joint_columns = [fit_columns.as_slice(), signal_columns.as_slice()].concat();
+    joint_columns.sort_unstable();
+    joint_columns.dedup();
     let leaks = ctx.gate.shut_columns(&specs, matrix);
-    let fit_terms = Terms {
-        columns: Some(&fit_columns),
-        offset: None,
-        zeroed: leaks.as_deref(),
+    let baseline = fit::mean_row(matrix);
+    let joint = fit::JointTerms {
+        terms: Terms {
+            columns: Some(&joint_columns),
+            offset: None,
+            zeroed: leaks.as_deref(),
+        },
+        signals: &signal_columns,
+        reference: &baseline,
     };
     let by_row = t.ev.by_row(t.deals);
     std::thread::scope(|s| {
@@ -174,18 +188,20 @@ fn fit_and_validate(
         // is fitted, then runs the other, done (and its copies of the counts
         // freed) before every account's score and contributions are built.
         let criteria = s.spawn(|| learn_criteria(rows, leaks.as_deref(), &specs, t.ev, ctx));
-        let score = fit::fit_score(rows, &fit_terms);
+        let fitted = joint.fit(rows);
         let criteria = crate::parallel::joined(criteria);
-        let score = score?;
+        let fit::JointFit {
+            fit: score,
+            signals,
+        } = fitted?;
         let by_account = s.spawn(|| {
             let in_train = |i: usize| t.in_train(i);
             (t.split.validated)
                 .then(|| {
-                    validation::validate_by_account(rows, &fit_terms, &by_row, &in_train, ctx.opts)
+                    validation::validate_by_account(rows, &joint, &by_row, &in_train, ctx.opts)
                 })
                 .flatten()
         });
-        let baseline = fit::mean_row(matrix);
         let in_icp = criteria.in_icp(features, matrix.x.nrows());
         let kmeans = KMeans {
             labels: ctx.labels,
@@ -193,13 +209,20 @@ fn fit_and_validate(
             column_weights: ctx.column_weights,
         };
         let (segments, carve) = fit::segments_with_carve(&criteria, &in_icp, t, &kmeans);
-        let readiness =
-            fit::readiness_model(rows, matrix, &specs, ctx.gate, &score, &baseline, &in_icp);
+        let reference_log_odds = score.log_odds(&baseline);
+        let readiness = fit::readiness_model(
+            signals,
+            matrix,
+            &specs,
+            &signal_columns,
+            reference_log_odds,
+            &in_icp,
+        );
         let thresholds = fit::tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
         let fitted = Fitted {
             score,
             readiness,
-            baseline,
+            baseline: baseline.clone(),
             criteria,
             thresholds,
             segments,

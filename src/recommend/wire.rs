@@ -118,6 +118,9 @@ pub struct Validation {
     pub readiness: Option<ReadinessCheck>,
     /// The fit score on accounts it never saw (a seeded split of accounts).
     pub by_account: Option<AccountCheck>,
+    /// Cumulative gains and top-decile lift of the fit score on the
+    /// held-out closed deals; null without a held-out win.
+    pub gains: Option<super::validation_gains::Gains>,
 }
 
 /// How well a score ranks and predicts won vs lost closed deals, with the
