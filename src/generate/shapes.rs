@@ -46,16 +46,14 @@ pub fn planted_pocket(
         }
         Structure::Band => (BAND.0..=BAND.1).contains(&employees).then_some(0),
         Structure::Null => None,
-        Structure::A | Structure::B => {
-            super::structure::in_planted_fit_group(
-                structure,
-                industry,
-                employees,
-                region,
-                technologies,
-            )
-            .then_some(0)
-        }
+        Structure::A | Structure::B => super::structure::in_planted_fit_group(
+            structure,
+            industry,
+            employees,
+            region,
+            technologies,
+        )
+        .then_some(0),
     }
 }
 

@@ -294,7 +294,10 @@ fn the_pocket_and_band_structures_plant_what_they_say() {
     for p in 0..2 {
         let (share, win) = pocket_figures(&g, &d, p);
         eprintln!("pocket {p}: {share:.4} of accounts, win rate {win:.3} vs {overall:.3}");
-        assert!((0.02..=0.04).contains(&share), "pocket {p} share {share:.4}");
+        assert!(
+            (0.02..=0.04).contains(&share),
+            "pocket {p} share {share:.4}"
+        );
         assert!((0.55..=0.75).contains(&win), "pocket {p} win rate {win:.3}");
     }
     let industry = strs(&g.accounts, "industry");
@@ -316,7 +319,10 @@ fn the_pocket_and_band_structures_plant_what_they_say() {
     let employees = f64s(&g.accounts, "employees");
     let (above, _) = rate(&d, |i| (1500.0..=2000.0).contains(&employees[i]));
     let (below, _) = rate(&d, |i| (200.0..=250.0).contains(&employees[i]));
-    assert!(above < 0.5 * win && below < 0.5 * win, "{below:.3} {above:.3}");
+    assert!(
+        above < 0.5 * win && below < 0.5 * win,
+        "{below:.3} {above:.3}"
+    );
 }
 
 /// In the null structure no account is in a fit group, and the win rate
@@ -333,6 +339,9 @@ fn the_null_structure_plants_nothing() {
         // Six binomial standard errors: deals cluster in accounts, which
         // widens the spread beyond the binomial one.
         let se = (overall * (1.0 - overall) / f64::from(c)).sqrt();
-        assert!((r - overall).abs() < 6.0 * se, "{ind}: {r:.3} vs {overall:.3}");
+        assert!(
+            (r - overall).abs() < 6.0 * se,
+            "{ind}: {r:.3} vs {overall:.3}"
+        );
     }
 }

@@ -136,6 +136,8 @@ pub(super) struct Table<'a> {
     pub(super) cats: Vec<Levels>,
     /// The other candidates, by feature, as [`Atoms`].
     pub(super) atoms: Vec<Atoms>,
+    /// The z the first qualifying step of the first search had to pass.
+    pub(super) first_step_z: std::cell::Cell<Option<f64>>,
 }
 
 impl Table<'_> {
@@ -227,6 +229,9 @@ impl Table<'_> {
         let threshold = self
             .null(&open_atoms, &open_cats)
             .permuted_best(&rows, &mut rng, &stat);
+        if used.is_empty() && self.first_step_z.get().is_none() {
+            self.first_step_z.set(Some(threshold.max(MIN_Z)));
+        }
         // The step's candidates: the fixed ones, and each open categorical's
         // level sets ordered by win rate among the rows still in.
         let level_sets = (open_cats.iter()).flat_map(|c| {
@@ -411,6 +416,7 @@ mod tests {
             min_support: 1.0,
             cats: Vec::new(),
             atoms: Vec::new(),
+            first_step_z: std::cell::Cell::new(None),
         };
         let atoms = atoms_of(&cands, &masks, &[], n);
         // Five nested ranges over twelve values split them into at most 11
