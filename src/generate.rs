@@ -17,9 +17,10 @@
 //! - `null`: no fit group, and nothing of the accounts bears on winning
 //!   (`z = −1.2 + u`, `u ~ N(0, 0.5)`).
 //!
-//! In `pockets` and `band`, `z = −2.1 + 2.9·fit + 0.02·(intent − 50) +
+//! In `pockets`, `z = −2.1 + 2.9·fit + 0.02·(intent − 50) +
 //! 0.4·exec_relationship + 0.03·(known_contacts − 8) − 2.5·[industry =
-//! Education] + u`, `u ~ N(0, 0.5)`.
+//! Education] + u`, `u ~ N(0, 0.5)`; in `band` the same without Education's
+//! term.
 //!
 //! # Accounts
 //!

@@ -57,10 +57,10 @@ pub fn planted_pocket(
     }
 }
 
-/// The win model of [`Structure::Pockets`] and [`Structure::Band`]: a
-/// fit-group account wins about 65% of its deals against about 15%
-/// overall, with intent, executive relationships and known contacts acting
-/// as in A but weaker, and Education disqualifying.
+/// The win model of [`Structure::Pockets`]: a fit-group account wins about
+/// 65% of its deals against about 15% overall, with intent, executive
+/// relationships and known contacts acting as in A but weaker, and
+/// Education disqualifying.
 pub(super) const PLANTED: WinModel = WinModel {
     intercept: -2.1,
     fit: 2.9,
@@ -71,6 +71,14 @@ pub(super) const PLANTED: WinModel = WinModel {
     disqualifier: "Education",
     disqualifier_effect: -2.5,
     account_sd: 0.5,
+};
+
+/// The win model of [`Structure::Band`]: [`PLANTED`] without a
+/// disqualifier, so that the band alone is the ICP.
+pub(super) const BAND_MODEL: WinModel = WinModel {
+    disqualifier: "",
+    disqualifier_effect: 0.0,
+    ..PLANTED
 };
 
 /// The win model of [`Structure::Null`]: nothing but the account effect

@@ -14,8 +14,8 @@ pub enum Structure {
     /// Two fit pockets joined by OR (Healthcare × 300–1,500 employees, and
     /// APAC × Marketo), each about 3% of accounts; Education disqualifies.
     Pockets,
-    /// A band of 300–1,200 employees, closed on both sides; Education
-    /// disqualifies.
+    /// A band of 300–1,200 employees, closed on both sides, and no
+    /// disqualifier.
     Band,
     /// Nothing of the accounts bears on winning but a random account effect.
     Null,

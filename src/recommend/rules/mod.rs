@@ -44,13 +44,22 @@
 //! the worst candidate's over the same shuffles. The qualifying and
 //! disqualifying searches at 1% each keep the chance that pure noise
 //! yields any criterion at 2%; without a qualifying criterion no ICP is
-//! found and no account is in it. Numeric cut points are quantiles snapped to
-//! readable values (1, 2, 2.5, 5 × 10^k). A folded `other` level is a
+//! found and no account is in it. A numeric feature's candidates are
+//! ranges between coarse cut points — the deciles and the tails (1%, 2.5%,
+//! 5% and their mirrors) snapped to readable values (1, 2, 2.5, 5 ×
+//! 10^k) — open or closed on both sides; once a range is chosen, each of
+//! its bounds moves to the fine cut point (every half percentile, two
+//! significant digits) between its coarse neighbours with the most value
+//! to the search ([`refine`]), so a band reads "300 ≤ employees ≤ 1,200".
+//! The guard judges the coarse candidates, so moving a bound cannot raise
+//! the error rate. A folded `other` level is a
 //! criterion only when the levels it holds are known, and is written as them.
 
 mod candidates;
 mod condition;
+mod cuts;
 mod permutation;
+mod refine;
 mod search;
 mod tally;
 
@@ -63,6 +72,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::{FeatureColumn, Gate, Use};
 use candidates::{candidates, ActiveRows};
+use refine::Numeric;
 use search::{Search, Table};
 use tally::{atoms_of, levels_of};
 
@@ -177,6 +187,7 @@ pub fn learn_guarded(
         atoms: atoms_of(&cands, &masks, &cats, won.len()),
         cats,
         first_step_z: std::cell::Cell::new(None),
+        numeric: numeric_of(features, &active, gate),
     };
     let core_accounts = (opts.core_min_account_share * active.len() as f64).ceil();
     let disqualifying = t.disqualifying(opts.max_disqualifying);
@@ -207,6 +218,25 @@ pub fn learn_guarded(
         criteria,
         first_step_z: t.first_step_z.get(),
     }
+}
+
+/// The numeric features criteria may rest on, over the rows `active`,
+/// with their cut points.
+fn numeric_of(features: &[FeatureColumn], active: &[usize], gate: &Gate) -> Vec<Numeric> {
+    (gate.features(features, Use::IcpCriterion))
+        .filter_map(|f| match &f.data {
+            crate::features::FeatureData::Numeric(v) => {
+                let present = cuts::sorted_present(v, active);
+                Some(Numeric {
+                    feature: f.spec.name.clone(),
+                    values: active.iter().map(|&i| v[i]).collect(),
+                    coarse: cuts::coarse(&present),
+                    fine: cuts::fine(&present),
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Accounts with closed deals, ascending; beyond [`MAX_RULE_ACCOUNTS`] a
