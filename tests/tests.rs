@@ -21,6 +21,7 @@ mod history;
 mod holdout;
 mod html_report;
 mod icp_frontier;
+mod icp_shapes;
 mod leakage;
 mod noise;
 mod planted_leaks;

@@ -320,7 +320,9 @@ pub(super) fn tier_thresholds(
                 last_in,
                 icp_p[i + 1..].iter().copied().find(|&p| p < last_in),
             ),
-            None => f64::INFINITY,
+            // No account in the ICP: no tier, and a threshold no
+            // probability passes (finite, for model.json and SQL).
+            None => 1.0,
         }
     };
     TierThresholds {

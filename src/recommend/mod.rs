@@ -33,6 +33,7 @@ mod fit;
 mod icp;
 pub mod logistic;
 mod model;
+pub mod none_found;
 pub mod readiness;
 pub mod readiness_evidence;
 pub mod rules;
@@ -58,7 +59,7 @@ use crate::io::contract::Deals;
 use crate::outcomes::FigureOptions;
 use fit::{Fitted, KMeans, Origin, Rows};
 use logistic::Terms;
-use rules::{Criteria, RuleOptions};
+use rules::{Learned, RuleOptions};
 use split::{Split, Training};
 
 /// The output of [`recommend`].
@@ -189,7 +190,10 @@ fn fit_and_validate(
         // freed) before every account's score and contributions are built.
         let criteria = s.spawn(|| learn_criteria(rows, leaks.as_deref(), &specs, t.ev, ctx));
         let fitted = joint.fit(rows);
-        let criteria = crate::parallel::joined(criteria);
+        let Learned {
+            criteria,
+            first_step_z,
+        } = crate::parallel::joined(criteria);
         let fit::JointFit {
             fit: score,
             signals,
@@ -235,7 +239,8 @@ fn fit_and_validate(
             account_id_column: ctx.account_id_column,
         };
         let (model, scores) = fit::build_model(features, matrix, origin, fitted);
-        let (icp, tiers) = sections_side_by_side(t, &model, &scores, ctx.sizes, by_account);
+        let (icp, tiers) =
+            sections_side_by_side(t, &model, &scores, ctx.sizes, (by_account, first_step_z));
         Some(Recommendation {
             icp,
             tiers,
@@ -255,9 +260,9 @@ fn learn_criteria(
     specs: &[FeatureSpec],
     ev: &Evidence,
     ctx: &Context<'_>,
-) -> Criteria {
+) -> Learned {
     let expected = fit::non_fit_expected(rows, leaks, specs, ctx.gate);
-    rules::learn(
+    rules::learn_guarded(
         &ev.features,
         rows.won,
         rows.lost,
@@ -270,13 +275,14 @@ fn learn_criteria(
 /// The ICP section, and beside it on a second thread the tiers section
 /// with its held-out validation (`by_account` the fit score's check on
 /// accounts it never saw) and its fit × readiness matrix: each reads the
-/// model and the scores only.
+/// model and the scores only. `first_step_z` is the z the ICP's first
+/// criterion had to pass, which sizes "no ICP found"'s sample.
 fn sections_side_by_side(
     t: &Training,
     model: &Model,
     scores: &Scores,
     sizes: &TierSizes,
-    by_account: Option<AccountCheck>,
+    (by_account, first_step_z): (Option<AccountCheck>, Option<f64>),
 ) -> (IcpSection, TiersSection) {
     std::thread::scope(|s| {
         let tiers = s.spawn(|| {
@@ -284,7 +290,7 @@ fn sections_side_by_side(
                 .then(|| validation::validate(scores, t.all, t.split, t.opts, by_account));
             tiers::section(t, model, scores, sizes, validation)
         });
-        let icp = icp::section(t, model, scores);
+        let icp = icp::section(t, model, scores, first_step_z);
         (icp, crate::parallel::joined(tiers))
     })
 }

@@ -41,6 +41,10 @@ pub(super) fn section(
             "no signal feature: no readiness score (readiness_score and readiness_band are null)"
                 .into()
         }),
+        tiers_note: (!model.criteria.found()).then(|| {
+            "no ICP found: no account has a recommended tier (recommended_tier is null), as a fit score no criterion validated would rank noise"
+                .into()
+        }),
     }
 }
 

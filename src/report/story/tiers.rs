@@ -123,6 +123,12 @@ pub(super) fn tiers(r: &Report) -> Vec<Block> {
     }
     let mut right = vec![Block::Subheading("Recommended tiers".into())];
     match (&r.tiers, &recommended) {
+        (Computed::Computed(ts), Some(_)) if ts.tiers_note.is_some() => {
+            right.push(Block::Para(format!(
+                "Not recommended: {}.",
+                ts.tiers_note.as_deref().unwrap_or_default()
+            )));
+        }
         (Computed::Computed(ts), Some(rows)) => {
             right.push(Block::Para(format!(
                 "Among accounts in the ICP: Tier 1 from fit score {:.1}, Tier 2 from {:.1}, Tier 3 the rest. {}.",

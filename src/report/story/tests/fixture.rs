@@ -289,6 +289,8 @@ fn icp() -> IcpSection {
         core: rules.clone(),
         broad: rules,
         broad_qualifying: vec![],
+        found: true,
+        not_found: None,
     }
 }
 
