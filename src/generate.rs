@@ -154,11 +154,8 @@ use accounts::{current_tiers, AccountRows};
 use deals::{history_frame, DealRows};
 
 pub use frame::{write_table, OutFormat};
-pub use shapes::planted_pocket;
-pub use structure::{
-    in_planted_fit_group, in_planted_icp, GenerateParams, Structure, DEAL_WINDOW_DAYS,
-    HISTORY_LEAD_DAYS, INDUSTRIES,
-};
+pub use shapes::{in_planted_fit_group, in_planted_icp, planted_pocket};
+pub use structure::{GenerateParams, Structure, DEAL_WINDOW_DAYS, HISTORY_LEAD_DAYS, INDUSTRIES};
 pub use truth::{cycle_cdf, AccountTruth, WinModel};
 
 /// The generated tables and their truth.

@@ -1,8 +1,9 @@
-//! The structures beyond A and B, which plant the shapes an ICP learner
-//! most easily misses: two pockets joined by OR, a band on a numeric
-//! feature closed on both sides, and nothing at all. Each draws its
-//! accounts from structure A's archetypes (so archetype 0 is not the fit
-//! group here) and plants its own fit group and win model.
+//! What each structure plants: its fit group and its win model. Beyond A
+//! and B are the shapes an ICP learner most easily misses: two pockets
+//! joined by OR, a band on a numeric feature closed on both sides, and
+//! nothing at all. Each of those draws its accounts from structure A's
+//! archetypes (so archetype 0 is not the fit group there) and plants its
+//! own fit group and win model.
 
 use super::structure::Structure;
 use super::truth::WinModel;
@@ -46,14 +47,9 @@ pub fn planted_pocket(
         }
         Structure::Band => (BAND.0..=BAND.1).contains(&employees).then_some(0),
         Structure::Null => None,
-        Structure::A | Structure::B => super::structure::in_planted_fit_group(
-            structure,
-            industry,
-            employees,
-            region,
-            technologies,
-        )
-        .then_some(0),
+        Structure::A | Structure::B => {
+            in_planted_fit_group(structure, industry, employees, region, technologies).then_some(0)
+        }
     }
 }
 
@@ -94,3 +90,72 @@ pub(super) const NULL: WinModel = WinModel {
     disqualifier_effect: 0.0,
     account_sd: 0.5,
 };
+
+/// The planted fit group of structure A:
+/// `industry in {Fintech, SaaS}` AND `200 <= employees <= 2000` AND
+/// `technologies has Salesforce`.
+pub fn in_planted_icp(industry: &str, employees: f64, technologies: &[&str]) -> bool {
+    in_planted_fit_group(Structure::A, industry, employees, None, technologies)
+}
+
+/// Whether an account is in the planted fit group of `structure`:
+/// A: `industry in {Fintech, SaaS}` AND `200 <= employees <= 2000` AND
+/// `technologies has Salesforce`; B: `region = EMEA` AND
+/// `industry in {Manufacturing, Logistics}` AND `technologies has SAP`;
+/// the others as [`planted_pocket`] says (any pocket).
+pub fn in_planted_fit_group(
+    structure: Structure,
+    industry: &str,
+    employees: f64,
+    region: Option<&str>,
+    technologies: &[&str],
+) -> bool {
+    match structure {
+        Structure::A => {
+            (industry == "Fintech" || industry == "SaaS")
+                && (200.0..=2000.0).contains(&employees)
+                && technologies.contains(&"Salesforce")
+        }
+        Structure::B => {
+            region == Some("EMEA")
+                && (industry == "Manufacturing" || industry == "Logistics")
+                && technologies.contains(&"SAP")
+        }
+        Structure::Pockets | Structure::Band | Structure::Null => {
+            planted_pocket(structure, industry, employees, region, technologies).is_some()
+        }
+    }
+}
+
+impl Structure {
+    /// The planted win model.
+    pub fn win_model(self) -> WinModel {
+        match self {
+            Structure::A => WinModel {
+                intercept: -1.55,
+                fit: 2.7,
+                intent: 0.045,
+                log_visits: 0.0,
+                exec: 0.7,
+                contacts: 0.04,
+                disqualifier: "Government",
+                disqualifier_effect: -4.0,
+                account_sd: 0.5,
+            },
+            Structure::B => WinModel {
+                intercept: -1.15,
+                fit: 2.0,
+                intent: 0.0,
+                log_visits: 0.35,
+                exec: 0.0,
+                contacts: 0.12,
+                disqualifier: "Education",
+                disqualifier_effect: -3.0,
+                account_sd: 0.8,
+            },
+            Structure::Pockets => PLANTED,
+            Structure::Band => BAND_MODEL,
+            Structure::Null => NULL,
+        }
+    }
+}

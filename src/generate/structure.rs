@@ -1,5 +1,6 @@
 //! Which planted truth to generate, the generator's parameters, the
-//! vocabularies accounts are drawn from, and each structure's fit-group rule.
+//! vocabularies accounts are drawn from (each structure's planted truth is
+//! in `shapes`).
 
 /// Which planted truth to generate (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -71,40 +72,3 @@ pub(super) const REGIONS: [&str; 4] = ["North America", "EMEA", "APAC", "LATAM"]
 pub const HISTORY_LEAD_DAYS: i32 = 730;
 /// Deals are created uniformly over this many days up to the as-of date.
 pub const DEAL_WINDOW_DAYS: i32 = 730;
-
-/// The planted fit group of structure A:
-/// `industry in {Fintech, SaaS}` AND `200 <= employees <= 2000` AND
-/// `technologies has Salesforce`.
-pub fn in_planted_icp(industry: &str, employees: f64, technologies: &[&str]) -> bool {
-    in_planted_fit_group(Structure::A, industry, employees, None, technologies)
-}
-
-/// Whether an account is in the planted fit group of `structure`:
-/// A: `industry in {Fintech, SaaS}` AND `200 <= employees <= 2000` AND
-/// `technologies has Salesforce`; B: `region = EMEA` AND
-/// `industry in {Manufacturing, Logistics}` AND `technologies has SAP`;
-/// the others as [`super::planted_pocket`] says (any pocket).
-pub fn in_planted_fit_group(
-    structure: Structure,
-    industry: &str,
-    employees: f64,
-    region: Option<&str>,
-    technologies: &[&str],
-) -> bool {
-    match structure {
-        Structure::A => {
-            (industry == "Fintech" || industry == "SaaS")
-                && (200.0..=2000.0).contains(&employees)
-                && technologies.contains(&"Salesforce")
-        }
-        Structure::B => {
-            region == Some("EMEA")
-                && (industry == "Manufacturing" || industry == "Logistics")
-                && technologies.contains(&"SAP")
-        }
-        Structure::Pockets | Structure::Band | Structure::Null => {
-            super::shapes::planted_pocket(structure, industry, employees, region, technologies)
-                .is_some()
-        }
-    }
-}

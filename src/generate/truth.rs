@@ -1,8 +1,6 @@
 //! The planted win model: the logit of a deal's win probability from what
 //! an account is, and the planted cycle length.
 
-use super::structure::Structure;
-
 /// The coefficients of a structure's win model, on the logit scale. A deal
 /// is won with probability `logistic(z)`, where for its account
 ///
@@ -26,39 +24,6 @@ pub struct WinModel {
     pub disqualifier: &'static str,
     pub disqualifier_effect: f64,
     pub account_sd: f64,
-}
-
-impl Structure {
-    /// The planted win model.
-    pub fn win_model(self) -> WinModel {
-        match self {
-            Structure::A => WinModel {
-                intercept: -1.55,
-                fit: 2.7,
-                intent: 0.045,
-                log_visits: 0.0,
-                exec: 0.7,
-                contacts: 0.04,
-                disqualifier: "Government",
-                disqualifier_effect: -4.0,
-                account_sd: 0.5,
-            },
-            Structure::B => WinModel {
-                intercept: -1.15,
-                fit: 2.0,
-                intent: 0.0,
-                log_visits: 0.35,
-                exec: 0.0,
-                contacts: 0.12,
-                disqualifier: "Education",
-                disqualifier_effect: -3.0,
-                account_sd: 0.8,
-            },
-            Structure::Pockets => super::shapes::PLANTED,
-            Structure::Band => super::shapes::BAND_MODEL,
-            Structure::Null => super::shapes::NULL,
-        }
-    }
 }
 
 /// What the win model reads of one account.
