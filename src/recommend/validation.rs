@@ -34,7 +34,14 @@ pub(super) fn validate(
             .map(|f| &f.outcomes)
     };
     let days = f64::from(holdout.to - holdout.from + 1);
-    let (_, comparisons) = crate::verdict::comparisons(&tiers, opts.confidence, days);
+    let (_, comparisons) = crate::verdict::tier_comparisons(
+        &scores.tier,
+        deals,
+        &in_hold,
+        &tiers,
+        opts.confidence,
+        days,
+    );
     let fit = check_on(deals, &in_hold, &scores.probability, opts.confidence);
     let readiness = scores
         .readiness
