@@ -241,8 +241,8 @@ fn open_deals_move_the_comparison_to_win_within_a_horizon() {
     assert_eq!(ct.verdict, c.verdict_text);
     // Without censoring, one deal per account, the figure on the basis
     // is P(win ≤ 100 d) with the plain Newcombe interval on 20 deals each.
-    let iv = newcombe_diff_interval(10, 20, 6, 20, c.difference_interval_confidence.unwrap())
-        .unwrap();
+    let iv =
+        newcombe_diff_interval(10, 20, 6, 20, c.difference_interval_confidence.unwrap()).unwrap();
     let got = c.difference_interval.unwrap();
     assert!(
         close(got.lo, iv.lo, 0.0, 1e-9) && close(got.hi, iv.hi, 0.0, 1e-9),
