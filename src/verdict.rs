@@ -341,7 +341,7 @@ pub fn compare(
         .map(|d| family.window_days.max(1.0) / DAYS_PER_QUARTER * (d / TARGET_DIFFERENCE).powi(2));
     let (verdict, text) = verdict_text(&out, &a, &b, alpha);
     out.verdict = verdict;
-    out.verdict_text = format!("{text}. {}.", on.text);
+    out.verdict_text = format!("{text}. {}", on.text);
     out
 }
 
