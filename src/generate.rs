@@ -1,10 +1,26 @@
 //! Synthetic accounts, deals and account history with planted structure, for
 //! the sample data, tests and benchmarks.
 //!
-//! Two structures plant different truths, so that no method is tuned to one
-//! data set ([`Structure`]; `generate --structure a|b`). Structure A is the
-//! default and the sample in `data/sample/` (seed 7, 3,000 accounts, as of
-//! 2026-09-30).
+//! Five structures plant different truths, so that no method is tuned to one
+//! data set ([`Structure`]; `generate --structure a|b|pockets|band|null`).
+//! Structure A is the default and the sample in `data/sample/` (seed 7,
+//! 3,000 accounts, as of 2026-09-30). A and B are described below; the
+//! other three draw A's accounts and plant their own fit group and win
+//! model (`shapes`, [`planted_pocket`]):
+//!
+//! - `pockets`: two pockets joined by OR, `industry = Healthcare` AND
+//!   `300 <= employees <= 1500` (about 3.3% of accounts), or `region = APAC`
+//!   AND `technologies has Marketo` (2.7%); on 20,000 accounts they win
+//!   70% and 67% of their closed deals against 15% overall;
+//! - `band`: `300 <= employees <= 1200`, closed on both sides (22% of
+//!   accounts, winning 63% against 23% overall);
+//! - `null`: no fit group, and nothing of the accounts bears on winning
+//!   (`z = −1.2 + u`, `u ~ N(0, 0.5)`).
+//!
+//! In `pockets`, `z = −2.1 + 2.9·fit + 0.02·(intent − 50) +
+//! 0.4·exec_relationship + 0.03·(known_contacts − 8) − 2.5·[industry =
+//! Education] + u`, `u ~ N(0, 0.5)`; in `band` the same without Education's
+//! term.
 //!
 //! # Accounts
 //!
@@ -121,6 +137,7 @@ mod archetypes;
 mod deals;
 mod draw;
 mod frame;
+mod shapes;
 mod structure;
 mod truth;
 
@@ -137,6 +154,7 @@ use accounts::{current_tiers, AccountRows};
 use deals::{history_frame, DealRows};
 
 pub use frame::{write_table, OutFormat};
+pub use shapes::planted_pocket;
 pub use structure::{
     in_planted_fit_group, in_planted_icp, GenerateParams, Structure, DEAL_WINDOW_DAYS,
     HISTORY_LEAD_DAYS, INDUSTRIES,
@@ -155,6 +173,9 @@ pub struct Generated {
     pub archetype: Vec<u8>,
     /// Whether each account (in row order) is in the planted fit group.
     pub fit_group: Vec<bool>,
+    /// The planted pocket (0-based) each account is in, `None` outside the
+    /// fit group ([`planted_pocket`]; A, B and the band have one pocket).
+    pub pocket: Vec<Option<usize>>,
     /// Each account's probability that a deal of it is won.
     pub p_win: Vec<f64>,
 }
@@ -186,6 +207,7 @@ pub fn generate(p: &GenerateParams) -> Result<Generated> {
     let account_history = history_frame(&accounts.ids, &tier, &first_win, as_of)?;
     let archetype = accounts.archetype.clone();
     let fit_group = accounts.fit.clone();
+    let pocket = accounts.pocket.clone();
     let p_win = accounts.p_win.clone();
     let csm: Vec<bool> = first_win.iter().map(Option::is_some).collect();
     Ok(Generated {
@@ -194,6 +216,7 @@ pub fn generate(p: &GenerateParams) -> Result<Generated> {
         account_history,
         archetype,
         fit_group,
+        pocket,
         p_win,
     })
 }

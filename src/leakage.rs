@@ -13,72 +13,95 @@
 //! # What is measured, and why it is timing and not just association
 //!
 //! A genuine trait of the account, however strong, raises the chance that
-//! *each* deal wins. Among the accounts that have it, some are still unlucky
-//! and lose every deal they closed: an account with `n` closed deals and a
-//! per-deal win rate `p` wins none of them with probability `(1 − p)^n`.
-//! A value written at the account's first win is different: it is present
-//! only where a win has already happened, so among the accounts that have it
-//! the unlucky ones are missing. The test therefore compares, per side of
-//! each split of a feature (a binary's yes/no, a level against the others,
-//! a list value present or absent, a numeric feature above or below a
-//! decile of its values):
+//! *each* deal wins. Among the accounts that have it, some are still unlucky:
+//! they lose their first closed deal, are pitched again, and lose again. A
+//! value written at the account's first win (or some time after it, or for
+//! most winners only) is different: every account that has it has won, so
+//! among its accounts the unlucky ones are missing. The check looks, per
+//! side of each split of a feature (a binary's yes/no, a level against the
+//! others, a list value present or absent, a numeric feature above or below
+//! a decile of its values), at the side's **followed-up first losers** —
+//! accounts whose first closed deal was lost and that closed another — and
+//! the share of them that never won:
 //!
-//! * `O`, the accounts on that side with a won deal, with
-//! * `E = Σ_a 1 − (1 − p)^{n_a}`, the accounts expected to have one if its
-//!   deals won independently at the side's own per-deal rate `p` (won over
-//!   closed deals of the side), `n_a` being each account's closed deals,
+//! * on a side a win wrote, that share is 0, whatever the sales process;
+//! * on a genuine trait's side it is the chance of staying unlucky, above
+//!   0 however often lost accounts are pitched again (until the trait wins
+//!   almost every deal).
 //!
-//! as `z = (O − E) / √Σ q_a(1 − q_a)` with `q_a = 1 − (1 − p)^{n_a}`.
-//! Accounts that differ in how often they win (other features, luck of the
-//! draw in intent) only *add* accounts that lose every deal
-//! (`E[(1 − p)^n] ≥ (1 − E p)^n`, Jensen's inequality), so for a feature
-//! that is a cause, not a consequence, `O − E` is at most noise around a
-//! value at or below zero, at any size; for a value set by the first win it
-//! grows with the number of accounts. A split is *likely post-outcome* when
-//! `z ≥` [`MIN_EXCESS_Z`].
+//! A split is **likely post-outcome** when the exact one-sided
+//! [`NEVER_WON_CONFIDENCE`] upper bound on its value side's never-won share
+//! is at most [`MAX_NEVER_WON_SHARE`] (an effect size, judged the same at
+//! any number of accounts: more accounts only tighten the bound), and the
+//! other side's share is at least [`MIN_OTHER_NEVER_WON_SHARE`] (where
+//! re-pitched accounts nearly always win in the end, whatever they are, the
+//! split says nothing).
 //!
-//! Two simpler ideas were tried on the generated sets and rejected:
-//! comparing the feature between deals opened before and after the
-//! account's first win cannot work on a snapshot (the value is one per
-//! account, the same for both), and the feature's association with winning
-//! among each account's first deal stays perfect for a value set at the
-//! first win (its "no" accounts never won, first deal or not), exactly as
-//! for a strong genuine trait. Near-perfect separation alone (a level with
-//! 0 wins in many closed deals) is what a genuine disqualifier also shows:
-//! Government at 0.6% wins of thousands of closed deals is real.
+//! Why not the earlier measure. It compared the accounts with a win on a
+//! side with `E = Σ 1 − (1 − p)^{n_a}`, those expected at the side's per-deal
+//! win rate from each account's closed deals `n_a`. That assumes the number
+//! of deals does not depend on the outcomes. Where lost accounts are
+//! pitched again until they win, an account's deal count is a function of
+//! its losses, every side shows more winning accounts than expected, and
+//! the excess's `z` grows with `√N`: at a few thousand accounts a genuine
+//! `industry ≠ Government` passed any fixed `z`. The figure is still
+//! reported (`z`), as a description only. Following the first losers uses
+//! each account's first closed deal, which exists whatever happens next,
+//! and asks only whether a later win came: re-pitching makes later wins
+//! more likely on every side alike, and cannot make a genuine side's
+//! unlucky accounts vanish. Open deals are no evidence: an account whose
+//! only later deal is open is not followed up.
+//!
+//! Near-perfect separation alone (a level with 0 wins in many closed deals)
+//! is what a genuine disqualifier also shows — Government at 0.6% wins of
+//! thousands of closed deals is real — so it is reported (`separated`) but
+//! decides nothing.
 //!
 //! # What is done with it
 //!
-//! A feature is a **likely leak** when a split is likely post-outcome *and*
-//! its other side all but separates won from lost: at least
-//! [`MIN_SEPARATED_DEALS`] closed deals winning at most
-//! [`MAX_SEPARATED_WIN_RATE`]. A likely leak is kept out of the ICP
-//! criteria, the disqualifiers and the fit score, unless its role is
-//! declared in `[accounts.roles]` (a declaration says the value was known
-//! before the deal). The report lists every likely post-outcome feature with
-//! its share (or mean) among accounts with and without a win.
+//! A likely post-outcome feature is **excluded**: shut out of every use by
+//! the feature gate (ICP criteria, disqualifiers, fit score, readiness,
+//! drivers, segments), unless its role is declared in `[accounts.roles]`
+//! (a declaration says the value was known before the deal). A value set
+//! 90 days after the win, or for 90% of winners only, leaves its other side
+//! with some winners — it does not separate — and is excluded all the same.
+//! The report lists every likely post-outcome feature with its share (or
+//! mean) among accounts with and without a win.
 //!
 //! # Remarks
 //!
-//! With one closed deal per account a value set by the win cannot be told
-//! from a perfect predictor (`O = E` for both); the test has power from the
-//! accounts with several closed deals. The account history
-//! (`--account-history`) answers the question directly, and makes this
-//! check unnecessary.
+//! With one closed deal per account no account is followed up and nothing
+//! is listed: a value set by the win cannot be told from a perfect
+//! predictor. The account history (`--account-history`) answers the
+//! question directly, and makes this check unnecessary.
 
 use serde::Serialize;
 
+use crate::domain::OutcomeLabel;
 use crate::features::{FeatureColumn, FeatureData, Role, Transform};
 use crate::io::contract::Deals;
 use crate::recommend::counts;
 use crate::text::pct;
 
-/// Excess of accounts with a win (in standard errors) above which a split
-/// is likely post-outcome. One-sided p < 3e-7 under independent deals: over
-/// the few hundred splits of a wide accounts table a chance flag stays below
-/// one in ten thousand runs, and accounts that differ in how often they win
-/// only lower `z`.
+/// Excess of accounts with a win (in standard errors) the report sets beside
+/// each likely post-outcome feature's `z`, for reference: the decision no
+/// longer rests on it (it grows with the number of accounts, and with any
+/// sales process whose deal counts depend on outcomes).
 pub const MIN_EXCESS_Z: f64 = 5.0;
+/// Share of a side's followed-up first losers (accounts that lost their
+/// first closed deal and closed another) that never won, at or below which
+/// the side is likely post-outcome: a value written by a win leaves none,
+/// whatever the sales process, while a genuine trait leaves the accounts
+/// that stayed unlucky. Judged on the upper confidence bound
+/// ([`NEVER_WON_CONFIDENCE`]), so a side with few such accounts is not
+/// listed on chance.
+pub const MAX_NEVER_WON_SHARE: f64 = 0.02;
+/// One-sided confidence of the bound on the never-won share.
+pub const NEVER_WON_CONFIDENCE: f64 = 0.99;
+/// Share of the other side's followed-up first losers that never won, from
+/// which the split is likely post-outcome: where re-pitched accounts almost
+/// always win in the end, whatever they are, no side says anything.
+pub const MIN_OTHER_NEVER_WON_SHARE: f64 = 0.2;
 /// Win rate at or below which the other side of a split all but separates
 /// won from lost.
 pub const MAX_SEPARATED_WIN_RATE: f64 = 0.02;
@@ -91,7 +114,16 @@ pub struct PostOutcome {
     /// What the snapshot means for every figure.
     pub note: String,
     pub method: &'static str,
+    /// The excess-of-winners z reported beside each feature (descriptive:
+    /// it grows with the number of accounts, and with re-pitching).
     pub min_excess_z: f64,
+    /// A side is likely post-outcome when the upper bound on its
+    /// never-won share is at most this…
+    pub max_never_won_share: f64,
+    /// …at this one-sided confidence…
+    pub never_won_confidence: f64,
+    /// …and the other side's never-won share is at least this.
+    pub min_other_never_won_share: f64,
     /// Accounts with a won deal (closed on or before the as-of date).
     pub accounts_with_win: u64,
     pub accounts_without_win: u64,
@@ -123,16 +155,30 @@ pub struct PostOutcomeFeature {
     pub accounts_won_expected: f64,
     /// Won over closed deals of the accounts with `value`.
     pub win_rate: f64,
-    /// `(accounts_won − accounts_won_expected) / standard error`.
+    /// `(accounts_won − accounts_won_expected) / standard error`:
+    /// descriptive (it grows with the number of accounts and with
+    /// re-pitching; the decision rests on the never-won share).
     pub z: f64,
+    /// Accounts with `value` that lost their first closed deal and closed
+    /// another.
+    pub first_lost_followed: u64,
+    /// Of them, accounts that never won.
+    pub first_lost_never_won: u64,
+    /// `first_lost_never_won / first_lost_followed`.
+    pub never_won_share: f64,
+    /// Its upper one-sided confidence bound (Clopper–Pearson; exact for
+    /// every listed feature, whose share is at most the threshold).
+    pub never_won_upper: f64,
+    /// The same share on the other side.
+    pub other_never_won_share: f64,
     /// The other side, e.g. `csm_assigned = no`, and its closed and won deals.
     pub other_value: String,
     pub other_closed_deals: u64,
     pub other_won_deals: u64,
     /// Whether the other side all but separates won from lost.
     pub separated: bool,
-    /// Kept out of the ICP criteria, disqualifiers and fit score (separated,
-    /// and its role not declared).
+    /// Shut out of every use (criteria, fit score, readiness, drivers),
+    /// its role not being declared.
     pub excluded: bool,
     pub text: String,
 }
@@ -147,10 +193,42 @@ impl PostOutcome {
     }
 }
 
-/// Won and lost closed deals of each account.
+/// Won and lost closed deals of each account, and whether its first closed
+/// deal was lost.
 struct Accounts {
     won: Vec<f64>,
     lost: Vec<f64>,
+    first_lost: Vec<bool>,
+}
+
+impl Accounts {
+    fn of(deals: &Deals, n: usize) -> Accounts {
+        let (won, lost) = counts(deals, &deals.account, n, &|_| true);
+        Accounts {
+            won,
+            lost,
+            first_lost: first_closed_lost(deals, n),
+        }
+    }
+}
+
+/// Per account, whether its first closed deal (by close date, then
+/// creation, then file order) was lost.
+fn first_closed_lost(deals: &Deals, n: usize) -> Vec<bool> {
+    let mut first: Vec<Option<(i32, i32, bool)>> = vec![None; n];
+    for i in 0..deals.len() {
+        let lost = match deals.outcome[i] {
+            OutcomeLabel::Won => false,
+            OutcomeLabel::Lost => true,
+            OutcomeLabel::Open => continue,
+        };
+        let key = (deals.closed[i], deals.created[i], lost);
+        let slot = &mut first[deals.account[i] as usize];
+        if slot.is_none_or(|(c, d, _)| (key.0, key.1) < (c, d)) {
+            *slot = Some(key);
+        }
+    }
+    first.into_iter().map(|f| f.is_some_and(|f| f.2)).collect()
 }
 
 /// Closed deals and wins of one side of a split, with the histogram of its
@@ -162,13 +240,25 @@ struct Side {
     closed: f64,
     won: f64,
     by_closed: Vec<u64>,
+    /// Accounts that lost their first closed deal and closed another.
+    followed: u64,
+    /// Of them, accounts that never won.
+    never_won: u64,
 }
 
 impl Side {
-    fn add(&mut self, won: f64, lost: f64) {
+    fn add_account(&mut self, acc: &Accounts, a: usize) {
+        self.add(acc.won[a], acc.lost[a], acc.first_lost[a]);
+    }
+
+    fn add(&mut self, won: f64, lost: f64, first_lost: bool) {
         let n = (won + lost) as usize;
         if n == 0 {
             return;
+        }
+        if first_lost && n >= 2 {
+            self.followed += 1;
+            self.never_won += u64::from(won == 0.0);
         }
         self.accounts += 1;
         self.accounts_won += u64::from(won > 0.0);
@@ -187,6 +277,8 @@ impl Side {
         self.accounts_won += o.accounts_won;
         self.closed += o.closed;
         self.won += o.won;
+        self.followed += o.followed;
+        self.never_won += o.never_won;
         if self.by_closed.len() < o.by_closed.len() {
             self.by_closed.resize(o.by_closed.len(), 0);
         }
@@ -210,6 +302,27 @@ impl Side {
             closed: self.closed - part.closed,
             won: self.won - part.won,
             by_closed,
+            followed: self.followed - part.followed,
+            never_won: self.never_won - part.never_won,
+        }
+    }
+
+    /// Share of the followed-up first losers that never won (`None`
+    /// without one).
+    fn never_won_share(&self) -> Option<f64> {
+        (self.followed > 0).then(|| self.never_won as f64 / self.followed as f64)
+    }
+
+    /// Upper one-sided [`NEVER_WON_CONFIDENCE`] bound (Clopper–Pearson) on
+    /// the never-won share where it can decide, the share being at most
+    /// [`MAX_NEVER_WON_SHARE`]; above that the share itself, which the
+    /// bound exceeds (enough to judge and to rank, without a Beta quantile
+    /// for every split); 1 without a followed-up first loser.
+    fn never_won_upper(&self) -> f64 {
+        match self.never_won_share() {
+            None => 1.0,
+            Some(r) if r > MAX_NEVER_WON_SHARE => r,
+            Some(_) => clopper_pearson_upper(self.never_won, self.followed, NEVER_WON_CONFIDENCE),
         }
     }
 
@@ -239,6 +352,21 @@ impl Side {
     }
 }
 
+/// The exact (Clopper–Pearson) one-sided upper confidence bound on a share
+/// of `k` in `n`: the `confidence` quantile of Beta(k + 1, n − k); 1 when
+/// `k = n`.
+fn clopper_pearson_upper(k: u64, n: u64, confidence: f64) -> f64 {
+    use statrs::distribution::{Beta, ContinuousCDF};
+    if k >= n {
+        return 1.0;
+    }
+    if k == 0 {
+        // Closed form: (1 − p)^n = 1 − confidence.
+        return 1.0 - (1.0 - confidence).powf(1.0 / n as f64);
+    }
+    Beta::new(k as f64 + 1.0, (n - k) as f64).map_or(1.0, |b| b.inverse_cdf(confidence))
+}
+
 /// One split of a feature: per account, on the `value` side (`Some(true)`),
 /// the other (`Some(false)`) or null (`None`).
 struct Split {
@@ -261,7 +389,7 @@ enum Parts {
 
 impl Parts {
     fn count(f: &FeatureColumn, acc: &Accounts, active: &[usize], cuts: &[f64]) -> Option<Parts> {
-        let add = |side: &mut Side, a: usize| side.add(acc.won[a], acc.lost[a]);
+        let add = |side: &mut Side, a: usize| side.add_account(acc, a);
         match (&f.data, &f.spec.transform) {
             (FeatureData::Categorical(codes), Transform::Categorical { levels, .. }) => {
                 let mut each: Vec<Side> = levels.iter().map(|_| Side::default()).collect();
@@ -397,8 +525,8 @@ fn short(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// The best-supported post-outcome split of one feature: both orientations
-/// of every split, the largest z.
+/// The split of one feature that looks most post-outcome, oriented with
+/// its value side first.
 struct Found {
     value: String,
     other: String,
@@ -406,19 +534,24 @@ struct Found {
     outside: Side,
     expected: f64,
     z: f64,
+    /// Upper bound on the `value` side's never-won share.
+    upper: f64,
     /// Per account, on the `value` side.
     side: Box<dyn Fn(usize) -> Option<bool>>,
     flip: bool,
 }
 
-fn best_split(f: &FeatureColumn, acc: &Accounts, active: &[usize]) -> Option<Found> {
+/// The most post-outcome-looking split of one feature ([`rank`]), and the
+/// largest excess z over all its splits.
+fn best_split(f: &FeatureColumn, acc: &Accounts, active: &[usize]) -> (Option<Found>, f64) {
     let n = acc.won.len();
     let cuts = match &f.data {
         FeatureData::Numeric(v) => decile_cuts(v, active),
         _ => Vec::new(),
     };
     let parts = Parts::count(f, acc, active, &cuts);
-    let mut best: Option<Found> = None;
+    let mut best: Option<((bool, f64, f64), Found)> = None;
+    let mut max_z: f64 = 0.0;
     for (j, s) in splits(f, n, &cuts).into_iter().enumerate() {
         let (yes, no) = match &parts {
             Some(parts) => parts.sides(j),
@@ -426,8 +559,8 @@ fn best_split(f: &FeatureColumn, acc: &Accounts, active: &[usize]) -> Option<Fou
                 let (mut yes, mut no) = (Side::default(), Side::default());
                 for &a in active {
                     match (s.side)(a) {
-                        Some(true) => yes.add(acc.won[a], acc.lost[a]),
-                        Some(false) => no.add(acc.won[a], acc.lost[a]),
+                        Some(true) => yes.add_account(acc, a),
+                        Some(false) => no.add_account(acc, a),
                         None => {}
                     }
                 }
@@ -436,32 +569,61 @@ fn best_split(f: &FeatureColumn, acc: &Accounts, active: &[usize]) -> Option<Fou
         };
         let (ey, zy) = yes.excess();
         let (en, zn) = no.excess();
-        let better = |z: f64| best.as_ref().is_none_or(|b| z > b.z);
-        if zy >= zn && better(zy) {
-            best = Some(Found {
-                value: s.value,
-                other: s.other,
-                inside: yes,
-                outside: no,
-                expected: ey,
-                z: zy,
-                side: s.side,
-                flip: false,
-            });
-        } else if zn > zy && better(zn) {
-            best = Some(Found {
-                value: s.other,
-                other: s.value,
-                inside: no,
-                outside: yes,
-                expected: en,
-                z: zn,
-                side: s.side,
-                flip: true,
-            });
+        max_z = max_z.max(zy).max(zn);
+        let (yes_key, no_key) = (rank(&yes, &no, zy), rank(&no, &yes, zn));
+        let better = |k: &(bool, f64, f64)| best.as_ref().is_none_or(|b| *k < b.0);
+        if yes_key <= no_key && better(&yes_key) {
+            best = Some((
+                yes_key,
+                Found {
+                    value: s.value,
+                    other: s.other,
+                    upper: yes.never_won_upper(),
+                    inside: yes,
+                    outside: no,
+                    expected: ey,
+                    z: zy,
+                    side: s.side,
+                    flip: false,
+                },
+            ));
+        } else if no_key < yes_key && better(&no_key) {
+            best = Some((
+                no_key,
+                Found {
+                    value: s.other,
+                    other: s.value,
+                    upper: no.never_won_upper(),
+                    inside: no,
+                    outside: yes,
+                    expected: en,
+                    z: zn,
+                    side: s.side,
+                    flip: true,
+                },
+            ));
         }
     }
-    best
+    (best.map(|b| b.1), max_z)
+}
+
+/// How post-outcome the split with `inside` as its value side looks, the
+/// smallest first: whether it is likely post-outcome at all, then the
+/// bound on its never-won share, then (for splits alike in both) the
+/// excess of accounts with a win.
+fn rank(inside: &Side, outside: &Side, z: f64) -> (bool, f64, f64) {
+    (!likely(inside, outside), inside.never_won_upper(), -z)
+}
+
+/// Whether a split whose value side is `inside` is likely post-outcome:
+/// of the value side's followed-up first losers almost none never won
+/// (bounded by [`MAX_NEVER_WON_SHARE`]), while on the other side at least
+/// [`MIN_OTHER_NEVER_WON_SHARE`] of them did.
+fn likely(inside: &Side, outside: &Side) -> bool {
+    inside.never_won_upper() <= MAX_NEVER_WON_SHARE
+        && outside
+            .never_won_share()
+            .is_some_and(|r| r >= MIN_OTHER_NEVER_WON_SHARE)
 }
 
 /// The feature's share (or mean) among accounts with and without a win.
@@ -491,37 +653,42 @@ fn two_values(f: &FeatureColumn, found: &Found, acc: &Accounts) -> (&'static str
 }
 
 /// The largest excess z over the splits of one feature (0 without a
-/// split); a feature is likely post-outcome from [`MIN_EXCESS_Z`].
+/// split), whichever split is judged: descriptive, see [`MIN_EXCESS_Z`].
 pub fn excess_z(f: &FeatureColumn, n: usize, deals: &Deals) -> f64 {
-    let (won, lost) = counts(deals, &deals.account, n, &|_| true);
-    let acc = Accounts { won, lost };
+    let acc = Accounts::of(deals, n);
     let active: Vec<usize> = (0..n).filter(|&a| acc.won[a] + acc.lost[a] > 0.0).collect();
-    best_split(f, &acc, &active).map_or(0.0, |b| b.z)
+    best_split(f, &acc, &active).1
 }
 
 /// Likely post-outcome features of `features` (values per account, one
 /// snapshot as of the deals' as-of date), from every deal's outcome.
 pub fn analyse(features: &[FeatureColumn], n: usize, deals: &Deals) -> PostOutcome {
-    let (won, lost) = counts(deals, &deals.account, n, &|_| true);
-    let acc = Accounts { won, lost };
+    let acc = Accounts::of(deals, n);
     let active: Vec<usize> = (0..n).filter(|&a| acc.won[a] + acc.lost[a] > 0.0).collect();
     let with_win = acc.won.iter().filter(|&&w| w > 0.0).count() as u64;
     // Each feature's split is found on its own: two at a time.
     let mut found: Vec<PostOutcomeFeature> = crate::parallel::map_on_two_threads(features, |f| {
-        let b = best_split(f, &acc, &active)?;
-        (b.z >= MIN_EXCESS_Z).then(|| describe(f, &b, &acc))
+        let b = best_split(f, &acc, &active).0?;
+        likely(&b.inside, &b.outside).then(|| describe(f, &b, &acc))
     })
     .into_iter()
     .flatten()
     .collect();
-    found.sort_by(|a, b| b.z.total_cmp(&a.z).then(a.feature.cmp(&b.feature)));
+    found.sort_by(|a, b| {
+        (a.never_won_upper.total_cmp(&b.never_won_upper))
+            .then(b.z.total_cmp(&a.z))
+            .then(a.feature.cmp(&b.feature))
+    });
     PostOutcome {
         note: format!(
             "features are one snapshot of the accounts as of {}: a deal opened earlier is explained by the values its account has now",
             crate::dates::format_date(deals.as_of)
         ),
-        method: "per split of each feature, accounts with a won deal against those expected at the split's per-deal win rate; a value set by a win leaves no account that lost every deal",
+        method: "per split of each feature, the accounts that lost their first closed deal and closed another: on a side set by a win none of them never won, on a genuine trait's side the unlucky ones did, however often lost accounts are pitched again",
         min_excess_z: MIN_EXCESS_Z,
+        max_never_won_share: MAX_NEVER_WON_SHARE,
+        never_won_confidence: NEVER_WON_CONFIDENCE,
+        min_other_never_won_share: MIN_OTHER_NEVER_WON_SHARE,
         accounts_with_win: with_win,
         accounts_without_win: n as u64 - with_win,
         features: found,
@@ -534,7 +701,7 @@ fn describe(f: &FeatureColumn, b: &Found, acc: &Accounts) -> PostOutcomeFeature 
     let separated =
         b.outside.closed >= MIN_SEPARATED_DEALS as f64 && other_rate <= MAX_SEPARATED_WIN_RATE;
     let declared = f.spec.role_declared;
-    let excluded = separated && !declared;
+    let excluded = !declared;
     let values = match measure {
         "mean" => format!("{} vs {}", short(with_win), short(without_win)),
         _ => format!(
@@ -543,14 +710,17 @@ fn describe(f: &FeatureColumn, b: &Found, acc: &Accounts) -> PostOutcomeFeature 
             pct(Some(without_win))
         ),
     };
+    let share = b.inside.never_won_share().unwrap_or(f64::NAN);
+    let other_share = b.outside.never_won_share().unwrap_or(f64::NAN);
     let mut text = format!(
-        "{}: {values} with and without a win — {} of {} accounts with {} won a deal where their deals' win rate ({}) predicts {:.0}",
+        "{}: {values} with and without a win — of {} accounts with {} that lost their first closed deal and closed another, {} never won ({}), against {} with {}",
         f.spec.name,
-        b.inside.accounts_won,
-        b.inside.accounts,
+        b.inside.followed,
         b.value,
-        pct(Some(b.inside.rate())),
-        b.expected
+        b.inside.never_won,
+        pct(Some(share)),
+        pct(Some(other_share)),
+        b.other,
     );
     if separated {
         text.push_str(&format!(
@@ -561,11 +731,9 @@ fn describe(f: &FeatureColumn, b: &Found, acc: &Accounts) -> PostOutcomeFeature 
         ));
     }
     text.push_str(if excluded {
-        ". Likely a leak: left out of the ICP criteria and the fit score. Check it was known before the deal; if it was, declare its role in [accounts.roles], else give the account history (--account-history)"
-    } else if declared {
-        ". Kept: its role is declared in [accounts.roles], which says it was known before the deal"
+        ". Likely a leak: left out of the ICP criteria and the fit score, and of every other use. Check it was known before the deal; if it was, declare its role in [accounts.roles], else give the account history (--account-history)"
     } else {
-        ". Check it was known before the deal"
+        ". Kept: its role is declared in [accounts.roles], which says it was known before the deal"
     });
     PostOutcomeFeature {
         feature: f.spec.name.clone(),
@@ -580,6 +748,11 @@ fn describe(f: &FeatureColumn, b: &Found, acc: &Accounts) -> PostOutcomeFeature 
         accounts_won_expected: b.expected,
         win_rate: b.inside.rate(),
         z: b.z,
+        first_lost_followed: b.inside.followed,
+        first_lost_never_won: b.inside.never_won,
+        never_won_share: share,
+        never_won_upper: b.upper,
+        other_never_won_share: other_share,
         other_value: b.other.clone(),
         other_closed_deals: b.outside.closed as u64,
         other_won_deals: b.outside.won as u64,
@@ -596,7 +769,7 @@ mod tests {
     fn side(accounts: &[(f64, f64)]) -> Side {
         let mut s = Side::default();
         for &(w, l) in accounts {
-            s.add(w, l);
+            s.add(w, l, false);
         }
         s
     }
@@ -652,6 +825,7 @@ mod tests {
         let acc = Accounts {
             won: (0..n).map(|_| f64::from(rng.gen_range(0..3u8))).collect(),
             lost: (0..n).map(|_| f64::from(rng.gen_range(0..4u8))).collect(),
+            first_lost: (0..n).map(|_| rng.gen_bool(0.5)).collect(),
         };
         let active: Vec<usize> = (0..n).filter(|&a| acc.won[a] + acc.lost[a] > 0.0).collect();
         for f in [&numeric, &categorical, &list] {
@@ -666,14 +840,50 @@ mod tests {
                 let (mut yes, mut no) = (Side::default(), Side::default());
                 for &a in &active {
                     match (split.side)(a) {
-                        Some(true) => yes.add(acc.won[a], acc.lost[a]),
-                        Some(false) => no.add(acc.won[a], acc.lost[a]),
+                        Some(true) => yes.add_account(&acc, a),
+                        Some(false) => no.add_account(&acc, a),
                         None => {}
                     }
                 }
                 assert_eq!(parts.sides(j), (yes, no), "{}", split.value);
             }
         }
+    }
+
+    /// Accounts (won, lost, first closed deal lost): only those that lost
+    /// their first and closed another are followed; of the three here, one
+    /// never won. Bounds: 1 − 0.01^{1/n} for none in n, and the Beta
+    /// quantile otherwise (scipy `beta.ppf(0.99, 2, 2)`, the root of 3x² − 2x³ = 0.99: 0.941096...).
+    #[test]
+    fn the_never_won_share_follows_first_losers_worked_by_hand() {
+        let mut s = Side::default();
+        for (w, l, first_lost) in [
+            (1.0, 1.0, true),
+            (0.0, 2.0, true),
+            (2.0, 1.0, true),
+            (0.0, 1.0, true),
+            (1.0, 2.0, false),
+        ] {
+            s.add(w, l, first_lost);
+        }
+        assert_eq!((s.followed, s.never_won), (3, 1));
+        assert_eq!(s.never_won_share(), Some(1.0 / 3.0));
+        let up = clopper_pearson_upper(1, 3, 0.99);
+        assert!((up - 0.941_096_864_221_804_2).abs() < 1e-9, "{up}");
+        let none = clopper_pearson_upper(0, 300, 0.99);
+        assert!((none - (1.0 - 0.01f64.powf(1.0 / 300.0))).abs() < 1e-15);
+        assert!(none < MAX_NEVER_WON_SHARE && none > 0.015, "{none}");
+        assert_eq!(clopper_pearson_upper(4, 4, 0.99), 1.0);
+        assert_eq!(Side::default().never_won_share(), None);
+        // Where the share is above the threshold the bound is not needed:
+        // the share itself stands for it.
+        assert_eq!(s.never_won_upper(), 1.0 / 3.0);
+        assert_eq!(Side::default().never_won_upper(), 1.0);
+        let clean = Side {
+            followed: 300,
+            ..Side::default()
+        };
+        assert_eq!(clean.never_won_upper(), none);
     }
 
     #[test]

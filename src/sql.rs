@@ -406,20 +406,20 @@ impl Writer<'_> {
     }
 
     /// All qualifying criteria and no disqualifying one, as
-    /// `Criteria::in_icp`; a criterion is never null.
+    /// `Criteria::in_icp`; a criterion is never null. Without a qualifying
+    /// criterion no ICP was found: `FALSE`.
     fn in_icp(&self) -> String {
         let c = &self.model.criteria;
+        if !c.found() {
+            return "FALSE".to_string();
+        }
         let mut parts: Vec<String> = c.qualifying.iter().map(|q| self.condition(q)).collect();
         parts.extend(
             c.disqualifying
                 .iter()
                 .map(|q| format!("NOT {}", self.condition(q))),
         );
-        if parts.is_empty() {
-            "TRUE".to_string()
-        } else {
-            format!("({})", parts.join(" AND "))
-        }
+        format!("({})", parts.join(" AND "))
     }
 
     /// One criterion on the `features` CTE, as `Condition::matches`: false

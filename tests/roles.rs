@@ -118,3 +118,101 @@ fn a_column_under_two_roles_or_missing_is_a_config_error() {
     );
     assert!(!wd.path("run").exists());
 }
+
+/// Structure A with two undeclared CRM statuses: `lifecycle_stage`
+/// (customer for most accounts with a won deal, else prospect or churned)
+/// and `account_type`, whose name says nothing but whose values are
+/// customer / prospect / partner.
+fn discover_with_statuses(wd: &Workdir, config: Option<&str>) -> Value {
+    use polars::prelude::*;
+    use rand::{Rng, SeedableRng};
+    let g = abm_segments::generate::generate(&abm_segments::generate::GenerateParams {
+        accounts: 3_000,
+        deals_per_account: 3.0,
+        seed: 5,
+        as_of: "2026-09-30".into(),
+        structure: abm_segments::generate::Structure::A,
+    })
+    .unwrap();
+    let (mut a, mut d) = (g.accounts, g.deals);
+    let won: std::collections::HashSet<String> = {
+        let o = d.column("outcome").unwrap().str().unwrap();
+        let acc = d.column("account_id").unwrap().str().unwrap();
+        (o.iter().zip(acc.iter()))
+            .filter(|(o, _)| *o == Some("won"))
+            .filter_map(|(_, a)| a.map(str::to_string))
+            .collect()
+    };
+    let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(9);
+    let ids: Vec<String> = (a.column("account_id").unwrap().str().unwrap().iter())
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    let stage: Vec<&str> = (ids.iter())
+        .map(|id| match (won.contains(id), rng.gen::<f64>()) {
+            (true, u) if u < 0.8 => "customer",
+            (_, u) if u < 0.85 => "prospect",
+            _ => "churned",
+        })
+        .collect();
+    let types = ["Customer", "Prospect", "Partner"];
+    let kind: Vec<&str> = (0..ids.len()).map(|_| types[rng.gen_range(0..3)]).collect();
+    a.with_column(Column::new("lifecycle_stage".into(), stage))
+        .unwrap();
+    a.with_column(Column::new("account_type".into(), kind))
+        .unwrap();
+    crate::util::discover_tables(wd, &mut a, &mut d, "run", config)
+}
+
+/// Undeclared CRM statuses, by name or by values, are read as relationship:
+/// no ICP criterion and no segment rests on them, and the report asks for a
+/// declaration, which then stands.
+#[test]
+fn crm_statuses_are_relationship_and_the_report_asks_for_a_declaration() {
+    let wd = Workdir::new("roles-status");
+    let r = discover_with_statuses(&wd, None);
+    let got = roles(&r);
+    assert_eq!(role_of(&got, "lifecycle_stage"), ("relationship", false));
+    assert_eq!(role_of(&got, "account_type"), ("relationship", false));
+    assert_eq!(role_of(&got, "industry"), ("fit", false));
+    let asked: Vec<(&str, &str)> = (r["data_quality"]["status_fields"].as_array().unwrap())
+        .iter()
+        .map(|s| {
+            (
+                s["feature"].as_str().unwrap(),
+                s["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[0], ("lifecycle_stage", "its name ends in `stage`"));
+    assert_eq!(asked[1].0, "account_type");
+    let values = asked[1].1;
+    assert!(
+        values.starts_with("its values are CRM statuses (")
+            && ["Customer", "Prospect", "Partner"]
+                .iter()
+                .all(|v| values.contains(v)),
+        "{values}"
+    );
+    let icp = r["icp"].to_string();
+    assert!(
+        !icp.contains("lifecycle_stage") && !icp.contains("account_type"),
+        "{icp}"
+    );
+    let md = std::fs::read_to_string(wd.path("run/report.md")).unwrap();
+    let line = (md.lines())
+        .find(|l| l.contains("status: lifecycle_stage looks like a CRM status"))
+        .unwrap_or_else(|| panic!("{md}"));
+    assert!(
+        line.contains("Declare its role in [accounts.roles]"),
+        "{line}"
+    );
+
+    let r = discover_with_statuses(&wd, Some("[accounts.roles]\nfit = [\"account_type\"]\n"));
+    assert_eq!(role_of(&roles(&r), "account_type"), ("fit", true));
+    let asked = r["data_quality"]["status_fields"].to_string();
+    assert!(
+        asked.contains("lifecycle_stage") && !asked.contains("account_type"),
+        "{asked}"
+    );
+}

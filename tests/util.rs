@@ -281,3 +281,28 @@ pub fn read_parquet(path: &std::path::Path) -> polars::prelude::DataFrame {
         .finish()
         .unwrap()
 }
+
+/// Write `accounts` and `deals` as parquet into `wd` and run `discover` on
+/// them into `out` (with `config`, written as `roles.toml`, when given);
+/// the report.
+pub fn discover_tables(
+    wd: &Workdir,
+    accounts: &mut polars::prelude::DataFrame,
+    deals: &mut polars::prelude::DataFrame,
+    out: &str,
+    config: Option<&str>,
+) -> serde_json::Value {
+    use polars::prelude::ParquetWriter;
+    for (df, file) in [(accounts, "accounts.parquet"), (deals, "deals.parquet")] {
+        let f = std::fs::File::create(wd.path(file)).unwrap();
+        ParquetWriter::new(f).finish(df).unwrap();
+    }
+    let mut run = wd
+        .discover_files("accounts.parquet", "deals.parquet", out)
+        .args(&["--force"]);
+    if let Some(c) = config {
+        wd.write("roles.toml", c);
+        run = run.args(&["--config", "roles.toml"]);
+    }
+    run.report()
+}

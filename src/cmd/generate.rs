@@ -29,7 +29,9 @@ pub struct Args {
     pub format: OutFormat,
     /// The planted truth: `a` (strong intent signal, Fintech/SaaS × mid-size ×
     /// Salesforce fit group) or `b` (weaker web-visits signal, EMEA ×
-    /// Manufacturing/Logistics × SAP fit group). See the `generate` module docs.
+    /// Manufacturing/Logistics × SAP fit group), `pockets` (two fit pockets
+    /// joined by OR), `band` (a band of employees closed on both sides) or
+    /// `null` (nothing bears on winning). See the `generate` module docs.
     #[arg(long, value_enum, default_value = "a")]
     pub structure: Structure,
     /// Also write account_history.<ext>: the accounts' feature versions

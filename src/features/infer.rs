@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::roles::{infer_role, RoleOverride};
+use super::roles::{infer_role_of, RoleOverride};
 use super::KindOverride;
 use super::{FeatureColumn, FeatureData, FeatureSpec, Transform, OTHER, UNSEEN};
 use crate::error::{Error, Location, Result};
@@ -431,7 +431,7 @@ fn infer_reordered(
         (fitted.spec.role, fitted.spec.role_declared) = match declared.and_then(RoleOverride::role)
         {
             Some(role) => (role, true),
-            None => (infer_role(&name), false),
+            None => (infer_role_of(&name, fitted.spec.text_values()), false),
         };
         if is_constant_feature(&fitted) {
             skipped.push(Skipped {

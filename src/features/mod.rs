@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use encode::{encode, FeatureMatrix};
 pub use gate::{Gate, Use};
 pub use infer::{infer, Skipped};
-pub use roles::{Role, RoleOverride};
+pub use roles::{Role, RoleOverride, StatusField};
 
 /// The level rare categorical levels are folded into.
 pub const OTHER: &str = "other";
@@ -101,6 +101,16 @@ pub struct FeatureSpec {
 }
 
 impl FeatureSpec {
+    /// The text values of a categorical (its levels) or list feature; none
+    /// for numbers and flags.
+    pub fn text_values(&self) -> &[String] {
+        match &self.transform {
+            Transform::Categorical { levels, .. } => levels,
+            Transform::List { values, .. } => values,
+            Transform::Numeric { .. } | Transform::Binary { .. } => &[],
+        }
+    }
+
     pub fn kind(&self) -> FeatureKind {
         match self.transform {
             Transform::Numeric { .. } => FeatureKind::Numeric,

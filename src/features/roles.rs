@@ -169,6 +169,144 @@ pub fn infer_role(name: &str) -> Role {
     }
 }
 
+/// Values of a CRM status field that say the account has bought: a field
+/// with one of them records the outcome itself. Compared lower-cased with
+/// `_` and `-` read as spaces.
+const BOUGHT_VALUES: [&str; 8] = [
+    "customer",
+    "customers",
+    "client",
+    "former customer",
+    "ex customer",
+    "past customer",
+    "churned",
+    "churned customer",
+];
+/// The other values a CRM status field takes: where an account is in its
+/// life with us (lifecycle stage, customer status, account type).
+const OTHER_STATUS_VALUES: [&str; 13] = [
+    "prospect",
+    "partner",
+    "reseller",
+    "lead",
+    "subscriber",
+    "opportunity",
+    "evangelist",
+    "marketing qualified lead",
+    "sales qualified lead",
+    "mql",
+    "sql",
+    "competitor",
+    "vendor",
+];
+/// Last words of a status field's name (`lifecycle_stage`, `customer_status`).
+const STATUS_LAST_WORDS: [&str; 2] = ["status", "stage"];
+/// Words that make a flag a customer status (`is_customer`, `was_client`).
+const STATUS_FLAG_WORDS: [&str; 4] = ["is", "was", "ever", "existing"];
+
+/// The words of a column name: split at anything not a letter or digit
+/// and where a lower-case letter meets an upper-case one (`lifecycleStage`).
+fn name_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            prev_lower = false;
+            words.push(String::new());
+            continue;
+        }
+        if words.is_empty() || (prev_lower && c.is_ascii_uppercase()) {
+            words.push(String::new());
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        words.last_mut().unwrap().push(c.to_ascii_lowercase());
+    }
+    words.retain(|w| !w.is_empty());
+    words
+}
+
+/// Why a column looks like a CRM status (where the account is in its life
+/// with us, not who it is), from its name and, for text, its values; `None`
+/// when it does not. A status is set by the sales process, often by the
+/// outcome itself: inferred as a relationship, never an ICP criterion.
+pub fn status_reason(name: &str, values: &[String]) -> Option<String> {
+    let words = name_words(name);
+    if let Some(last) = words
+        .last()
+        .filter(|w| STATUS_LAST_WORDS.contains(&w.as_str()))
+    {
+        return Some(format!("its name ends in `{last}`"));
+    }
+    let customer = |w: &String| w == "customer" || w == "client";
+    if words.iter().any(customer)
+        && (words.len() == 1
+            || words
+                .iter()
+                .any(|w| STATUS_FLAG_WORDS.contains(&w.as_str())))
+    {
+        return Some("its name says whether the account is a customer".into());
+    }
+    let norm = |v: &String| {
+        let v = v.to_lowercase().replace(['_', '-'], " ");
+        v.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let is_bought = |v: &String| BOUGHT_VALUES.contains(&norm(v).as_str());
+    let status: Vec<&String> = (values.iter())
+        .filter(|v| is_bought(v) || OTHER_STATUS_VALUES.contains(&norm(v).as_str()))
+        .collect();
+    let bought = status.iter().any(|v| is_bought(v));
+    (status.len() >= 2 && bought).then(|| {
+        let shown: Vec<&str> = status.iter().take(4).map(|v| v.as_str()).collect();
+        format!("its values are CRM statuses ({})", shown.join(", "))
+    })
+}
+
+/// A feature whose role was inferred and that looks like a CRM status: the
+/// report asks for its role to be declared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusField {
+    pub feature: String,
+    /// The role inferred (relationship).
+    pub role: Role,
+    /// Why it looks like a status, e.g. "its name ends in `stage`".
+    pub reason: String,
+    pub text: String,
+}
+
+/// Of the features given as (name, role, whether the role was declared,
+/// text values), those whose role was not declared and that look like a
+/// CRM status, in order.
+pub fn undeclared_statuses<'a>(
+    features: impl IntoIterator<Item = (&'a str, Role, bool, &'a [String])>,
+) -> Vec<StatusField> {
+    (features.into_iter())
+        .filter(|&(_, _, declared, _)| !declared)
+        .filter_map(|(name, role, _, values)| {
+            let reason = status_reason(name, values)?;
+            let text = format!(
+                "{name} looks like a CRM status ({reason}): read as {}, so never an ICP criterion or a segment. Declare its role in [accounts.roles]: relationship if it says how we stand with the account, fit if it was known before the deals and says who the account is, ignore if the outcome sets it",
+                role.as_str()
+            );
+            Some(StatusField {
+                feature: name.to_string(),
+                role,
+                reason,
+                text,
+            })
+        })
+        .collect()
+}
+
+/// The role a column's name and values suggest: a CRM status is a
+/// relationship ([`status_reason`]); else as [`infer_role`] reads the name.
+pub fn infer_role_of(name: &str, values: &[String]) -> Role {
+    if status_reason(name, values).is_some() {
+        Role::Relationship
+    } else {
+        infer_role(name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +398,62 @@ mod tests {
             "reopened_count",
         ] {
             assert_eq!(infer_role(name), Role::Fit, "{name}");
+        }
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// CRM statuses are relationship, by name (`_status`, `_stage`,
+    /// `is_customer`, camel case too) or by values (customer, prospect,
+    /// churned…), whatever else the name says; fit names and fit values stay
+    /// as [`infer_role`] reads them.
+    #[test]
+    fn crm_statuses_are_relationship_by_name_or_by_values() {
+        for name in [
+            "lifecycle_stage",
+            "Customer Status",
+            "onboarding_status",
+            "lifecycleStage",
+            "is_customer",
+            "IsCustomer",
+            "was_client",
+            "customer",
+        ] {
+            assert!(status_reason(name, &[]).is_some(), "{name}");
+            assert_eq!(infer_role_of(name, &[]), Role::Relationship, "{name}");
+        }
+        let types = strings(&["Customer", "Prospect", "Partner", "Other"]);
+        let churn = strings(&["prospect", "churned"]);
+        let hubspot = strings(&["lead", "marketing_qualified_lead", "customer"]);
+        for values in [&types, &churn, &hubspot] {
+            let why = status_reason("account_type", values).unwrap();
+            assert!(why.starts_with("its values are CRM statuses"), "{why}");
+            assert_eq!(infer_role_of("type", values), Role::Relationship);
+        }
+        // A status value alone, or statuses with none that says a sale
+        // happened, are not enough.
+        for values in [
+            strings(&["Fintech", "SaaS", "Government"]),
+            strings(&["Customer", "Fintech"]),
+            strings(&["Prospect", "Partner", "Lead"]),
+        ] {
+            assert_eq!(status_reason("industry", &values), None, "{values:?}");
+            assert_eq!(infer_role_of("industry", &values), Role::Fit);
+        }
+        for name in [
+            "industry",
+            "customer_since_days",
+            "stages_count",
+            "statuses",
+            "percentage_stage_x",
+            "discount_percentage",
+            "intent_score",
+            "csm_assigned",
+        ] {
+            assert_eq!(status_reason(name, &[]), None, "{name}");
+            assert_eq!(infer_role_of(name, &[]), infer_role(name), "{name}");
         }
     }
 }

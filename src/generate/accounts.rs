@@ -8,7 +8,8 @@ use rand_xoshiro::Xoshiro256Plus;
 use super::archetypes::{Archetype, Regions};
 use super::draw::{log_uniform, normal, poisson};
 use super::frame::polars_error;
-use super::structure::{in_planted_fit_group, Structure, REGIONS, TECHNOLOGIES};
+use super::shapes::planted_pocket;
+use super::structure::{Structure, REGIONS, TECHNOLOGIES};
 use super::truth::{AccountTruth, WinModel};
 use crate::error::Result;
 
@@ -30,6 +31,8 @@ pub(super) struct AccountRows {
     pub(super) noise: Vec<f64>,
     pub(super) archetype: Vec<u8>,
     pub(super) fit: Vec<bool>,
+    /// The planted pocket each account is in (see [`planted_pocket`]).
+    pub(super) pocket: Vec<Option<usize>>,
     pub(super) p_win: Vec<f64>,
     /// Scratch: one account's technologies.
     pub(super) techs: Vec<&'static str>,
@@ -54,6 +57,7 @@ impl AccountRows {
             noise: Vec::with_capacity(n),
             archetype: Vec::with_capacity(n),
             fit: Vec::with_capacity(n),
+            pocket: Vec::with_capacity(n),
             p_win: Vec::with_capacity(n),
             techs: Vec::with_capacity(6),
         }
@@ -94,7 +98,8 @@ impl AccountRows {
         let visits = (2.0 * (1.2 * normal(rng)).exp() * (1.0 + intent / 25.0)).round();
         let exec = rng.gen_bool(arch.exec);
         let contacts = (!rng.gen_bool(0.01)).then(|| 1 + poisson(rng, 2.0 + emp.ln()) as i64);
-        let fit = in_planted_fit_group(self.structure, ind, emp, region, &self.techs);
+        let pocket = planted_pocket(self.structure, ind, emp, region, &self.techs);
+        let fit = pocket.is_some();
         let truth = AccountTruth {
             fit,
             industry: ind,
@@ -119,6 +124,7 @@ impl AccountRows {
         self.noise.push((rng.gen::<f64>() * 100.0).round());
         self.archetype.push(a);
         self.fit.push(fit);
+        self.pocket.push(pocket);
         self.p_win.push(self.model.win_probability(&truth));
     }
 

@@ -91,7 +91,7 @@ impl Structure {
     pub(super) fn archetypes(self) -> [Archetype; 6] {
         let [mid, smb, ent, gov] = COMMON;
         let (core, near) = match self {
-            Structure::A => (
+            Structure::A | Structure::Pockets | Structure::Band | Structure::Null => (
                 Archetype {
                     share: 0.065,
                     industries: FINTECH_SAAS,

@@ -11,6 +11,14 @@ pub enum Structure {
     /// A weaker web-visits signal beside a small EMEA × Manufacturing/Logistics
     /// × SAP fit group; Education disqualifies.
     B,
+    /// Two fit pockets joined by OR (Healthcare × 300–1,500 employees, and
+    /// APAC × Marketo), each about 3% of accounts; Education disqualifies.
+    Pockets,
+    /// A band of 300–1,200 employees, closed on both sides, and no
+    /// disqualifier.
+    Band,
+    /// Nothing of the accounts bears on winning but a random account effect.
+    Null,
 }
 
 /// Generator parameters.
@@ -74,7 +82,8 @@ pub fn in_planted_icp(industry: &str, employees: f64, technologies: &[&str]) -> 
 /// Whether an account is in the planted fit group of `structure`:
 /// A: `industry in {Fintech, SaaS}` AND `200 <= employees <= 2000` AND
 /// `technologies has Salesforce`; B: `region = EMEA` AND
-/// `industry in {Manufacturing, Logistics}` AND `technologies has SAP`.
+/// `industry in {Manufacturing, Logistics}` AND `technologies has SAP`;
+/// the others as [`super::planted_pocket`] says (any pocket).
 pub fn in_planted_fit_group(
     structure: Structure,
     industry: &str,
@@ -92,6 +101,10 @@ pub fn in_planted_fit_group(
             region == Some("EMEA")
                 && (industry == "Manufacturing" || industry == "Logistics")
                 && technologies.contains(&"SAP")
+        }
+        Structure::Pockets | Structure::Band | Structure::Null => {
+            super::shapes::planted_pocket(structure, industry, employees, region, technologies)
+                .is_some()
         }
     }
 }

@@ -273,3 +273,75 @@ fn the_same_seed_gives_the_same_tables_and_structures_differ() {
     assert!(a.account_history.equals_missing(&again.account_history));
     assert_ne!(a.fit_group, b.fit_group);
 }
+
+/// Each pocket's share of accounts, and its closed-deal win rate.
+fn pocket_figures(g: &Generated, d: &Deals, pocket: usize) -> (f64, f64) {
+    let n = g.pocket.len();
+    let share = g.pocket.iter().filter(|&&p| p == Some(pocket)).count() as f64 / n as f64;
+    (share, rate(d, |i| g.pocket[i] == Some(pocket)).0)
+}
+
+/// Two pockets joined by OR, each about 3% of accounts and winning about
+/// 65% against about 15% overall; the band about a fifth of accounts, as
+/// strong, and closed on both sides (accounts just outside it win near the
+/// overall rate).
+#[test]
+fn the_pocket_and_band_structures_plant_what_they_say() {
+    let g = gen(Structure::Pockets, 20_000, 11);
+    let d = deals_by_account(&g);
+    let (overall, _) = rate(&d, |_| true);
+    assert!((0.12..=0.20).contains(&overall), "overall {overall:.3}");
+    for p in 0..2 {
+        let (share, win) = pocket_figures(&g, &d, p);
+        eprintln!("pocket {p}: {share:.4} of accounts, win rate {win:.3} vs {overall:.3}");
+        assert!(
+            (0.02..=0.04).contains(&share),
+            "pocket {p} share {share:.4}"
+        );
+        assert!((0.55..=0.75).contains(&win), "pocket {p} win rate {win:.3}");
+    }
+    let industry = strs(&g.accounts, "industry");
+    let region = strs(&g.accounts, "region");
+    for (i, p) in g.pocket.iter().enumerate() {
+        match p {
+            Some(0) => assert_eq!(industry[i].as_deref(), Some("Healthcare")),
+            Some(1) => assert_eq!(region[i].as_deref(), Some("APAC")),
+            _ => {}
+        }
+    }
+    let g = gen(Structure::Band, 20_000, 12);
+    let d = deals_by_account(&g);
+    let (share, win) = pocket_figures(&g, &d, 0);
+    let (overall, _) = rate(&d, |_| true);
+    eprintln!("band: {share:.4} of accounts, win rate {win:.3} vs {overall:.3}");
+    assert!((0.15..=0.30).contains(&share), "band share {share:.4}");
+    assert!(win > 2.5 * overall, "band {win:.3} vs {overall:.3}");
+    let employees = f64s(&g.accounts, "employees");
+    let (above, _) = rate(&d, |i| (1500.0..=2000.0).contains(&employees[i]));
+    let (below, _) = rate(&d, |i| (200.0..=250.0).contains(&employees[i]));
+    assert!(
+        above < 0.5 * win && below < 0.5 * win,
+        "{below:.3} {above:.3}"
+    );
+}
+
+/// In the null structure no account is in a fit group, and the win rate
+/// does not depend on any feature: not on industry, nor on size.
+#[test]
+fn the_null_structure_plants_nothing() {
+    let g = gen(Structure::Null, 20_000, 13);
+    let d = deals_by_account(&g);
+    assert!(g.fit_group.iter().all(|&f| !f));
+    let (overall, _) = rate(&d, |_| true);
+    let industry = strs(&g.accounts, "industry");
+    for ind in ["Fintech", "Government", "Education", "Healthcare"] {
+        let (r, c) = rate(&d, |i| industry[i].as_deref() == Some(ind));
+        // Six binomial standard errors: deals cluster in accounts, which
+        // widens the spread beyond the binomial one.
+        let se = (overall * (1.0 - overall) / f64::from(c)).sqrt();
+        assert!(
+            (r - overall).abs() < 6.0 * se,
+            "{ind}: {r:.3} vs {overall:.3}"
+        );
+    }
+}

@@ -54,6 +54,9 @@ impl Structure {
                 disqualifier_effect: -3.0,
                 account_sd: 0.8,
             },
+            Structure::Pockets => super::shapes::PLANTED,
+            Structure::Band => super::shapes::BAND_MODEL,
+            Structure::Null => super::shapes::NULL,
         }
     }
 }

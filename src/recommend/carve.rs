@@ -13,7 +13,9 @@
 //! On the deals created in the held-out window (which the criteria were not
 //! learned on), the core ICP's closed deals are compared with the closed
 //! deals of the accounts outside it in the k-means segments that hold at
-//! least one of its accounts. Each deal is in or outside the ICP by the
+//! least one of its accounts, leaving out the accounts a disqualifier rules
+//! out (the ICP leaves them out too, chosen as losers on the training
+//! deals: against them any group would look better). Each deal is in or outside the ICP by the
 //! features it is explained by (as the core ICP's held-out figures count
 //! it). The test is one-sided at [`CARVE_ALPHA`] with the account as the
 //! unit of evidence: the core ICP's win rate is higher and the
@@ -25,7 +27,10 @@
 //!
 //! - the model was validated on a held-out window,
 //! - the core ICP has at least one qualifying criterion,
-//! - both sides have at least [`MIN_HELD_OUT_CLOSED`] closed held-out deals,
+//! - both sides have at least [`MIN_HELD_OUT_CLOSED`] closed held-out deals
+//!   of at least [`MIN_HELD_OUT_ACCOUNTS`] accounts (deals of one account
+//!   win alike, so a few accounts are little evidence however many deals
+//!   they have),
 //! - every k-means segment keeps at least [`MIN_LEFT_ACCOUNTS`] accounts.
 //!
 //! The carved segment may hold fewer than 5% of accounts: its evidence is
@@ -43,6 +48,10 @@ pub const CARVE_ALPHA: f64 = 0.05;
 
 /// Closed held-out deals each side needs before the test is run.
 pub const MIN_HELD_OUT_CLOSED: u64 = 20;
+
+/// Accounts with closed held-out deals each side needs before the test
+/// is run.
+pub const MIN_HELD_OUT_ACCOUNTS: u64 = 10;
 
 /// Accounts every k-means segment keeps after the carve-out.
 pub const MIN_LEFT_ACCOUNTS: usize = 2;
@@ -101,12 +110,14 @@ pub struct CarveTest {
 }
 
 impl CarveTest {
-    /// Whether the core ICP is carved out: both sides large enough and the
-    /// one-sided test significant at [`CARVE_ALPHA`].
+    /// Whether the core ICP is carved out: both sides large enough, in
+    /// closed deals and in accounts, and the one-sided test significant at
+    /// [`CARVE_ALPHA`].
     pub fn carves(&self) -> bool {
-        self.inside.closed >= MIN_HELD_OUT_CLOSED
-            && self.rest.closed >= MIN_HELD_OUT_CLOSED
-            && self.p_value < CARVE_ALPHA
+        let enough = |r: &ClusteredRate| {
+            r.closed >= MIN_HELD_OUT_CLOSED && r.accounts >= MIN_HELD_OUT_ACCOUNTS
+        };
+        enough(&self.inside) && enough(&self.rest) && self.p_value < CARVE_ALPHA
     }
 }
 
@@ -222,6 +233,9 @@ pub struct HeldOutDeals<'a> {
     pub row_of_deal: &'a [u32],
     /// Per evidence row, whether it is in the core ICP.
     pub row_in_icp: &'a [bool],
+    /// Per evidence row, whether a disqualifier rules it out: its deals
+    /// are on neither side.
+    pub row_disqualified: &'a [bool],
     /// Per evidence row, its account.
     pub account_of_row: &'a [u32],
     /// Per account, its k-means segment (0-based).
@@ -254,6 +268,8 @@ pub fn held_out_counts(
         let a = d.account_of_row[row] as usize;
         let side = if d.row_in_icp[row] {
             &mut inside[a]
+        } else if d.row_disqualified[row] {
+            continue;
         } else if d.holding[d.labels[a]] {
             &mut rest[a]
         } else {
@@ -287,10 +303,20 @@ pub(super) fn core_icp_test(
     // ICP's held-out figures count it.
     let ev = t.ev;
     let row_in_icp = criteria.in_icp(&ev.features, ev.rows());
+    let mut row_disqualified = vec![false; ev.rows()];
+    for d in &criteria.disqualifying {
+        for (x, m) in row_disqualified
+            .iter_mut()
+            .zip(d.matches(&ev.features, ev.rows()))
+        {
+            *x |= m;
+        }
+    }
     let deals = HeldOutDeals {
         outcome: &t.all.outcome,
         row_of_deal: &ev.row_of_deal,
         row_in_icp: &row_in_icp,
+        row_disqualified: &row_disqualified,
         account_of_row: &ev.account_of_row,
         labels,
         holding: &holding,
@@ -336,6 +362,7 @@ mod tests {
             outcome: &outcome,
             row_of_deal: &rows,
             row_in_icp: &[true, true, false, false],
+            row_disqualified: &[false; 4],
             account_of_row: &[0, 1, 2, 3],
             labels: &[0, 0, 0, 1],
             holding: &[true, false],
@@ -346,6 +373,13 @@ mod tests {
         assert_eq!(rest, vec![c(0, 0); 4]);
         let (_, rest) = held_out_counts(&deals, &|_| true);
         assert_eq!(rest, vec![c(0, 0), c(0, 0), c(1, 1), c(0, 0)]);
+        // Account 2 disqualified: the rest has none of its deals.
+        let deals = HeldOutDeals {
+            row_disqualified: &[false, false, true, false],
+            ..deals
+        };
+        let (_, rest) = held_out_counts(&deals, &|_| true);
+        assert_eq!(rest, vec![c(0, 0); 4]);
     }
 
     /// One deal per account, 30 of 40 won inside against 15 of 50 outside:
@@ -372,6 +406,13 @@ mod tests {
         // 10 of 10 against 0 of 30: significant, but too few deals inside.
         let small = carve_test(&one(10, 10), &one(0, 30)).unwrap();
         assert!(small.p_value < CARVE_ALPHA && !small.carves());
+        // 25 of 25 deals of 5 accounts against 0 of 30: enough deals, too
+        // few accounts.
+        let five: Vec<AccountCounts> = (0..5)
+            .map(|_| AccountCounts { won: 5, closed: 5 })
+            .collect();
+        let few = carve_test(&five, &one(0, 30)).unwrap();
+        assert!(few.inside.closed >= MIN_HELD_OUT_CLOSED && !few.carves());
         assert!(carve_test(&one(1, 1), &[]).is_none());
     }
 }

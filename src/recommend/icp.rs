@@ -3,6 +3,7 @@
 //! on the held-out deals they were not.
 
 use super::model::{Model, Scores};
+use super::none_found;
 use super::rules::Condition;
 use super::split::Training;
 use super::wire::{GroupFigures, IcpSection, RuleEvidence, RuleSetEvidence};
@@ -130,7 +131,7 @@ impl Counting<'_> {
         let features = &self.ev.features[..];
         let criteria: Vec<String> = qualifying.iter().map(|c| c.text(features)).collect();
         let mut text = if criteria.is_empty() {
-            "every account".to_string()
+            "no ICP found".to_string()
         } else {
             criteria.join(" AND ")
         };
@@ -158,7 +159,12 @@ impl Counting<'_> {
 /// The ICP section: each criterion's evidence, the core and broad ICP as
 /// wholes, and outcomes in and outside the ICP, on training deals and (when
 /// validated) on the held-out deals the rules were not learned on.
-pub(super) fn section(t: &Training, model: &Model, scores: &Scores) -> IcpSection {
+pub(super) fn section(
+    t: &Training,
+    model: &Model,
+    scores: &Scores,
+    first_step_z: Option<f64>,
+) -> IcpSection {
     let in_train = |i: usize| t.in_train(i);
     let in_hold = |i: usize| t.in_holdout(i);
     let count = Counting {
@@ -189,7 +195,32 @@ pub(super) fn section(t: &Training, model: &Model, scores: &Scores) -> IcpSectio
         core: count.rule_set(&crit.qualifying, &crit.disqualifying, &inside),
         broad: count.rule_set(&crit.broad, &crit.disqualifying, &broad_mask),
         broad_qualifying: crit.broad.iter().map(rule).collect(),
+        found: crit.found(),
+        not_found: (!crit.found()).then(|| not_found(&count, first_step_z)),
     }
+}
+
+/// The "no ICP found" sentence ([`none_found::sentence`]) on the training
+/// deals' overall rate and closed deals per account with closed deals, at
+/// the first step's guard (the least, z > 2.326, when unknown).
+fn not_found(count: &Counting, first_step_z: Option<f64>) -> String {
+    let set = &count.train;
+    let mut rows = vec![false; count.ev.rows()];
+    let mut closed = 0.0;
+    for &i in &set.idx {
+        if set.deals.outcome[i] != OutcomeLabel::Open {
+            closed += 1.0;
+            rows[count.ev.row_of_deal[i] as usize] = true;
+        }
+    }
+    let accounts = count.ev.accounts_in(&rows);
+    let z = first_step_z.unwrap_or(2.326_347_874_040_841);
+    none_found::sentence(
+        set.overall,
+        z,
+        closed / (accounts as f64).max(1.0),
+        accounts,
+    )
 }
 
 #[cfg(test)]

@@ -3,13 +3,14 @@
 //! stood then, and validated on the deals of a later quarter that have had
 //! time to close, which the model never saw.
 //!
-//! * Fit score: an L2-regularised logistic regression of won vs lost closed
-//!   deals on the encoded columns of the account's fit and relationship
-//!   features ([`logistic`]), as 0–100. Buying signals are left out: they
-//!   say when to act, not who the account is.
-//! * Readiness score and band: a logistic regression on the signal features
-//!   with the fit log-odds as offset, its tertiles as high / medium / low,
-//!   and the fit × readiness matrix ([`readiness`]).
+//! * Fit score and readiness score: one L2-regularised logistic regression
+//!   of won vs lost closed deals on the encoded columns of the account's
+//!   fit and relationship features and its buying signals together
+//!   ([`logistic`], [`fit::JointTerms`]). The fit score (0–100) is its fit
+//!   part with the signals held at the average account's: signals say when
+//!   to act, not who the account is. Readiness is its signals' part, its
+//!   tertiles high / medium / low, and the fit × readiness matrix
+//!   ([`readiness`]).
 //! * ICP criteria: greedy qualifying rules and clearly poor disqualifying
 //!   conditions ([`rules`]).
 //! * Tiers: among accounts in the ICP, the best-scoring ones up to the Tier 1
@@ -32,12 +33,15 @@ mod fit;
 mod icp;
 pub mod logistic;
 mod model;
+pub mod none_found;
 pub mod readiness;
+pub mod readiness_evidence;
 pub mod rules;
 mod split;
 mod text;
 mod tiers;
 mod validation;
+pub mod validation_gains;
 mod wire;
 
 pub use fit::{MAX_SCORE_ACCOUNTS, RIDGE_LAMBDA};
@@ -55,7 +59,7 @@ use crate::io::contract::Deals;
 use crate::outcomes::FigureOptions;
 use fit::{Fitted, KMeans, Origin, Rows};
 use logistic::Terms;
-use rules::{Criteria, RuleOptions};
+use rules::{Learned, RuleOptions};
 use split::{Split, Training};
 
 /// The output of [`recommend`].
@@ -159,13 +163,24 @@ fn fit_and_validate(
     let specs: Vec<FeatureSpec> = features.iter().map(|f| f.spec.clone()).collect();
     // The fit score keeps a column for every feature of a fit-score role;
     // a shut feature's column is read as zeros, so its coefficient is
-    // exactly 0 in the fit and in the account-held-out check alike.
+    // exactly 0 in the fit and in the account-held-out check alike. The
+    // signals the gate lets into readiness are fitted with them, in one
+    // model ([`fit::JointTerms`]).
     let fit_columns = ctx.gate.role_columns(&specs, matrix, Use::FitScore);
+    let signal_columns = ctx.gate.columns(&specs, matrix, Use::Readiness);
+    let mut joint_columns = [fit_columns.as_slice(), signal_columns.as_slice()].concat();
+    joint_columns.sort_unstable();
+    joint_columns.dedup();
     let leaks = ctx.gate.shut_columns(&specs, matrix);
-    let fit_terms = Terms {
-        columns: Some(&fit_columns),
-        offset: None,
-        zeroed: leaks.as_deref(),
+    let baseline = fit::mean_row(matrix);
+    let joint = fit::JointTerms {
+        terms: Terms {
+            columns: Some(&joint_columns),
+            offset: None,
+            zeroed: leaks.as_deref(),
+        },
+        signals: &signal_columns,
+        reference: &baseline,
     };
     let by_row = t.ev.by_row(t.deals);
     std::thread::scope(|s| {
@@ -174,18 +189,23 @@ fn fit_and_validate(
         // is fitted, then runs the other, done (and its copies of the counts
         // freed) before every account's score and contributions are built.
         let criteria = s.spawn(|| learn_criteria(rows, leaks.as_deref(), &specs, t.ev, ctx));
-        let score = fit::fit_score(rows, &fit_terms);
-        let criteria = crate::parallel::joined(criteria);
-        let score = score?;
+        let fitted = joint.fit(rows);
+        let Learned {
+            criteria,
+            first_step_z,
+        } = crate::parallel::joined(criteria);
+        let fit::JointFit {
+            fit: score,
+            signals,
+        } = fitted?;
         let by_account = s.spawn(|| {
             let in_train = |i: usize| t.in_train(i);
             (t.split.validated)
                 .then(|| {
-                    validation::validate_by_account(rows, &fit_terms, &by_row, &in_train, ctx.opts)
+                    validation::validate_by_account(rows, &joint, &by_row, &in_train, ctx.opts)
                 })
                 .flatten()
         });
-        let baseline = fit::mean_row(matrix);
         let in_icp = criteria.in_icp(features, matrix.x.nrows());
         let kmeans = KMeans {
             labels: ctx.labels,
@@ -193,13 +213,20 @@ fn fit_and_validate(
             column_weights: ctx.column_weights,
         };
         let (segments, carve) = fit::segments_with_carve(&criteria, &in_icp, t, &kmeans);
-        let readiness =
-            fit::readiness_model(rows, matrix, &specs, ctx.gate, &score, &baseline, &in_icp);
+        let reference_log_odds = score.log_odds(&baseline);
+        let readiness = fit::readiness_model(
+            signals,
+            matrix,
+            &specs,
+            &signal_columns,
+            reference_log_odds,
+            &in_icp,
+        );
         let thresholds = fit::tier_thresholds(matrix, &score, &in_icp, ctx.sizes);
         let fitted = Fitted {
             score,
             readiness,
-            baseline,
+            baseline: baseline.clone(),
             criteria,
             thresholds,
             segments,
@@ -212,7 +239,8 @@ fn fit_and_validate(
             account_id_column: ctx.account_id_column,
         };
         let (model, scores) = fit::build_model(features, matrix, origin, fitted);
-        let (icp, tiers) = sections_side_by_side(t, &model, &scores, ctx.sizes, by_account);
+        let (icp, tiers) =
+            sections_side_by_side(t, &model, &scores, ctx.sizes, (by_account, first_step_z));
         Some(Recommendation {
             icp,
             tiers,
@@ -232,9 +260,9 @@ fn learn_criteria(
     specs: &[FeatureSpec],
     ev: &Evidence,
     ctx: &Context<'_>,
-) -> Criteria {
+) -> Learned {
     let expected = fit::non_fit_expected(rows, leaks, specs, ctx.gate);
-    rules::learn(
+    rules::learn_guarded(
         &ev.features,
         rows.won,
         rows.lost,
@@ -247,13 +275,14 @@ fn learn_criteria(
 /// The ICP section, and beside it on a second thread the tiers section
 /// with its held-out validation (`by_account` the fit score's check on
 /// accounts it never saw) and its fit × readiness matrix: each reads the
-/// model and the scores only.
+/// model and the scores only. `first_step_z` is the z the ICP's first
+/// criterion had to pass, which sizes "no ICP found"'s sample.
 fn sections_side_by_side(
     t: &Training,
     model: &Model,
     scores: &Scores,
     sizes: &TierSizes,
-    by_account: Option<AccountCheck>,
+    (by_account, first_step_z): (Option<AccountCheck>, Option<f64>),
 ) -> (IcpSection, TiersSection) {
     std::thread::scope(|s| {
         let tiers = s.spawn(|| {
@@ -261,7 +290,7 @@ fn sections_side_by_side(
                 .then(|| validation::validate(scores, t.all, t.split, t.opts, by_account));
             tiers::section(t, model, scores, sizes, validation)
         });
-        let icp = icp::section(t, model, scores);
+        let icp = icp::section(t, model, scores, first_step_z);
         (icp, crate::parallel::joined(tiers))
     })
 }

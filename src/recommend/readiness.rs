@@ -5,28 +5,31 @@
 //!
 //! # The model
 //!
-//! A ridge logistic regression of won vs lost closed training deals on the
-//! encoded columns of the **signal** features only, fitted with each
-//! account's fit log-odds as an **offset**:
+//! One ridge logistic regression of won vs lost closed training deals on
+//! the encoded columns of the fit-score features and the **signal**
+//! features together (the fit score's penalty; see `fit::JointTerms`):
 //!
-//! `logit P(win) = fit_log_odds + α + β · signals`.
+//! `logit P(win) = b₀ + β_f · fit + β_s · signals`.
 //!
-//! The offset makes readiness what the fit score does not already say. Buying
-//! signals run higher in accounts that fit (they research what they are
-//! suited to buy), so a signal fitted on its own also absorbs fit: a
-//! readiness score that is high because an account fits would rank the
-//! accounts of one tier by the same evidence the tier already used, and
-//! would not say *when* to act. With the offset, `β` is the signals' effect
-//! among accounts of the same fit (a signal that only rides along with fit
-//! gets `β ≈ 0`; see the simulation test below).
+//! Buying signals run higher in accounts that fit (they research what they
+//! are suited to buy). Fitted together, `β_s` is the signals' effect among
+//! accounts of the same fit and `β_f` fit's among accounts with the same
+//! signals (a signal that only rides along with fit gets `β_s ≈ 0`; see the
+//! simulation test below). Fitting the fit score first and the signals on
+//! its log-odds as an offset would let fit take the share of a signal that
+//! runs with it, and give the signal too little.
 //!
-//! The **readiness score** (0–100) is `100 × logistic(η̄ + α + β · signals)`,
-//! where `η̄` is the fit log-odds of the reference account (the mean encoded
-//! row of the training accounts): the win probability a typical-fit account
+//! The model is split for the report. The **fit score** is its fit part
+//! with the signals at the reference account's values `s̄` (the mean
+//! encoded row of the accounts): `b₀ + β_s · s̄ + β_f · fit`. The readiness
+//! part is `α + β_s · signals` with `α = −β_s · s̄`, so the two add up to
+//! the joint log-odds. The **readiness score** (0–100) is
+//! `100 × logistic(η̄ + α + β · signals)`, where `η̄` is the fit log-odds
+//! of the reference account: the win probability a typical-fit account
 //! with these signals would have. It depends on the signals alone, so two
 //! accounts with the same signals have the same readiness whatever their
-//! fit. `logistic(fit_log_odds + α + β · signals)` is the win probability of
-//! fit and readiness together, whose calibration the validation reports.
+//! fit. `logistic(fit_log_odds + α + β · signals)` is the joint model's win
+//! probability, whose calibration the validation reports.
 //!
 //! # Bands
 //!
@@ -45,6 +48,8 @@ use serde::{Deserialize, Serialize};
 #[cfg(test)]
 use super::logistic::Terms;
 use super::logistic::{self, Logistic};
+use super::readiness_evidence::{work_now_test, AccountDeals, WorkNowTest};
+use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
 use crate::outcomes::FigureOptions;
 use crate::stats::conversion::Interval;
@@ -113,7 +118,7 @@ impl BandThresholds {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadinessModel {
     /// `α` and `β` (coefficients on every encoded column, zero but on the
-    /// signal features' columns), fitted with the fit log-odds as offset.
+    /// signal features' columns): the signals' part of the joint model.
     pub score: Logistic,
     /// `η̄`: the fit log-odds of the reference account.
     pub reference_log_odds: f64,
@@ -173,6 +178,10 @@ pub struct ReadinessSection {
     pub matrix: Vec<MatrixCell>,
     /// Every account in the ICP, per band (high, medium, low).
     pub in_icp_by_band: Vec<MatrixCell>,
+    /// The test behind "work now": high vs low readiness in the ICP on
+    /// held-out deals, each band against what its fit expects; null
+    /// without a held-out window or with too few accounts.
+    pub work_now: Option<WorkNowTest>,
     /// Which accounts to work now.
     pub text: String,
 }
@@ -203,7 +212,40 @@ pub struct MatrixInputs<'a> {
     /// accounts with `training`; their labels differ.
     pub all: &'a Deals,
     pub in_hold: Option<&'a dyn Fn(usize) -> bool>,
+    /// Per account, its fit score's win probability (0–1).
+    pub fit: &'a [f64],
     pub opts: &'a FigureOptions,
+}
+
+/// The work-now test on held-out deals: each ICP account of the high and
+/// of the low band with its closed held-out deals, won, and its fit score.
+/// `None` without a held-out window.
+fn held_out_test(m: &MatrixInputs) -> Option<WorkNowTest> {
+    let in_hold = m.in_hold?;
+    let all = m.all;
+    let mut per: Vec<AccountDeals> = (m.fit.iter())
+        .map(|&fit| AccountDeals {
+            fit,
+            ..AccountDeals::default()
+        })
+        .collect();
+    for i in (0..all.len()).filter(|&i| in_hold(i)) {
+        let a = all.account[i] as usize;
+        let won = match all.outcome[i] {
+            OutcomeLabel::Won => 1.0,
+            OutcomeLabel::Lost => 0.0,
+            OutcomeLabel::Open => continue,
+        };
+        per[a].won += won;
+        per[a].closed += 1.0;
+    }
+    let of = |b: Band| -> Vec<AccountDeals> {
+        (0..per.len())
+            .filter(|&a| m.in_icp[a] && m.band[a] == b && per[a].closed > 0.0)
+            .map(|a| per[a])
+            .collect()
+    };
+    work_now_test(&of(Band::High), &of(Band::Low), "held-out")
 }
 
 /// The matrix over tier × band, on training deals and, when there is a
@@ -252,10 +294,11 @@ pub fn section(model: &ReadinessModel, m: &MatrixInputs) -> ReadinessSection {
     };
     let matrix = cells(&keys, &cell_of);
     let in_icp_by_band = cells(&Band::ALL.map(|b| (None, b)), &band_of);
-    let text = work_now_text(&matrix, &in_icp_by_band);
+    let work_now = held_out_test(m);
+    let text = work_now_text(&matrix, &in_icp_by_band, work_now.as_ref());
     ReadinessSection {
         method: format!(
-            "ridge logistic regression (lambda = {}) of won vs lost training deals on the signal features, with each account's fit log-odds as offset; readiness score = 100 × the win probability of a typical-fit account with these signals; bands are its tertiles among the accounts in the ICP",
+            "ridge logistic regression (lambda = {}) of won vs lost training deals on the fit-score and signal features together, split into the fit score (signals held at the average account's) and the signals' part; readiness score = 100 × the win probability of a typical-fit account with these signals; bands are its tertiles among the accounts in the ICP",
             model.score.lambda
         ),
         features: model.features.clone(),
@@ -263,13 +306,21 @@ pub fn section(model: &ReadinessModel, m: &MatrixInputs) -> ReadinessSection {
         high_min_score: 100.0 * model.bands.high_min,
         matrix,
         in_icp_by_band,
+        work_now,
         text,
     }
 }
 
 /// One sentence: which accounts to work now, with the evidence for it
-/// (held-out where there is a held-out window, else training deals).
-fn work_now_text(matrix: &[MatrixCell], by_band: &[MatrixCell]) -> String {
+/// (held-out where there is a held-out window, else training deals). "Work
+/// now the high-readiness accounts" only when the high band wins
+/// significantly more than the low band beyond what their fit expects
+/// (`test`, held-out deals).
+fn work_now_text(
+    matrix: &[MatrixCell],
+    by_band: &[MatrixCell],
+    test: Option<&WorkNowTest>,
+) -> String {
     let accounts = |t: u8| {
         matrix
             .iter()
@@ -290,15 +341,22 @@ fn work_now_text(matrix: &[MatrixCell], by_band: &[MatrixCell]) -> String {
         crate::text::pct(low.win_rate),
         low.closed_deals
     );
-    match (high.win_rate, low.win_rate) {
-        (Some(h), Some(l)) if h > l => format!(
-            "Work now the {} high-readiness accounts of Tiers 1 and 2 ({} in Tier 1, {} in Tier 2), then high-readiness Tier 3: {rates}.",
+    match test {
+        Some(t) if t.significant => format!(
+            "Work now the {} high-readiness accounts of Tiers 1 and 2 ({} in Tier 1, {} in Tier 2), then high-readiness Tier 3: {rates}; beyond what their fit expects, high won {:.1} more per 100 closed deals than low (one-sided {}).",
             accounts(1) + accounts(2),
             accounts(1),
-            accounts(2)
+            accounts(2),
+            100.0 * t.difference,
+            crate::text::p_text(t.p_value),
         ),
-        _ => format!(
-            "Readiness does not yet tell which ICP accounts to work first ({rates}): work the tiers in order of fit."
+        Some(t) => format!(
+            "Readiness does not yet tell which ICP accounts to work first ({rates}; beyond what their fit expects, high won {:.1} more per 100 closed deals than low, one-sided {}): work the tiers in order of fit.",
+            100.0 * t.difference,
+            crate::text::p_text(t.p_value),
+        ),
+        None => format!(
+            "Readiness does not yet tell which ICP accounts to work first ({rates}; it is tested on held-out deals, with at least two accounts with closed deals in the high and the low band): work the tiers in order of fit."
         ),
     }
 }
@@ -340,14 +398,14 @@ mod tests {
     }
 
     /// A signal that only rides along with fit (it is higher in accounts
-    /// that fit, and has no effect of its own) gets no weight with the fit
-    /// log-odds as offset, and a large one fitted on its own; a signal with
-    /// an effect of its own keeps it. 20 seeded data sets of 1,000 accounts
-    /// with three deals each.
+    /// that fit, and has no effect of its own) gets no weight in the joint
+    /// model of fit and signals, and a large one fitted on its own; a
+    /// signal with an effect of its own keeps it. 20 seeded data sets of
+    /// 1,000 accounts with three deals each.
     #[test]
-    fn with_the_fit_offset_a_signal_that_rides_with_fit_gets_no_weight() {
+    fn in_the_joint_model_a_signal_that_rides_with_fit_gets_no_weight() {
         use rand::{Rng, SeedableRng};
-        let (mut offset_beta, mut own_beta) = (Vec::new(), Vec::new());
+        let (mut joint_beta, mut own_beta) = (Vec::new(), Vec::new());
         for seed in 0..20 {
             let mut rng = rand_xoshiro::Xoshiro256Plus::seed_from_u64(seed);
             let n = 1000;
@@ -381,56 +439,23 @@ mod tests {
                     }
                 }
             }
-            let fit_terms = |c: &'static [usize]| Terms {
+            let terms = |c: &'static [usize]| Terms {
                 columns: Some(c),
                 offset: None,
                 zeroed: None,
             };
-            let fit = Logistic::fit_with(x.view(), &won, &lost, 1.0, &fit_terms(&[0])).unwrap();
-            let eta: Vec<f64> = x
-                .outer_iter()
-                .map(|r| fit.log_odds(r.as_slice().unwrap()))
-                .collect();
-            let with_offset = Logistic::fit_with(
-                x.view(),
-                &won,
-                &lost,
-                1.0,
-                &Terms {
-                    columns: Some(&[1]),
-                    offset: Some(&eta),
-                    zeroed: None,
-                },
-            )
-            .unwrap();
-            let alone = Logistic::fit_with(x.view(), &won, &lost, 1.0, &fit_terms(&[1])).unwrap();
-            offset_beta.push(with_offset.coef[1]);
+            let joint = Logistic::fit_with(x.view(), &won, &lost, 1.0, &terms(&[0, 1])).unwrap();
+            let alone = Logistic::fit_with(x.view(), &won, &lost, 1.0, &terms(&[1])).unwrap();
+            joint_beta.push(joint.coef[1]);
             // Fitted alone it takes about 1.5 × 0.21 = 0.32 of fit's effect
             // (the slope of fit on the signal times fit's log-odds ratio).
             assert!(alone.coef[1] > 0.15, "seed {seed}: {alone:?}");
-
-            let fit2 = Logistic::fit_with(x.view(), &won2, &lost2, 1.0, &fit_terms(&[0])).unwrap();
-            let eta2: Vec<f64> = x
-                .outer_iter()
-                .map(|r| fit2.log_odds(r.as_slice().unwrap()))
-                .collect();
-            let own = Logistic::fit_with(
-                x.view(),
-                &won2,
-                &lost2,
-                1.0,
-                &Terms {
-                    columns: Some(&[2]),
-                    offset: Some(&eta2),
-                    zeroed: None,
-                },
-            )
-            .unwrap();
+            let own = Logistic::fit_with(x.view(), &won2, &lost2, 1.0, &terms(&[0, 2])).unwrap();
             own_beta.push(own.coef[2]);
         }
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         // Each estimate has a standard error of about 0.05.
-        assert!(mean(&offset_beta).abs() < 0.03, "{offset_beta:?}");
+        assert!(mean(&joint_beta).abs() < 0.03, "{joint_beta:?}");
         assert!((mean(&own_beta) - 0.8).abs() < 0.08, "{own_beta:?}");
     }
 }

@@ -31,7 +31,7 @@ pub(super) fn section(
         sizes: sizes.clone(),
         tier1_min_score: 100.0 * thresholds.tier1_min_probability,
         tier2_min_score: 100.0 * thresholds.tier2_min_probability,
-        score_method: format!("L2-regularised logistic regression (lambda = {RIDGE_LAMBDA}) of won vs lost on the encoded fit and relationship features (signals score readiness); fit score = 100 × win probability"),
+        score_method: format!("L2-regularised logistic regression (lambda = {RIDGE_LAMBDA}) of won vs lost on the encoded fit and relationship features, fitted jointly with the signal features when there are any; fit score = 100 × win probability with the signals at the average account's (signals score readiness)"),
         tiers: rec_tiers,
         monotone_in_training,
         validation,
@@ -39,6 +39,10 @@ pub(super) fn section(
         readiness: readiness_matrix(t, model, scores),
         readiness_note: model.readiness.is_none().then(|| {
             "no signal feature: no readiness score (readiness_score and readiness_band are null)"
+                .into()
+        }),
+        tiers_note: (!model.criteria.found()).then(|| {
+            "no ICP found: no account has a recommended tier (recommended_tier is null), as a fit score no criterion validated would rank noise"
                 .into()
         }),
     }
@@ -90,6 +94,7 @@ fn readiness_matrix(
             in_train: &in_train,
             all: t.all,
             in_hold: (t.split.validated).then_some(&in_hold as &dyn Fn(usize) -> bool),
+            fit: &scores.probability,
             opts: t.opts,
         };
         readiness::section(r, &inputs)

@@ -2,12 +2,13 @@
 //! held-out deals the model never saw, and the fit score on accounts it
 //! never saw.
 
-use super::fit::{fit_score, Rows};
-use super::logistic::{self, row_of, Terms};
+use super::fit::{JointTerms, Rows};
+use super::logistic::{self, row_of};
 use super::model::Scores;
 use super::split::{FollowUpBasis, Split};
 use super::text::{follow_up_text, validation_text};
 use super::tiers::monotone;
+use super::validation_gains::gains;
 use super::wire::{AccountCheck, CalibrationBin, ReadinessCheck, ScoreCheck, Validation};
 use crate::domain::OutcomeLabel;
 use crate::io::contract::Deals;
@@ -42,7 +43,13 @@ pub(super) fn validate(
         opts.confidence,
         days,
     );
-    let fit = check_on(deals, &in_hold, &scores.probability, opts.confidence);
+    let (q, y, acc) = closed_deals(deals, &in_hold, &scores.probability);
+    let fit = score_check(&q, &y, &acc, opts.confidence);
+    let gains = gains(
+        &q,
+        &y,
+        "held-out closed deals, each scored by its account's fit score (as the held-out AUC)",
+    );
     let readiness = scores
         .readiness
         .as_ref()
@@ -89,11 +96,17 @@ pub(super) fn validate(
         text,
         readiness,
         by_account,
+        gains,
     }
 }
 
-/// A per-account score `p` (0–1) checked on the closed deals `keep` accepts.
-fn check_on(deals: &Deals, keep: &dyn Fn(usize) -> bool, p: &[f64], confidence: f64) -> ScoreCheck {
+/// The closed deals `keep` accepts: each one's score (its account's in
+/// the per-account `p`), whether it was won, and its account.
+fn closed_deals(
+    deals: &Deals,
+    keep: &dyn Fn(usize) -> bool,
+    p: &[f64],
+) -> (Vec<f64>, Vec<bool>, Vec<u32>) {
     let (mut q, mut y, mut acc) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..deals.len() {
         if keep(i) && deals.outcome[i] != OutcomeLabel::Open {
@@ -102,6 +115,12 @@ fn check_on(deals: &Deals, keep: &dyn Fn(usize) -> bool, p: &[f64], confidence: 
             acc.push(deals.account[i]);
         }
     }
+    (q, y, acc)
+}
+
+/// A per-account score `p` (0–1) checked on the closed deals `keep` accepts.
+fn check_on(deals: &Deals, keep: &dyn Fn(usize) -> bool, p: &[f64], confidence: f64) -> ScoreCheck {
+    let (q, y, acc) = closed_deals(deals, keep, p);
     score_check(&q, &y, &acc, confidence)
 }
 
@@ -146,13 +165,13 @@ pub const ACCOUNT_SPLIT_SEED: u64 = 42;
 /// Share of accounts [`validate_by_account`] holds out.
 pub const ACCOUNT_HOLDOUT_SHARE: f64 = 0.3;
 
-/// The fit score on accounts it never saw: refitted (same columns and
-/// penalty) on the training deals of a seeded 70% of the rows with closed
+/// The fit score on accounts it never saw: the joint model refitted (same
+/// columns, penalty and reference signals) on the training deals of a seeded 70% of the rows with closed
 /// training deals, and judged on the closed training deals of the rest.
 /// `None` when either side has no closed deals.
 pub(super) fn validate_by_account(
     rows: Rows<'_>,
-    terms: &Terms<'_>,
+    joint: &JointTerms<'_>,
     deals: &Deals,
     in_train: &dyn Fn(usize) -> bool,
     opts: &FigureOptions,
@@ -182,7 +201,7 @@ pub(super) fn validate_by_account(
         won: &w,
         lost: &l,
     };
-    let model = fit_score(held_out, terms)?;
+    let model = joint.fit(held_out)?.fit;
     let mut p = vec![f64::NAN; n];
     for &a in &active[..held] {
         p[a] = logistic::probability(model.log_odds(&row_of(&matrix.x.row(a))));

@@ -83,6 +83,12 @@ pub struct IcpSection {
     pub broad: RuleSetEvidence,
     /// The broad ICP's criteria, each with its evidence.
     pub broad_qualifying: Vec<RuleEvidence>,
+    /// Whether an ICP was found: false when no qualifying criterion beat
+    /// its permutation guard, and then no account is in the ICP.
+    pub found: bool,
+    /// When no ICP was found, a sentence saying so, with the sample that
+    /// would be needed to see an effect of a stated size.
+    pub not_found: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -118,6 +124,9 @@ pub struct Validation {
     pub readiness: Option<ReadinessCheck>,
     /// The fit score on accounts it never saw (a seeded split of accounts).
     pub by_account: Option<AccountCheck>,
+    /// Cumulative gains and top-decile lift of the fit score on the
+    /// held-out closed deals; null without a held-out win.
+    pub gains: Option<super::validation_gains::Gains>,
 }
 
 /// How well a score ranks and predicts won vs lost closed deals, with the
@@ -189,4 +198,6 @@ pub struct TiersSection {
     pub readiness: Option<ReadinessSection>,
     /// Why there is no readiness score, when there is none.
     pub readiness_note: Option<String>,
+    /// Why no account has a recommended tier, when none has (no ICP found).
+    pub tiers_note: Option<String>,
 }

@@ -161,6 +161,9 @@ pub struct DataQuality {
     /// Features that look set by a win, from one snapshot of the accounts
     /// (likely leaks are kept out of the ICP criteria and the fit score).
     pub post_outcome: Option<crate::leakage::PostOutcome>,
+    /// Features whose role was inferred and that look like a CRM status
+    /// (read as relationship): each asks for a declaration.
+    pub status_fields: Vec<crate::features::StatusField>,
     pub warnings: Vec<String>,
 }
 

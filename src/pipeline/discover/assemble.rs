@@ -197,6 +197,12 @@ impl Found<'_> {
                 },
             ),
             post_outcome: self.post_outcome.clone(),
+            status_fields: crate::features::roles::undeclared_statuses(self.features.iter().map(
+                |f| {
+                    let s = &f.spec;
+                    (s.name.as_str(), s.role, s.role_declared, s.text_values())
+                },
+            )),
             warnings: [
                 notes::data_warnings(drops, deals, findings.overall, learned_on.is_some()),
                 notes::not_computed_warnings(findings),

@@ -1,8 +1,9 @@
 //! The conditions the search chooses from: ranges of a numeric feature
-//! between readable cut points, a binary's yes and no, a list's values, and
+//! between coarse cut points, a binary's yes and no, a list's values, and
 //! sets of a categorical's levels, on the features criteria may rest on.
 
 use super::condition::Condition;
+use super::cuts;
 use crate::features::OTHER;
 use crate::features::{FeatureColumn, FeatureData, Gate, Transform, Use};
 
@@ -60,38 +61,11 @@ pub(super) fn candidates(
     out
 }
 
-/// `v` snapped to the nearest of 1, 2, 2.5, 5 and 10 times its power of
-/// ten: a cut point a person reads at a glance.
-fn readable(v: f64) -> f64 {
-    if v == 0.0 || !v.is_finite() {
-        return v;
-    }
-    let sign = v.signum();
-    let a = v.abs();
-    let e = 10f64.powf(a.log10().floor());
-    let m = a / e;
-    let snapped = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .min_by(|x, y| (x - m).abs().total_cmp(&(y - m).abs()))
-        .unwrap_or(1.0);
-    sign * snapped * e
-}
-
-/// Ranges of a numeric feature between readable deciles of its known values
-/// (at least ten of them): at least, at most, and between each pair.
+/// Ranges of a numeric feature between its coarse cut points
+/// ([`cuts::coarse`], with at least ten known values): at least, at most,
+/// and between each pair.
 fn range_candidates(name: &str, v: &[f64], active: &[usize], out: &mut Vec<Condition>) {
-    let mut present: Vec<f64> = (active.iter())
-        .filter(|&&a| !v[a].is_nan())
-        .map(|&a| v[a])
-        .collect();
-    present.sort_by(f64::total_cmp);
-    if present.len() < 10 {
-        return;
-    }
-    let mut cuts: Vec<f64> = (1..10)
-        .map(|q| readable(present[q * present.len() / 10]))
-        .collect();
-    cuts.dedup();
+    let cuts = cuts::coarse(&cuts::sorted_present(v, active));
     let range = |min, max| Condition::Range {
         feature: name.to_string(),
         min,
@@ -166,19 +140,5 @@ fn level_set_candidates(
         if !out.contains(&single) {
             out.push(single);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cut_points_snap_to_readable_values() {
-        assert_eq!(readable(183.0), 200.0);
-        assert_eq!(readable(2140.0), 2000.0);
-        assert_eq!(readable(2400.0), 2500.0);
-        assert!((readable(0.37) - 0.25).abs() < 1e-15);
-        assert_eq!(readable(7600.0), 10_000.0);
     }
 }

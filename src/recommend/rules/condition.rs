@@ -27,7 +27,9 @@ pub enum Condition {
     },
 }
 
-fn fmt_num(v: f64) -> String {
+/// `v` as written in criteria: whole numbers from 1,000 with thousands
+/// separators.
+pub(crate) fn fmt_num(v: f64) -> String {
     if v.abs() >= 1000.0 && v.fract() == 0.0 {
         let s = format!("{}", v.abs() as i64);
         let mut out = String::new();
@@ -153,7 +155,8 @@ impl Condition {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Criteria {
     /// The core ICP: the conjunction with the highest win rate at the
-    /// minimum support. "In ICP" means these and no disqualifier.
+    /// minimum support. "In ICP" means these and no disqualifier; empty,
+    /// no ICP was found and no account is in it.
     pub qualifying: Vec<Condition>,
     pub disqualifying: Vec<Condition>,
     /// The broad ICP: most wins at a win rate above the overall. Empty in
@@ -173,13 +176,24 @@ impl Criteria {
         self.matching(&self.broad, features, n)
     }
 
-    /// Accounts matching all of `qualifying` and none of the disqualifiers.
+    /// Whether any ICP was found: a core ICP without a qualifying criterion
+    /// is "no ICP found", and holds no account.
+    pub fn found(&self) -> bool {
+        !self.qualifying.is_empty()
+    }
+
+    /// Accounts matching all of `qualifying` and none of the disqualifiers;
+    /// none without a qualifying criterion (no rule set was found, and
+    /// "every account" would put noise in the ICP).
     fn matching(
         &self,
         qualifying: &[Condition],
         features: &[FeatureColumn],
         n: usize,
     ) -> Vec<bool> {
+        if qualifying.is_empty() {
+            return vec![false; n];
+        }
         let mut inside = vec![true; n];
         for c in qualifying {
             for (x, m) in inside.iter_mut().zip(c.matches(features, n)) {

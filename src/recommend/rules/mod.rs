@@ -28,31 +28,42 @@
 //! each level alone, so a narrower rule can name the levels that win
 //! within it. In both searches, a condition is added only when the
 //! accounts it removes win significantly less often — a one-sided z above
-//! both 2.326 (p < 0.01) and the 97.5th percentile of the best candidate's
+//! both 2.326 (p < 0.01) and the 99th percentile of the best candidate's
 //! z over [`PERMUTATIONS`] seeded shuffles of the accounts' outcomes among
 //! the accounts still in, level sets rebuilt in each shuffle as they are on
 //! the data (so trying hundreds of candidates, choosing level sets by win
 //! rate, and deals clustered in accounts keep the step's error rate at
-//! 2.5%) — and
+//! 1%) — and
 //! the win rate rises by at least 3%. The core search is judged against the
 //! broad step's threshold (the best over a superset of its candidates), so
 //! it finds a first criterion only when the broad search does. At most one
 //! condition per feature, and at most `max_qualifying`. Disqualifying
 //! criteria are single conditions whose win rate is clearly below half the
 //! overall rate (upper 95% Wilson bound under 0.5 × overall) with enough
-//! support, and whose z against the rest exceeds the 97.5th percentile of
+//! support, and whose z against the rest exceeds the 99th percentile of
 //! the worst candidate's over the same shuffles. The qualifying and
-//! disqualifying searches at 2.5% each keep the chance that pure noise
-//! yields any criterion at 5%. Numeric cut points are quantiles snapped to
-//! readable values (1, 2, 2.5, 5 × 10^k). A folded `other` level is a
+//! disqualifying searches at 1% each keep the chance that pure noise
+//! yields any criterion at 2%; without a qualifying criterion no ICP is
+//! found and no account is in it. A numeric feature's candidates are
+//! ranges between coarse cut points — the deciles and the tails (1%, 2.5%,
+//! 5% and their mirrors) snapped to readable values (1, 2, 2.5, 5 ×
+//! 10^k) — open or closed on both sides; once a range is chosen, each of
+//! its bounds moves to the fine cut point (every half percentile, two
+//! significant digits) between its coarse neighbours with the most value
+//! to the search ([`refine`]), so a band reads "300 ≤ employees ≤ 1,200".
+//! The guard judges the coarse candidates, so moving a bound cannot raise
+//! the error rate. A folded `other` level is a
 //! criterion only when the levels it holds are known, and is written as them.
 
 mod candidates;
 mod condition;
+mod cuts;
 mod permutation;
+mod refine;
 mod search;
 mod tally;
 
+pub(crate) use condition::fmt_num;
 pub use condition::{Condition, Criteria};
 pub use permutation::{NULL_ROWS, PERMUTATIONS, PERMUTATION_SEED};
 pub use search::{CORE_MIN_RATIO, MIN_WIN_RETENTION};
@@ -61,6 +72,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::{FeatureColumn, Gate, Use};
 use candidates::{candidates, ActiveRows};
+use refine::Numeric;
 use search::{Search, Table};
 use tally::{atoms_of, levels_of};
 
@@ -104,7 +116,7 @@ pub const MAX_RULE_ACCOUNTS: usize = 100_000;
 /// core one judges each step against the permuted best of all candidates
 /// at the deal support, a superset of its own), so the core search finds a
 /// first criterion only when the broad one does: together they keep the
-/// qualifying search's 2.5%.
+/// qualifying search's 1%.
 /// No criterion, and no categorical level set, rests on a feature the gate
 /// shuts out.
 ///
@@ -121,6 +133,27 @@ pub fn learn(
     opts: &RuleOptions,
     gate: &Gate,
 ) -> Criteria {
+    learn_guarded(features, won, lost, expected, opts, gate).criteria
+}
+
+/// What [`learn_guarded`] learned: the criteria, and the z the first
+/// qualifying step had to pass (its permutation threshold, at least
+/// 2.326), which sizes the sample "no ICP found" asks for.
+#[derive(Debug, Clone)]
+pub struct Learned {
+    pub criteria: Criteria,
+    pub first_step_z: Option<f64>,
+}
+
+/// [`learn`], with the first qualifying step's guard.
+pub fn learn_guarded(
+    features: &[FeatureColumn],
+    won: &[f64],
+    lost: &[f64],
+    expected: Option<&[f64]>,
+    opts: &RuleOptions,
+    gate: &Gate,
+) -> Learned {
     let active = rule_accounts(won, lost);
     let (tw, tl): (f64, f64) = (won.iter().sum(), lost.iter().sum());
     let overall = tw / (tw + tl).max(1.0);
@@ -153,6 +186,8 @@ pub fn learn(
         min_support,
         atoms: atoms_of(&cands, &masks, &cats, won.len()),
         cats,
+        first_step_z: std::cell::Cell::new(None),
+        numeric: numeric_of(features, &active, gate),
     };
     let core_accounts = (opts.core_min_account_share * active.len() as f64).ceil();
     let disqualifying = t.disqualifying(opts.max_disqualifying);
@@ -169,7 +204,7 @@ pub fn learn(
             *s &= !m;
         }
     }
-    Criteria {
+    let criteria = Criteria {
         qualifying: t.qualifying(start, opts.max_qualifying, Search::Core, core_accounts),
         broad: t.qualifying(
             vec![true; won.len()],
@@ -178,7 +213,30 @@ pub fn learn(
             0.0,
         ),
         disqualifying,
+    };
+    Learned {
+        criteria,
+        first_step_z: t.first_step_z.get(),
     }
+}
+
+/// The numeric features criteria may rest on, over the rows `active`,
+/// with their cut points.
+fn numeric_of(features: &[FeatureColumn], active: &[usize], gate: &Gate) -> Vec<Numeric> {
+    (gate.features(features, Use::IcpCriterion))
+        .filter_map(|f| match &f.data {
+            crate::features::FeatureData::Numeric(v) => {
+                let present = cuts::sorted_present(v, active);
+                Some(Numeric {
+                    feature: f.spec.name.clone(),
+                    values: active.iter().map(|&i| v[i]).collect(),
+                    coarse: cuts::coarse(&present),
+                    fine: cuts::fine(&present),
+                })
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Accounts with closed deals, ascending; beyond [`MAX_RULE_ACCOUNTS`] a

@@ -4,6 +4,7 @@
 
 use super::condition::Condition;
 use super::permutation::{null_rows, sums_over, worse_z, Null, PERMUTATION_SEED};
+use super::refine::{refined, Numeric, Rows};
 use super::tally::{Atoms, Levels};
 use crate::stats::conversion::{proportions_ztest, wilson_interval, Alternative};
 
@@ -136,6 +137,10 @@ pub(super) struct Table<'a> {
     pub(super) cats: Vec<Levels>,
     /// The other candidates, by feature, as [`Atoms`].
     pub(super) atoms: Vec<Atoms>,
+    /// The z the first qualifying step of the first search had to pass.
+    pub(super) first_step_z: std::cell::Cell<Option<f64>>,
+    /// The numeric features, whose chosen ranges' bounds are moved to fine cut points.
+    pub(super) numeric: Vec<Numeric>,
 }
 
 impl Table<'_> {
@@ -227,6 +232,9 @@ impl Table<'_> {
         let threshold = self
             .null(&open_atoms, &open_cats)
             .permuted_best(&rows, &mut rng, &stat);
+        if used.is_empty() && self.first_step_z.get().is_none() {
+            self.first_step_z.set(Some(threshold.max(MIN_Z)));
+        }
         // The step's candidates: the fixed ones, and each open categorical's
         // level sets ordered by win rate among the rows still in.
         let level_sets = (open_cats.iter()).flat_map(|c| {
@@ -273,7 +281,18 @@ impl Table<'_> {
                 best = Some((value, condition, mask));
             }
         }
-        best.map(|(_, c, m)| (c, m.into_owned()))
+        let (_, c, m) = best?;
+        let rows = Rows {
+            inside: &inside,
+            won,
+            lost,
+            expected: self.expected,
+        };
+        let judge = |w: f64, l: f64, a: f64, e: f64| step.score(w, l, a, &|| e);
+        Some(
+            refined(&c, &self.numeric, &rows, &judge, threshold.max(MIN_Z))
+                .unwrap_or((c, m.into_owned())),
+        )
     }
 
     /// Per candidate of `atoms`, its won and lost deals and accounts among
@@ -411,6 +430,8 @@ mod tests {
             min_support: 1.0,
             cats: Vec::new(),
             atoms: Vec::new(),
+            first_step_z: std::cell::Cell::new(None),
+            numeric: Vec::new(),
         };
         let atoms = atoms_of(&cands, &masks, &[], n);
         // Five nested ranges over twelve values split them into at most 11

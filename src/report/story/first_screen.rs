@@ -170,6 +170,9 @@ fn icp_line(r: &Report) -> String {
         Computed::Computed(icp) => icp,
         Computed::NotComputed { reason, .. } => return format!("Not computed: {reason}."),
     };
+    if !icp.found {
+        return "no ICP found: no fit criterion beat its permutation guard".into();
+    }
     format!(
         "{} accounts win {}, the rest {}: {}",
         icp.in_icp_accounts,

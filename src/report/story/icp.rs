@@ -13,6 +13,9 @@ pub(super) fn icp(r: &Report) -> Vec<Block> {
     let Computed::Computed(icp) = &r.icp else {
         return vec![Block::NotComputed(not_computed_reason(&r.icp))];
     };
+    if let Some(sentence) = &icp.not_found {
+        return vec![Block::Para(sentence.clone())];
+    }
     let mut blocks = vec![Block::Para(format!(
         "Fitted on {} ({} to {}), on fit features only. {} accounts are in the ICP (the core ICP: every qualifying and no disqualifying criterion); their deals win {}, the rest {}.{}",
         icp.trained_on.label,

@@ -75,6 +75,11 @@ pub(super) fn data_quality(r: &Report) -> Vec<Block> {
     ));
     items.push(roles_text(&dq.features_used));
     items.extend(post_outcome_text(dq.post_outcome.as_ref()));
+    items.extend(
+        dq.status_fields
+            .iter()
+            .map(|s| format!("status: {}", s.text)),
+    );
     for sk in &dq.features_skipped {
         items.push(format!("skipped `{}`: {}", sk.column, sk.reason));
     }

@@ -123,6 +123,12 @@ pub(super) fn tiers(r: &Report) -> Vec<Block> {
     }
     let mut right = vec![Block::Subheading("Recommended tiers".into())];
     match (&r.tiers, &recommended) {
+        (Computed::Computed(ts), Some(_)) if ts.tiers_note.is_some() => {
+            right.push(Block::Para(format!(
+                "Not recommended: {}.",
+                ts.tiers_note.as_deref().unwrap_or_default()
+            )));
+        }
         (Computed::Computed(ts), Some(rows)) => {
             right.push(Block::Para(format!(
                 "Among accounts in the ICP: Tier 1 from fit score {:.1}, Tier 2 from {:.1}, Tier 3 the rest. {}.",
@@ -350,5 +356,47 @@ fn score_checks(v: &crate::recommend::Validation) -> Vec<Block> {
     if let Some(a) = &v.by_account {
         blocks.push(Block::Para(format!("By account: {}.", a.method)));
     }
+    blocks.extend(v.gains.as_ref().map(gains));
     blocks
+}
+
+/// The fit score's cumulative gains on held-out deals, and its top-decile
+/// lift.
+fn gains(g: &crate::recommend::validation_gains::Gains) -> Block {
+    let mut t = Table::new(&["best-scored share of deals", "share of the wins"]);
+    for p in &g.curve {
+        t.rows.push(vec![
+            pct(Some(p.share_of_deals)),
+            pct(Some(p.share_of_wins)),
+        ]);
+    }
+    let lift = format!("top-decile lift {:.2}", g.top_decile_lift);
+    Block::Figure {
+        chart: Chart::Line(crate::report::chart::Line {
+            frame: Frame::new(
+                format!(
+                    "Cumulative gains of the fit score on {} held-out closed deals ({lift})",
+                    g.closed_deals
+                ),
+                "Tenths of the deals, best fit score first",
+                "% of the wins among them",
+            ),
+            points: (g.curve.iter().enumerate())
+                .map(|(k, p)| crate::report::chart::LinePoint {
+                    x: k as f64,
+                    y: Some(100.0 * p.share_of_wins),
+                    filled: p.share_of_wins > p.share_of_deals,
+                })
+                .collect(),
+            highlight: Some(crate::report::chart::Reference {
+                value: 1.0,
+                label: lift,
+            }),
+            legend: [
+                "above a random order".into(),
+                "not above a random order".into(),
+            ],
+        }),
+        table: t,
+    }
 }

@@ -295,6 +295,8 @@ fn icp() -> IcpSection {
         core: rules.clone(),
         broad: rules,
         broad_qualifying: vec![],
+        found: true,
+        not_found: None,
     }
 }
 
@@ -313,6 +315,7 @@ fn data_quality() -> DataQuality {
         features_as_of: "Features are as of the accounts file".into(),
         account_history: None,
         post_outcome: None,
+        status_fields: vec![],
         warnings: vec![],
     }
 }
