@@ -431,6 +431,7 @@ fn thresholds(an: &AnalysisSection) -> Result<crate::correlations::Thresholds> {
     let thresholds = crate::correlations::Thresholds {
         q_max: an.q_max.unwrap_or(dt.q_max),
         min_support: an.min_support.unwrap_or(dt.min_support),
+        min_accounts: dt.min_accounts,
         lift_high: an.lift_high.unwrap_or(dt.lift_high),
         lift_low: an.lift_low.unwrap_or(dt.lift_low),
         min_abs_r: an.min_abs_r.unwrap_or(dt.min_abs_r),

@@ -1,39 +1,58 @@
 //! Which account attributes go with winning, and with winning fast.
 //!
 //! Closed deals carry their account's features. For a numeric feature the
-//! association with winning is the point-biserial correlation, and with
-//! speed Spearman's rho against days to win over won deals. For a
-//! categorical feature it is the chi-square test of independence with
-//! Cramér's V, and Kruskal–Wallis across levels for speed. Every level
-//! (categorical level, list value, binary `true`) also gets its own 2×2 test
-//! against the rest, its win rate with a Wilson interval, and its lift. The
-//! same win association is repeated at the account level (an account
-//! converts if it has at least one won deal), so a few accounts with many
-//! deals cannot dominate.
+//! association with winning is the point-biserial correlation; for a
+//! categorical feature the chi-square test of independence with Cramér's
+//! V. Every level (categorical level, list value, binary `true`) also gets
+//! its own 2×2 test against the rest, its win rate with a Wilson interval,
+//! and its lift. These deal-level tests take the account as the unit of
+//! evidence: each statistic is divided by the design effect of its scores
+//! summed by account and referred to an F distribution on the accounts
+//! ([`crate::stats::rao_scott`]; with one deal per account the plain test,
+//! unchanged). The same win association is repeated at the account level
+//! (an account converts if it has at least one won deal).
+//!
+//! Speed is the hazard of winning, losses and open deals censored (every
+//! deal counts, open ones up to the as-of date): the log-rank test for a
+//! level against the rest and across a categorical's levels, the Cox score
+//! test of a numeric feature's ranks, with the same correction for
+//! accounts ([`timing`]).
 //!
 //! Benjamini–Hochberg q-values are taken over every test in the run. A
 //! finding is *significant* when q is below `q_max` (levels also need
-//! `min_support` closed deals) and *material* when it is also large enough to
-//! matter: lift ≥ 1.2 or ≤ 0.8 for a level, |r| ≥ 0.05 for a correlation
-//! (Cramér's V for a whole categorical, epsilon² ≥ 0.05² for Kruskal–Wallis,
-//! and a median days-to-win ratio ≤ 0.8 or ≥ 1.25 for a level's speed).
+//! `min_support` closed deals from `min_accounts` accounts) and *material*
+//! when it is also large enough to matter: lift ≥ 1.2 or ≤ 0.8 for a level,
+//! |r| ≥ 0.05 for a correlation (Cramér's V for a whole categorical), and a
+//! hazard ratio of winning ≥ 1.25 or ≤ 0.8 for speed.
 
 use serde::Serialize;
 
 use crate::domain::OutcomeLabel;
 use crate::features::{FeatureColumn, FeatureData, FeatureKind, Gate, Use};
 use crate::io::contract::Deals;
-use crate::stats::association::{
-    benjamini_hochberg, chi2_contingency, kruskal_counts, pearson_counts, rank_counts,
-};
+use crate::stats::association::{benjamini_hochberg, chi2_contingency, pearson_counts};
 use crate::stats::conversion::{wilson_interval, Interval};
 use crate::stats::descriptive::median_counts;
+use crate::stats::rao_scott::corrected_p;
+
+mod clustered;
+pub mod timing;
+
+use clustered::Moments;
+use timing::{SpeedTest, Timed};
+
+/// A hazard ratio of winning at or above this (or at or below its
+/// inverse, 0.8) is a material speed finding.
+pub const HAZARD_RATIO_MATERIAL: f64 = 1.25;
 
 /// Thresholds for calling a finding significant and material.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Thresholds {
     pub q_max: f64,
     pub min_support: u64,
+    /// Accounts a level's closed deals must come from for it to be
+    /// significant ([`crate::stats::clustered::MIN_ACCOUNTS`]).
+    pub min_accounts: u64,
     pub lift_high: f64,
     pub lift_low: f64,
     pub min_abs_r: f64,
@@ -44,6 +63,7 @@ impl Default for Thresholds {
         Thresholds {
             q_max: 0.05,
             min_support: 30,
+            min_accounts: crate::stats::clustered::MIN_ACCOUNTS,
             lift_high: 1.2,
             lift_low: 0.8,
             min_abs_r: 0.05,
@@ -60,6 +80,11 @@ pub enum TestName {
     Spearman,
     ChiSquare,
     KruskalWallis,
+    /// The log-rank test of the hazard of winning (a level against the
+    /// rest, or a categorical across its levels).
+    Logrank,
+    /// The Cox score test of a numeric feature's ranks.
+    CoxScore,
 }
 
 impl TestName {
@@ -70,6 +95,8 @@ impl TestName {
             TestName::Spearman => "spearman",
             TestName::ChiSquare => "chi_square",
             TestName::KruskalWallis => "kruskal_wallis",
+            TestName::Logrank => "logrank",
+            TestName::CoxScore => "cox_score",
         }
     }
 }
@@ -91,6 +118,9 @@ pub enum EffectMeasure {
     CramersV,
     /// Kruskal–Wallis H over n − 1.
     EpsilonSquared,
+    /// The one-step hazard ratio of winning, `exp(U/I)` (per standard
+    /// deviation of the ranks for a numeric feature).
+    HazardRatio,
 }
 
 impl EffectMeasure {
@@ -101,6 +131,7 @@ impl EffectMeasure {
             EffectMeasure::Rho => "rho",
             EffectMeasure::CramersV => "cramers_v",
             EffectMeasure::EpsilonSquared => "epsilon_squared",
+            EffectMeasure::HazardRatio => "hazard_ratio",
         }
     }
 }
@@ -114,16 +145,27 @@ impl std::fmt::Display for EffectMeasure {
 /// One statistical test and what it means.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// `point_biserial`, `spearman`, `chi_square`, `kruskal_wallis`.
+    /// `point_biserial`, `chi_square`, `logrank`, `cox_score`.
     pub test: TestName,
     /// `deals` (closed deals) or `accounts` (accounts with a closed deal).
     pub view: &'static str,
     pub statistic: f64,
-    /// `r`, `rho`, `cramers_v` or `epsilon_squared`.
+    /// `r`, `cramers_v` or `hazard_ratio`.
     pub effect_measure: EffectMeasure,
     pub effect: f64,
     pub n: u64,
+    /// With accounts as clusters in the deal view: the plain statistic over
+    /// its design effect, referred to F on the accounts.
     pub p_value: f64,
+    /// The deal view's p-value with deals independent (the plain test).
+    pub p_value_unclustered: Option<f64>,
+    /// The deal view's design effect (at least 1; exactly 1 with one deal
+    /// per account), which divides `statistic`.
+    pub design_effect: Option<f64>,
+    /// The accounts that set the F reference's denominator degrees of
+    /// freedom (accounts less one; of the smaller side for a level against
+    /// the rest); null with one deal per account (the plain chi-square).
+    pub accounts: Option<u64>,
     /// Benjamini–Hochberg q-value over every test in the run.
     pub q_value: f64,
     pub significant: bool,
@@ -158,10 +200,12 @@ pub struct LevelAssociation {
     pub account_conversion_rate: Option<f64>,
     pub account_lift: Option<f64>,
     pub win_accounts: Option<Finding>,
-    /// Median days to win of won deals with this level, and of the rest.
+    /// Median days to win of won deals with this level, and of the rest
+    /// (won deals only; shown beside `speed`).
     pub median_days_to_win: Option<f64>,
     pub median_days_to_win_rest: Option<f64>,
-    /// Kruskal–Wallis of days to win, this level against the rest.
+    /// Log-rank test of the hazard of winning, this level against the rest,
+    /// open deals censored; its effect is the hazard ratio.
     pub speed: Option<Finding>,
 }
 
@@ -203,10 +247,44 @@ fn finding(
         effect,
         n,
         p_value: p,
+        p_value_unclustered: None,
+        design_effect: None,
+        accounts: None,
         q_value: f64::NAN,
         significant: false,
         material: false,
     }
+}
+
+impl Finding {
+    /// The deal view's test with accounts as clusters: `statistic_1df` is
+    /// the plain statistic as a chi-square on `df` degrees of freedom.
+    fn clustered(mut self, statistic: f64, df: u64, (d, accounts): (f64, Option<u64>)) -> Self {
+        self.p_value_unclustered = Some(self.p_value);
+        self.design_effect = Some(d);
+        self.accounts = accounts;
+        if accounts.is_some() {
+            self.p_value = corrected_p(statistic, df, d, accounts);
+        }
+        self
+    }
+}
+
+/// A speed test as a finding.
+fn speed_finding(t: SpeedTest, test: TestName) -> Finding {
+    let mut f = finding(
+        test,
+        "deals",
+        t.statistic,
+        EffectMeasure::HazardRatio,
+        t.hazard_ratio,
+        t.deals,
+        t.p_value,
+    );
+    f.p_value_unclustered = Some(t.p_value_unclustered);
+    f.design_effect = Some(t.design_effect);
+    f.accounts = t.accounts;
+    f
 }
 
 /// Closed and won counts per level and for every row whose value is known,
@@ -305,7 +383,8 @@ pub fn analyse(
         match &f.data {
             FeatureData::Numeric(v) => {
                 numeric_win_tests(&mut fa, v, &c);
-                fa.speed = numeric_speed_test(v, &c);
+                fa.speed = timing::numeric_speed(v, &c.timed)
+                    .map(|t| speed_finding(t, TestName::CoxScore));
             }
             _ => level_tests(&mut fa, f, &c, &mut levels),
         }
@@ -337,9 +416,10 @@ struct Closed {
     deals: Vec<(usize, bool, u32)>,
     /// One past the longest days to close (histogram length).
     days_len: usize,
+    /// Every deal, open ones to the as-of date, for the speed tests.
+    timed: Timed,
     /// Won over closed deals.
     overall: f64,
-    n_accounts: usize,
     /// Accounts with a closed deal, ascending.
     accounts: Vec<usize>,
     /// Per account: has a won deal.
@@ -366,6 +446,14 @@ impl Closed {
         if closed.is_empty() {
             return None;
         }
+        let rows: Vec<timing::Row> = (0..deals.len())
+            .map(|i| timing::Row {
+                account: deals.account[i],
+                day: deals.days(i),
+                won: deals.outcome[i] == OutcomeLabel::Won,
+            })
+            .collect();
+        let timed = Timed::new(rows, n_accounts);
         let days_len = closed.iter().map(|c| c.2 as usize + 1).max().unwrap_or(0);
         let overall = closed.iter().filter(|c| c.1).count() as f64 / closed.len() as f64;
         let mut acc_closed = vec![false; n_accounts];
@@ -386,8 +474,8 @@ impl Closed {
         Some(Closed {
             deals: closed,
             days_len,
+            timed,
             overall,
-            n_accounts,
             accounts,
             acc_won,
             won_n,
@@ -408,7 +496,11 @@ fn numeric_win_tests(fa: &mut FeatureAssociation, v: &[f64], c: &Closed) {
     })
     .map(|p| {
         let (t, m) = (TestName::PointBiserial, EffectMeasure::R);
-        finding(t, "deals", p.r, m, p.r, n_deals, p.p_value)
+        // The point-biserial t², a chi-square on one degree of freedom.
+        let t2 = (n_deals as f64 - 2.0) * p.r * p.r / ((1.0 - p.r) * (1.0 + p.r)).max(0.0);
+        let design =
+            clustered::numeric_design(|| with_closed().map(|a| (v[a], c.won_n[a], c.lost_n[a])));
+        finding(t, "deals", p.r, m, p.r, n_deals, p.p_value).clustered(t2, 1, design)
     });
     let n_acc = with_closed().count() as u64;
     fa.win_accounts =
@@ -420,34 +512,6 @@ fn numeric_win_tests(fa: &mut FeatureAssociation, v: &[f64], c: &Closed) {
         );
 }
 
-/// A numeric feature's Spearman correlation with days to win over won
-/// deals: x ranked through its accounts' won counts, days through their
-/// histogram.
-fn numeric_speed_test(v: &[f64], c: &Closed) -> Option<Finding> {
-    let known = |a: usize| !v[a].is_nan();
-    let winners: Vec<usize> = (c.accounts.iter().copied())
-        .filter(|&a| known(a) && c.won_n[a] > 0)
-        .collect();
-    let xs: Vec<f64> = winners.iter().map(|&a| v[a]).collect();
-    let ws: Vec<u64> = winners.iter().map(|&a| c.won_n[a]).collect();
-    let mut rank_x = vec![0.0; c.n_accounts];
-    for (&a, r) in winners.iter().zip(rank_counts(&xs, &ws)) {
-        rank_x[a] = r;
-    }
-    let mut hist = vec![0u64; c.days_len];
-    let won_known = || c.deals.iter().filter(|d| d.1 && known(d.0));
-    for d in won_known() {
-        hist[d.2 as usize] += 1;
-    }
-    let day_values: Vec<f64> = (0..c.days_len).map(|d| d as f64).collect();
-    let rank_d = rank_counts(&day_values, &hist);
-    let n_won: u64 = ws.iter().sum();
-    pearson_counts(|| won_known().map(|d| (rank_x[d.0], rank_d[d.2 as usize], 1))).map(|p| {
-        let (t, m) = (TestName::Spearman, EffectMeasure::Rho);
-        finding(t, "deals", p.r, m, p.r, n_won, p.p_value)
-    })
-}
-
 /// Tests of a categorical, list or binary feature: across all levels (a
 /// categorical only), and each level against the rest, appended to `levels`.
 /// A binary feature takes its `true` level's tests as its own.
@@ -457,14 +521,17 @@ fn level_tests(
     c: &Closed,
     levels: &mut Vec<LevelAssociation>,
 ) {
-    let (deal_counts, acc_counts) = count_levels(f, c);
+    let counts = count_levels(f, c);
+    let (speed, across) = timing::level_speed(f, &c.timed);
     if let FeatureData::Categorical(_) = &f.data {
-        categorical_tests(fa, &deal_counts, &acc_counts);
+        categorical_tests(fa, &counts);
+        fa.speed = across.map(|t| speed_finding(t, TestName::Logrank));
     }
     let mut d_out = vec![0u64; c.days_len];
     for (l, name) in f.levels().iter().enumerate() {
-        let counts = (&deal_counts, &acc_counts);
-        levels.push(level_association(f, l, name, counts, c, &mut d_out));
+        let mut level = level_association(f, l, name, &counts, c, &mut d_out);
+        level.speed = speed[l].map(|t| speed_finding(t, TestName::Logrank));
+        levels.push(level);
     }
     if f.spec.kind() == FeatureKind::Binary {
         if let Some(l) = levels.last() {
@@ -479,10 +546,20 @@ fn copy_level_findings(fa: &mut FeatureAssociation, l: &LevelAssociation) {
     fa.speed = l.speed.clone();
 }
 
+/// A feature's counts per level: over deals, over accounts, and the
+/// moments of each level's accounts (and of every account with a known
+/// value) that the deal view's design effects read.
+struct Counts {
+    deals: LevelCounts,
+    accounts: LevelCounts,
+    moments: Vec<Moments>,
+    known: Moments,
+}
+
 /// One pass over the deals and one over the accounts count every level; a
 /// level's "rest" is the known total minus the level. Days to win are kept
-/// as histograms, so the rank tests and medians sort nothing.
-fn count_levels(f: &FeatureColumn, c: &Closed) -> (LevelCounts, LevelCounts) {
+/// as histograms, so the medians sort nothing.
+fn count_levels(f: &FeatureColumn, c: &Closed) -> Counts {
     let nl = f.levels().len();
     let mut deal_counts = LevelCounts::new(nl, c.days_len);
     for &(a, w, d) in &c.deals {
@@ -491,18 +568,28 @@ fn count_levels(f: &FeatureColumn, c: &Closed) -> (LevelCounts, LevelCounts) {
         }
     }
     let mut acc_counts = LevelCounts::new(nl, 0);
+    let (mut moments, mut known) = (vec![Moments::default(); nl], Moments::default());
     for &a in &c.accounts {
         if let Some(ls) = f.levels_of(a) {
             acc_counts.add(ls, c.acc_won[a], None);
+            known.add(c.won_n[a], c.lost_n[a]);
+            for &l in ls.iter().filter(|&&l| (l as usize) < nl) {
+                moments[l as usize].add(c.won_n[a], c.lost_n[a]);
+            }
         }
     }
-    (deal_counts, acc_counts)
+    Counts {
+        deals: deal_counts,
+        accounts: acc_counts,
+        moments,
+        known,
+    }
 }
 
-/// A categorical's one test across all its levels: chi-square of winning
-/// (deals and accounts), Kruskal–Wallis of days to win.
-fn categorical_tests(fa: &mut FeatureAssociation, deals: &LevelCounts, accounts: &LevelCounts) {
-    let nl = deals.closed.len();
+/// A categorical's one test of winning across all its levels: chi-square
+/// over deals (accounts as clusters) and over accounts.
+fn categorical_tests(fa: &mut FeatureAssociation, counts: &Counts) {
+    let nl = counts.deals.closed.len();
     let table = |c: &LevelCounts| -> Vec<Vec<u64>> {
         (0..nl)
             .map(|l| vec![c.won[l], c.closed[l] - c.won[l]])
@@ -512,39 +599,37 @@ fn categorical_tests(fa: &mut FeatureAssociation, deals: &LevelCounts, accounts:
         let n: u64 = c.closed.iter().sum();
         chi2_contingency(&table(c)).map(|t| {
             let (name, m) = (TestName::ChiSquare, EffectMeasure::CramersV);
-            finding(name, view, t.statistic, m, t.cramers_v, n, t.p_value)
+            let f = finding(name, view, t.statistic, m, t.cramers_v, n, t.p_value);
+            (f, t.statistic, t.dof)
         })
     };
-    fa.win = chi_square(deals, "deals");
-    fa.win_accounts = chi_square(accounts, "accounts");
-    let groups: Vec<&[u64]> = (0..nl)
-        .filter(|&l| deals.won[l] > 0)
-        .map(|l| deals.days_to_win(l))
+    let present: Vec<Moments> = (0..nl)
+        .filter(|&l| counts.deals.closed[l] > 0)
+        .map(|l| counts.moments[l])
         .collect();
-    fa.speed = kruskal_finding(&groups, deals.won.iter().sum());
-}
-
-/// Kruskal–Wallis of days to win across `groups` (histograms) of `n_won`
-/// won deals, with epsilon² as its effect.
-fn kruskal_finding(groups: &[&[u64]], n_won: u64) -> Option<Finding> {
-    kruskal_counts(groups).map(|t| {
-        let eps2 = t.statistic / (n_won as f64 - 1.0).max(1.0);
-        let (name, m) = (TestName::KruskalWallis, EffectMeasure::EpsilonSquared);
-        finding(name, "deals", t.statistic, m, eps2, n_won, t.p_value)
-    })
+    fa.win =
+        chi_square(&counts.deals, "deals").map(|(f, stat, dof)| {
+            match clustered::levels_design(&present) {
+                Some(design) => f.clustered(stat, dof, design),
+                None => f,
+            }
+        });
+    fa.win_accounts = chi_square(&counts.accounts, "accounts").map(|x| x.0);
 }
 
 /// Level `l` of `f` against the rest: win rate, lift and 2×2 tests over
-/// deals and accounts, and days to win. `d_out` is scratch for the rest's
-/// histogram.
+/// deals (accounts as clusters) and accounts, and median days to win.
+/// `d_out` is scratch for the rest's histogram; the speed test is the
+/// caller's.
 fn level_association(
     f: &FeatureColumn,
     l: usize,
     name: &str,
-    (deals, accounts): (&LevelCounts, &LevelCounts),
+    counts: &Counts,
     c: &Closed,
     d_out: &mut [u64],
 ) -> LevelAssociation {
+    let (deals, accounts) = (&counts.deals, &counts.accounts);
     let (cl, won) = (deals.closed[l], deals.won[l]);
     let rest_cl = deals.known_closed - cl;
     let rest_won = deals.known_won - won;
@@ -557,6 +642,15 @@ fn level_association(
     }
     let win_rate = (cl > 0).then(|| won as f64 / cl as f64);
     let acc_rate = (ac > 0).then(|| aw as f64 / ac as f64);
+    let deal_test = || {
+        let t = two_by_two(won, cl, rest_won, rest_cl, "deals")?;
+        let n = deals.known_closed as f64;
+        let (inside, outside) = (&counts.moments[l], counts.known.minus(&counts.moments[l]));
+        let design =
+            clustered::level_design(inside, &outside, deals.known_won as f64 / n, cl as f64 / n);
+        let stat = t.statistic;
+        Some(t.clustered(stat, 1, design))
+    };
     LevelAssociation {
         feature: f.spec.name.clone(),
         level: name.to_string(),
@@ -567,7 +661,7 @@ fn level_association(
         win_rate_interval: wilson_interval(won, cl, 0.95),
         lift: win_rate.map(|r| r / c.overall).filter(|l| l.is_finite()),
         win: if cl > 0 && rest_cl > 0 {
-            two_by_two(won, cl, rest_won, rest_cl, "deals")
+            deal_test()
         } else {
             None
         },
@@ -583,7 +677,7 @@ fn level_association(
         },
         median_days_to_win: median_counts(d_in),
         median_days_to_win_rest: median_counts(d_out),
-        speed: kruskal_finding(&[d_in, d_out], deals.known_won),
+        speed: None,
     }
 }
 
@@ -618,6 +712,7 @@ fn assign_q_values(
             x.material = x.significant
                 && match x.effect_measure {
                     EffectMeasure::EpsilonSquared => x.effect >= th.min_abs_r * th.min_abs_r,
+                    EffectMeasure::HazardRatio => material_hazard_ratio(x.effect),
                     _ => x.effect.abs() >= th.min_abs_r,
                 };
         }
@@ -628,19 +723,24 @@ fn assign_q_values(
     ps.len()
 }
 
-/// A level's findings are significant only with `min_support` closed deals,
-/// and material when its lift (or median days-to-win ratio) is large.
+/// Whether a hazard ratio is far enough from 1 to matter.
+fn material_hazard_ratio(hr: f64) -> bool {
+    hr >= HAZARD_RATIO_MATERIAL || hr <= 1.0 / HAZARD_RATIO_MATERIAL
+}
+
+/// A level's findings are significant only with `min_support` closed deals
+/// from `min_accounts` accounts, and material when its lift (or hazard
+/// ratio of winning) is large.
 fn judge_level(l: &mut LevelAssociation, th: &Thresholds, next_q: &mut impl FnMut() -> f64) {
-    let supported = l.closed_deals >= th.min_support;
+    let supported =
+        l.closed_deals >= th.min_support && l.accounts_with_closed_deals >= th.min_accounts;
     let big = |lift: Option<f64>| lift.is_some_and(|v| v >= th.lift_high || v <= th.lift_low);
-    let ratio = match (l.median_days_to_win, l.median_days_to_win_rest) {
-        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-        _ => None,
-    };
     let material = [
         big(l.lift),
         big(l.account_lift),
-        ratio.is_some_and(|r| r <= 0.8 || r >= 1.25),
+        l.speed
+            .as_ref()
+            .is_some_and(|s| material_hazard_ratio(s.effect)),
     ];
     for (x, material) in [&mut l.win, &mut l.win_accounts, &mut l.speed]
         .into_iter()
@@ -689,8 +789,8 @@ fn q_text(q: f64) -> String {
 }
 
 impl Found {
-    /// A level's material win and speed findings, ranked by lift and by the
-    /// ratio of median days to win.
+    /// A level's material win and speed findings, ranked by lift and by
+    /// the hazard ratio of winning.
     fn level(&mut self, l: &LevelAssociation, overall: f64) {
         if let (Some(w), Some(lift), Some(rate)) = (&l.win, l.lift, l.win_rate) {
             if w.material {
@@ -710,21 +810,18 @@ impl Found {
                 }
             }
         }
-        if let (Some(s), Some(a), Some(b)) =
-            (&l.speed, l.median_days_to_win, l.median_days_to_win_rest)
-        {
-            if s.material {
-                let text = format!(
-                    "{}: median {a:.0} days to win vs {b:.0} for the rest (q{})",
-                    l.label,
-                    q_text(s.q_value)
-                );
-                if a < b {
-                    self.fast.push((b / a.max(1.0), text));
-                } else {
-                    self.slow.push((a / b.max(1.0), text));
-                }
-            }
+        if let Some(s) = l.speed.as_ref().filter(|s| s.material) {
+            let medians = match (l.median_days_to_win, l.median_days_to_win_rest) {
+                (Some(a), Some(b)) => format!("; median {a:.0} days to win vs {b:.0} for the rest"),
+                _ => String::new(),
+            };
+            let text = format!(
+                "{}: wins at {:.2}× the pace of the rest (hazard of winning, open deals censored{medians}; q{})",
+                l.label,
+                s.effect,
+                q_text(s.q_value)
+            );
+            self.speed(s.effect, text);
         }
     }
 
@@ -745,19 +842,27 @@ impl Found {
         }
         if let Some(s) = f.speed.as_ref().filter(|s| s.material) {
             let text = format!(
-                "{}: rho = {:.2} with days to win (q{})",
+                "{}: {:.2}× the hazard of winning per standard deviation of its rank (open deals censored; q{})",
                 f.feature,
                 s.effect,
                 q_text(s.q_value)
             );
-            if s.effect < 0.0 {
-                self.fast.push((1.0 + s.effect.abs() * 4.0, text));
-            } else {
-                self.slow.push((1.0 + s.effect.abs() * 4.0, text));
-            }
+            self.speed(s.effect, text);
+        }
+    }
+
+    /// A material speed finding with hazard ratio `hr`, ranked by how far
+    /// it is from 1.
+    fn speed(&mut self, hr: f64, text: String) {
+        if hr > 1.0 {
+            self.fast.push((hr, text));
+        } else {
+            self.slow.push((1.0 / hr.max(1e-9), text));
         }
     }
 }
 
+#[cfg(test)]
+mod null_drivers;
 #[cfg(test)]
 mod tests;

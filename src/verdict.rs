@@ -1,16 +1,28 @@
 //! The quarterly question: does Tier 1 out-convert Tier 2, and Tier 2 Tier 3?
 //!
-//! Each comparison is a two-sided test of equal win rates with accounts as
-//! clusters ([`crate::stats::clustered`]): the p-value is the one at which
-//! the Newcombe interval on effective sample sizes touches 0, and Holm's
-//! correction across the comparisons reported together keeps the stated
-//! 5% for the family. The interval shown is at the corrected level, so it
-//! excludes 0 exactly when the verdict is significant. Without a significant
-//! difference the verdict gives the smallest difference the sample can
-//! detect, and how many quarters of deals a 10-point difference would need.
+//! Each comparison is first given a basis ([`basis`]): won / closed when
+//! every deal of both tiers has been followed long enough to have closed,
+//! else P(win ≤ H) with open deals censored at a horizon both tiers' deals
+//! have been followed to, else "not yet comparable". On that basis it is a
+//! two-sided test of equal win rates with accounts as clusters
+//! ([`crate::stats::clustered`]; the accounts themselves are the effective
+//! sample at rates of 0 or 1 and with fewer than
+//! [`crate::stats::clustered::MIN_ACCOUNTS`] accounts): the p-value is the
+//! one at which the Newcombe interval on effective sample sizes touches 0,
+//! and Holm's correction across the comparisons reported together keeps
+//! the stated 5% for the family. The interval shown is at the corrected
+//! level, so it excludes 0 exactly when the verdict is significant. Without
+//! a significant difference the verdict gives the smallest difference the
+//! sample can detect, and how many quarters of deals a 10-point difference
+//! would need. A comparison that is not yet comparable has no p-value, is
+//! left out of the correction, and never reads as an inversion.
+
+pub mod basis;
 
 use crate::outcomes::OutcomeFigures;
 use serde::Serialize;
+
+pub use basis::{ComparisonBasis, TierSample};
 
 use crate::stability::Movement;
 use crate::stats::clustered::{
@@ -26,11 +38,45 @@ pub struct TierFigures {
     pub outcomes: OutcomeFigures,
 }
 
+/// One tier's figure on a comparison's basis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierOnBasis {
+    pub tier: u8,
+    /// Won / closed, or P(win ≤ `horizon_days`) (0–1).
+    pub estimate: f64,
+    /// Closed deals (`closed_deals`) or all deals (`win_within_horizon`).
+    pub deals: u64,
+    /// Accounts those deals come from.
+    pub accounts: u64,
+    /// Cluster-robust over deal-by-deal variance, at least 1.
+    pub design_effect: f64,
+    /// Binomial trials the estimate is worth once clustering is allowed
+    /// for: deals (censoring allowed for) over `design_effect`.
+    pub effective_deals: f64,
+    /// The accounts are the effective sample: a rate of 0 or 1, or fewer
+    /// than `MIN_ACCOUNTS` (10) accounts holding several deals.
+    pub accounts_as_unit: bool,
+}
+
+impl TierOnBasis {
+    fn of(tier: u8, r: &ClusteredRate) -> Self {
+        TierOnBasis {
+            tier,
+            estimate: r.rate,
+            deals: r.closed,
+            accounts: r.accounts,
+            design_effect: r.design_effect,
+            effective_deals: r.effective_closed(),
+            accounts_as_unit: r.accounts_as_unit,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TierComparison {
     pub higher: u8,
     pub lower: u8,
-    /// Win rate of the higher tier minus the lower tier.
+    /// The higher tier's figure minus the lower tier's, on `basis`.
     pub difference: Option<f64>,
     /// Newcombe interval for `difference` on effective sample sizes, at
     /// `difference_interval_confidence`: it excludes 0 exactly when
@@ -39,13 +85,16 @@ pub struct TierComparison {
     /// Confidence of `difference_interval` (0–1): the stated confidence
     /// with Holm's correction for the comparisons reported together.
     pub difference_interval_confidence: Option<f64>,
-    /// `newcombe_clustered`: two-sided, accounts as clusters.
+    /// `newcombe_clustered` (won / closed) or
+    /// `newcombe_clustered_cumulative_incidence` (P(win ≤ H)): two-sided,
+    /// accounts as clusters.
     pub test: ComparisonTest,
-    /// Two-sided p-value of equal win rates, before correction.
+    /// Two-sided p-value of equal figures, before correction.
     pub p_value: Option<f64>,
     /// `p_value` with Holm's correction across the comparisons reported together.
     pub p_value_holm: Option<f64>,
-    /// `in_order`, `inverted` or `no_significant_difference`.
+    /// `in_order`, `inverted`, `no_significant_difference`,
+    /// `not_yet_comparable` or `not_computed`.
     pub verdict: PairVerdict,
     pub verdict_text: String,
     /// Smallest difference in win rate (0–1) this sample detects with 80%
@@ -55,6 +104,21 @@ pub struct TierComparison {
     /// When `minimum_detectable_difference` is above 0.10: quarters of deals
     /// at the window's rate needed to detect a 10-point difference.
     pub quarters_needed: Option<f64>,
+    /// `closed_deals`, `win_within_horizon` or `not_yet_comparable` (`""`
+    /// when a tier has no deals to compare).
+    pub basis: ComparisonBasis,
+    /// Why this basis, in a sentence.
+    pub basis_text: String,
+    /// The horizon of `win_within_horizon`, days.
+    pub horizon_days: Option<f64>,
+    /// Follow-up the comparison needs: the longer of the two tiers'
+    /// won-cycle 90th percentiles (days from creation to win, open deals
+    /// censored), days; null without a win.
+    pub follow_up_needed_days: Option<f64>,
+    /// The higher and the lower tier on `basis`; empty when not compared.
+    pub on_basis: Vec<TierOnBasis>,
+    /// Whether either tier's effective sample is its accounts.
+    pub accounts_as_unit: bool,
 }
 
 /// The deals a verdict is about, by creation date (inclusive, YYYY-MM-DD).
@@ -106,12 +170,16 @@ pub struct CurrentTiers {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ComparisonTest {
-    /// Not run: a tier has no closed deals (serialised as `""`).
+    /// Not run: a tier has nothing to compare, or the tiers are not yet
+    /// comparable (serialised as `""`).
     #[serde(rename = "")]
     None,
     /// Two-sided, from the Newcombe interval on effective sample sizes
     /// with accounts as clusters.
     NewcombeClustered,
+    /// The same on P(win ≤ H): effective sizes from the Aalen–Johansen
+    /// estimate's influences, accounts as clusters.
+    NewcombeClusteredCumulativeIncidence,
 }
 
 /// How a higher tier converts against the tier below it.
@@ -125,6 +193,9 @@ pub enum PairVerdict {
     /// The higher tier converts significantly worse.
     Inverted,
     NoSignificantDifference,
+    /// The window's deals have not been followed long enough to compare the
+    /// tiers; never an inversion.
+    NotYetComparable,
 }
 
 /// Power of the smallest detectable difference.
@@ -144,14 +215,12 @@ pub struct Family {
     pub size: usize,
     /// Days of deal creation the figures cover, for "quarters needed".
     pub window_days: f64,
-    /// Share (0–1) of the window's deals, all tiers and untiered, still open.
-    pub open_share: Option<f64>,
 }
 
 /// The horizon, in days, of the P(win ≤ H) shown beside won / closed.
 pub const LEAD_HORIZON_DAYS: u32 = 90;
 /// Above this share of a window's deals still open, won / closed is read
-/// early and P(win ≤ 90 d) leads the verdict.
+/// early and P(win ≤ 90 d) leads the held-out figures.
 pub const OPEN_SHARE_TO_LEAD: f64 = 0.2;
 
 /// P(win ≤ 90 d) of a group, when 90 days is one of the horizons.
@@ -205,27 +274,12 @@ pub fn lead_reason(open_share: Option<f64>, reordered: bool) -> Option<String> {
     }
 }
 
-fn clustered(o: &OutcomeFigures) -> Option<ClusteredRate> {
-    ClusteredRate::from_summary(
-        o.won,
-        o.won + o.lost,
-        o.accounts,
-        o.design_effect.unwrap_or(1.0),
-    )
-}
-
-/// Two-sided p-value, before correction, of equal win rates in two tiers.
-pub fn raw_p_value(h: &OutcomeFigures, l: &OutcomeFigures) -> Option<f64> {
-    Some(clustered_diff_p_value(&clustered(h)?, &clustered(l)?))
-}
-
-/// Compare a higher tier with a lower one, given the comparison's
-/// Holm-adjusted p-value within `family`.
+/// Compare a higher tier with a lower one on `on` (their basis and
+/// figures), given the comparison's Holm-adjusted p-value within `family`.
 pub fn compare(
     higher: u8,
-    h: &OutcomeFigures,
     lower: u8,
-    l: &OutcomeFigures,
+    on: &basis::OnBasis,
     p_holm: f64,
     family: &Family,
 ) -> TierComparison {
@@ -242,11 +296,21 @@ pub fn compare(
         verdict_text: String::new(),
         minimum_detectable_difference: None,
         quarters_needed: None,
+        basis: on.basis,
+        basis_text: on.text.clone(),
+        horizon_days: on.horizon,
+        follow_up_needed_days: on.needed,
+        on_basis: vec![],
+        accounts_as_unit: false,
     };
-    let (Some(a), Some(b)) = (clustered(h), clustered(l)) else {
-        let empty = if h.won + h.lost == 0 { higher } else { lower };
+    if on.basis == ComparisonBasis::NotYetComparable {
+        out.verdict = PairVerdict::NotYetComparable;
+        out.verdict_text = format!("Tier {higher} vs Tier {lower}: {}", on.text);
+        return out;
+    }
+    let Some((a, b)) = on.rates else {
         out.verdict_text = format!(
-            "Tier {higher} vs Tier {lower}: cannot compare, Tier {empty} has no closed deals"
+            "Tier {higher} vs Tier {lower}: cannot compare, a tier has no closed deals in this window"
         );
         return out;
     };
@@ -262,30 +326,22 @@ pub fn compare(
     out.difference = Some(a.rate - b.rate);
     out.difference_interval = clustered_diff_interval(&a, &b, 1.0 - level);
     out.difference_interval_confidence = Some(1.0 - level);
-    out.test = ComparisonTest::NewcombeClustered;
+    out.test = match on.basis {
+        ComparisonBasis::WinWithinHorizon => ComparisonTest::NewcombeClusteredCumulativeIncidence,
+        _ => ComparisonTest::NewcombeClustered,
+    };
     out.p_value = Some(p);
     out.p_value_holm = Some(p_holm);
+    out.on_basis = vec![TierOnBasis::of(higher, &a), TierOnBasis::of(lower, &b)];
+    out.accounts_as_unit = a.accounts_as_unit || b.accounts_as_unit;
     let mdd = minimum_detectable_difference(&a, &b, alpha / family.size.max(1) as f64, POWER);
     out.minimum_detectable_difference = mdd;
     out.quarters_needed = mdd
         .filter(|&d| d > TARGET_DIFFERENCE)
         .map(|d| family.window_days.max(1.0) / DAYS_PER_QUARTER * (d / TARGET_DIFFERENCE).powi(2));
-    let p90 = win_within_lead_horizon(h).zip(win_within_lead_horizon(l));
-    let lead = p90.and(lead_reason(family.open_share, reordered(h, l)));
-    let beside = match (p90, &lead) {
-        (Some((x, y)), None) => format!(", P(win ≤ 90 d) {:.1}% vs {:.1}%", 100.0 * x, 100.0 * y),
-        _ => String::new(),
-    };
-    let (verdict, text) = verdict_text(&out, &a, &b, alpha, &beside);
+    let (verdict, text) = verdict_text(&out, &a, &b, alpha);
     out.verdict = verdict;
-    out.verdict_text = match (p90, lead) {
-        (Some((x, y)), Some(why)) => format!(
-            "Tier {higher} vs Tier {lower} by P(win ≤ 90 d), which counts open deals: {:.1}% vs {:.1}% ({why}). On closed deals alone: {text}",
-            100.0 * x,
-            100.0 * y
-        ),
-        _ => text,
-    };
+    out.verdict_text = format!("{text}. {}", on.text);
     out
 }
 
@@ -295,11 +351,14 @@ fn verdict_text(
     a: &ClusteredRate,
     b: &ClusteredRate,
     alpha: f64,
-    beside: &str,
 ) -> (PairVerdict, String) {
     let (higher, lower) = (c.higher, c.lower);
+    let measure = match c.horizon_days {
+        Some(h) => format!("won within {h:.0} days (open deals censored)"),
+        None => "of closed deals won".to_string(),
+    };
     let rates = format!(
-        "{:.1}% vs {:.1}% of closed deals won{beside}, {} and {} deals from {} and {} accounts",
+        "{:.1}% vs {:.1}% {measure}, {} and {} deals from {} and {} accounts",
         100.0 * a.rate,
         100.0 * b.rate,
         a.closed,
@@ -307,10 +366,16 @@ fn verdict_text(
         a.accounts,
         b.accounts
     );
+    let unit = match (a.accounts_as_unit, b.accounts_as_unit) {
+        (true, true) => format!("; accounts as the unit in Tiers {higher} and {lower}"),
+        (true, false) => format!("; accounts as the unit in Tier {higher}"),
+        (false, true) => format!("; accounts as the unit in Tier {lower}"),
+        (false, false) => String::new(),
+    };
     let p_holm = c.p_value_holm.unwrap_or(1.0);
     let evidence = match (c.difference_interval, c.difference_interval_confidence) {
         (Some(iv), Some(conf)) => format!(
-            "difference {:+.1} points, {} CI {:+.1} to {:+.1}; two-sided, accounts as clusters, Holm-adjusted {}",
+            "difference {:+.1} points, {} CI {:+.1} to {:+.1}; two-sided, accounts as clusters{unit}, Holm-adjusted {}",
             100.0 * (a.rate - b.rate),
             crate::text::pct(Some(conf)),
             100.0 * iv.lo,
@@ -349,45 +414,70 @@ fn verdict_text(
     )
 }
 
-/// Tier 1 vs 2 and Tier 2 vs 3 with Holm's correction across them, and the
-/// verdict in words (its first comparison). `window_days` is the span of
-/// deal creation dates the tiers' figures cover.
+/// Tier 1 vs 2 and Tier 2 vs 3 with Holm's correction across those with a
+/// p-value, and the verdict in words (its first comparison). `tiers` are
+/// the figures per group and `samples` the deals per group
+/// ([`basis::samples`]: Tier 1, 2, 3, untiered); `window_days` is the span
+/// of deal creation dates the figures cover.
 pub fn comparisons(
     tiers: &[TierFigures],
+    samples: &[TierSample; 4],
+    deals: &Deals,
     confidence: f64,
     window_days: f64,
 ) -> (String, Vec<TierComparison>) {
-    let get = |t: u8| {
-        tiers
-            .iter()
-            .find(|f| f.tier == Some(t))
-            .map(|f| &f.outcomes)
-    };
-    let pairs: Vec<(u8, &OutcomeFigures, u8, &OutcomeFigures)> = [(1u8, 2u8), (2, 3)]
+    let present = |t: u8| tiers.iter().any(|f| f.tier == Some(t));
+    let pairs: Vec<basis::OnBasis> = [(1u8, 2u8), (2, 3)]
         .into_iter()
-        .filter_map(|(a, b)| Some((a, get(a)?, b, get(b)?)))
+        .filter(|&(a, b)| present(a) && present(b))
+        .map(|(a, b)| {
+            let side = |t: u8| (t, &samples[t as usize - 1]);
+            basis::on_basis(deals, side(a), side(b))
+        })
+        .collect();
+    let numbers: Vec<(u8, u8)> = [(1u8, 2u8), (2, 3)]
+        .into_iter()
+        .filter(|&(a, b)| present(a) && present(b))
         .collect();
     let raw: Vec<f64> = pairs
         .iter()
-        .map(|(_, h, _, l)| raw_p_value(h, l).unwrap_or(f64::NAN))
+        .map(|on| match (on.basis, on.rates) {
+            (ComparisonBasis::NotYetComparable, _) | (_, None) => f64::NAN,
+            (_, Some((a, b))) => clustered_diff_p_value(&a, &b),
+        })
         .collect();
     let adjusted = holm(&raw);
     let family = Family {
         confidence,
         size: raw.iter().filter(|p| !p.is_nan()).count().max(1),
         window_days,
-        open_share: open_share(tiers),
     };
-    let out: Vec<TierComparison> = pairs
-        .iter()
-        .zip(&adjusted)
-        .map(|(&(a, h, b, l), &p)| compare(a, h, b, l, p, &family))
+    let out: Vec<TierComparison> = (numbers.iter().zip(&pairs).zip(&adjusted))
+        .map(|((&(a, b), on), &p)| compare(a, b, on, p, &family))
         .collect();
     let verdict = match out.first() {
         None => "Fewer than two of Tier 1, 2 and 3 are present: no comparison".to_string(),
         Some(c) => c.verdict_text.clone(),
     };
     (verdict, out)
+}
+
+/// [`comparisons`] for the deals `in_window` selects, each judged by its
+/// account's `tier`, from figures already made ([`tier_figures`]).
+pub fn tier_comparisons(
+    tier: &[Option<u8>],
+    deals: &Deals,
+    in_window: &dyn Fn(usize) -> bool,
+    tiers: &[TierFigures],
+    confidence: f64,
+    window_days: f64,
+) -> (String, Vec<TierComparison>) {
+    let samples = basis::samples(
+        deals,
+        &|i| group(tier[deals.account[i] as usize]),
+        in_window,
+    );
+    comparisons(tiers, &samples, deals, confidence, window_days)
 }
 
 /// The whole verdict on a tier assignment over a window of deals.
@@ -400,8 +490,14 @@ pub fn current_tiers(
     in_icp: Option<&[bool]>,
 ) -> CurrentTiers {
     let in_window = |i: usize| (range.from..=range.to).contains(&deals.created[i]);
-    let tiers = tier_figures(tier, deals, &in_window, opts);
-    verdict_on(tiers, deals, range, label, opts, in_icp)
+    let mut counts = [0u64; 4];
+    for &t in tier {
+        counts[group(t)] += 1;
+    }
+    let group_of = |i: usize| group(tier[deals.account[i] as usize]);
+    let samples = basis::samples(deals, &group_of, &in_window);
+    let tiers = figures_of(&samples, counts, deals, opts);
+    verdict_on(tiers, &samples, deals, range, label, opts, in_icp)
 }
 
 /// [`current_tiers`] with each deal judged by its own tier (`deal_tier`,
@@ -416,23 +512,23 @@ pub fn current_tiers_by_deal(
     in_icp: Option<&[bool]>,
 ) -> CurrentTiers {
     let in_window = |i: usize| (range.from..=range.to).contains(&deals.created[i]);
-    let mut accounts: [std::collections::BTreeSet<u32>; 4] = Default::default();
-    for i in (0..deals.len()).filter(|&i| in_window(i)) {
-        accounts[group(deal_tier[i])].insert(deals.account[i]);
-    }
-    let tiers = figures_by_group(
-        &|i| group(deal_tier[i]),
-        accounts.map(|a| a.len() as u64),
-        deals,
-        &in_window,
-        opts,
-    );
-    verdict_on(tiers, deals, range, label, opts, in_icp)
+    let samples = basis::samples(deals, &|i| group(deal_tier[i]), &in_window);
+    let counts = std::array::from_fn(|g| {
+        let accounts: std::collections::BTreeSet<u32> = samples[g]
+            .window
+            .iter()
+            .map(|&i| deals.account[i])
+            .collect();
+        accounts.len() as u64
+    });
+    let tiers = figures_of(&samples, counts, deals, opts);
+    verdict_on(tiers, &samples, deals, range, label, opts, in_icp)
 }
 
 /// The verdict, comparisons and ICP gap from per-tier figures.
 fn verdict_on(
     tiers: Vec<TierFigures>,
+    samples: &[TierSample; 4],
     deals: &Deals,
     range: DayRange,
     label: &str,
@@ -441,7 +537,7 @@ fn verdict_on(
 ) -> CurrentTiers {
     let in_window = |i: usize| (range.from..=range.to).contains(&deals.created[i]);
     let days = f64::from(range.to - range.from + 1);
-    let (verdict, comparisons) = comparisons(&tiers, opts.confidence, days);
+    let (verdict, comparisons) = comparisons(&tiers, samples, deals, opts.confidence, days);
     let icp_gap = icp_gap(&tiers, deals, &in_window, in_icp);
     CurrentTiers {
         verdict,
@@ -566,11 +662,31 @@ fn figures_by_group(
     for i in (0..deals.len()).filter(|&i| in_window(i)) {
         idx[group_of(i)].push(i);
     }
+    figures_from(&idx, counts, deals, opts)
+}
+
+/// [`figures_by_group`] from the groups' samples.
+fn figures_of(
+    samples: &[TierSample; 4],
+    counts: [u64; 4],
+    deals: &Deals,
+    opts: &FigureOptions,
+) -> Vec<TierFigures> {
+    let idx: [&[usize]; 4] = std::array::from_fn(|g| samples[g].window.as_slice());
+    figures_from(&idx, counts, deals, opts)
+}
+
+fn figures_from(
+    idx: &[impl AsRef<[usize]>; 4],
+    counts: [u64; 4],
+    deals: &Deals,
+    opts: &FigureOptions,
+) -> Vec<TierFigures> {
     (0..4)
         .filter(|&g| counts[g] > 0)
         .map(|g| TierFigures {
             tier: (g < 3).then_some(g as u8 + 1),
-            outcomes: figures(deals, &idx[g], counts[g], opts),
+            outcomes: figures(deals, idx[g].as_ref(), counts[g], opts),
         })
         .collect()
 }
@@ -643,234 +759,4 @@ pub fn icp_gap(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::outcomes::{TimeToWin, Velocity};
-    use crate::stats::conversion::newcombe_diff_interval;
-    use crate::stats::prec::{close, EXACT_EPS};
-
-    fn fig(won: u64, lost: u64) -> OutcomeFigures {
-        OutcomeFigures {
-            accounts: won + lost,
-            deals: won + lost,
-            won,
-            lost,
-            open: 0,
-            win_rate: Some(won as f64 / (won + lost) as f64),
-            win_rate_interval: None,
-            design_effect: Some(1.0),
-            median_days_to_win_won_only: None,
-            time_to_win: TimeToWin {
-                horizons: vec![],
-                curve: vec![],
-                median_days_to_win: None,
-                eventual_win_probability: None,
-            },
-            pipeline_value: 0.0,
-            won_value: 0.0,
-            velocity: Velocity {
-                closed_deals: won + lost,
-                win_rate: None,
-                avg_won_amount: None,
-                avg_cycle_days: None,
-                deals_per_account_per_quarter: None,
-                win_probability_90d: None,
-                value_per_account_per_quarter: None,
-            },
-        }
-    }
-
-    fn tiers(figs: &[(u64, u64)]) -> Vec<TierFigures> {
-        figs.iter()
-            .enumerate()
-            .map(|(i, &(w, l))| TierFigures {
-                tier: Some(i as u8 + 1),
-                outcomes: fig(w, l),
-            })
-            .collect()
-    }
-
-    /// Alone, a comparison is tested at 5% and its interval is the 95%
-    /// Newcombe interval; the verdict follows the interval.
-    #[test]
-    fn a_single_comparison_is_its_own_family() {
-        let (_, c) = comparisons(&tiers(&[(30, 70), (20, 80)]), 0.95, 91.0);
-        assert_eq!(c.len(), 1);
-        let c = &c[0];
-        assert_eq!(c.p_value, c.p_value_holm);
-        assert!(close(
-            c.difference_interval_confidence.unwrap(),
-            0.95,
-            0.0,
-            EXACT_EPS
-        ));
-        let newcombe = newcombe_diff_interval(30, 100, 20, 100, 0.95).unwrap();
-        let iv = c.difference_interval.unwrap();
-        assert!(close(iv.lo, newcombe.lo, 0.0, 1e-12) && close(iv.hi, newcombe.hi, 0.0, 1e-12));
-        assert_eq!(
-            c.verdict == PairVerdict::NoSignificantDifference,
-            iv.lo <= 0.0
-        );
-    }
-
-    /// Two comparisons with raw p-values p1 < p2: Holm multiplies the
-    /// smaller by 2 and the larger by max(2·p1, p2)/p2, and each interval
-    /// is at 1 − 0.05·p/p_holm, so it touches 0 exactly at the corrected level.
-    #[test]
-    fn holm_sets_the_verdict_and_the_interval_level() {
-        let (_, c) = comparisons(&tiers(&[(62, 38), (45, 55), (36, 64)]), 0.95, 91.0);
-        let (p1, p2) = (c[0].p_value.unwrap(), c[1].p_value.unwrap());
-        let expected = holm(&[p1, p2]);
-        assert_eq!(c[0].p_value_holm, Some(expected[0]));
-        assert_eq!(c[1].p_value_holm, Some(expected[1]));
-        for x in &c {
-            let iv = x.difference_interval.unwrap();
-            let significant = x.p_value_holm.unwrap() < 0.05;
-            assert_eq!(significant, iv.lo > 0.0 || iv.hi < 0.0, "{x:?}");
-            assert_eq!(
-                significant,
-                x.verdict != PairVerdict::NoSignificantDifference
-            );
-        }
-        // 62/100 vs 45/100 is significant raw (p ≈ 0.016) but the level is
-        // 2.5% for the smaller of two p-values.
-        assert!(p1 < 0.05 && c[0].p_value_holm.unwrap() > p1, "{c:?}");
-    }
-
-    #[test]
-    fn a_significant_inversion_is_called_one() {
-        let (_, c) = comparisons(&tiers(&[(5, 95), (40, 60)]), 0.95, 91.0);
-        assert_eq!(c[0].verdict, PairVerdict::Inverted);
-        assert!(c[0]
-            .verdict_text
-            .starts_with("Tier 1 converts worse than Tier 2"));
-        assert!(c[0].difference_interval.unwrap().hi < 0.0);
-    }
-
-    /// 30/100 vs 20/100 over one quarter, one deal per account, alone:
-    /// detectable difference (1.959964 + 0.841621)·sqrt(0.1875·0.02) =
-    /// 0.171561, so a 10-point difference needs (1.71561)² = 2.943 quarters.
-    #[test]
-    fn the_detectable_difference_and_quarters_needed_match_the_hand_computation() {
-        let (_, c) = comparisons(&tiers(&[(30, 70), (20, 80)]), 0.95, DAYS_PER_QUARTER);
-        let d = c[0].minimum_detectable_difference.unwrap();
-        assert!(close(d, 0.171_561, 0.0, 1e-6), "{d}");
-        let q = c[0].quarters_needed.unwrap();
-        assert!(close(q, (d / 0.1).powi(2), 0.0, EXACT_EPS), "{q}");
-        assert!(
-            c[0].verdict_text.contains("about 3 quarters"),
-            "{}",
-            c[0].verdict_text
-        );
-    }
-
-    /// A recent window as of day 200, every deal created on day 100, one
-    /// deal per account: Tier 1 wins 10 and loses 10 on day 130; Tier 2
-    /// wins 6 on day 130 and its other 14 deals are `tier2_rest`, closed
-    /// on day 130 + `rest_days` or (None) still open.
-    fn recent_window(rest: Option<(OutcomeLabel, i32)>) -> CurrentTiers {
-        let mut outcome = vec![OutcomeLabel::Won; 10];
-        outcome.extend([OutcomeLabel::Lost; 10]);
-        outcome.extend([OutcomeLabel::Won; 6]);
-        let mut closed = vec![130; 26];
-        outcome.extend([rest.map_or(OutcomeLabel::Open, |r| r.0); 14]);
-        closed.extend([rest.map_or(200, |r| r.1); 14]);
-        let deals = Deals {
-            account: (0..40).collect(),
-            created: vec![100; 40],
-            closed,
-            outcome,
-            amount: vec![1.0; 40],
-            as_of: 200,
-            file: crate::io::read::InputFile {
-                path: "deals".into(),
-                format: crate::io::read::Format::Parquet,
-                rows: 40,
-                sha256: String::new(),
-                bytes: 0,
-            },
-        };
-        let tier: Vec<Option<u8>> = (0..40).map(|i| Some(if i < 20 { 1 } else { 2 })).collect();
-        let opts = FigureOptions {
-            horizons: vec![30, 90, 180],
-            confidence: 0.95,
-        };
-        current_tiers(
-            &tier,
-            &deals,
-            DayRange { from: 100, to: 200 },
-            "recent",
-            &opts,
-            None,
-        )
-    }
-
-    /// Tier 2's 14 open deals leave it 6 won of 6 closed (100%) against
-    /// Tier 1's 10 of 20 (50%), while P(win ≤ 90 d) is 6/20 = 30% against
-    /// 50%: the measures disagree, 35% of the deals are open, and the
-    /// sentence leads with P(win ≤ 90 d). The test itself is unchanged.
-    #[test]
-    fn open_deals_that_reorder_the_tiers_put_win_within_90_days_first() {
-        let ct = recent_window(None);
-        let c = &ct.comparisons[0];
-        assert!(
-            c.verdict_text.starts_with(
-                "Tier 1 vs Tier 2 by P(win ≤ 90 d), which counts open deals: 50.0% vs 30.0% (35% of this window's deals are still open and the two measures order the tiers differently). On closed deals alone: "
-            ),
-            "{}",
-            c.verdict_text
-        );
-        assert!(c
-            .verdict_text
-            .contains("50.0% vs 100.0% of closed deals won, 20 and 6 deals"));
-        assert_eq!(ct.verdict, c.verdict_text);
-        let p = raw_p_value(&ct.tiers[0].outcomes, &ct.tiers[1].outcomes);
-        assert_eq!(c.p_value, p);
-    }
-
-    /// The same window with Tier 2's other deals lost on day 190 (90 days
-    /// after creation): 50% vs 30% of closed deals won and P(win ≤ 90 d)
-    /// 50% vs 30%, nothing open, so won / closed leads as before with
-    /// P(win ≤ 90 d) beside it.
-    #[test]
-    fn agreeing_measures_keep_won_over_closed_first() {
-        let ct = recent_window(Some((OutcomeLabel::Lost, 190)));
-        let c = &ct.comparisons[0];
-        assert!(
-            c.verdict_text.starts_with(
-                "No significant difference between Tier 1 and Tier 2 (50.0% vs 30.0% of closed deals won, P(win ≤ 90 d) 50.0% vs 30.0%, 20 and 20 deals from 20 and 20 accounts;"
-            ),
-            "{}",
-            c.verdict_text
-        );
-    }
-
-    /// Open deals alone make the measures disagree above 20% of the window.
-    #[test]
-    fn more_than_a_fifth_of_deals_open_is_a_disagreement() {
-        assert_eq!(lead_reason(Some(0.2), false), None);
-        assert_eq!(lead_reason(None, false), None);
-        assert_eq!(
-            lead_reason(Some(0.21), false).as_deref(),
-            Some("21% of this window's deals are still open")
-        );
-        assert!(lead_reason(Some(0.0), true).is_some());
-    }
-
-    #[test]
-    fn quarters_parse_to_their_first_and_last_day() {
-        let q = parse_quarter("2026Q3").unwrap();
-        assert_eq!(
-            (format_date(q.from), format_date(q.to)),
-            ("2026-07-01".into(), "2026-09-30".into())
-        );
-        let q = parse_quarter("2026-q4").unwrap();
-        assert_eq!(format_date(q.to), "2026-12-31");
-        assert_eq!(parse_quarter("2026Q5"), None);
-        assert_eq!(quarter_of(q.to), "2026Q4");
-        assert_eq!(quarter_of(q.to + 1), "2027Q1");
-        let t = trailing_quarters(parse_quarter("2026Q1").unwrap().from, 3);
-        let labels: Vec<&str> = t.iter().map(|x| x.0.as_str()).collect();
-        assert_eq!(labels, ["2025Q3", "2025Q4", "2026Q1"]);
-    }
-}
+mod tests;

@@ -9,6 +9,7 @@ mod atomicity;
 mod bad_input;
 mod clustered;
 mod correlations;
+mod crm_dynamics;
 mod degenerate_data;
 mod determinism;
 mod discover;

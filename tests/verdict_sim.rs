@@ -72,7 +72,7 @@ const STRUCTURES: [Structure; 3] = [
 
 /// The true win rate of a deal: E[logistic(mu + sigma·Z)], by Simpson's
 /// rule over z in [-10, 10].
-fn true_rate(mu: f64, sigma: f64) -> f64 {
+pub(crate) fn true_rate(mu: f64, sigma: f64) -> f64 {
     let n = 4000;
     let h = 20.0 / n as f64;
     let f = |z: f64| {
@@ -85,7 +85,7 @@ fn true_rate(mu: f64, sigma: f64) -> f64 {
     h / 3.0 * (f(-10.0) + inner + f(10.0))
 }
 
-fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
+pub(crate) fn normal(rng: &mut Xoshiro256PlusPlus) -> f64 {
     let (u1, u2): (f64, f64) = (rng.gen::<f64>().max(1e-300), rng.gen());
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }

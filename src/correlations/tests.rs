@@ -2,8 +2,10 @@ use super::*;
 use crate::features::testing::{binary_column, categorical_column, list_column, numeric_column};
 use crate::features::UNSEEN;
 use crate::io::read::{Format, InputFile};
-use crate::stats::association::{kruskal, pointbiserialr, spearmanr};
+use crate::stats::association::pointbiserialr;
 use crate::stats::descriptive::median;
+use crate::stats::prec::{rel_close, REL_EPS};
+use crate::stats::survival::logrank_test;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
@@ -78,9 +80,21 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-12 * a.abs().max(1.0)
 }
 
+/// Whether account `a` has a value the speed tests read: a known value,
+/// and for a categorical one of its levels.
+fn timed_value(f: &FeatureColumn, a: usize) -> bool {
+    let k = f.levels().len();
+    match (&f.data, f.levels_of(a)) {
+        (_, None) => false,
+        (FeatureData::Categorical(_), Some(ls)) => ls.iter().any(|&l| (l as usize) < k),
+        _ => true,
+    }
+}
+
 /// Level tests computed from histograms equal the same tests run the
-/// plain way: days to win split into two vectors, ranked by sorting
-/// (`kruskal`, matched to scipy), medians by sorting.
+/// plain way: the 2×2 counts deal by deal, the log-rank test of every
+/// deal (open ones censored) on one row per deal (`logrank_test`,
+/// matched to lifelines), medians by sorting.
 #[test]
 fn level_tests_from_histograms_equal_the_row_per_deal_computation() {
     let Fixture {
@@ -95,12 +109,19 @@ fn level_tests_from_histograms_equal_the_row_per_deal_computation() {
         let li = f.levels().iter().position(|x| *x == l.level).unwrap();
         let (mut d_in, mut d_out) = (Vec::new(), Vec::new());
         let (mut cl, mut won) = (0, 0);
+        let (mut t, mut w, mut g) = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..deals.len() {
             let o = deals.outcome[i];
+            let a = deals.account[i] as usize;
+            let has = f.has_level(a, li);
+            if timed_value(f, a) {
+                t.push(deals.duration(i));
+                w.push(o == OutcomeLabel::Won);
+                g.push(u32::from(has == Some(true)));
+            }
             if o == OutcomeLabel::Open {
                 continue;
             }
-            let has = f.has_level(deals.account[i] as usize, li);
             if has == Some(true) {
                 cl += 1;
                 won += u64::from(o == OutcomeLabel::Won);
@@ -114,11 +135,20 @@ fn level_tests_from_histograms_equal_the_row_per_deal_computation() {
             }
         }
         assert_eq!((l.closed_deals, l.won), (cl, won), "{}", l.label);
-        let want = kruskal(&[&d_in, &d_out]).unwrap();
+        let want = logrank_test(&t, &w, &g).unwrap();
         let got = l.speed.as_ref().unwrap();
-        assert!(close(got.statistic, want.statistic), "{}", l.label);
-        assert!(close(got.p_value, want.p_value), "{}", l.label);
-        assert_eq!(got.n, (d_in.len() + d_out.len()) as u64);
+        assert_eq!(got.test, TestName::Logrank);
+        assert!(
+            close(got.statistic, want.statistic),
+            "{} {got:?} {want:?}",
+            l.label
+        );
+        assert!(
+            close(got.p_value_unclustered.unwrap(), want.p_value),
+            "{}",
+            l.label
+        );
+        assert_eq!(got.n, g.iter().filter(|&&x| x == 1).count() as u64);
         assert_eq!(l.median_days_to_win, median(&mut d_in));
         assert_eq!(l.median_days_to_win_rest, median(&mut d_out));
         checked += 1;
@@ -126,8 +156,8 @@ fn level_tests_from_histograms_equal_the_row_per_deal_computation() {
     assert_eq!(checked, 3 + 1 + 4);
 }
 
-/// The categorical's Kruskal–Wallis across its levels, from histograms,
-/// equals the test on one row per won deal.
+/// The categorical's log-rank test across its levels, from histograms,
+/// equals the multivariate test on one row per deal.
 #[test]
 fn categorical_test_across_levels_equals_the_row_per_deal_computation() {
     let Fixture {
@@ -139,22 +169,27 @@ fn categorical_test_across_levels_equals_the_row_per_deal_computation() {
     let FeatureData::Categorical(codes) = &features[0].data else {
         unreachable!()
     };
-    let mut by_level = vec![Vec::new(); 3];
+    let (mut t, mut w, mut g) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..deals.len() {
         let code = codes[deals.account[i] as usize];
-        if deals.outcome[i] == OutcomeLabel::Won && code != UNSEEN {
-            by_level[code as usize].push(deals.duration(i));
+        if code != UNSEEN {
+            t.push(deals.duration(i));
+            w.push(deals.outcome[i] == OutcomeLabel::Won);
+            g.push(code);
         }
     }
-    let refs: Vec<&[f64]> = by_level.iter().map(|v| v.as_slice()).collect();
-    let want = kruskal(&refs).unwrap();
+    let want = logrank_test(&t, &w, &g).unwrap();
     let got = c.features[0].speed.as_ref().unwrap();
-    assert_eq!(got.test, TestName::KruskalWallis);
-    assert!(close(got.statistic, want.statistic) && close(got.p_value, want.p_value));
+    assert_eq!(got.test, TestName::Logrank);
+    assert!(
+        close(got.statistic, want.statistic)
+            && close(got.p_value_unclustered.unwrap(), want.p_value),
+        "{got:?} {want:?}"
+    );
 }
 
-/// The numeric feature's tests from per-account counts equal scipy's
-/// point-biserial and Spearman (as matched in stats) on one row per deal.
+/// The numeric feature's win tests from per-account counts equal scipy's
+/// point-biserial (as matched in stats) on one row per deal.
 #[test]
 fn numeric_tests_from_counts_equal_the_row_per_deal_computation() {
     let Fixture {
@@ -166,7 +201,7 @@ fn numeric_tests_from_counts_equal_the_row_per_deal_computation() {
     let FeatureData::Numeric(v) = &features[3].data else {
         unreachable!()
     };
-    let (mut x, mut y, mut xw, mut days) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut x, mut y) = (Vec::new(), Vec::new());
     let mut acc_won = vec![None; n];
     for i in 0..deals.len() {
         let a = deals.account[i] as usize;
@@ -181,33 +216,270 @@ fn numeric_tests_from_counts_equal_the_row_per_deal_computation() {
         }
         x.push(v[a]);
         y.push(won);
-        if won {
-            xw.push(v[a]);
-            days.push(deals.duration(i));
-        }
     }
     let (xa, ya): (Vec<f64>, Vec<bool>) = (0..n)
         .filter_map(|a| acc_won[a].filter(|_| !v[a].is_nan()).map(|w| (v[a], w)))
         .unzip();
     let num = &c.features[3];
-    let pairs = [
-        (&num.win, pointbiserialr(&x, &y).unwrap(), x.len()),
-        (
-            &num.win_accounts,
-            pointbiserialr(&xa, &ya).unwrap(),
-            xa.len(),
+    let deal = pointbiserialr(&x, &y).unwrap();
+    let got = num.win.as_ref().unwrap();
+    assert!(
+        close(got.effect, deal.r) && close(got.p_value_unclustered.unwrap(), deal.p_value),
+        "{got:?}"
+    );
+    assert_eq!(got.n, x.len() as u64);
+    let acc = pointbiserialr(&xa, &ya).unwrap();
+    let got = num.win_accounts.as_ref().unwrap();
+    assert!(
+        close(got.effect, acc.r) && close(got.p_value, acc.p_value),
+        "{got:?}"
+    );
+    assert_eq!(got.n, xa.len() as u64);
+    let speed = num.speed.as_ref().unwrap();
+    assert_eq!(
+        (speed.test, speed.effect_measure),
+        (TestName::CoxScore, EffectMeasure::HazardRatio)
+    );
+}
+
+const DRIVERS: &str = include_str!("../../tests/fixtures/drivers/drivers.json");
+
+/// The fixture's accounts and deals as the analysis reads them: a
+/// binary `level`, a categorical `category` and a numeric `numeric`.
+fn drivers_fixture() -> (Vec<FeatureColumn>, Deals, serde_json::Value) {
+    use crate::features::testing::spec;
+    use crate::features::Transform;
+    let v: serde_json::Value = serde_json::from_str(DRIVERS).unwrap();
+    let nums = |k: &str| -> Vec<f64> {
+        v["accounts"][k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let binary = FeatureColumn {
+        spec: spec(
+            "level",
+            Transform::Binary {
+                impute: 0.5,
+                missing_flag: false,
+            },
         ),
-        (&num.speed, spearmanr(&xw, &days).unwrap(), xw.len()),
-    ];
-    for (got, want, len) in pairs {
-        let got = got.as_ref().unwrap();
-        assert!(close(got.effect, want.r), "{} {got:?} {want:?}", got.test);
+        data: FeatureData::Binary(nums("level")),
+    };
+    let category = FeatureColumn {
+        spec: spec(
+            "category",
+            Transform::Categorical {
+                levels: vec!["a".into(), "b".into(), "c".into()],
+                folded: vec![],
+            },
+        ),
+        data: FeatureData::Categorical(nums("category").iter().map(|&c| c as u32).collect()),
+    };
+    let numeric = FeatureColumn {
+        spec: spec(
+            "numeric",
+            Transform::Numeric {
+                log: false,
+                impute: 0.0,
+                center: 0.0,
+                scale: 1.0,
+                missing_flag: false,
+            },
+        ),
+        data: FeatureData::Numeric(nums("numeric")),
+    };
+    let d = &v["deals"];
+    let account: Vec<u32> = d["account"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect();
+    let days: Vec<i32> = d["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_i64().unwrap() as i32)
+        .collect();
+    let outcome: Vec<OutcomeLabel> = d["outcome"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| match x.as_str().unwrap() {
+            "won" => OutcomeLabel::Won,
+            "lost" => OutcomeLabel::Lost,
+            _ => OutcomeLabel::Open,
+        })
+        .collect();
+    let m = account.len();
+    let deals = Deals {
+        account,
+        created: vec![0; m],
+        closed: days,
+        outcome,
+        amount: vec![f64::NAN; m],
+        as_of: 100,
+        file: InputFile {
+            path: "deals".into(),
+            format: Format::Csv,
+            rows: m as u64,
+            sha256: String::new(),
+            bytes: 0,
+        },
+    };
+    (vec![binary, category, numeric], deals, v)
+}
+
+/// The deal view's design effect against statsmodels: with `U` and
+/// `D = Σ_i s_i²` summed deal by deal here, `U² / (d·D)` is the GEE's
+/// robust score statistic `U² / C` (binary and numeric features); the
+/// log-rank's design effect is the ratio of statsmodels PHReg's score
+/// residuals summed by account, squared, to the same deal by deal, and
+/// its statistic lifelines'.
+#[test]
+fn design_effects_match_statsmodels_and_lifelines() {
+    let (features, deals, v) = drivers_fixture();
+    let n_accounts = v["accounts"]["level"].as_array().unwrap().len();
+    let c = analyse(
+        &features,
+        &Gate::new(&features, []),
+        n_accounts,
+        &deals,
+        &Thresholds::default(),
+    )
+    .unwrap();
+    let closed: Vec<usize> = (0..deals.len())
+        .filter(|&i| deals.outcome[i] != OutcomeLabel::Open)
+        .collect();
+    let y: Vec<f64> = closed
+        .iter()
+        .map(|&i| f64::from(u8::from(deals.outcome[i] == OutcomeLabel::Won)))
+        .collect();
+    let robust_score = |x: &[f64]| -> (f64, f64) {
+        let n = x.len() as f64;
+        let (p, mx) = (y.iter().sum::<f64>() / n, x.iter().sum::<f64>() / n);
+        let u: f64 = x.iter().zip(&y).map(|(a, b)| (a - mx) * (b - p)).sum();
+        let d: f64 = x
+            .iter()
+            .zip(&y)
+            .map(|(a, b)| ((a - mx) * (b - p)).powi(2))
+            .sum();
+        (u, d)
+    };
+    for (k, key) in [(0, "win_level"), (2, "win_numeric")] {
+        let (FeatureData::Numeric(vals) | FeatureData::Binary(vals)) = &features[k].data else {
+            unreachable!()
+        };
+        let x: Vec<f64> = closed
+            .iter()
+            .map(|&i| vals[deals.account[i] as usize])
+            .collect();
+        let (u, d) = robust_score(&x);
+        let w = c.features[k].win.as_ref().unwrap();
+        let de = w.design_effect.unwrap();
+        assert!(de > 1.0, "{key}: {w:?}");
+        let gee = v[key].as_f64().unwrap();
         assert!(
-            close(got.p_value, want.p_value),
-            "{} {got:?} {want:?}",
-            got.test
+            rel_close(u * u / (de * d), gee, REL_EPS),
+            "{key}: {} vs {gee}",
+            u * u / (de * d)
         );
-        assert_eq!(got.n, len as u64, "{}", got.test);
+    }
+    let lr = &v["logrank"];
+    let speed = c.features[0].speed.as_ref().unwrap();
+    assert!(
+        rel_close(speed.statistic, lr["statistic"].as_f64().unwrap(), REL_EPS),
+        "{speed:?}"
+    );
+    let want = lr["clustered"].as_f64().unwrap() / lr["independent"].as_f64().unwrap();
+    assert!(
+        rel_close(speed.design_effect.unwrap(), want, REL_EPS),
+        "{speed:?} vs {want}"
+    );
+    let across = c.features[1].speed.as_ref().unwrap();
+    assert!(
+        rel_close(
+            across.statistic,
+            v["logrank_category"].as_f64().unwrap(),
+            REL_EPS
+        ),
+        "{across:?}"
+    );
+    assert!(c.features[1].win.as_ref().unwrap().design_effect.unwrap() > 1.0);
+}
+
+/// One deal per account: every deal-level p-value is the plain test's,
+/// with design effect 1; every deal repeated within its account
+/// (the same outcome twice): the design effects are 2 and the p-values
+/// near the plain test's on the original deals.
+#[test]
+fn one_deal_per_account_is_the_plain_test_and_copies_add_no_evidence() {
+    let (features, deals, _) = drivers_fixture();
+    let m = deals.len();
+    let mut single = deals.clone();
+    single.account = (0..m as u32).collect();
+    let take = |f: &FeatureColumn| {
+        f.take(
+            &deals
+                .account
+                .iter()
+                .map(|&a| a as usize)
+                .collect::<Vec<_>>(),
+        )
+    };
+    let per_deal: Vec<FeatureColumn> = features.iter().map(take).collect();
+    let c = analyse(
+        &per_deal,
+        &Gate::new(&per_deal, []),
+        m,
+        &single,
+        &Thresholds::default(),
+    )
+    .unwrap();
+    let findings = |c: &Correlations| -> Vec<Finding> {
+        let mut out: Vec<Finding> = c
+            .features
+            .iter()
+            .flat_map(|f| [f.win.clone(), f.speed.clone()])
+            .flatten()
+            .collect();
+        out.extend(
+            c.levels
+                .iter()
+                .flat_map(|l| [l.win.clone(), l.speed.clone()])
+                .flatten(),
+        );
+        out
+    };
+    for x in findings(&c) {
+        assert_eq!((x.design_effect, x.accounts), (Some(1.0), None), "{x:?}");
+        assert_eq!(x.p_value, x.p_value_unclustered.unwrap(), "{x:?}");
+    }
+    let mut twice = single.clone();
+    twice.account.extend(single.account.clone());
+    twice.created.extend(single.created.clone());
+    twice.closed.extend(single.closed.clone());
+    twice.outcome.extend(single.outcome.clone());
+    twice.amount.extend(single.amount.clone());
+    let d = analyse(
+        &per_deal,
+        &Gate::new(&per_deal, []),
+        m,
+        &twice,
+        &Thresholds::default(),
+    )
+    .unwrap();
+    for (a, b) in findings(&c).iter().zip(findings(&d)) {
+        let de = b.design_effect.unwrap();
+        assert!((de - 2.0).abs() < 0.05, "{a:?} {b:?}");
+        assert!(
+            (b.statistic / de / a.statistic - 1.0).abs() < 0.05
+                || a.test == TestName::PointBiserial,
+            "{a:?} {b:?}"
+        );
     }
 }
 

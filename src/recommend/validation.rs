@@ -35,7 +35,14 @@ pub(super) fn validate(
             .map(|f| &f.outcomes)
     };
     let days = f64::from(holdout.to - holdout.from + 1);
-    let (_, comparisons) = crate::verdict::comparisons(&tiers, opts.confidence, days);
+    let (_, comparisons) = crate::verdict::tier_comparisons(
+        &scores.tier,
+        deals,
+        &in_hold,
+        &tiers,
+        opts.confidence,
+        days,
+    );
     let (q, y, acc) = closed_deals(deals, &in_hold, &scores.probability);
     let fit = score_check(&q, &y, &acc, opts.confidence);
     let gains = gains(

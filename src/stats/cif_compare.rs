@@ -337,6 +337,72 @@ pub fn common_horizon<'a>(
         .filter(|h| h.is_finite())
 }
 
+/// Deals that must still be at risk at a horizon (or all of a smaller
+/// curve's deals) for its CIF there to be read from deals followed that long.
+pub const AT_RISK_TO_READ: u64 = 5;
+/// Share of a curve's deals that may still be undecided (P(no outcome yet))
+/// where it last has [`AT_RISK_TO_READ`] deals at risk, for its CIF to count
+/// as known at any later horizon.
+pub const UNDECIDED_SHARE: f64 = 0.05;
+
+/// The smallest observed time by which the CIF reaches `q` of its value at
+/// the last time: the `q` quantile of days to win among deals that win,
+/// open deals censored (a won-cycle percentile that does not drop the slow
+/// wins still open). `None` without a win or with `q` outside (0, 1].
+pub fn won_cycle_quantile(ci: &CumulativeIncidence, q: f64) -> Option<f64> {
+    let last = *ci.cif().last()?;
+    if last <= 0.0 || !(q > 0.0 && q <= 1.0) {
+        return None;
+    }
+    let k = ci.cif().partition_point(|&f| f < q * last);
+    ci.times().get(k).copied()
+}
+
+/// How far a curve's CIF can be read, from [`support`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Support {
+    /// The last time at least `min(AT_RISK_TO_READ, n)` of the curve's `n`
+    /// deals are at risk.
+    pub last_read: f64,
+    /// At most [`UNDECIDED_SHARE`] of the deals are still undecided (P(no
+    /// outcome yet)) just after `last_read`: the CIF moves by at most that
+    /// share at any later horizon.
+    pub decided: bool,
+}
+
+impl Support {
+    /// The longest horizon at which the CIF is read from deals followed
+    /// that long: `last_read`, or infinite when the curve has `decided`.
+    pub fn horizon(&self) -> f64 {
+        if self.decided {
+            f64::INFINITY
+        } else {
+            self.last_read
+        }
+    }
+}
+
+/// How far the curve's CIF can be read ([`Support`]). The undecided share
+/// is read where enough deals remain at risk rather than at the curve's
+/// end, so one last deal closing does not make a curve of censored deals
+/// look decided. `None` for an empty curve.
+pub fn support(ci: &CumulativeIncidence) -> Option<Support> {
+    let n = *ci.at_risk().first()?;
+    let need = AT_RISK_TO_READ.min(n).max(1);
+    let last = ci
+        .at_risk()
+        .partition_point(|&r| r >= need)
+        .checked_sub(1)?;
+    let undecided = (0..=last).fold(1.0, |s, k| {
+        let ended = (ci.won()[k] + ci.lost()[k]) as f64;
+        s * (1.0 - ended / ci.at_risk()[k] as f64)
+    });
+    Some(Support {
+        last_read: ci.times()[last],
+        decided: undecided <= UNDECIDED_SHARE,
+    })
+}
+
 /// Median days to win read at a horizon, from [`median_at`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MedianAt {
@@ -719,6 +785,52 @@ mod tests {
         assert!(rel_close(r.statistic, 22.0 / 3.0, 1e-12), "{}", r.statistic);
         assert_eq!(cif_wald_test(&[(0.5, 0.01), (0.3, 0.0)]), None);
         assert_eq!(cif_wald_test(&[(0.5, 0.01)]), None);
+    }
+
+    /// Wins on days 1 to 9 and 100, and a deal open on day 5. Over won
+    /// deals alone the 90th percentile is day 9; with the open deal
+    /// censored, the wins after day 5 stand for more deals (F(9) = 49/55 of
+    /// F = 1 by day 100), so 90% of wins are reached only on day 100.
+    #[test]
+    fn the_won_cycle_quantile_counts_the_open_deals_slow_wins_stand_for() {
+        let mut t: Vec<f64> = (1..=9).map(f64::from).collect();
+        t.extend([100.0, 5.0]);
+        let mut o = vec![Won; 10];
+        o.push(Open);
+        let ci = aalen_johansen(&t, &o).unwrap();
+        assert!(rel_close(ci.at(9.0).estimate, 49.0 / 55.0, EXACT_EPS));
+        assert_eq!(won_cycle_quantile(&ci, 0.9), Some(100.0));
+        // F(5) = 5/11 < 1/2 ≤ F(6) = 31/55.
+        assert_eq!(won_cycle_quantile(&ci, 0.5), Some(6.0));
+        let lost = aalen_johansen(&[3.0], &[Lost]).unwrap();
+        assert_eq!(won_cycle_quantile(&lost, 0.9), None);
+    }
+
+    /// How far a curve is read: where 5 deals remain at risk, and past it
+    /// when at most 5% of deals are undecided there.
+    #[test]
+    fn a_curve_is_read_where_enough_deals_remain_or_when_it_has_decided() {
+        // 20 deals open on day 10 and one won on day 50: the last deal
+        // closing does not decide the 20 censored ones.
+        let mut t = vec![10.0; 20];
+        t.push(50.0);
+        let mut o = vec![Open; 20];
+        o.push(Won);
+        let s = support(&aalen_johansen(&t, &o).unwrap()).unwrap();
+        assert_eq!((s.last_read, s.decided, s.horizon()), (10.0, false, 10.0));
+        // 100 deals closed on day 1 and 4 open until day 50: 4/104 = 3.8%
+        // undecided after day 1, the last day with 5 at risk.
+        let mut t = vec![1.0; 100];
+        t.extend([50.0; 4]);
+        let mut o = vec![Won; 60];
+        o.extend([Lost; 40]);
+        o.extend([Open; 4]);
+        let s = support(&aalen_johansen(&t, &o).unwrap()).unwrap();
+        assert_eq!((s.last_read, s.decided), (1.0, true));
+        assert_eq!(s.horizon(), f64::INFINITY);
+        // Fewer than 5 deals: all of them must be at risk.
+        let s = support(&aalen_johansen(&[2.0, 4.0], &[Open, Won]).unwrap()).unwrap();
+        assert_eq!((s.last_read, s.decided), (2.0, false));
     }
 
     #[test]

@@ -20,11 +20,16 @@
 //!
 //! The design effect is `deff = V_J / V_1`, floored at 1, and `N / deff` is
 //! the effective number of closed deals. Intervals are Wilson's (and
-//! Newcombe's for a difference) with `N / deff` in place of `N`, and with
-//! few accounts the normal quantile becomes Student's t on Satterthwaite's
-//! degrees of freedom `(G − 1)·deff²/(deff − 1)²`: the binomial part of the
-//! variance is known, the clustering part is estimated from `G` accounts.
-//! With one deal per account `G = N` and `V_J = (N−1)/N · Σ (y − p)²/(N−1)²
+//! Newcombe's for a difference) with `N / deff` in place of `N`, and the
+//! normal quantile becomes Student's t on `G* − 1` degrees of freedom,
+//! `G* = N² / Σ_g closed_g²` being Kish's effective number of accounts: the
+//! clustering part of the variance is estimated from the accounts, and
+//! accounts of unequal sizes count as fewer (the `t(G − 1)` reference of
+//! Cameron & Miller 2015, §VI, on the effective number of clusters). With
+//! Satterthwaite's `(G − 1)·deff²/(deff − 1)²`, which takes the binomial part
+//! as known, twenty Tier 1 accounts of 1–30 deals gave a significant
+//! difference in 8% of simulated books with equal rates; with `G* − 1`, 7.5%
+//! (tests/crm_dynamics.rs). With one deal per account `G = N` and `V_J = (N−1)/N · Σ (y − p)²/(N−1)²
 //! = p(1−p)/(N−1) = V_1`; the design effect is then set to exactly 1, the
 //! degrees of freedom are infinite, and the intervals are the plain Wilson
 //! and Newcombe intervals.
@@ -38,11 +43,30 @@
 //! `V_J` rather than `V_cl` sets the design effect because `V_cl` is biased
 //! low with 15–25 accounts (tests/verdict_sim.rs: Tier 1 of 25 accounts
 //! covered in 95.0% of 200 simulated books with `V_J`; of 20 accounts with
-//! 1–10 deals, 92.0%).
+//! 1–10 deals, 94.0%).
 //! Deviations: the design effect is floored at 1 (an account mix that looks
-//! more even than chance is not taken as extra evidence), a single account
-//! with several closed deals counts as one effective deal, and a rate of 0
-//! or 1 has design effect 1 (both variances are 0).
+//! more even than chance is not taken as extra evidence). One deal per
+//! account is checked first, and gives design effect 1 exactly. Then, where
+//! the jackknife cannot say how much accounts differ, the accounts are the
+//! effective sample: at a rate of 0 or 1 (both variances are 0, and every
+//! account agreeing is what accounts that win or lose all their deals look
+//! like), with a single account, or with fewer than [`MIN_ACCOUNTS`]
+//! accounts, the design effect is at least Kish's `Σ_g n_g² / N` (the
+//! design effect of accounts that win all or none of their deals: `N /
+//! deff` is the effective number of accounts, `G` when they hold equal
+//! numbers of deals), and the normal quantile is used (the bound is not
+//! estimated from the accounts). Three accounts losing all 24 of their
+//! deals against 90 of 300 one-deal accounts: 3 effective deals, p = 0.26
+//! (0.0017 with 24).
+//!
+//! [`ClusteredRate::from_influence`] takes the same route from any
+//! estimate's influences (a cumulative incidence with open deals
+//! censored): with `IF_i` the derivative of the estimate in deal `i`'s
+//! weight, `V_cl = G/(G−1)·Σ_g (Σ_{i∈g} IF_i)²`, `V_J = (G−1)/G ·
+//! Σ_g (Σ_{i∈g} IF_i · N/(N − n_g))²` (leverage `n_g / N`, the ratio's
+//! own), `V_1 = N/(N−1)·Σ_i IF_i²`, and the estimate is worth
+//! `F(1 − F)/Σ_i IF_i²` binomial trials before clustering; without
+//! censoring these are the rate's figures above.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -57,25 +81,105 @@ pub struct AccountCounts {
     pub closed: u64,
 }
 
+/// Fewest accounts (with closed deals) a rate is judged on with its deals
+/// as the evidence. Below it (a handful) the jackknife has too few accounts
+/// to say how much they differ, so the accounts themselves are the
+/// effective sample (see [`ClusteredRate::accounts_as_unit`]); a minimum
+/// elsewhere (a carved segment, a driver's level) counts accounts against
+/// it as well as deals. Five: with the t quantile on the effective number
+/// of accounts, four Tier 1 accounts or fewer still gave a significant
+/// difference in 9% of simulated books with equal rates, five to twenty in
+/// at most 7.5% (tests/crm_dynamics.rs).
+pub const MIN_ACCOUNTS: u64 = 5;
+
+/// Whether `accounts` accounts with closed deals are enough to judge a rate
+/// on its deals ([`MIN_ACCOUNTS`]).
+pub fn enough_accounts(accounts: u64) -> bool {
+    accounts >= MIN_ACCOUNTS
+}
+
 /// A win rate over accounts' closed deals, with its cluster-robust variance.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClusteredRate {
-    /// Won deals.
+    /// Won deals (by the horizon, for [`ClusteredRate::from_influence`]).
     pub won: u64,
-    /// Closed deals.
+    /// Closed deals (all deals, for [`ClusteredRate::from_influence`]).
     pub closed: u64,
-    /// Accounts with at least one closed deal.
+    /// Accounts with at least one closed deal (with a deal, for
+    /// [`ClusteredRate::from_influence`]).
     pub accounts: u64,
-    /// `won / closed`.
+    /// `won / closed`, or the estimate given.
     pub rate: f64,
+    /// Binomial trials the estimate is worth with deals independent:
+    /// `closed` for a rate; `F(1 − F) / Σ IF²` for an estimate with
+    /// censored deals.
+    pub trials: f64,
     /// `V_cl`, the cluster-robust variance of `rate` (see the module docs);
     /// `None` with a single account.
     pub variance: Option<f64>,
     /// `V_J`, the delete-one-account jackknife variance of `rate`; `None`
     /// with a single account.
     pub jackknife_variance: Option<f64>,
-    /// `V_J / V_1`, floored at 1; exactly 1 with one deal per account.
+    /// `V_J / V_1`, floored at 1; exactly 1 with one deal per account; the
+    /// Kish design effect `Σ n_g² / N` when [`Self::accounts_as_unit`].
     pub design_effect: f64,
+    /// The accounts are the effective sample: the rate is 0 or 1 (every
+    /// account agrees, so the data cannot tell how much they differ), or
+    /// fewer than [`MIN_ACCOUNTS`] accounts hold its several deals.
+    pub accounts_as_unit: bool,
+    /// Kish's effective number of accounts, `N² / Σ n_g²`.
+    pub effective_accounts: f64,
+}
+
+/// The variances and design effect of an estimate from its influences
+/// summed by account (see the module docs).
+struct Clustering {
+    variance: Option<f64>,
+    jackknife_variance: Option<f64>,
+    design_effect: f64,
+    accounts_as_unit: bool,
+    effective_accounts: f64,
+}
+
+impl Clustering {
+    /// `by_account`: each account's summed influence on the estimate and
+    /// its deals; `units`: all deals; `independent`: `Σ_i IF_i²` over the
+    /// deals; `bound`: the estimate is 0 or 1.
+    fn new(by_account: &[(f64, f64)], units: f64, independent: f64, bound: bool) -> Self {
+        let g = by_account.len();
+        let gf = g as f64;
+        let variance =
+            (g > 1).then(|| gf / (gf - 1.0) * by_account.iter().map(|a| a.0 * a.0).sum::<f64>());
+        let jackknife_variance = (g > 1).then(|| {
+            let ss: f64 = (by_account.iter())
+                .map(|&(s, n)| (s * units / (units - n)).powi(2))
+                .sum();
+            (gf - 1.0) / gf * ss
+        });
+        let binomial = independent * units / (units - 1.0);
+        let jackknife_deff = match jackknife_variance {
+            Some(v) if binomial > 0.0 => (v / binomial).max(1.0),
+            _ => 1.0,
+        };
+        let kish = by_account.iter().map(|a| a.1 * a.1).sum::<f64>() / units;
+        let few = !enough_accounts(g as u64);
+        let (design_effect, accounts_as_unit) = if gf == units {
+            // One deal per account: V_J = V_1 in exact arithmetic; keep
+            // the reduction exact.
+            (1.0, false)
+        } else if bound || few {
+            (kish.max(jackknife_deff).max(1.0), true)
+        } else {
+            (jackknife_deff, false)
+        };
+        Clustering {
+            variance,
+            jackknife_variance,
+            design_effect,
+            accounts_as_unit,
+            effective_accounts: units / kish,
+        }
+    }
 }
 
 impl ClusteredRate {
@@ -91,69 +195,93 @@ impl ClusteredRate {
         if closed == 0 {
             return None;
         }
-        let g = accounts.iter().filter(|a| a.closed > 0).count() as u64;
         let n = closed as f64;
         let rate = won as f64 / n;
-        let residual = |a: &AccountCounts| a.won as f64 - rate * a.closed as f64;
-        let closed_accounts = || accounts.iter().filter(|a| a.closed > 0);
-        let variance = (g > 1).then(|| {
-            let ss: f64 = closed_accounts().map(|a| residual(a).powi(2)).sum();
-            g as f64 / (g - 1) as f64 * ss / (n * n)
-        });
-        let jackknife_variance = (g > 1).then(|| {
-            let ss: f64 = closed_accounts()
-                .map(|a| (residual(a) / (n - a.closed as f64)).powi(2))
-                .sum();
-            (g - 1) as f64 / g as f64 * ss
-        });
-        let binomial = rate * (1.0 - rate) / (n - 1.0);
-        let design_effect = match jackknife_variance {
-            // V_J = V_1 in exact arithmetic: keep the reduction exact.
-            _ if rate == 0.0 || rate == 1.0 || g == closed => 1.0,
-            None => n,
-            Some(v) => (v / binomial).max(1.0),
-        };
+        // Each account's influence on the ratio: (won_g − p·closed_g) / N.
+        let by_account: Vec<(f64, f64)> = (accounts.iter())
+            .filter(|a| a.closed > 0)
+            .map(|a| ((a.won as f64 - rate * a.closed as f64) / n, a.closed as f64))
+            .collect();
+        let c = Clustering::new(
+            &by_account,
+            n,
+            rate * (1.0 - rate) / n,
+            won == 0 || won == closed,
+        );
         Some(ClusteredRate {
             won,
             closed,
-            accounts: g,
+            accounts: by_account.len() as u64,
             rate,
-            variance,
-            jackknife_variance,
-            design_effect,
+            trials: n,
+            variance: c.variance,
+            jackknife_variance: c.jackknife_variance,
+            design_effect: c.design_effect,
+            accounts_as_unit: c.accounts_as_unit,
+            effective_accounts: c.effective_accounts,
         })
     }
 
-    /// From a summary kept without the per-account counts: `won` of
-    /// `closed` deals over `accounts` accounts with a known design effect.
-    /// `None` without closed deals or with more won than closed.
-    pub fn from_summary(won: u64, closed: u64, accounts: u64, design_effect: f64) -> Option<Self> {
-        (closed > 0 && won <= closed).then(|| ClusteredRate {
+    /// An estimate with censored deals, such as the cumulative incidence of
+    /// winning at a horizon, as a rate: `by_account` holds each account's
+    /// summed influence on the estimate (`Σ_{i∈g} IF_i`, with `IF_i` the
+    /// derivative of the estimate in deal `i`'s weight) and its number of
+    /// deals; `independent` is `Σ_i IF_i²` over the `deals` deals, `won`
+    /// the wins by the horizon and `known` the deals whose status at the
+    /// horizon is known (the trials of an estimate of 0 or 1).
+    ///
+    /// Without censoring the influences are `(y_i − p)/N` and this is
+    /// [`ClusteredRate::new`] to rounding: `trials = p(1 − p)/Σ IF² = N`.
+    /// `None` without deals or with an estimate outside [0, 1].
+    pub fn from_influence(
+        estimate: f64,
+        won: u64,
+        deals: u64,
+        by_account: &[(f64, f64)],
+        independent: f64,
+        known: u64,
+    ) -> Option<Self> {
+        if deals == 0 || !(0.0..=1.0).contains(&estimate) {
+            return None;
+        }
+        let bound = estimate <= 0.0 || estimate >= 1.0 || independent <= 0.0;
+        let trials = if bound {
+            known.max(1) as f64
+        } else {
+            estimate * (1.0 - estimate) / independent
+        };
+        let c = Clustering::new(by_account, deals as f64, independent, bound);
+        Some(ClusteredRate {
             won,
-            closed,
-            accounts,
-            rate: won as f64 / closed as f64,
-            variance: None,
-            jackknife_variance: None,
-            design_effect: design_effect.max(1.0),
+            closed: deals,
+            accounts: by_account.len() as u64,
+            rate: estimate,
+            trials,
+            variance: c.variance,
+            jackknife_variance: c.jackknife_variance,
+            design_effect: c.design_effect,
+            accounts_as_unit: c.accounts_as_unit,
+            effective_accounts: c.effective_accounts,
         })
     }
 
-    /// Closed deals divided by the design effect.
+    /// Trials divided by the design effect: closed deals over the design
+    /// effect for a rate.
     pub fn effective_closed(&self) -> f64 {
-        self.closed as f64 / self.design_effect
+        self.trials / self.design_effect
     }
 
-    /// Degrees of freedom of the variance: Satterthwaite's for the binomial
-    /// part (known, infinite degrees of freedom) plus the clustering part
-    /// `(deff − 1)·V_1`, estimated from `G − 1` accounts:
-    /// `(G − 1)·deff² / (deff − 1)²`. Infinite with design effect 1.
+    /// Degrees of freedom of the variance: Kish's effective number of
+    /// accounts less one, `G* − 1` with `G* = N² / Σ n_g²`, whenever an
+    /// account holds several deals (the clustering part of the variance is
+    /// estimated from the accounts, and accounts of unequal sizes count as
+    /// fewer). Infinite with one deal per account, and with the accounts as
+    /// the unit (the design effect is then a bound, not an estimate).
     pub fn degrees_of_freedom(&self) -> f64 {
-        if self.design_effect <= 1.0 || self.accounts < 2 {
+        if self.accounts_as_unit || self.accounts < 2 || self.accounts >= self.closed {
             return f64::INFINITY;
         }
-        let d = self.design_effect;
-        (self.accounts - 1) as f64 * d * d / ((d - 1.0) * (d - 1.0))
+        (self.effective_accounts - 1.0).max(1.0)
     }
 
     /// Two-sided quantile for tail `alpha`: Student's t on
@@ -257,7 +385,7 @@ pub fn minimum_detectable_difference(
     if !unit(alpha) || !unit(power) {
         return None;
     }
-    let pooled = (a.won + b.won) as f64 / (a.closed + b.closed) as f64;
+    let pooled = (a.rate * a.trials + b.rate * b.trials) / (a.trials + b.trials);
     let pq = if pooled == 0.0 || pooled == 1.0 {
         0.25
     } else {
@@ -304,8 +432,10 @@ mod tests {
     /// p = 0.6, residuals won − 0.6·closed = −0.4, −1.2, 1.2, 0.4, squares
     /// sum to 3.2; V_cl = 4/3 · 3.2 / 100 = 0.0426667. Jackknife: N − closed
     /// = 6, 8, 7, 9, so V_J = 3/4 · (0.16/36 + 1.44/64 + 1.44/49 + 0.16/81)
-    /// = 92569/2116800 = 0.0437306; V_1 = 0.6 · 0.4 / 9 = 0.0266667;
-    /// deff = 1.6398987, effective N = 6.0979378.
+    /// = 92569/2116800 = 0.0437306; V_1 = 0.6 · 0.4 / 9 = 0.0266667, so
+    /// V_J / V_1 = 1.6398987. Four accounts are fewer than `MIN_ACCOUNTS`:
+    /// the design effect is Kish's (16 + 4 + 9 + 1)/10 = 3, the larger,
+    /// and the accounts are the unit.
     #[test]
     fn design_effect_matches_the_hand_computation() {
         let c = |won, closed| AccountCounts { won, closed };
@@ -323,13 +453,64 @@ mod tests {
             0.0,
             EXACT_EPS
         ));
+        assert!(close(r.design_effect, 3.0, 0.0, EXACT_EPS), "{r:?}");
+        assert!(r.accounts_as_unit);
+        assert_eq!(r.degrees_of_freedom(), f64::INFINITY);
+    }
+
+    /// The same four accounts with six one-deal accounts, won, lost, won,
+    /// lost, won, lost: G = 10, N = 16, p = 9/16. In exact fractions
+    /// V_cl = 1525/73728, V_J = 5892217/264992000, V_1 = 21/1280, so the
+    /// design effect is V_J / V_1 = 1.3553038 (Kish's 9/4 is not used with
+    /// ten accounts) and the effective N is 11.8054715.
+    #[test]
+    fn design_effect_with_enough_accounts_matches_the_hand_computation() {
+        let c = |won, closed| AccountCounts { won, closed };
+        let mut accounts = vec![c(2, 4), c(0, 2), c(3, 3), c(1, 1)];
+        for _ in 0..3 {
+            accounts.extend([c(1, 1), c(0, 1)]);
+        }
+        let r = ClusteredRate::new(&accounts).unwrap();
+        assert!(close(r.variance.unwrap(), 1525.0 / 73728.0, 0.0, EXACT_EPS));
+        let jackknife = 5_892_217.0 / 264_992_000.0;
         assert!(close(
-            r.design_effect,
-            jackknife / (0.24 / 9.0),
+            r.jackknife_variance.unwrap(),
+            jackknife,
             0.0,
             EXACT_EPS
         ));
-        assert!(close(r.effective_closed(), 6.097_937_754_5, 0.0, 1e-9));
+        assert!(close(
+            r.design_effect,
+            jackknife / (21.0 / 1280.0),
+            0.0,
+            EXACT_EPS
+        ));
+        assert!(!r.accounts_as_unit);
+        assert!(close(r.effective_closed(), 11.805_471_522_9, 0.0, 1e-9));
+    }
+
+    /// A rate of 0 or 1 over accounts of unequal sizes: Kish's design
+    /// effect Σ n²/N, so the effective sample is N²/Σ n² accounts; one deal
+    /// per account stays one deal per account.
+    #[test]
+    fn all_or_nothing_accounts_count_as_their_kish_number() {
+        let c = |won, closed| AccountCounts { won, closed };
+        let mut lost: Vec<AccountCounts> = vec![c(0, 20)];
+        lost.extend(std::iter::repeat_n(c(0, 1), 14));
+        // N = 34, Σ n² = 400 + 14 = 414: effective 34²/414 = 2.7923 accounts.
+        let r = ClusteredRate::new(&lost).unwrap();
+        assert!(r.accounts_as_unit);
+        assert!(close(
+            r.effective_closed(),
+            34.0 * 34.0 / 414.0,
+            0.0,
+            EXACT_EPS
+        ));
+        let won: Vec<AccountCounts> = (0..12).map(|_| c(3, 3)).collect();
+        let r = ClusteredRate::new(&won).unwrap();
+        assert!(close(r.effective_closed(), 12.0, 0.0, EXACT_EPS));
+        let r = ClusteredRate::new(&ones(0, 5)).unwrap();
+        assert_eq!((r.design_effect, r.accounts_as_unit), (1.0, false));
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub mod error;
 pub mod influence;
 pub mod multiple;
 pub mod prec;
+pub mod rao_scott;
+pub mod score_days;
 pub mod survival;
 
 pub use association::{

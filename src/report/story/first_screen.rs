@@ -104,16 +104,26 @@ fn verdict_line(r: &Report) -> String {
         PairVerdict::NoSignificantDifference => {
             format!("Tier {higher} and Tier {lower} do not differ significantly")
         }
-        PairVerdict::NotComputed => return format!("{}.", c.verdict_text),
+        PairVerdict::NotComputed | PairVerdict::NotYetComparable => {
+            return format!("{}.", c.verdict_text)
+        }
     };
     // Holm-adjusted, as in the verdict in full.
     let p = c
         .p_value_holm
         .map_or_else(String::new, |p| format!(" ({})", p_text(p)));
+    // The figures the tiers were compared on.
+    let (rates, measure) = match (c.horizon_days, c.on_basis.as_slice()) {
+        (Some(d), [a, b]) => (
+            (Some(a.estimate), Some(b.estimate)),
+            format!("won within {d:.0} days"),
+        ),
+        _ => ((h.win_rate, l.win_rate), "of closed deals won".to_string()),
+    };
     format!(
-        "{lead}: {} vs {} of closed deals won{p}; {} {} vs {}.",
-        pct(h.win_rate),
-        pct(l.win_rate),
+        "{lead}: {} vs {} {measure}{p}; {} {} vs {}.",
+        pct(rates.0),
+        pct(rates.1),
         lead_horizon(),
         horizon(h, LEAD_HORIZON_DAYS),
         horizon(l, LEAD_HORIZON_DAYS),

@@ -18,7 +18,7 @@ use crate::report::{
 };
 use crate::segments::BestSegmentTest;
 use crate::stats::conversion::Interval;
-use crate::verdict::{ComparisonTest, PairVerdict};
+use crate::verdict::{ComparisonBasis, ComparisonTest, PairVerdict};
 
 pub const TIERS_NOT_COMPUTED: &str = "no account is in the ICP";
 pub const NO_PREVIOUS: &str = "no --previous run was given";
@@ -236,6 +236,12 @@ fn current_tiers() -> CurrentTiers {
             verdict_text: verdict.into(),
             minimum_detectable_difference: None,
             quarters_needed: None,
+            basis: ComparisonBasis::ClosedDeals,
+            basis_text: "Every deal of both tiers in this window has closed".into(),
+            horizon_days: None,
+            follow_up_needed_days: Some(120.0),
+            on_basis: vec![],
+            accounts_as_unit: false,
         }],
         icp_gap: IcpGap {
             untiered_won_deal_share: None,
