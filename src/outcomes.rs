@@ -565,13 +565,7 @@ mod tests {
             ],
             amount: vec![1.0; 4],
             as_of: 200,
-            file: crate::io::read::InputFile {
-                path: "deals".into(),
-                format: crate::io::read::Format::Parquet,
-                rows: 4,
-                sha256: String::new(),
-                bytes: 0,
-            },
+            file: crate::io::read::InputFile::in_memory("deals", 4),
         };
         let r = won_within(&deals, 90);
         assert_eq!(r.account, vec![0, 1, 2]);
@@ -615,13 +609,7 @@ mod tests {
             outcome,
             amount: vec![1.0; n],
             as_of: 400,
-            file: crate::io::read::InputFile {
-                path: "deals".into(),
-                format: crate::io::read::Format::Parquet,
-                rows: n as u64,
-                sha256: String::new(),
-                bytes: 0,
-            },
+            file: crate::io::read::InputFile::in_memory("deals", n as u64),
         }
     }
 

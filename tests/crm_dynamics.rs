@@ -6,7 +6,6 @@
 
 use abm_segments::domain::OutcomeLabel;
 use abm_segments::io::contract::Deals;
-use abm_segments::io::read::{Format, InputFile};
 use abm_segments::outcomes::FigureOptions;
 use abm_segments::verdict::{
     current_tiers, inverted, parse_quarter, ComparisonBasis, DayRange, PairVerdict,
@@ -46,22 +45,7 @@ fn deals_from(
     outcome: Vec<OutcomeLabel>,
     as_of: i32,
 ) -> Deals {
-    let n = account.len();
-    Deals {
-        account,
-        created,
-        closed,
-        outcome,
-        amount: vec![f64::NAN; n],
-        as_of,
-        file: InputFile {
-            path: "simulated".into(),
-            format: Format::Parquet,
-            rows: n as u64,
-            sha256: String::new(),
-            bytes: 0,
-        },
-    }
+    Deals::in_memory(account, created, closed, outcome, as_of)
 }
 
 /// A tier's accounts, deal win rate and cycles.

@@ -8,7 +8,6 @@
 
 use abm_segments::domain::OutcomeLabel;
 use abm_segments::io::contract::Deals;
-use abm_segments::io::read::{Format, InputFile};
 use abm_segments::outcomes::FigureOptions;
 use abm_segments::stats::conversion::{fisher_exact, proportions_ztest, Alternative};
 use abm_segments::verdict::{current_tiers, inverted, DayRange};
@@ -110,21 +109,7 @@ fn simulate(s: &Structure, rng: &mut Xoshiro256PlusPlus) -> (Vec<Option<u8>>, De
         }
     }
     let n = account.len();
-    let deals = Deals {
-        account,
-        created: vec![0; n],
-        closed: vec![30; n],
-        outcome,
-        amount: vec![f64::NAN; n],
-        as_of: 90,
-        file: InputFile {
-            path: "simulated".into(),
-            format: Format::Parquet,
-            rows: n as u64,
-            sha256: String::new(),
-            bytes: 0,
-        },
-    };
+    let deals = Deals::in_memory(account, vec![0; n], vec![30; n], outcome, 90);
     (tier, deals)
 }
 

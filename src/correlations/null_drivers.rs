@@ -6,7 +6,7 @@
 use super::*;
 use crate::features::testing::spec;
 use crate::features::{Gate, Transform};
-use crate::io::read::{Format, InputFile};
+use crate::io::read::InputFile;
 use crate::stats::association::benjamini_hochberg;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -134,13 +134,7 @@ fn deals(s: &Structure, rng: &mut Xoshiro256PlusPlus) -> Deals {
         outcome: vec![],
         amount: vec![],
         as_of,
-        file: InputFile {
-            path: "simulated".into(),
-            format: Format::Csv,
-            rows: 0,
-            sha256: String::new(),
-            bytes: 0,
-        },
+        file: InputFile::in_memory("simulated", 0),
     };
     for a in 0..s.accounts {
         let p = 1.0 / (1.0 + (-(-1.0 + s.sigma * normal(rng))).exp());

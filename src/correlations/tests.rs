@@ -1,7 +1,7 @@
 use super::*;
 use crate::features::testing::{binary_column, categorical_column, list_column, numeric_column};
 use crate::features::UNSEEN;
-use crate::io::read::{Format, InputFile};
+use crate::io::read::InputFile;
 use crate::stats::association::pointbiserialr;
 use crate::stats::descriptive::median;
 use crate::stats::prec::{rel_close, REL_EPS};
@@ -52,13 +52,7 @@ fn random_deals(rng: &mut Xoshiro256Plus, n: usize, m: usize) -> Deals {
         outcome: Vec::new(),
         amount: Vec::new(),
         as_of: 1000,
-        file: InputFile {
-            path: "deals".into(),
-            format: Format::Csv,
-            rows: m as u64,
-            sha256: String::new(),
-            bytes: 0,
-        },
+        file: InputFile::in_memory("deals", m as u64),
     };
     for _ in 0..m {
         deals.account.push(rng.gen_range(0..n) as u32);
@@ -322,13 +316,7 @@ fn drivers_fixture() -> (Vec<FeatureColumn>, Deals, serde_json::Value) {
         outcome,
         amount: vec![f64::NAN; m],
         as_of: 100,
-        file: InputFile {
-            path: "deals".into(),
-            format: Format::Csv,
-            rows: m as u64,
-            sha256: String::new(),
-            bytes: 0,
-        },
+        file: InputFile::in_memory("deals", m as u64),
     };
     (vec![binary, category, numeric], deals, v)
 }

@@ -247,21 +247,13 @@ pub(super) fn test_deals(
     outcome: &[OutcomeLabel],
     as_of: i32,
 ) -> Deals {
-    Deals {
-        account: (0..created.len() as u32).collect(),
-        created: created.to_vec(),
-        closed: closed.to_vec(),
-        outcome: outcome.to_vec(),
-        amount: vec![f64::NAN; created.len()],
+    Deals::in_memory(
+        (0..created.len() as u32).collect(),
+        created.to_vec(),
+        closed.to_vec(),
+        outcome.to_vec(),
         as_of,
-        file: crate::io::read::InputFile {
-            path: "deals".into(),
-            format: crate::io::read::Format::Csv,
-            rows: created.len() as u64,
-            sha256: String::new(),
-            bytes: 0,
-        },
-    }
+    )
 }
 
 #[cfg(test)]

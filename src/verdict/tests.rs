@@ -9,22 +9,9 @@ fn deals_of(
     outcome: Vec<OutcomeLabel>,
     as_of: i32,
 ) -> Deals {
-    let n = account.len();
-    Deals {
-        account,
-        created,
-        closed,
-        outcome,
-        amount: vec![1.0; n],
-        as_of,
-        file: crate::io::read::InputFile {
-            path: "deals".into(),
-            format: crate::io::read::Format::Parquet,
-            rows: n as u64,
-            sha256: String::new(),
-            bytes: 0,
-        },
-    }
+    let mut deals = Deals::in_memory(account, created, closed, outcome, as_of);
+    deals.amount = vec![1.0; deals.len()];
+    deals
 }
 
 /// Tier `t + 1` has `figs[t].0` won and `figs[t].1` lost deals, one per

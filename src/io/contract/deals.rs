@@ -34,6 +34,27 @@ pub struct Deals {
 }
 
 impl Deals {
+    /// Deals built in memory (a simulation, a test) rather than read: one
+    /// entry per deal in each column, amounts unknown.
+    pub fn in_memory(
+        account: Vec<u32>,
+        created: Vec<i32>,
+        closed: Vec<i32>,
+        outcome: Vec<OutcomeLabel>,
+        as_of: i32,
+    ) -> Deals {
+        let n = account.len();
+        Deals {
+            account,
+            created,
+            closed,
+            outcome,
+            amount: vec![f64::NAN; n],
+            as_of,
+            file: InputFile::in_memory("deals", n as u64),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.account.len()
     }

@@ -24,6 +24,20 @@ pub struct InputFile {
     pub bytes: u64,
 }
 
+impl InputFile {
+    /// A table built in memory (a simulation, a test), with no file behind
+    /// it: no bytes and no hash.
+    pub fn in_memory(name: &str, rows: u64) -> InputFile {
+        InputFile {
+            path: name.into(),
+            format: Format::Parquet,
+            rows,
+            sha256: String::new(),
+            bytes: 0,
+        }
+    }
+}
+
 /// A table as read, before the data contract is applied.
 pub struct Table {
     pub df: DataFrame,
