@@ -7,11 +7,10 @@
 use abm_segments::domain::OutcomeLabel;
 use abm_segments::features::{FeatureColumn, Gate, Role};
 use abm_segments::generate::{generate, GenerateParams, Structure};
-use abm_segments::outcomes::FigureOptions;
 use abm_segments::recommend::rules::{learn, Criteria, RuleOptions};
-use abm_segments::recommend::{recommend, Context, Recommendation, TierSizes};
+use abm_segments::recommend::{Recommendation, TierSizes};
 
-use crate::util::{inputs, Inputs};
+use crate::util::{inputs, recommend_in_one_segment, Inputs};
 
 /// Generated accounts of `structure` run through the contract and
 /// inference, with the roles declared (intent and visits signals,
@@ -71,33 +70,14 @@ fn learned(i: &Inputs) -> Criteria {
 
 /// `recommend` in process, with one k-means segment.
 fn recommended(i: &Inputs) -> Recommendation {
-    let n = i.accounts.ids.len();
-    let matrix = abm_segments::features::encode(&i.features, n);
-    let d = matrix.columns.len();
-    let labels = vec![0usize; n];
-    let centroids = ndarray::Array2::zeros((1, d));
-    let weights = vec![1.0; d];
-    let opts = FigureOptions {
-        horizons: vec![30, 90, 180],
-        confidence: 0.95,
-    };
-    recommend(
+    recommend_in_one_segment(
         &i.features,
-        &matrix,
+        i.accounts.ids.len(),
         &i.deals,
-        &Context {
-            labels: &labels,
-            centroids: &centroids,
-            column_weights: &weights,
-            opts: &opts,
-            sizes: &TierSizes::default(),
-            rules: &RuleOptions::default(),
-            gate: &gate(&i.features),
-            account_id_column: "account_id",
-            accounts_sha256: "",
-        },
+        &TierSizes::default(),
+        &RuleOptions::default(),
+        &gate(&i.features),
     )
-    .unwrap()
 }
 
 /// Null data (nothing of the accounts bears on winning, account effects):

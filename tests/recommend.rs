@@ -2,11 +2,10 @@
 
 use abm_segments::features::{FeatureColumn, FeatureData};
 use abm_segments::generate::in_planted_icp;
-use abm_segments::outcomes::FigureOptions;
 use abm_segments::recommend::rules::RuleOptions;
-use abm_segments::recommend::{recommend, Context, Recommendation, TierSizes};
+use abm_segments::recommend::{Recommendation, TierSizes};
 
-use crate::util::{bools, generated, Workdir};
+use crate::util::{bools, generated, recommend_in_one_segment, Workdir};
 
 struct Run {
     rec: Recommendation,
@@ -19,33 +18,14 @@ fn run(accounts: usize, seed: u64, sizes: TierSizes) -> Run {
     let (features, deals) = (&g.features, &g.deals);
     let n = g.accounts.len();
     let planted = planted_group(features, n);
-    let matrix = abm_segments::features::encode(features, n);
-    let d = matrix.columns.len();
-    let labels = vec![0usize; n];
-    let centroids = ndarray::Array2::zeros((1, d));
-    let weights = vec![1.0; d];
-    let opts = FigureOptions {
-        horizons: vec![30, 90, 180],
-        confidence: 0.95,
-    };
-    let rules = RuleOptions::default();
-    let rec = recommend(
+    let rec = recommend_in_one_segment(
         features,
-        &matrix,
+        n,
         deals,
-        &Context {
-            labels: &labels,
-            centroids: &centroids,
-            column_weights: &weights,
-            opts: &opts,
-            sizes: &sizes,
-            rules: &rules,
-            gate: &abm_segments::features::Gate::new(features, []),
-            account_id_column: "account_id",
-            accounts_sha256: "",
-        },
-    )
-    .unwrap();
+        &sizes,
+        &RuleOptions::default(),
+        &abm_segments::features::Gate::new(features, []),
+    );
     Run { rec, planted }
 }
 

@@ -306,3 +306,39 @@ pub fn discover_tables(
     }
     run.report()
 }
+
+/// `recommend` in process with every account in one k-means segment, for
+/// tests of the ICP, the fit score and the tiers (clustering is not under
+/// test there).
+pub fn recommend_in_one_segment(
+    features: &[abm_segments::features::FeatureColumn],
+    n: usize,
+    deals: &abm_segments::io::contract::Deals,
+    sizes: &abm_segments::recommend::TierSizes,
+    rules: &abm_segments::recommend::rules::RuleOptions,
+    gate: &abm_segments::features::Gate,
+) -> abm_segments::recommend::Recommendation {
+    use abm_segments::outcomes::FigureOptions;
+    use abm_segments::recommend::{recommend, Context};
+    let matrix = abm_segments::features::encode(features, n);
+    let d = matrix.columns.len();
+    let labels = vec![0usize; n];
+    let centroids = ndarray::Array2::zeros((1, d));
+    let weights = vec![1.0; d];
+    let opts = FigureOptions {
+        horizons: vec![30, 90, 180],
+        confidence: 0.95,
+    };
+    let ctx = Context {
+        labels: &labels,
+        centroids: &centroids,
+        column_weights: &weights,
+        opts: &opts,
+        sizes,
+        rules,
+        gate,
+        account_id_column: "account_id",
+        accounts_sha256: "",
+    };
+    recommend(features, &matrix, deals, &ctx).unwrap()
+}
