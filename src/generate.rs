@@ -153,6 +153,7 @@ use crate::error::{Error, Result};
 use accounts::{current_tiers, AccountRows};
 use deals::{history_frame, DealRows};
 
+pub use draw::normal;
 pub use frame::{write_table, OutFormat};
 pub use shapes::{in_planted_fit_group, in_planted_icp, planted_pocket};
 pub use structure::{GenerateParams, Structure, DEAL_WINDOW_DAYS, HISTORY_LEAD_DAYS, INDUSTRIES};

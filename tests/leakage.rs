@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use abm_segments::features::{FeatureColumn, FeatureData};
-use abm_segments::generate::Structure;
+use abm_segments::generate::{normal, Structure};
 use abm_segments::leakage::{analyse, excess_z, PostOutcome};
 use abm_segments::outcomes::FigureOptions;
 use abm_segments::recommend::rules::RuleOptions;
@@ -117,12 +117,6 @@ fn structure_c(accounts: usize, seed: u64) -> (DataFrame, DataFrame) {
     )
     .unwrap();
     (accounts, deals)
-}
-
-fn normal(rng: &mut Xoshiro256Plus) -> f64 {
-    let u1: f64 = rng.gen_range(f64::MIN_POSITIVE..1.0);
-    let u2: f64 = rng.gen();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 fn poisson(rng: &mut Xoshiro256Plus, mean: f64) -> usize {

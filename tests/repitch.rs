@@ -5,7 +5,7 @@
 //! first win, or at the win for 90% of winners only, is excluded; with one
 //! deal per account nothing is listed.
 
-use abm_segments::generate::Structure;
+use abm_segments::generate::{normal, Structure};
 use abm_segments::leakage::{analyse, excess_z, PostOutcome};
 use polars::prelude::*;
 use rand::{Rng, SeedableRng};
@@ -46,12 +46,6 @@ const GENUINE: [&str; 4] = ["sector", "verified_fit", "log_size", "stack"];
 /// The leaks: `renewal_flag` set 90 days after the first win, `plan_tier`
 /// Gold for 90% of winners, set at the win.
 const LEAKS: [&str; 2] = ["renewal_flag", "plan_tier"];
-
-fn normal(rng: &mut Xoshiro256Plus) -> f64 {
-    let u1: f64 = rng.gen_range(f64::MIN_POSITIVE..1.0);
-    let u2: f64 = rng.gen();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
 
 fn exponential(rng: &mut Xoshiro256Plus, mean: f64) -> i32 {
     (-mean * rng.gen::<f64>().max(1e-12).ln()).round() as i32

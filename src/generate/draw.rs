@@ -5,7 +5,8 @@
 use rand::Rng;
 use rand_xoshiro::Xoshiro256Plus;
 
-pub(super) fn normal(rng: &mut Xoshiro256Plus) -> f64 {
+/// A standard normal draw (Box–Muller).
+pub fn normal(rng: &mut Xoshiro256Plus) -> f64 {
     let u1: f64 = rng.gen_range(f64::MIN_POSITIVE..1.0);
     let u2: f64 = rng.gen();
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
