@@ -5,7 +5,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::util::{Discover, Workdir};
+use crate::util::{check_consistent, Discover, Workdir};
 
 /// Eight accounts, two of them untiered.
 pub const SMALL_ACCOUNTS: &str = "account_id,industry,employees,tier
@@ -246,36 +246,6 @@ pub fn assert_succeeds(wd: &Workdir, out: &Output) -> Value {
     let r = wd.read_json("run/report.json");
     check_consistent(&r);
     r
-}
-
-/// The figures agree with each other whatever the data.
-pub fn check_consistent(r: &Value) {
-    let segs = r["segments"].as_array().unwrap();
-    let accounts: u64 = segs
-        .iter()
-        .map(|s| s["outcomes"]["accounts"].as_u64().unwrap())
-        .sum();
-    assert_eq!(
-        accounts,
-        r["data_quality"]["accounts_read"].as_u64().unwrap()
-    );
-    let deals: u64 = segs
-        .iter()
-        .map(|s| s["outcomes"]["deals"].as_u64().unwrap())
-        .sum();
-    assert_eq!(deals, r["data_quality"]["deals_used"].as_u64().unwrap());
-    for s in segs {
-        let o = &s["outcomes"];
-        let (w, l, op) = (
-            o["won"].as_u64().unwrap(),
-            o["lost"].as_u64().unwrap(),
-            o["open"].as_u64().unwrap(),
-        );
-        assert_eq!(w + l + op, o["deals"].as_u64().unwrap());
-        if let Some(rate) = o["win_rate"].as_f64() {
-            assert!((0.0..=1.0).contains(&rate), "{rate}");
-        }
-    }
 }
 
 /// A small hash, so generated tables need no random-number crate.
