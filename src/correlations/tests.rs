@@ -1,5 +1,8 @@
 use super::*;
-use crate::features::testing::{binary_column, categorical_column, list_column, numeric_column};
+use crate::features::testing::{
+    binary_column, categorical_column, list_column, numeric_column, spec_with_role,
+};
+use crate::features::Role;
 use crate::features::UNSEEN;
 use crate::io::read::InputFile;
 use crate::stats::association::pointbiserialr;
@@ -273,16 +276,7 @@ fn drivers_fixture() -> (Vec<FeatureColumn>, Deals, serde_json::Value) {
         data: FeatureData::Categorical(nums("category").iter().map(|&c| c as u32).collect()),
     };
     let numeric = FeatureColumn {
-        spec: spec(
-            "numeric",
-            Transform::Numeric {
-                log: false,
-                impute: 0.0,
-                center: 0.0,
-                scale: 1.0,
-                missing_flag: false,
-            },
-        ),
+        spec: spec_with_role("numeric", Role::default()),
         data: FeatureData::Numeric(nums("numeric")),
     };
     let d = &v["deals"];
